@@ -1,0 +1,212 @@
+// The contracts shared by the graph core, the node modules, the worker runtime and the UI.
+// Pure TypeScript: no DOM, no Vue, no Rete. Change with care: every layer depends on it.
+
+/** A dense float32 tensor, row-major, as onnxruntime uses them. */
+export interface Tensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** Socket (wire) types. `any` only for generic nodes such as Compare inputs. */
+export type SocketType = 'image' | 'latent' | 'pairs' | 'delta' | 'number';
+
+/** RGB image, `[1,3,H,W]` in `[-1,1]`. */
+export interface ImageValue {
+  kind: 'image';
+  tensor: Tensor;
+}
+
+/** W+ latent `[1,L,D]`, tagged with the model pack it belongs to. */
+export interface LatentValue {
+  kind: 'latent';
+  pack: string;
+  tensor: Tensor;
+}
+
+/** One synthetic pair: two CGI renders of the same identity differing in one attribute. */
+export interface SyntheticPair {
+  from: ImageValue;
+  to: ImageValue;
+  /** The exact renderer parameters of both renders (identity + attributes), for provenance. */
+  params: { from: Record<string, unknown>; to: Record<string, unknown> };
+}
+
+/** K synthetic pairs showing the same attribute change. */
+export interface PairsValue {
+  kind: 'pairs';
+  attribute: string;
+  fromValue: number;
+  toValue: number;
+  pairs: SyntheticPair[];
+}
+
+/**
+ * An edit that can be scaled and added.
+ * - `dge`: the Δ-encoder code δ `[1,C]` of a pack; applied as `w + Dec(w, δ)`.
+ * - `linear`: a W+ offset `[1,L,D]`; applied as `w + offset`.
+ * `parts` lists the single deltas a combined delta was made of (for apply-in-sequence).
+ */
+export interface DeltaValue {
+  kind: 'delta';
+  method: 'dge' | 'linear';
+  pack: string;
+  tensor: Tensor;
+  label: string;
+}
+
+export interface NumberValue {
+  kind: 'number';
+  value: number;
+}
+
+export type Value = ImageValue | LatentValue | PairsValue | DeltaValue | NumberValue;
+
+// ---------------------------------------------------------------------------------------------
+// Node definitions
+
+export type ParamSpec =
+  | {
+      kind: 'number';
+      name: string;
+      label: string;
+      default: number;
+      min: number;
+      max: number;
+      step: number;
+      /** integer-valued (K pairs, sizes) */
+      integer?: boolean;
+      doc?: string;
+    }
+  | { kind: 'seed'; name: string; label: string; default: number; doc?: string }
+  | {
+      kind: 'enum';
+      name: string;
+      label: string;
+      default: string;
+      options: { value: string; label: string }[];
+      doc?: string;
+    }
+  | { kind: 'string'; name: string; label: string; default: string; doc?: string }
+  | { kind: 'boolean'; name: string; label: string; default: boolean; doc?: string }
+  /** a model pack id; the UI offers the installed packs */
+  | { kind: 'pack'; name: string; label: string; default: string; doc?: string }
+  /** an image asset: the value is an asset id (see GraphDocument.assets) or a sample/URL ref */
+  | { kind: 'image'; name: string; label: string; default: string; doc?: string };
+
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+export interface SocketSpec {
+  name: string;
+  label: string;
+  type: SocketType;
+  /** an input that accepts several connections (Add's deltas) */
+  multi?: boolean;
+  /** the node can run without it */
+  optional?: boolean;
+}
+
+/** Inputs as seen by compute: multi inputs get an array (in connection order), others a value. */
+export type NodeInputs = Record<string, Value | Value[] | undefined>;
+export type NodeOutputs = Record<string, Value>;
+
+export interface NodeDefinition {
+  type: string; // e.g. 'load-face'
+  title: string; // e.g. 'Load Face'
+  category: 'input' | 'model' | 'edit' | 'output' | 'analysis';
+  doc: string; // one or two sentences shown in quick-add and on hover
+  inputs: SocketSpec[];
+  outputs: SocketSpec[];
+  params: ParamSpec[];
+  /** Which output holds the image shown as the node preview, if any. */
+  preview?: string;
+  compute(inputs: NodeInputs, params: Params, ctx: ComputeContext): Promise<NodeOutputs>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What compute functions may use. Implemented by the worker runtime (browser) and by the Node
+// runtime (headless run, tests) with the same code underneath.
+
+export interface PackModelIO {
+  name: string;
+  shape: (number | string)[]; // a string names a dynamic dim, e.g. 'batch'
+  range?: [number, number];
+}
+
+export interface PackModelEntry {
+  file: string;
+  sha256: string;
+  bytes?: number;
+  inputs: PackModelIO[];
+  outputs: PackModelIO[];
+  doc?: string;
+}
+
+/** models/<pack-id>/manifest.json — see src/workers/pack/manifest.ts for the zod schema. */
+export interface PackManifest {
+  format: 'delta-studio/model-pack';
+  version: 1;
+  id: string;
+  name: string;
+  license: string;
+  source: string;
+  description?: string;
+  latent: { layers: number; dim: number };
+  image: { size: number; channels: 3; range: [number, number]; layout: 'NCHW' };
+  /** Δ-encoder code size, when the pack has one */
+  deltaDim?: number;
+  /** z size of the mapping network, when the pack has one */
+  zDim?: number;
+  models: {
+    generator: PackModelEntry; // w [batch,L,D] -> image [batch,3,S,S]
+    encoder: PackModelEntry; // image [batch,3,S,S] -> w [batch,L,D]
+    mapping?: PackModelEntry; // z [batch,Z] -> w [batch,L,D]
+    delta_encoder?: PackModelEntry; // w_from, w_to [batch,L,D] -> delta [batch,C]
+    delta_decoder?: PackModelEntry; // w [batch,L,D], delta [batch,C] -> dw [batch,L,D]
+    attributes?: PackModelEntry; // image -> attributes [batch,A] (+ identity) ; names in `outputs`
+    domain?: PackModelEntry; // image -> logit [batch,1], >0 means cgi
+    [extra: string]: PackModelEntry | undefined;
+  };
+  /** free-form metadata (training time, parity figures, attribute names...) */
+  meta?: Record<string, unknown>;
+}
+
+export interface PackRuntime {
+  /** the manifest of an installed pack; rejects with a clear message if it is missing */
+  manifest(packId: string): Promise<PackManifest>;
+  /** run one model of a pack; sessions are created once per model and reused */
+  run(
+    packId: string,
+    model: string,
+    feeds: Record<string, Tensor>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, Tensor>>;
+}
+
+export interface AssetStore {
+  /** raw bytes of an image asset embedded in the graph (uploaded face) */
+  get(id: string): Uint8Array | undefined;
+}
+
+export interface ComputeContext {
+  packs: PackRuntime;
+  assets: AssetStore;
+  /** decode an encoded image (PNG/JPEG/...) to RGBA; the browser and Node provide their own */
+  decodeImage(bytes: Uint8Array): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+  /** fetch bytes from a URL or a bundled sample path */
+  fetchBytes(url: string): Promise<Uint8Array>;
+  signal: AbortSignal;
+  /** report progress in [0,1] for the running node */
+  progress(fraction: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution events (the executor emits them; the UI shows them on nodes)
+
+export type NodeState = 'idle' | 'running' | 'cached' | 'done' | 'error';
+
+export type ExecEvent =
+  | { type: 'run-start'; runId: number; nodes: string[] }
+  | { type: 'node-state'; runId: number; nodeId: string; state: NodeState; message?: string }
+  | { type: 'node-progress'; runId: number; nodeId: string; fraction: number }
+  | { type: 'run-end'; runId: number; status: 'done' | 'cancelled' | 'error'; executed: string[]; cached: string[]; ms: number };

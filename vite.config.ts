@@ -1,0 +1,23 @@
+import { defineConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+
+// Cross-origin isolation lets onnxruntime-web use wasm threads (SharedArrayBuffer).
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [vue()],
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+  build: { target: 'es2022' },
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    alias: { 'onnxruntime-web/wasm': 'onnxruntime-web' },
+  },
+});
