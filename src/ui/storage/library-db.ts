@@ -281,7 +281,8 @@ export class Library {
 
   /** Autosave of the graph open in this tab. */
   async putSession(doc: GraphDocument, link: LibraryLink | null): Promise<SessionRecord> {
-    const record: SessionRecord = { tabId: this.tabId, doc: plainDoc(doc), link, savedAt: Date.now() };
+    const plainLink = link ? { id: link.id, revision: link.revision } : null;
+    const record: SessionRecord = { tabId: this.tabId, doc: plainDoc(doc), link: plainLink, savedAt: Date.now() };
     try {
       const tx = this.db.transaction('session', 'readwrite');
       await tx.store.put(record, this.tabId);

@@ -97,6 +97,9 @@ export function useAutosave(
 ): AutosaveHandle {
   const delayMs = options.delayMs ?? 400;
   const pollMs = options.pollMs ?? 1000;
+  const maxWaitMs = Math.max(delayMs, 2000);
+  let pendingSince = 0;
+  let failedText: string | null = null;
   let lastText: string | null = null;
   let debounce: ReturnType<typeof setTimeout> | null = null;
   let writing: Promise<void> = Promise.resolve();
@@ -122,13 +125,16 @@ export function useAutosave(
       autosaveStatus.state = 'saving';
       try {
         const library = await getLibrary();
-        await library.putSession(JSON.parse(current.text) as GraphDocument, openGraph.link);
+        const link = openGraph.link ? { id: openGraph.link.id, revision: openGraph.link.revision } : null;
+        // plain copies: IndexedDB cannot clone Vue proxies
+        await library.putSession(JSON.parse(current.text) as GraphDocument, link);
         lastText = current.text;
         autosaveStatus.state = 'saved';
         autosaveStatus.savedAt = Date.now();
         autosaveStatus.message = '';
       } catch (err) {
-        // the graph stays open in memory; only the stored copy is stale
+        // the graph stays open in memory; only the stored copy is stale. Retry on the next edit.
+        failedText = current.text;
         autosaveStatus.state = 'error';
         autosaveStatus.message =
           err instanceof StorageError ? err.message : `Autosave failed: ${err instanceof Error ? err.message : err}`;
@@ -145,14 +151,19 @@ export function useAutosave(
       lastText = current.text; // baseline, see the doc comment
       return;
     }
-    if (current.text !== lastText) markDirty();
+    // a save already scheduled will pick this change up
+    if (current.text !== lastText && current.text !== failedText && !debounce) markDirty();
   };
 
   function markDirty(): void {
     if (stopped) return;
     if (lastText === null) lastText = '';
     autosaveStatus.state = 'pending';
-    if (debounce) clearTimeout(debounce);
+    const now = Date.now();
+    if (!debounce) pendingSince = now;
+    // keep postponing while edits keep coming, but never longer than maxWaitMs
+    else if (now - pendingSince < maxWaitMs) clearTimeout(debounce);
+    else return;
     debounce = setTimeout(() => void save(), delayMs);
   }
 

@@ -1,0 +1,101 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deleteDB } from 'idb';
+import { effectScope } from 'vue';
+import { LIBRARY_DB_NAME } from '../../../src/ui/storage/library-db';
+import {
+  autosaveStatus,
+  getLibrary,
+  openGraph,
+  resetLibraryForTests,
+  restoreSession,
+  useAutosave,
+} from '../../../src/ui/storage/session';
+import type { GraphDocument } from '../../../src/graph/document';
+
+function graph(name: string, factor: number): GraphDocument {
+  return {
+    format: 'delta-studio/graph',
+    version: 1,
+    name,
+    nodes: [{ id: 's', type: 'scale', params: { factor }, position: [10, 20] }],
+    connections: [],
+    packs: [],
+    assets: { face: { mime: 'image/png', name: 'me.png', data: 'iVBORw0KGgo=' } },
+    futureField: { kept: true },
+  } as GraphDocument;
+}
+
+afterEach(async () => {
+  await resetLibraryForTests();
+  await deleteDB(LIBRARY_DB_NAME);
+});
+
+describe('autosave and session restore', () => {
+  it('restores nothing when nothing was saved', async () => {
+    expect(await restoreSession()).toBeNull();
+  });
+
+  it('autosaves a changed graph after the debounce and restores it exactly after a "reload"', async () => {
+    let doc = graph('Work', 1);
+    const scope = effectScope();
+    const autosave = scope.run(() => useAutosave(() => doc, { delayMs: 20, pollMs: 10 }))!;
+    await new Promise((r) => setTimeout(r, 30)); // first check: baseline only
+    openGraph.link = { id: 'entry-1', revision: 4 };
+    doc = graph('Work', 2.5);
+    await vi.waitFor(() => expect(autosaveStatus.state).toBe('saved'), { timeout: 2000 });
+    expect(autosaveStatus.savedAt).toBeGreaterThan(0);
+    scope.stop(); // leaving the component stops polling
+
+    // a reload: a fresh module state over the same database
+    await resetLibraryForTests();
+    expect(openGraph.link).toBeNull();
+    const restored = await restoreSession();
+    expect(restored).toEqual(graph('Work', 2.5)); // unknown fields and assets included
+    expect(openGraph.link).toEqual({ id: 'entry-1', revision: 4 });
+  });
+
+  it('does not overwrite the session with the baseline graph shown before restore', async () => {
+    const library = await getLibrary();
+    await library.putSession(graph('Previous work', 7), null);
+    await resetLibraryForTests();
+
+    const example = graph('Example', 1);
+    const autosave = useAutosave(() => example, { delayMs: 5, pollMs: 5 });
+    await new Promise((r) => setTimeout(r, 60));
+    autosave.stop();
+    expect((await restoreSession())!.name).toBe('Previous work');
+  });
+
+  it('flush() writes immediately and coalesces repeated changes', async () => {
+    let doc = graph('Fast', 1);
+    const autosave = useAutosave(() => doc, { delayMs: 10_000, pollMs: 10_000 });
+    const library = await getLibrary();
+    const put = vi.spyOn(library, 'putSession');
+    for (let i = 2; i <= 5; i++) {
+      doc = graph('Fast', i);
+      autosave.markDirty();
+    }
+    await autosave.flush();
+    await autosave.flush(); // nothing changed since: no second write
+    autosave.stop();
+    expect(put).toHaveBeenCalledTimes(1);
+    expect((await restoreSession())!.nodes[0]!.params.factor).toBe(5);
+  });
+
+  it('reports a storage failure and keeps the open graph in memory', async () => {
+    const doc = graph('Unsaved', 3);
+    const before = JSON.stringify(doc);
+    const autosave = useAutosave(() => doc, { delayMs: 5, pollMs: 10_000 });
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
+    await autosave.flush();
+    autosave.stop();
+    vi.restoreAllMocks();
+    expect(autosaveStatus.state).toBe('error');
+    expect(autosaveStatus.message).toMatch(/storage is full.*"Unsaved" was not saved/);
+    expect(JSON.stringify(doc)).toBe(before);
+    expect(await restoreSession()).toBeNull();
+  });
+});
