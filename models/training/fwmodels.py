@@ -1,0 +1,238 @@
+"""The FaceWorld demo pack's networks, top to bottom as in the pack:
+generator G (W+ -> image), mapping M (z -> w), inversion encoder E (image -> W+),
+latent discriminator (for the adversarial-autoencoder regulariser), Δ-encoder (DGE),
+attribute estimator and domain classifier. Everything is sized for 64x64 images and for
+onnxruntime-web in a browser; all ops export to ONNX opset 17 with a dynamic batch."""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Config:
+    """Sizes shared by every model; the export writes them into the manifest."""
+
+    def __init__(self, size=64, layers=10, dim=64, z_dim=32, delta_dim=16, attrs=13, ident=8,
+                 g_channels=None, e_channels=None, delta_hidden=512, width_mult=1.0):
+        assert size == 64, 'the demo pack is 64 px (4 upsampling stages from a 4x4 constant)'
+        self.size, self.layers, self.dim, self.z_dim = size, layers, dim, z_dim
+        self.delta_dim, self.attrs, self.ident = delta_dim, attrs, ident
+        m = width_mult
+        self.g_channels = g_channels or {r: max(8, int(c * m)) for r, c in
+                                         {4: 128, 8: 128, 16: 96, 32: 64, 64: 32}.items()}
+        self.e_channels = e_channels or [max(8, int(c * m)) for c in (32, 48, 64, 128, 128)]
+        self.delta_hidden = max(16, int(delta_hidden * m))
+
+    def to_dict(self):
+        return dict(size=self.size, layers=self.layers, dim=self.dim, z_dim=self.z_dim,
+                    delta_dim=self.delta_dim, attrs=self.attrs, ident=self.ident,
+                    g_channels={str(k): v for k, v in self.g_channels.items()},
+                    e_channels=self.e_channels, delta_hidden=self.delta_hidden)
+
+    @staticmethod
+    def from_dict(d):
+        c = Config(size=d['size'], layers=d['layers'], dim=d['dim'], z_dim=d['z_dim'],
+                   delta_dim=d['delta_dim'], attrs=d['attrs'], ident=d['ident'],
+                   g_channels={int(k): v for k, v in d['g_channels'].items()},
+                   e_channels=d['e_channels'], delta_hidden=d['delta_hidden'])
+        return c
+
+
+# --------------------------------------------------------------------------------------------
+# Generator: learned 4x4 constant, one modulated conv per W+ layer, bilinear upsampling to 64.
+
+class ModConv(nn.Module):
+    """StyleGAN2 modulated conv in its non-grouped form (scale input, conv, demodulate output),
+    which exports to plain ONNX Conv/Mul ops with a dynamic batch."""
+
+    def __init__(self, cin, cout, dim, k=3, demod=True, up=False, act=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, k, k))
+        self.scale = 1 / math.sqrt(cin * k * k)
+        self.affine = nn.Linear(dim, cin)
+        nn.init.ones_(self.affine.bias)
+        self.bias = nn.Parameter(torch.zeros(cout))
+        self.demod, self.up, self.act, self.pad = demod, up, act, k // 2
+
+    def forward(self, x, w):
+        s = self.affine(w)  # [B, cin] style
+        if self.up:
+            x = F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False)
+        weight = self.weight * self.scale
+        x = F.conv2d(x * s[:, :, None, None], weight, padding=self.pad)
+        if self.demod:
+            # sum over (cin, k, k) of (W * s)^2, as a matmul so it stays cheap
+            wsq = weight.pow(2).sum(dim=(2, 3))  # [cout, cin]
+            d = torch.rsqrt(s.pow(2) @ wsq.t() + 1e-8)
+            x = x * d[:, :, None, None]
+        x = x + self.bias[None, :, None, None]
+        return F.leaky_relu(x, 0.2) * math.sqrt(2) if self.act else x
+
+
+class Generator(nn.Module):
+    """W+ [B, L, D] -> image [B, 3, 64, 64] in [-1, 1]. Layer l of W+ styles conv l; the last
+    layer styles the RGB projection."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        ch = cfg.g_channels
+        self.const = nn.Parameter(torch.randn(1, ch[4], 4, 4))
+        convs = [ModConv(ch[4], ch[4], cfg.dim)]
+        for r in (8, 16, 32, 64):
+            convs.append(ModConv(ch[r // 2], ch[r], cfg.dim, up=True))
+            convs.append(ModConv(ch[r], ch[r], cfg.dim))
+        self.convs = nn.ModuleList(convs)
+        self.to_rgb = ModConv(ch[64], 3, cfg.dim, k=1, demod=False, act=False)
+        assert len(self.convs) + 1 == cfg.layers, f'W+ needs {len(self.convs) + 1} layers'
+
+    def forward(self, w):
+        x = self.const.expand(w.shape[0], -1, -1, -1)
+        for i, conv in enumerate(self.convs):
+            x = conv(x, w[:, i])
+        return torch.tanh(self.to_rgb(x, w[:, -1]))
+
+
+class Mapping(nn.Module):
+    """z [B, Z] -> w [B, L, D]: one w broadcast to every layer, like StyleGAN's W."""
+
+    def __init__(self, cfg: Config, hidden=256):
+        super().__init__()
+        self.layers = cfg.layers
+        self.net = nn.Sequential(nn.Linear(cfg.z_dim, hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(hidden, cfg.dim))
+
+    def forward(self, z):
+        w = self.net(z)
+        return w[:, None, :].expand(-1, self.layers, -1)
+
+
+class LatentDiscriminator(nn.Module):
+    """Tells the encoder's w (the faces seen) from the mapping network's w (the prior)."""
+
+    def __init__(self, cfg: Config, hidden=256):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(cfg.dim, hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(hidden, 1))
+
+    def forward(self, w):
+        return self.net(w)
+
+
+# --------------------------------------------------------------------------------------------
+# Image -> vector backbone shared in shape (not weights) by E, the attribute estimator and the
+# domain classifier.
+
+def conv_block(cin, cout, stride):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.LeakyReLU(0.2),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.LeakyReLU(0.2))
+
+
+class Backbone(nn.Module):
+    """64 -> 32 -> 16 -> 8 -> 4, then a linear layer on the flattened 4x4 map."""
+
+    def __init__(self, channels, out):
+        super().__init__()
+        c = channels
+        self.stem = nn.Sequential(nn.Conv2d(3, c[0], 3, padding=1), nn.LeakyReLU(0.2))
+        self.blocks = nn.Sequential(conv_block(c[0], c[1], 2), conv_block(c[1], c[2], 2),
+                                    conv_block(c[2], c[3], 2), conv_block(c[3], c[4], 2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c[4] * 16, out), nn.LeakyReLU(0.2))
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x)))
+
+
+class Encoder(nn.Module):
+    """e4e-style inversion: image -> a shared w plus small per-layer offsets -> W+ [B, L, D].
+    Returns (w_plus, w_shared, offsets) in training; the export wrapper keeps only w_plus."""
+
+    def __init__(self, cfg: Config, hidden=256):
+        super().__init__()
+        self.layers, self.dim = cfg.layers, cfg.dim
+        self.backbone = Backbone(cfg.e_channels, hidden)
+        self.to_w = nn.Linear(hidden, cfg.dim)
+        self.to_offsets = nn.Linear(hidden, cfg.layers * cfg.dim)
+        nn.init.zeros_(self.to_offsets.weight)
+        nn.init.zeros_(self.to_offsets.bias)
+
+    def forward(self, x):
+        h = self.backbone(x)
+        w = self.to_w(h)
+        off = self.to_offsets(h).view(-1, self.layers, self.dim)
+        return w[:, None, :] + off, w, off
+
+
+# --------------------------------------------------------------------------------------------
+# Δ-encoder (DGE): Enc(a_i, a_j) -> δ [B, C]; residual decoder dw = Dec(w, δ), w' = w + dw.
+
+class DeltaEncoder(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        n, h = cfg.layers * cfg.dim, cfg.delta_hidden
+        # sees the anchor and the change, so it can read the change relative to the face
+        self.net = nn.Sequential(nn.Linear(2 * n, h), nn.LeakyReLU(0.2), nn.Dropout(0.1),
+                                 nn.Linear(h, h), nn.LeakyReLU(0.2),
+                                 nn.Linear(h, cfg.delta_dim))
+
+    def forward(self, w_from, w_to):
+        a = w_from.flatten(1)
+        return self.net(torch.cat([a, w_to.flatten(1) - a], dim=1))
+
+
+class DeltaDecoder(nn.Module):
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.layers, self.dim = cfg.layers, cfg.dim
+        n, h = cfg.layers * cfg.dim, cfg.delta_hidden
+        self.net = nn.Sequential(nn.Linear(n + cfg.delta_dim, h), nn.LeakyReLU(0.2),
+                                 nn.Linear(h, h), nn.LeakyReLU(0.2),
+                                 nn.Linear(h, n))
+
+    def forward(self, w, delta):
+        dw = self.net(torch.cat([w.flatten(1), delta], dim=1))
+        # Dec(w, 0) is subtracted so that a zero code (alpha = 0) is exactly no edit
+        dw0 = self.net(torch.cat([w.flatten(1), torch.zeros_like(delta)], dim=1))
+        return (dw - dw0).view(-1, self.layers, self.dim)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers that score the benchmark: attribute estimator and domain classifier.
+
+class AttributeEstimator(nn.Module):
+    """image -> (attributes [B, A], identity [B, I]) in renderer units: the network predicts
+    standardised values and the stored mean/std bring them back."""
+
+    def __init__(self, cfg: Config, hidden=256):
+        super().__init__()
+        self.backbone = Backbone(cfg.e_channels, hidden)
+        self.out = nn.Linear(hidden, cfg.attrs + cfg.ident)
+        self.attrs = cfg.attrs
+        self.register_buffer('mean', torch.zeros(cfg.attrs + cfg.ident))
+        self.register_buffer('std', torch.ones(cfg.attrs + cfg.ident))
+
+    def forward_std(self, x):
+        return self.out(self.backbone(x))
+
+    def forward(self, x):
+        y = self.forward_std(x) * self.std + self.mean
+        return y[:, :self.attrs], y[:, self.attrs:]
+
+
+class DomainClassifier(nn.Module):
+    """image -> logit [B, 1], > 0 means the image looks like a cgi render."""
+
+    def __init__(self, cfg: Config, hidden=64):
+        super().__init__()
+        self.backbone = Backbone([16, 24, 32, 48, 64], hidden)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        return self.out(self.backbone(x))
+
+
+def count_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())

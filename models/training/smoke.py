@@ -1,0 +1,141 @@
+"""Smoke test of the training code (run by `npm run test:train`): a few steps of every model at
+tiny width on small synthetic data sets, resume from a checkpoint, ONNX export of every model,
+checked with onnx.checker and against the manifest. Finishes in well under two minutes on CPU."""
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import torch  # noqa: E402
+
+import export  # noqa: E402
+import train  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+def blob_images(rng, n, size=64, grey=False):
+    """Smooth coloured ellipses on a background: enough structure for losses to move."""
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    imgs = np.empty((n, size, size, 3), np.uint8)
+    params = rng.uniform(0, 1, (n, 4)).astype(np.float32)
+    for k in range(n):
+        cx, cy, r, c = params[k]
+        inside = ((xx - 0.3 - 0.4 * cx) ** 2 + (yy - 0.3 - 0.4 * cy) ** 2) < (0.1 + 0.2 * r) ** 2
+        col = np.array([c, c, c] if grey else [c, 1 - c, 0.5]) * 255
+        imgs[k] = np.where(inside[..., None], col, 40 if grey else 200)
+    return imgs, params
+
+
+def write_set(folder: Path, rng, n, grey=False):
+    folder.mkdir(parents=True, exist_ok=True)
+    imgs, p = blob_images(rng, n, grey=grey)
+    np.save(folder / 'images.npy', imgs)
+    attrs = np.concatenate([p, rng.uniform(-1, 1, (n, 9)).astype(np.float32)], 1)  # A = 13
+    np.save(folder / 'attributes.npy', attrs)
+    np.save(folder / 'identity.npy', rng.uniform(0, 1, (n, 5)).astype(np.float32))
+    (folder / 'meta.json').write_text(json.dumps({'attributes': [f'a{i}' for i in range(13)],
+                                                  'identity': [f'i{i}' for i in range(5)]}))
+
+
+def write_sequences(folder: Path, rng, attrs=('smile', 'yaw'), K=3, n=4):
+    for name in attrs:
+        d = folder / name
+        d.mkdir(parents=True, exist_ok=True)
+        imgs, _ = blob_images(rng, K * n, grey=True)
+        np.save(d / 'images.npy', imgs.reshape(K, n, 64, 64, 3))
+        np.save(d / 'attributes.npy', rng.uniform(0, 1, (K, n, 13)).astype(np.float32))
+        (d / 'meta.json').write_text(json.dumps({'attribute': name}))
+
+
+def main():
+    import shutil
+    results = []
+    # SMOKE_KEEP=<dir> keeps the tiny pack (e.g. to try parity.ts on it)
+    keep = os.environ.get('SMOKE_KEEP')
+    tmp = Path(keep) if keep else Path(tempfile.mkdtemp(prefix='dge-smoke-'))
+    rng = np.random.default_rng(0)
+    data, runs, out = tmp / 'data', tmp / 'runs', tmp / 'pack'
+    write_set(data / 'photo-train', rng, 48)
+    write_set(data / 'photo-test', rng, 16)
+    write_set(data / 'cgi-train', rng, 32, grey=True)
+    write_sequences(data / 'sequences', rng)
+    small = ['--runs', str(runs), '--log-every', '2', '--ckpt-every', '2', '--batch', '8']
+
+    def check(name, fn):
+        t = time.time()
+        try:
+            fn()
+            results.append((name, True))
+            print(f'PASS {name} ({time.time() - t:.1f}s)', flush=True)
+        except Exception:  # report every failure, then carry on with the other models
+            traceback.print_exc()
+            results.append((name, False))
+            print(f'FAIL {name}', flush=True)
+
+    def ae():
+        train.main(['ae', *small, '--steps', '3', '--width', '0.25', '--prior-start', '0',
+                    '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
+        assert (runs / 'ae' / 'final.pt').exists()
+
+    def ae_resume():
+        before = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
+        train.main(['ae', *small, '--steps', '5', '--width', '0.25', '--resume',
+                    '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
+        after = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
+        assert (before, after) == (3, 5), f'resume went {before} -> {after}, expected 3 -> 5'
+
+    def delta():
+        train.main(['delta', *small, '--steps', '4', '--hidden', '32', '--data', str(data / 'sequences')])
+        st = torch.load(runs / 'delta' / 'final.pt')
+        assert st['attributes_trained'] == ['smile', 'yaw'], st['attributes_trained']
+
+    def aux():
+        train.main(['aux', *small, '--steps', '3', '--data', str(data / 'photo-train'),
+                    '--cgi', str(data / 'cgi-train'), '--test', str(data / 'photo-test')])
+        assert (runs / 'aux' / 'final.pt').exists()
+
+    def onnx_export():
+        import onnx
+        export.main(['--runs', str(runs), '--out', str(out), '--meta-from', str(data / 'photo-train' / 'meta.json'),
+                     '--id', 'smoke'])
+        for f in sorted(out.glob('*.onnx')):
+            m = onnx.load(str(f))
+            onnx.checker.check_model(m)
+            assert m.opset_import[0].version == 17, f'{f.name}: opset {m.opset_import[0].version}'
+            batch = m.graph.input[0].type.tensor_type.shape.dim[0].dim_param
+            assert batch == 'batch', f'{f.name}: batch dimension is not dynamic'
+
+    def manifest():
+        man = json.loads((out / 'manifest.json').read_text())
+        assert man['format'] == 'delta-studio/model-pack' and man['version'] == 1
+        want = {'generator', 'mapping', 'encoder', 'delta_encoder', 'delta_decoder', 'attributes', 'domain'}
+        assert set(man['models']) == want, sorted(man['models'])
+        for name, entry in man['models'].items():
+            assert export.sha256(out / entry['file']) == entry['sha256'], f'{name}: sha256 mismatch'
+        assert man['latent'] == {'layers': 10, 'dim': 64} and man['deltaDim'] == 16
+        assert man['meta']['attributes_names'][0] == 'a0'
+        refs = sorted(p.stem for p in (runs / 'parity').glob('*.json'))
+        assert refs == sorted(want), refs
+
+    check('ae: G + E + mapping train', ae)
+    check('ae: resume from checkpoint', ae_resume)
+    check('delta: Δ-encoder train', delta)
+    check('aux: attribute estimator + domain classifier train', aux)
+    check('export: ONNX opset 17, dynamic batch', onnx_export)
+    check('export: manifest and parity references', manifest)
+    passed = sum(ok for _, ok in results)
+    print(f'{passed} passed, {len(results) - passed} failed')
+    if not keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(0 if passed == len(results) else 1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,362 @@
+"""Trains the FaceWorld demo pack. One command per model:
+
+  python3 models/training/train.py ae     # G + E + mapping M (adversarial-autoencoder prior)
+  python3 models/training/train.py delta  # the Δ-encoder on inverted cgi sequences (needs ae)
+  python3 models/training/train.py aux    # attribute estimator + domain classifier (needs ae)
+
+Each resumes from runs/<model>/ckpt.pt with --resume; CPU by default, CUDA when present.
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, RUNS, Checkpoint, ImageSet, Timer, device, log, seed_all, to_tensor_images  # noqa: E402
+from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
+                      Encoder, Generator, LatentDiscriminator, Mapping, count_params)
+
+
+def image_loss(rec, x):
+    """L1 at 64, 32 and 16 px plus an L1 on image gradients (keeps edges from blurring)."""
+    loss = F.l1_loss(rec, x)
+    r, t = rec, x
+    for _ in range(2):
+        r, t = F.avg_pool2d(r, 2), F.avg_pool2d(t, 2)
+        loss = loss + F.l1_loss(r, t)
+    gx = lambda a: a[..., :, 1:] - a[..., :, :-1]  # noqa: E731
+    gy = lambda a: a[..., 1:, :] - a[..., :-1, :]  # noqa: E731
+    return loss + F.l1_loss(gx(rec), gx(x)) + F.l1_loss(gy(rec), gy(x))
+
+
+def psnr(a, b):
+    mse = ((a - b) ** 2).mean(dim=(1, 2, 3)).clamp_min(1e-10)
+    return (10 * torch.log10(4.0 / mse)).mean().item()  # images span [-1, 1]: peak-to-peak 2
+
+
+def config_for(data: ImageSet, **kw) -> Config:
+    return Config(attrs=data.attributes.shape[1], ident=data.identity.shape[1], **kw)
+
+
+# --------------------------------------------------------------------------------------------
+
+def train_ae(a):
+    """G and E jointly as an autoencoder on photo renders; M learns E's distribution of shared
+    w through a latent discriminator (adversarial autoencoder), so M(z) gives plausible faces."""
+    seed_all(a.seed)
+    dev = device()
+    data = ImageSet(a.data)
+    test = ImageSet(a.test) if a.test and Path(a.test, 'images.npy').exists() else None
+    cfg = config_for(data, width_mult=a.width)
+    G, E, M, Dz = Generator(cfg).to(dev), Encoder(cfg).to(dev), Mapping(cfg).to(dev), LatentDiscriminator(cfg).to(dev)
+    print(f'G {count_params(G)/1e6:.2f}M  E {count_params(E)/1e6:.2f}M  M {count_params(M)/1e6:.2f}M params, '
+          f'{len(data)} train images, device {dev}', flush=True)
+    opt_ge = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=a.lr, betas=(0.9, 0.99))
+    opt_m = torch.optim.Adam(M.parameters(), lr=a.lr_latent, betas=(0.5, 0.9))
+    opt_d = torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9))
+    ck = Checkpoint(a.name, a.runs)
+    objs = dict(G=G, E=E, M=M, Dz=Dz, opt_ge=opt_ge, opt_m=opt_m, opt_d=opt_d)
+    step, _ = ck.load(objs) if a.resume else (0, {})
+    timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
+    rng = np.random.default_rng(a.seed + step)
+    while step < a.steps:
+        # cosine decay of the autoencoder's learning rate over the run
+        for g in opt_ge.param_groups:
+            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+        x, _, _ = data.batch(rng.integers(0, len(data), a.batch), dev)
+        if a.flip:
+            x = torch.where(torch.rand(x.shape[0], 1, 1, 1, device=dev) < 0.5, x.flip(3), x)
+        wplus, w, off = E(x)
+        # latent noise keeps the neighbourhood of each inversion decodable (editability)
+        rec = G(wplus + a.latent_noise * torch.randn_like(wplus))
+        loss_rec = image_loss(rec, x)
+        # the shared w alone must already decode to the face: that is what M(z) feeds G
+        q = max(1, a.batch // 4)
+        rec_w = G(w[:q, None, :].expand(-1, cfg.layers, -1))
+        loss_shared = image_loss(rec_w, x[:q])
+        loss_off = off.pow(2).mean()
+        # pull E's shared w towards the region M covers, lightly (AAE encoder-side term)
+        loss_prior = F.softplus(-Dz(w)).mean() if step > a.prior_start else torch.zeros((), device=dev)
+        loss = loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
+        opt_ge.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_ge.step()
+
+        # latent GAN: Dz tells E's w (real) from M(z) (fake); M learns to fool it
+        for _ in range(a.latent_steps):
+            wr = w.detach()
+            wf = M(torch.randn(a.batch, cfg.z_dim, device=dev))[:, 0]
+            wr.requires_grad_(True)
+            dr = Dz(wr)
+            r1 = torch.autograd.grad(dr.sum(), wr, create_graph=True)[0].pow(2).sum(1).mean()
+            loss_d = F.softplus(-dr).mean() + F.softplus(Dz(wf.detach())).mean() + 0.5 * r1
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            loss_m = F.softplus(-Dz(wf)).mean()
+            opt_m.zero_grad(set_to_none=True)
+            loss_m.backward()
+            opt_m.step()
+
+        step += 1
+        if step % a.log_every == 0 or step == a.steps:
+            extra = {}
+            if test is not None:
+                extra['test_psnr'] = evaluate_psnr(G, E, test, dev)
+            log(a.name, step, rec=loss_rec.item(), shared=loss_shared.item(), off=loss_off.item(),
+                d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), sec=round(timer.seconds()), **extra)
+        if step % a.ckpt_every == 0 or step == a.steps:
+            ck.save(step, objs, {'config': cfg.to_dict()})
+            timer.write(steps=step, batch=a.batch, images=step * a.batch)
+    _save_final(a, dict(G=G, E=E, M=M), cfg)
+    if test is not None:
+        p = evaluate_psnr(G, E, test, dev, n=len(test))
+        print(f'[{a.name}] final held-out reconstruction PSNR {p:.2f} dB', flush=True)
+        timer.write(steps=step, batch=a.batch, images=step * a.batch, test_psnr=round(p, 2))
+
+
+@torch.no_grad()
+def evaluate_psnr(G, E, test, dev, n=256):
+    G.eval(), E.eval()
+    vals = []
+    for s in range(0, min(n, len(test)), 64):
+        x, _, _ = test.batch(np.arange(s, min(s + 64, n, len(test))), dev)
+        vals.append(psnr(G(E(x)[0]), x) * x.shape[0])
+    G.train(), E.train()
+    return sum(vals) / min(n, len(test))
+
+
+def _fresh_timer(a):
+    t = Timer(a.name, a.runs)
+    t.before = 0.0
+    return t
+
+
+def _save_final(a, models: dict, cfg: Config, extra: dict | None = None):
+    out = Path(a.runs) / a.name / 'final.pt'
+    torch.save({'config': cfg.to_dict(), **{k: m.state_dict() for k, m in models.items()}, **(extra or {})}, out)
+    print(f'[{a.name}] wrote {out}', flush=True)
+
+
+def load_ae(runs: Path, dev):
+    state = torch.load(Path(runs) / 'ae' / 'final.pt', map_location='cpu')
+    cfg = Config.from_dict(state['config'])
+    G, E, M = Generator(cfg), Encoder(cfg), Mapping(cfg)
+    for k, m in (('G', G), ('E', E), ('M', M)):
+        m.load_state_dict(state[k])
+        m.to(dev).eval()
+    return cfg, G, E, M
+
+
+# --------------------------------------------------------------------------------------------
+
+def load_sequences(folder: Path):
+    """Every sub-folder of `folder` holding a sequences set: {attribute: (images, attributes)}."""
+    seqs = {}
+    for d in sorted(Path(folder).iterdir()):
+        if (d / 'images.npy').exists():
+            meta = json.loads((d / 'meta.json').read_text()) if (d / 'meta.json').exists() else {}
+            name = meta.get('attribute', d.name)
+            if isinstance(name, list):
+                name = '+'.join(name)
+            seqs[str(name)] = np.load(d / 'images.npy')
+    if not seqs:
+        raise FileNotFoundError(f'no sequence sets (images.npy [K,n,S,S,3]) under {folder}')
+    return seqs
+
+
+@torch.no_grad()
+def invert_sequences(E, seqs, dev, limit=None):
+    """images [K, n, S, S, 3] per attribute -> latents [K, n, L, D] (the a_i of DGE.md)."""
+    out = {}
+    for name, imgs in seqs.items():
+        K, n = imgs.shape[:2]
+        K = min(K, limit) if limit else K
+        flat = imgs[:K].reshape(K * n, *imgs.shape[2:])
+        ws = [E(to_tensor_images(flat[s:s + 128]).to(dev))[0] for s in range(0, len(flat), 128)]
+        out[name] = torch.cat(ws).view(K, n, *ws[0].shape[1:])
+    return out
+
+
+def train_delta(a):
+    """DGE: δ = Enc(a_i, a_j); loss = ‖a_j − (a_i + Dec(a_i, δ))‖² + ‖b_j − (b_i + Dec(b_i, δ))‖²
+    with B another identity swept through the same schedule; noise on the inputs."""
+    seed_all(a.seed)
+    dev = device()
+    cfg, G, E, _ = load_ae(a.runs, dev)
+    cfg.delta_dim, cfg.delta_hidden = a.delta_dim, a.hidden
+    lat = invert_sequences(E, load_sequences(a.data), dev, limit=a.sequences)
+    names = sorted(lat)
+    print(f'Δ-encoder on {len(names)} attributes x {lat[names[0]].shape[0]} sequences x '
+          f'{lat[names[0]].shape[1]} steps: {names}', flush=True)
+    scale = torch.cat([v.flatten(0, 1) for v in lat.values()]).std(0).mean().item()
+    enc, dec = DeltaEncoder(cfg).to(dev), DeltaDecoder(cfg).to(dev)
+    opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=a.lr)
+    ck = Checkpoint(a.name, a.runs)
+    objs = dict(enc=enc, dec=dec, opt=opt)
+    step, _ = ck.load(objs) if a.resume else (0, {})
+    timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
+    rng = np.random.default_rng(a.seed + step)
+    noise = a.noise * scale
+    while step < a.steps:
+        t = names[rng.integers(len(names))]
+        L = lat[t]
+        K, n = L.shape[:2]
+        ia = torch.as_tensor(rng.integers(0, K, a.batch))
+        ib = torch.as_tensor((ia.numpy() + rng.integers(1, max(2, K), a.batch)) % K)  # another identity
+        i = torch.as_tensor(rng.integers(0, n, a.batch))
+        j = torch.as_tensor(rng.integers(0, n, a.batch))
+        k = torch.as_tensor(rng.integers(0, n, a.batch))
+        ai, aj, ak, bi, bj = L[ia, i], L[ia, j], L[ia, k], L[ib, i], L[ib, j]
+        nz = lambda v: v + noise * torch.randn_like(v)  # noqa: E731
+        d = enc(nz(ai), nz(aj))
+        loss_a = (aj - (ai + dec(nz(ai), d))).pow(2).mean()
+        loss_b = (bj - (bi + dec(nz(bi), d))).pow(2).mean()
+        # i->j then j->k equals i->k: keeps codes additive, so alpha-scaling and sums behave
+        d_jk, d_ik = enc(nz(aj), nz(ak)), enc(nz(ai), nz(ak))
+        loss_add = (d + d_jk - d_ik).pow(2).mean()
+        loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % a.log_every == 0 or step == a.steps:
+            base = (bj - bi).pow(2).mean().item()  # the error of "no edit", for scale
+            log(a.name, step, within=loss_a.item(), transfer=loss_b.item(), additive=loss_add.item(),
+                no_edit=base, sec=round(timer.seconds()))
+        if step % a.ckpt_every == 0 or step == a.steps:
+            ck.save(step, objs)
+            timer.write(steps=step, batch=a.batch, sequences_per_attribute=int(lat[names[0]].shape[0]),
+                        steps_per_sequence=int(lat[names[0]].shape[1]), attributes=names)
+    _save_final(a, dict(enc=enc, dec=dec), cfg, {'attributes_trained': names,
+                                                 'sequences_per_attribute': int(lat[names[0]].shape[0])})
+
+
+# --------------------------------------------------------------------------------------------
+
+def train_aux(a):
+    """Attribute estimator on photo renders (and on G's reconstructions of them, so it reads
+    generated faces too); domain classifier on cgi renders vs photo renders + reconstructions."""
+    seed_all(a.seed)
+    dev = device()
+    cfg, G, E, M = load_ae(a.runs, dev)
+    photo, cgi = ImageSet(a.data), ImageSet(a.cgi)
+    cfg.attrs, cfg.ident = photo.attributes.shape[1], photo.identity.shape[1]
+    est, dom = AttributeEstimator(cfg).to(dev), DomainClassifier(cfg).to(dev)
+    y = np.concatenate([photo.attributes, photo.identity], 1)
+    est.mean.copy_(torch.from_numpy(y.mean(0)))
+    est.std.copy_(torch.from_numpy(y.std(0) + 1e-3))
+    opt = torch.optim.Adam(list(est.parameters()) + list(dom.parameters()), lr=a.lr)
+    ck = Checkpoint(a.name, a.runs)
+    objs = dict(est=est, dom=dom, opt=opt)
+    step, _ = ck.load(objs) if a.resume else (0, {})
+    timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
+    rng = np.random.default_rng(a.seed + step)
+    while step < a.steps:
+        for g in opt.param_groups:
+            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+        x, at, idn = photo.batch(rng.integers(0, len(photo), a.batch), dev)
+        h = a.batch // 2
+        with torch.no_grad():
+            rec = G(E(x[:h])[0])
+            fake = G(M(torch.randn(h // 2, cfg.z_dim, device=dev)))
+        target = (torch.cat([at, idn], 1) - est.mean) / est.std
+        xe = torch.cat([x, rec])
+        te = torch.cat([target, target[:h]])
+        loss_est = F.smooth_l1_loss(est.forward_std(xe), te, beta=0.1)
+        xc, _, _ = cgi.batch(rng.integers(0, len(cgi), a.batch // 2), dev)
+        xd = torch.cat([xc, x[:h], rec, fake])
+        yd = torch.cat([torch.ones(len(xc)), torch.zeros(len(xd) - len(xc))]).to(dev)[:, None]
+        loss_dom = F.binary_cross_entropy_with_logits(dom(xd), yd)
+        loss = loss_est + loss_dom
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % a.log_every == 0 or step == a.steps:
+            log(a.name, step, est=loss_est.item(), dom=loss_dom.item(), sec=round(timer.seconds()))
+        if step % a.ckpt_every == 0 or step == a.steps:
+            ck.save(step, objs)
+            timer.write(steps=step, batch=a.batch)
+    _save_final(a, dict(est=est, dom=dom), cfg)
+    if a.test and Path(a.test, 'images.npy').exists():
+        report_aux(est, dom, ImageSet(a.test), G, E, dev)
+
+
+@torch.no_grad()
+def report_aux(est, dom, test, G, E, dev):
+    est.eval(), dom.eval()
+    x, at, _ = test.batch(np.arange(min(500, len(test))), dev)
+    pa, _ = est(x)
+    mae = (pa - at).abs().mean(0)
+    names = test.meta.get('attributes', [str(i) for i in range(at.shape[1])])
+    names = [n['name'] if isinstance(n, dict) else n for n in names]
+    print('attribute MAE on held-out photos: ' + ', '.join(f'{n}={v:.3f}' for n, v in zip(names, mae.tolist())))
+    rec = G(E(x)[0])
+    print(f'domain: photo judged cgi {(dom(x) > 0).float().mean().item():.3f}, '
+          f'reconstruction judged cgi {(dom(rec) > 0).float().mean().item():.3f}', flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+
+    def common(s, name, steps, batch, lr):
+        s.add_argument('--name', default=name, help='run folder under --runs')
+        s.add_argument('--runs', default=str(RUNS))
+        s.add_argument('--steps', type=int, default=steps)
+        s.add_argument('--batch', type=int, default=batch)
+        s.add_argument('--lr', type=float, default=lr)
+        s.add_argument('--seed', type=int, default=1)
+        s.add_argument('--resume', action='store_true', help='continue from runs/<name>/ckpt.pt')
+        s.add_argument('--log-every', type=int, default=100)
+        s.add_argument('--ckpt-every', type=int, default=500)
+
+    s = sub.add_parser('ae', help='generator + inversion encoder + mapping network')
+    common(s, 'ae', 6000, 32, 1e-3)
+    s.add_argument('--data', default=str(DATA / 'photo-train'))
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.add_argument('--width', type=float, default=1.0, help='channel multiplier (smoke test: small)')
+    s.add_argument('--lr-latent', type=float, default=5e-4)
+    s.add_argument('--latent-steps', type=int, default=1)
+    s.add_argument('--latent-noise', type=float, default=0.05)
+    s.add_argument('--w-shared', type=float, default=0.5)
+    s.add_argument('--w-off', type=float, default=0.1)
+    s.add_argument('--w-prior', type=float, default=0.01)
+    s.add_argument('--prior-start', type=int, default=500)
+    s.add_argument('--flip', action='store_true', help='mirror augmentation (off: yaw has a sign)')
+    s.set_defaults(fn=train_ae)
+
+    s = sub.add_parser('delta', help='the Δ-encoder (DGE) on inverted cgi sequences')
+    common(s, 'delta', 4000, 128, 1e-3)
+    s.add_argument('--data', default=str(DATA / 'sequences'))
+    s.add_argument('--sequences', type=int, default=None, help='use only the first K sequences per attribute')
+    s.add_argument('--delta-dim', type=int, default=16)
+    s.add_argument('--hidden', type=int, default=512)
+    s.add_argument('--noise', type=float, default=0.05, help='input noise, in units of the latent std')
+    s.add_argument('--w-within', type=float, default=1.0)
+    s.add_argument('--w-transfer', type=float, default=1.0)
+    s.add_argument('--w-additive', type=float, default=0.1)
+    s.set_defaults(fn=train_delta)
+
+    s = sub.add_parser('aux', help='attribute estimator + domain classifier')
+    common(s, 'aux', 2500, 64, 1e-3)
+    s.add_argument('--data', default=str(DATA / 'photo-train'))
+    s.add_argument('--cgi', default=str(DATA / 'cgi-train'))
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.set_defaults(fn=train_aux)
+
+    a = p.parse_args(argv)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    a.fn(a)
+
+
+if __name__ == '__main__':
+    main()
