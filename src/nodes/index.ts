@@ -1,0 +1,30 @@
+// The node registry: every node type the editor, the worker and the headless run know.
+import type { NodeDefinition } from '../graph/types';
+import { addNode } from './add';
+import { compareNode } from './compare';
+import { encodeDeltaNode } from './encode-delta';
+import { ganInversionNode } from './gan-inversion';
+import { generateNode } from './generate';
+import { loadFaceNode } from './load-face';
+import { randomFaceNode } from './random-face';
+import { saveImageNode } from './save-image';
+import { scaleNode } from './scale';
+import { syntheticPairNode } from './synthetic-pair';
+
+export const nodeDefinitions: NodeDefinition[] = [
+  loadFaceNode,
+  randomFaceNode,
+  ganInversionNode,
+  syntheticPairNode,
+  encodeDeltaNode,
+  scaleNode,
+  addNode,
+  generateNode,
+  compareNode,
+  saveImageNode,
+];
+
+export const nodeRegistry: ReadonlyMap<string, NodeDefinition> = new Map(nodeDefinitions.map((d) => [d.type, d]));
+
+export { DEFAULT_PACK } from './common';
+export { SAMPLE_FACES } from './load-face';
