@@ -1,0 +1,50 @@
+// Shared set-up for node tests: the real fixture pack through onnxruntime-web in Node.
+import { fileURLToPath } from 'node:url';
+import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
+import { createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
+
+export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
+export const packs = createNodePackRuntime(modelsDir);
+
+export function makeCtx(assets: Record<string, Uint8Array> = {}, progress: number[] = []): ComputeContext {
+  return {
+    packs,
+    assets: { get: (id) => assets[id] },
+    decodeImage: decodeImageNode,
+    fetchBytes: fetchBytesNode,
+    signal: new AbortController().signal,
+    progress: (f) => progress.push(f),
+  };
+}
+
+export function latentFrom(seed: number, pack = 'fixture'): LatentValue {
+  const data = new Float32Array(64).map((_, i) => Math.sin(seed * 13.1 + i * 0.7));
+  return { kind: 'latent', pack, tensor: { data, dims: [1, 4, 16] } };
+}
+
+export function imageFrom(seed: number, size = 32): ImageValue {
+  const data = new Float32Array(3 * size * size).map((_, i) => Math.sin(seed + i * 0.05) * 0.9);
+  return { kind: 'image', tensor: { data, dims: [1, 3, size, size] } };
+}
+
+export function pairsFrom(k: number): PairsValue {
+  return {
+    kind: 'pairs',
+    attribute: 'smile',
+    fromValue: 0,
+    toValue: 1,
+    pairs: Array.from({ length: k }, (_, i) => ({ from: imageFrom(i), to: imageFrom(i + 100), params: { from: {}, to: {} } })),
+  };
+}
+
+export function maxAbsDiff(a: Tensor, b: Tensor): number {
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
+  return m;
+}
+
+export function std(t: Tensor): number {
+  const n = t.data.length;
+  const mean = t.data.reduce((s, v) => s + v, 0) / n;
+  return Math.sqrt(t.data.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
+}
