@@ -1,0 +1,20 @@
+// Hard limits that keep a hostile or broken graph file from freezing the editor.
+
+/** A graph file larger than this is refused before it is parsed. */
+export const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** Deeper JSON nesting than this is refused (no legitimate graph needs it; deep trees blow stacks). */
+export const MAX_JSON_DEPTH = 64;
+export const MAX_NODES = 10_000;
+export const MAX_CONNECTIONS = 50_000;
+export const MAX_ASSETS = 256;
+export const MAX_PACKS = 64;
+/** ids and type names */
+export const MAX_ID_LENGTH = 128;
+/** graph names and node labels are cut to this many characters for display */
+export const MAX_NAME_LENGTH = 200;
+/** string params (URLs, sample names) */
+export const MAX_STRING_PARAM_LENGTH = 4096;
+/** node positions are clamped into ±this, so a 1e308 coordinate cannot break the canvas */
+export const MAX_COORDINATE = 1e7;
+/** at most this many messages are listed; the rest are counted */
+export const MAX_MESSAGES = 50;
