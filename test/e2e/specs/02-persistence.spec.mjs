@@ -1,0 +1,137 @@
+// Autosave and the library: a reload or a browser restart brings back exactly what was open;
+// saved graphs are listed and reopen; two tabs never silently overwrite each other.
+import assert from 'node:assert/strict';
+import {
+  SEL,
+  openEditor,
+  previewStats,
+  setSlider,
+  sliderValue,
+  waitForImage,
+  waitForImageChange,
+  waitForPersistedParam,
+  waitForSettled,
+} from '../lib/browser.mjs';
+import { anotherSliderValue } from './01-run.spec.mjs';
+
+const SCALE_PARAM = 'alpha';
+
+/** Change the Scale slider, wait for the new image and for the autosave to store it. */
+async function editAndPersist(page) {
+  await waitForSettled(page);
+  const before = await previewStats(page, SEL.preview('generate'));
+  const target = await anotherSliderValue(page, 'scale');
+  await setSlider(page, 'scale', target);
+  const after = await waitForImageChange(page, SEL.preview('generate'), before.hash);
+  await waitForSettled(page);
+  await waitForPersistedParam(page, 'scale', SCALE_PARAM, target);
+  return { target, image: await previewStats(page, SEL.preview('generate')) ?? after };
+}
+
+const library = (page) => page.locator(SEL.library);
+const libraryItems = (page) => page.locator(`${SEL.library} [data-testid="library-item"]`);
+
+export const tests = [
+  {
+    name: 'autosave: reloading the page restores the open graph and its image',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      const edited = await editAndPersist(page);
+      await page.reload({ waitUntil: 'load' });
+      const restored = await waitForImage(page, SEL.preview('generate'), { timeout: 90_000 });
+      await waitForSettled(page);
+      assert.equal(Number(await sliderValue(page, 'scale')), edited.target, 'the Scale value was not restored');
+      const now = await previewStats(page, SEL.preview('generate'));
+      assert.equal(now.hash, edited.image.hash, `restored image differs (${JSON.stringify(restored)})`);
+    },
+  },
+  {
+    name: 'library: save, restart the browser, the session and the saved graph come back',
+    async run(ctx) {
+      const first = await ctx.newProfile();
+      await openEditor(first.page, ctx.url);
+      const edited = await editAndPersist(first.page);
+      await library(first.page).locator('[data-testid="library-save"]').click();
+      await libraryItems(first.page).first().waitFor({ timeout: 10_000 });
+      assert.equal(await libraryItems(first.page).count(), 1);
+      const savedName = await libraryItems(first.page).first().getAttribute('data-name');
+      await first.context.close(); // quit the browser, keep the profile
+
+      const second = await ctx.newProfile({ dir: first.dir });
+      await openEditor(second.page, ctx.url);
+      await waitForSettled(second.page);
+      assert.equal(Number(await sliderValue(second.page, 'scale')), edited.target, 'session not restored after restart');
+      await libraryItems(second.page).first().waitFor({ timeout: 10_000 });
+      assert.equal(await libraryItems(second.page).count(), 1);
+      const item = libraryItems(second.page).first();
+      assert.equal(await item.getAttribute('data-name'), savedName);
+      const thumb = await item.locator('img').getAttribute('src');
+      assert.match(thumb ?? '', /^data:image\/png;base64,/, 'saved graph has no PNG thumbnail');
+      assert.match(await item.locator('time').innerText(), /\d/, 'saved graph shows no date');
+
+      // move away from the saved state, then open the saved graph from the library
+      const before = await previewStats(second.page, SEL.preview('generate'));
+      await setSlider(second.page, 'scale', await anotherSliderValue(second.page, 'scale'));
+      await waitForImageChange(second.page, SEL.preview('generate'), before.hash);
+      await item.locator('[data-testid="library-open"]').click();
+      await second.page.waitForFunction(
+        ({ sel, value }) => Number(document.querySelector(sel)?.value) === value,
+        { sel: `${SEL.node('scale')} input[type="range"]`, value: edited.target },
+        { timeout: 15_000 },
+      );
+      await waitForSettled(second.page);
+      const reopened = await waitForImage(second.page, SEL.preview('generate'));
+      assert.equal(reopened.hash, edited.image.hash, 'opening the saved graph did not give its image back');
+
+      // rename, duplicate and delete through the panel
+      await item.locator('[data-testid="library-rename"]').click();
+      const input = library(second.page).locator('[data-testid="library-rename-input"]');
+      await input.fill('Renamed by e2e');
+      await input.press('Enter');
+      await second.page.locator(`${SEL.library} [data-testid="library-item"][data-name="Renamed by e2e"]`).waitFor({ timeout: 10_000 });
+      await libraryItems(second.page).first().locator('[data-testid="library-duplicate"]').click();
+      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`);
+      const copy = second.page.locator(`${SEL.library} [data-testid="library-item"][data-name="Renamed by e2e (copy)"]`);
+      await copy.locator('[data-testid="library-delete"]').click();
+      await copy.locator('[data-testid="library-delete-confirm"]').click();
+      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${SEL.library} [data-testid="library-item"]`);
+    },
+  },
+  {
+    name: 'two tabs saving the same library graph keep both versions and say so',
+    async run(ctx) {
+      const { context, page: tabA } = await ctx.newProfile();
+      await openEditor(tabA, ctx.url);
+      await waitForSettled(tabA);
+      await library(tabA).locator('[data-testid="library-save"]').click();
+      await libraryItems(tabA).first().waitFor({ timeout: 10_000 });
+
+      const tabB = await context.newPage();
+      await openEditor(tabB, ctx.url);
+      await libraryItems(tabB).first().waitFor({ timeout: 10_000 });
+      await libraryItems(tabB).first().locator('[data-testid="library-open"]').click();
+      await waitForSettled(tabB);
+
+      // both tabs now edit revision 1 of the same entry; B saves first
+      await editAndPersist(tabB);
+      await library(tabB).locator('[data-testid="library-save"]').click();
+      await tabB.locator(`${SEL.library} [data-testid="library-notice"]`).waitFor({ timeout: 10_000 });
+
+      await editAndPersist(tabA);
+      await library(tabA).locator('[data-testid="library-save"]').click();
+      const notice = tabA.locator(`${SEL.library} [data-testid="library-notice"]`);
+      await tabA.waitForFunction(
+        (sel) => /another tab/.test(document.querySelector(sel)?.textContent ?? ''),
+        `${SEL.library} [data-testid="library-notice"]`,
+        { timeout: 10_000 },
+      );
+      assert.match(await notice.innerText(), /saved as a copy/);
+      await tabA.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`);
+      // tab B hears about it and lists the copy too
+      await tabB.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`, {
+        timeout: 10_000,
+      });
+    },
+  },
+];
