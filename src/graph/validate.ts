@@ -347,18 +347,24 @@ function findCycle(
     }
   }
   if (visited === nodeIds.length) return null;
-  // Walk from a node left on a cycle (indegree > 0), following edges among such nodes until we
-  // revisit one; the edges from that point on form a cycle.
-  const onCycle = (id: string) => indegree.get(id)! > 0;
-  let start = nodeIds.find(onCycle)!;
+  // Every node left over still has an unprocessed predecessor that is also left over, so walking
+  // backwards along such wires never gets stuck and must revisit a node: that loop is a cycle.
+  const inEdges = new Map<string, number[]>();
+  connections.forEach((c, k) => {
+    if (skip.has(k) || !outEdges.has(c.from.node) || !indegree.has(c.to.node)) return;
+    const list = inEdges.get(c.to.node);
+    if (list) list.push(k);
+    else inEdges.set(c.to.node, [k]);
+  });
+  const leftOver = (id: string) => indegree.get(id)! > 0;
   const seenAt = new Map<string, number>();
   const pathEdges: number[] = [];
-  let node = start;
+  let node = nodeIds.find(leftOver)!;
   while (!seenAt.has(node)) {
     seenAt.set(node, pathEdges.length);
-    const k = outEdges.get(node)!.find((e) => onCycle(connections[e]!.to.node))!;
+    const k = inEdges.get(node)!.find((e) => leftOver(connections[e]!.from.node))!;
     pathEdges.push(k);
-    node = connections[k]!.to.node;
+    node = connections[k]!.from.node;
   }
   return pathEdges.slice(seenAt.get(node)!);
 }
