@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import { modelsPlugin } from './tools/vite-models-plugin';
 
 // Cross-origin isolation lets onnxruntime-web use wasm threads (SharedArrayBuffer).
 const isolation = {
@@ -8,7 +9,7 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), modelsPlugin()],
   server: { headers: isolation },
   preview: { headers: isolation },
   optimizeDeps: { exclude: ['onnxruntime-web'] },

@@ -1,0 +1,109 @@
+// Writes the example graphs. The pack they use is one constant: `npx tsx examples/make-examples.ts faceworld`
+// switches them to the demo pack (its manifest sha256 is read from models/<pack>/manifest.json).
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const PACK = process.argv[2] ?? 'fixture';
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const manifestBytes = readFileSync(here(`../models/${PACK}/manifest.json`));
+const packs = [{ id: PACK, sha256: createHash('sha256').update(manifestBytes).digest('hex'), url: `models/${PACK}/manifest.json` }];
+
+type Node = { id: string; type: string; params: Record<string, number | string | boolean>; position: [number, number]; label?: string };
+const wire = (from: string, fromSocket: string, to: string, toSocket: string) => ({
+  id: `${from}.${fromSocket}->${to}.${toSocket}`,
+  from: { node: from, socket: fromSocket },
+  to: { node: to, socket: toSocket },
+});
+
+function graph(name: string, nodes: Node[], connections: ReturnType<typeof wire>[]) {
+  return { format: 'delta-studio/graph', version: 1, name, nodes, connections, packs, assets: {} };
+}
+
+function write(file: string, doc: object) {
+  writeFileSync(here(file), JSON.stringify(doc, null, 2) + '\n');
+  console.log(`wrote examples/${file} (pack ${PACK})`);
+}
+
+const pairNode = (id: string, attribute: string, from: number, to: number, y: number, label: string): Node => ({
+  id,
+  type: 'synthetic-pair',
+  label,
+  params: { pack: PACK, attribute, from, to, identitySeed: 1, count: 4 },
+  position: [0, y],
+});
+
+write(
+  'edit-smile.dge.json',
+  graph(
+    'Edit: smile',
+    [
+      { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:1' }, position: [0, 0] },
+      { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
+      pairNode('pairs', 'smile', 0, 1, 300, 'Smile pairs'),
+      { id: 'delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 300] },
+      { id: 'scale', type: 'scale', params: { alpha: 1 }, position: [560, 300] },
+      { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [560, 0] },
+      { id: 'generate', type: 'generate', params: { pack: PACK }, position: [840, 0] },
+      { id: 'compare', type: 'compare', params: {}, position: [1120, 0], label: 'Source vs edited' },
+      { id: 'save', type: 'save-image', params: { filename: 'edited-smile.png' }, position: [1120, 300] },
+    ],
+    [
+      wire('face', 'image', 'invert', 'image'),
+      wire('invert', 'latent', 'add', 'latent'),
+      wire('pairs', 'pairs', 'delta', 'pairs'),
+      wire('delta', 'delta', 'scale', 'delta'),
+      wire('scale', 'delta', 'add', 'deltas'),
+      wire('add', 'latent', 'generate', 'latent'),
+      wire('face', 'image', 'compare', 'a'),
+      wire('generate', 'image', 'compare', 'b'),
+      wire('generate', 'image', 'save', 'image'),
+    ],
+  ),
+);
+
+write(
+  'combine-smile-yaw.dge.json',
+  graph(
+    'Combine: smile + head turn',
+    [
+      { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:2' }, position: [0, 0] },
+      { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
+      pairNode('smile-pairs', 'smile', 0, 1, 300, 'Smile pairs'),
+      { id: 'smile-delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 300] },
+      { id: 'smile-scale', type: 'scale', params: { alpha: 1 }, position: [560, 300] },
+      pairNode('yaw-pairs', 'yaw', 0, 25, 600, 'Head turn pairs'),
+      { id: 'yaw-delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 600] },
+      { id: 'yaw-scale', type: 'scale', params: { alpha: 1 }, position: [560, 600] },
+      { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [840, 0] },
+      { id: 'generate', type: 'generate', params: { pack: PACK }, position: [1120, 0] },
+      { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs edited' },
+    ],
+    [
+      wire('face', 'image', 'invert', 'image'),
+      wire('invert', 'latent', 'add', 'latent'),
+      wire('smile-pairs', 'pairs', 'smile-delta', 'pairs'),
+      wire('smile-delta', 'delta', 'smile-scale', 'delta'),
+      wire('smile-scale', 'delta', 'add', 'deltas'),
+      wire('yaw-pairs', 'pairs', 'yaw-delta', 'pairs'),
+      wire('yaw-delta', 'delta', 'yaw-scale', 'delta'),
+      wire('yaw-scale', 'delta', 'add', 'deltas'),
+      wire('add', 'latent', 'generate', 'latent'),
+      wire('face', 'image', 'compare', 'a'),
+      wire('generate', 'image', 'compare', 'b'),
+    ],
+  ),
+);
+
+write(
+  'random-face.dge.json',
+  graph(
+    'Random face',
+    [
+      { id: 'random', type: 'random-face', params: { pack: PACK, seed: 42, truncation: 0.7 }, position: [0, 0] },
+      { id: 'generate', type: 'generate', params: { pack: PACK }, position: [280, 0] },
+      { id: 'save', type: 'save-image', params: { filename: 'random-face.png' }, position: [560, 0] },
+    ],
+    [wire('random', 'latent', 'generate', 'latent'), wire('generate', 'image', 'save', 'image')],
+  ),
+);

@@ -1,0 +1,262 @@
+// The engine the worker exposes (interface 5): it owns the executor, the pack runtime and the
+// previews. Plain module (no Comlink, no worker globals) so it also runs in Node for tests.
+import type { GraphDocument } from '../graph/document';
+import { Executor } from '../graph/executor';
+import type { ComputeContext, ExecEvent, NodeDefinition, NodeOutputs, PackManifest, ParamSpec, Value } from '../graph/types';
+import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
+import { assetStoreFromDoc } from './assets';
+import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
+import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
+
+/** A small RGBA preview of one image output (or a strip of pairs), at most 256 px. */
+export interface NodePreviewEvent {
+  type: 'node-preview';
+  runId: number;
+  nodeId: string;
+  output: string;
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+/** A number output (Compare's PSNR), so the node can show it. */
+export interface NodeValueEvent {
+  type: 'node-value';
+  runId: number;
+  nodeId: string;
+  output: string;
+  value: number;
+}
+
+export type EngineEvent = ExecEvent | NodePreviewEvent | NodeValueEvent;
+
+export interface RunSummary {
+  runId: number;
+  status: 'done' | 'cancelled' | 'error';
+  executed: string[];
+  cached: string[];
+  errors: Record<string, string>;
+  ms: number;
+}
+
+/** A node definition without its compute function: what the UI needs to draw and validate nodes. */
+export type NodeCatalogEntry = Omit<NodeDefinition, 'compute'>;
+
+export interface EngineDeps {
+  ort: OrtModule;
+  /** byte source for the models folder at `modelsBaseUrl` (default: fetch `${base}/${path}`) */
+  byteSource?: (modelsBaseUrl: string) => ByteSource;
+  decodeImage: ComputeContext['decodeImage'];
+  fetchBytes: ComputeContext['fetchBytes'];
+  /** marks a value's buffers for transfer (Comlink.transfer in the worker); identity elsewhere */
+  transfer?: <T>(value: T, transferables: Transferable[]) => T;
+  sessionOptions?: Record<string, unknown>;
+}
+
+const PREVIEW_MAX = 256;
+const PAIRS_IN_STRIP = 4;
+
+export function fetchByteSource(modelsBaseUrl: string): ByteSource {
+  const base = modelsBaseUrl.replace(/\/+$/, '');
+  return async (path) => {
+    const res = await fetch(`${base}/${path}`);
+    if (!res.ok) throw new Error(`HTTP ${res.status} for ${base}/${path}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+}
+
+/** Definitions whose `pack` params default to `packId` (the installed pack the UI should offer first). */
+export function withPackDefault(defs: NodeDefinition[], packId: string): NodeDefinition[] {
+  return defs.map((d) =>
+    d.params.some((p) => p.kind === 'pack' && p.default !== packId)
+      ? { ...d, params: d.params.map((p): ParamSpec => (p.kind === 'pack' ? { ...p, default: packId } : p)) }
+      : d,
+  );
+}
+
+/** Picks the default pack among installed ones: the bundled default, then faceworld, then fixture, then any. */
+export function choosePackDefault(installed: string[]): string {
+  for (const id of [DEFAULT_PACK, 'faceworld', 'fixture']) if (installed.includes(id)) return id;
+  return installed[0] ?? DEFAULT_PACK;
+}
+
+/** Preview RGBA of a value, or null when it is not an image-like value. */
+export function previewOf(value: Value): Rgba | null {
+  if (value.kind === 'image') return previewRgba(tensorToRgba(value.tensor), PREVIEW_MAX);
+  if (value.kind === 'pairs' && value.pairs.length > 0) {
+    // each pair as a column (from above to), the first few pairs side by side
+    const columns = value.pairs.slice(0, PAIRS_IN_STRIP).map((p) => {
+      const from = tensorToRgba(p.from.tensor);
+      const to = tensorToRgba(p.to.tensor);
+      return vstack(from, to);
+    });
+    return previewRgba(hstack(columns, 2), PREVIEW_MAX);
+  }
+  return null;
+}
+
+function vstack(a: Rgba, b: Rgba): Rgba {
+  const width = Math.max(a.width, b.width);
+  const data = new Uint8ClampedArray(width * (a.height + b.height) * 4);
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  let y0 = 0;
+  for (const img of [a, b]) {
+    for (let y = 0; y < img.height; y++) data.set(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4), ((y0 + y) * width) * 4);
+    y0 += img.height;
+  }
+  return { width, height: a.height + b.height, data };
+}
+
+export class Engine {
+  private packs: OnnxPackRuntime | null = null;
+  private executor: Executor | null = null;
+  private definitions: NodeDefinition[] = nodeDefinitions;
+  private installed: PackManifest[] = [];
+  private missing: { id: string; error: string }[] = [];
+  private assets = assetStoreFromDoc({});
+  /** which run and node a compute context belongs to, so previews can be sent as each node finishes */
+  private contexts = new WeakMap<ComputeContext, { nodeId: string; runId: number }>();
+  private currentRunId = 0;
+  private emitPreview: ((e: EngineEvent) => void) | null = null;
+  /** outputs whose previews the UI already has, per node (cached outputs are the same objects) */
+  private sent = new Map<string, NodeOutputs>();
+  /** outputs of the last finished run: big tensors stay here, the UI asks for one image at a time */
+  private lastOutputs = new Map<string, NodeOutputs>();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  async init(options: { modelsBaseUrl: string }): Promise<{ packs: PackManifest[]; missing: { id: string; error: string }[]; defaultPack: string }> {
+    const source = (this.deps.byteSource ?? fetchByteSource)(options.modelsBaseUrl);
+    await this.packs?.dispose();
+    this.packs = new OnnxPackRuntime(source, this.deps.ort, this.deps.sessionOptions);
+    const listed = await this.packs.listPacks();
+    this.installed = listed.packs;
+    this.missing = listed.missing;
+    for (const m of listed.missing) console.warn(`model pack ${m.id}: ${m.error}`);
+    const defaultPack = choosePackDefault(this.installed.map((p) => p.id));
+    this.definitions = withPackDefault(nodeDefinitions, defaultPack).map((d) => this.instrument(d));
+    const registry = new Map(this.definitions.map((d) => [d.type, d]));
+    const packs = this.packs;
+    this.executor = new Executor(registry, (signal, nodeId, onProgress) => {
+      const ctx: ComputeContext = {
+        packs,
+        assets: this.assets,
+        decodeImage: this.deps.decodeImage,
+        fetchBytes: this.deps.fetchBytes,
+        signal,
+        progress: onProgress,
+      };
+      this.contexts.set(ctx, { nodeId, runId: this.currentRunId });
+      return ctx;
+    });
+    this.sent.clear();
+    return { packs: this.installed, missing: this.missing, defaultPack };
+  }
+
+  /** Wraps compute so a node's previews go out as soon as it finishes (before its 'done' state). */
+  private instrument(def: NodeDefinition): NodeDefinition {
+    return {
+      ...def,
+      compute: async (inputs, params, ctx) => {
+        const outputs = await def.compute(inputs, params, ctx);
+        const owner = this.contexts.get(ctx);
+        if (owner && !ctx.signal.aborted) this.sendPreviews(owner.runId, owner.nodeId, outputs);
+        return outputs;
+      },
+    };
+  }
+
+  private sendPreviews(runId: number, nodeId: string, outputs: NodeOutputs): void {
+    const emit = this.emitPreview;
+    if (!emit || this.sent.get(nodeId) === outputs) return;
+    this.sent.set(nodeId, outputs);
+    for (const [output, value] of Object.entries(outputs)) {
+      try {
+        if (value.kind === 'number') {
+          emit({ type: 'node-value', runId, nodeId, output, value: value.value });
+          continue;
+        }
+        const rgba = previewOf(value);
+        if (!rgba) continue;
+        const event: NodePreviewEvent = { type: 'node-preview', runId, nodeId, output, width: rgba.width, height: rgba.height, rgba: rgba.data };
+        emit(this.deps.transfer ? this.deps.transfer(event, [rgba.data.buffer as ArrayBuffer]) : event);
+      } catch (e) {
+        console.error(`preview of ${nodeId}.${output} failed`, e);
+      }
+    }
+  }
+
+  private ready(): { executor: Executor; packs: OnnxPackRuntime } {
+    if (!this.executor || !this.packs) throw new Error('engine not initialised: call init({ modelsBaseUrl }) first');
+    return { executor: this.executor, packs: this.packs };
+  }
+
+  /** Runs the graph; a newer run cancels this one. Events (states, progress, previews) go to onEvent. */
+  async run(doc: GraphDocument, onEvent?: (e: EngineEvent) => void): Promise<RunSummary> {
+    const { executor } = this.ready();
+    this.assets = assetStoreFromDoc(doc.assets as Record<string, { data: string }>);
+    const forward = (e: EngineEvent) => {
+      try {
+        void onEvent?.(e);
+      } catch (err) {
+        console.error('engine: event listener failed', err);
+      }
+    };
+    this.emitPreview = forward;
+    // nodes removed from the graph need no remembered previews
+    const ids = new Set(doc.nodes.map((n) => n.id));
+    for (const id of this.sent.keys()) if (!ids.has(id)) this.sent.delete(id);
+    const result = await executor.run(doc, {
+      onEvent: (e) => {
+        if (e.type === 'run-start') this.currentRunId = e.runId;
+        forward(e);
+      },
+    });
+    if (result.status !== 'cancelled') this.lastOutputs = result.outputs;
+    // nodes served from cache may have previews the UI has not seen yet (first run after a reload of the UI)
+    if (result.status !== 'cancelled') {
+      for (const id of result.cached) {
+        const outputs = result.outputs.get(id);
+        if (outputs) this.sendPreviews(result.runId, id, outputs);
+      }
+    }
+    return { runId: result.runId, status: result.status, executed: result.executed, cached: result.cached, errors: result.errors, ms: result.ms };
+  }
+
+  /** Cancels the run in flight (it resolves with status 'cancelled'). */
+  cancel(): void {
+    this.executor?.cancelAll();
+  }
+
+  /** A full-size image output of the last run (Save Image download, PNG export), as RGBA. */
+  imageOutput(nodeId: string, output = 'image'): { width: number; height: number; rgba: Uint8ClampedArray } {
+    const value = this.lastOutputs.get(nodeId)?.[output];
+    if (!value) throw new Error(`node ${nodeId} has no output "${output}" from the last run`);
+    if (value.kind !== 'image') throw new Error(`output "${output}" of node ${nodeId} is ${value.kind}, not an image`);
+    const rgba = tensorToRgba(value.tensor);
+    const result = { width: rgba.width, height: rgba.height, rgba: rgba.data };
+    return this.deps.transfer ? this.deps.transfer(result, [rgba.data.buffer as ArrayBuffer]) : result;
+  }
+
+  /** The UI lost its previews (remount): send them again on the next run. */
+  forgetPreviews(): void {
+    this.sent.clear();
+  }
+
+  listPacks(): { packs: PackManifest[]; missing: { id: string; error: string }[] } {
+    return { packs: this.installed, missing: this.missing };
+  }
+
+  nodeCatalog(): NodeCatalogEntry[] {
+    return this.definitions.map(({ compute: _compute, ...rest }) => rest);
+  }
+
+  async dispose(): Promise<void> {
+    this.executor?.cancelAll();
+    await this.packs?.dispose();
+  }
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  return new Engine(deps);
+}

@@ -1,0 +1,42 @@
+// The engine worker: only wires browser services into src/workers/engine.ts and exposes it.
+import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web/wasm';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { createEngine, type EngineDeps } from './engine';
+import type { OrtModule } from './pack/runtime';
+
+// Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers).
+ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(2, navigator.hardwareConcurrency || 1) : 1;
+// The wasm binary served by Vite (dev) or emitted as an asset (build).
+ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+
+async function decodeImage(bytes: Uint8Array) {
+  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  try {
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d');
+    if (!g) throw new Error('no 2d context in the worker');
+    g.drawImage(bitmap, 0, 0);
+    const data = g.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    return { width: bitmap.width, height: bitmap.height, data };
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function fetchBytes(url: string) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+const deps: EngineDeps = {
+  ort: ort as unknown as OrtModule,
+  decodeImage,
+  fetchBytes,
+  transfer: (value, transferables) => Comlink.transfer(value, transferables),
+};
+
+const engine = createEngine(deps);
+export type EngineApi = typeof engine;
+Comlink.expose(engine);

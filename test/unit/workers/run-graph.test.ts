@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { ExitError, runGraph } from '../../../tools/run-graph';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const example = (name: string) => path.join(root, 'examples', name);
+
+/** Spread of pixel values: a blank (constant) image has 0. */
+function pixelStd(bytes: Uint8Array): number {
+  const png = decode(bytes);
+  const values = Array.from(png.data).filter((_, i) => i % png.channels !== 3);
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+}
+
+describe('headless run (npm run graph)', () => {
+  it('runs the smile example and writes non-blank PNGs, Save Image under its file name', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'dge-out-'));
+    const lines: string[] = [];
+    expect(await runGraph([example('edit-smile.dge.json'), '--out', out], (l) => lines.push(l))).toBe(0);
+    const files = (await readdir(out)).sort();
+    expect(files).toEqual(['compare-image.png', 'edited-smile.png', 'face-image.png', 'generate-image.png', 'pairs-pairs.png']);
+    for (const f of files) expect(pixelStd(await readFile(path.join(out, f)))).toBeGreaterThan(2);
+    const edited = decode(await readFile(path.join(out, 'edited-smile.png')));
+    expect([edited.width, edited.height]).toEqual([32, 32]);
+    // the graph rides along in the PNG
+    expect(JSON.parse(edited.text['delta-studio/graph']!).format).toBe('delta-studio/graph');
+    expect(lines.some((l) => l.includes('compare.psnr'))).toBe(true);
+  });
+
+  it('refuses an invalid graph and a missing pack with clear messages', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dge-bad-'));
+    const bad = path.join(dir, 'bad.dge.json');
+    await writeFile(bad, '{"format":"delta-studio/graph","version":1,"nodes":"no"}');
+    await expect(runGraph([bad, '--out', dir])).rejects.toMatchObject({ code: 2 });
+    const doc = JSON.parse(await readFile(example('random-face.dge.json'), 'utf8'));
+    for (const n of doc.nodes) if ('pack' in n.params) n.params.pack = 'no-such-pack';
+    const missing = path.join(dir, 'missing.dge.json');
+    await writeFile(missing, JSON.stringify(doc));
+    const err = await runGraph([missing, '--out', dir]).catch((e: ExitError) => e);
+    expect(err).toBeInstanceOf(ExitError);
+    expect((err as ExitError).code).toBe(3);
+    expect((err as ExitError).message).toContain('model pack "no-such-pack" (used by nodes random, generate)');
+  });
+
+  it('exits non-zero from the command line on a missing pack', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dge-cli-'));
+    const doc = JSON.parse(await readFile(example('random-face.dge.json'), 'utf8'));
+    doc.nodes[0].params.pack = 'no-such-pack';
+    const file = path.join(dir, 'g.dge.json');
+    await writeFile(file, JSON.stringify(doc));
+    const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+    const run = promisify(execFile)(tsx, [path.join(root, 'tools', 'run-graph.ts'), file, '--out', dir], { cwd: root });
+    const failure = await run.then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(failure?.code).toBe(3);
+    expect(failure?.stderr).toContain('model pack "no-such-pack"');
+  });
+});

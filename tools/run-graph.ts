@@ -1,0 +1,183 @@
+// The headless run: `npm run graph -- <file.dge.json> --out <dir> [--models <dir>]`.
+// Parses with the graph core, runs with the same node code as the browser (onnxruntime-web in
+// Node), writes every image output as PNG. Exit codes: 0 done, 1 a node failed, 2 bad usage or an
+// invalid graph, 3 a missing or broken model pack.
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encode as encodePng } from 'fast-png';
+import { checkFileSize, parseGraphFile, type GraphDocument } from '../src/graph/document';
+import { Executor } from '../src/graph/executor';
+import { effectiveParams } from '../src/graph/validate';
+import { nodeRegistry } from '../src/nodes';
+import { saveFileName } from '../src/nodes/save-image';
+import { assetStoreFromDoc } from '../src/workers/assets';
+import { previewOf } from '../src/workers/engine';
+import { tensorToRgba, type Rgba } from '../src/workers/image';
+import { createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../src/workers/node/context';
+
+const USAGE = 'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--quiet]';
+
+export class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+function parseArgs(argv: string[]): { file: string; out: string; models: string; quiet: boolean } {
+  let file = '';
+  let out = '';
+  let models = fileURLToPath(new URL('../models', import.meta.url));
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--out' || a === '--models') {
+      const v = argv[++i];
+      if (!v) throw new ExitError(`${a} needs a directory\n${USAGE}`, 2);
+      if (a === '--out') out = v;
+      else models = v;
+    } else if (a === '--quiet') quiet = true;
+    else if (a === '--help' || a === '-h') throw new ExitError(USAGE, 0);
+    else if (a.startsWith('-')) throw new ExitError(`unknown option ${a}\n${USAGE}`, 2);
+    else if (!file) file = a;
+    else throw new ExitError(`unexpected argument ${a}\n${USAGE}`, 2);
+  }
+  if (!file) throw new ExitError(`no graph file given\n${USAGE}`, 2);
+  if (!out) throw new ExitError(`no output directory given (--out)\n${USAGE}`, 2);
+  return { file, out, models, quiet };
+}
+
+function writeRgbaPng(rgba: Rgba, graphText: string): Uint8Array {
+  // the graph travels in the PNG, as in the editor's export, so an output opens its graph again
+  return encodePng({
+    width: rgba.width,
+    height: rgba.height,
+    data: new Uint8Array(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength),
+    channels: 4,
+    text: { 'delta-studio/graph': graphText },
+  });
+}
+
+/** Checks every pack the graph uses before running, so a missing pack fails fast with one clear message. */
+async function checkPacks(doc: GraphDocument, packs: ReturnType<typeof createNodePackRuntime>, modelsDir: string, log: (m: string) => void) {
+  const users = new Map<string, string[]>();
+  for (const node of doc.nodes) {
+    const def = nodeRegistry.get(node.type);
+    if (!def) continue;
+    const params = effectiveParams(def, node.params);
+    for (const spec of def.params) {
+      if (spec.kind !== 'pack') continue;
+      const id = String(params[spec.name]);
+      users.set(id, [...(users.get(id) ?? []), node.id]);
+    }
+  }
+  for (const [id, nodes] of users) {
+    try {
+      await packs.manifest(id);
+    } catch (e) {
+      throw new ExitError(`model pack "${id}" (used by node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}) cannot be loaded from ${modelsDir}: ${(e as Error).message}`, 3);
+    }
+    const ref = doc.packs.find((p) => p.id === id);
+    const digest = await packs.digest(id);
+    if (ref && ref.sha256 && ref.sha256 !== digest) {
+      log(`warning: the graph names pack "${id}" with sha256 ${ref.sha256.slice(0, 12)}…, the installed one is ${digest.slice(0, 12)}…; results may differ from the author's`);
+    }
+  }
+}
+
+export async function runGraph(argv: string[], log: (m: string) => void = console.log): Promise<number> {
+  const args = parseArgs(argv);
+  const info = args.quiet ? () => undefined : log;
+  let size: number;
+  try {
+    size = (await stat(args.file)).size;
+  } catch (e) {
+    throw new ExitError(`cannot read ${args.file}: ${(e as Error).message}`, 2);
+  }
+  const tooBig = checkFileSize(size);
+  if (tooBig) throw new ExitError(`${args.file}: ${tooBig}`, 2);
+  const text = await readFile(args.file, 'utf8');
+  const parsed = parseGraphFile(text, nodeRegistry);
+  if (!parsed.ok) throw new ExitError(`${args.file} is not a valid graph:\n  ${parsed.errors.join('\n  ')}`, 2);
+  for (const w of parsed.warnings) log(`warning: ${w}`);
+  const doc = parsed.doc;
+
+  const packs = createNodePackRuntime(args.models);
+  await checkPacks(doc, packs, args.models, log);
+
+  const graphDir = path.dirname(path.resolve(args.file));
+  const assets = assetStoreFromDoc(doc.assets as Record<string, { data: string }>);
+  // relative paths in url: sources are relative to the graph file, as a user would expect
+  const fetchBytes = (url: string) => fetchBytesNode(/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : path.resolve(graphDir, url));
+  const executor = new Executor(nodeRegistry, (signal, _nodeId, onProgress) => ({
+    packs,
+    assets,
+    decodeImage: decodeImageNode,
+    fetchBytes,
+    signal,
+    progress: onProgress,
+  }));
+  const started = Date.now();
+  const result = await executor.run(doc, {
+    onEvent: (e) => {
+      if (e.type === 'node-state' && (e.state === 'done' || e.state === 'error')) {
+        info(`  ${e.state === 'done' ? 'ok   ' : 'ERROR'} ${e.nodeId}${e.message ? `: ${e.message}` : ''}`);
+      }
+    },
+  });
+
+  await mkdir(args.out, { recursive: true });
+  const written: string[] = [];
+  const taken = new Set<string>();
+  const unique = (name: string) => {
+    let candidate = name;
+    for (let i = 2; taken.has(candidate); i++) candidate = name.replace(/\.png$/, `-${i}.png`);
+    taken.add(candidate);
+    return candidate;
+  };
+  for (const node of doc.nodes) {
+    const outputs = result.outputs.get(node.id);
+    if (!outputs) continue;
+    for (const [output, value] of Object.entries(outputs)) {
+      let rgba: Rgba | null = null;
+      if (value.kind === 'image') rgba = tensorToRgba(value.tensor);
+      else if (value.kind === 'pairs') rgba = previewOf(value);
+      if (!rgba) continue;
+      const safeId = node.id.replace(/[^A-Za-z0-9._-]/g, '_');
+      const name =
+        node.type === 'save-image'
+          ? unique(saveFileName(String(effectiveParams(nodeRegistry.get('save-image')!, node.params).filename)))
+          : unique(`${safeId}-${output}.png`);
+      await writeFile(path.join(args.out, name), writeRgbaPng(rgba, text));
+      written.push(name);
+    }
+    for (const [output, value] of Object.entries(outputs)) {
+      if (value.kind === 'number') info(`  ${node.id}.${output} = ${value.value.toFixed(3)}`);
+    }
+  }
+  await packs.dispose();
+  info(`${result.status}: ${result.executed.length} nodes ran in ${Date.now() - started} ms; wrote ${written.length} PNG${written.length === 1 ? '' : 's'} to ${args.out}`);
+  if (result.status !== 'done') {
+    const errs = Object.entries(result.errors).map(([id, m]) => `  ${id}: ${m}`);
+    throw new ExitError(`the graph ran with errors:\n${errs.join('\n')}`, 1);
+  }
+  return 0;
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  runGraph(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      if (e instanceof ExitError) {
+        (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
+        process.exit(e.code);
+      }
+      console.error(`error: ${(e as Error)?.stack ?? e}`);
+      process.exit(1);
+    },
+  );
+}
