@@ -1,0 +1,346 @@
+// The editor's source of truth: the graph document (interface 1) plus an undo/redo history.
+// Rete only mirrors this store (see rete-editor.ts); Vue components read it through revisions.
+import { shallowReactive, ref } from 'vue';
+import type { ParamSpec, ParamValue, SocketSpec } from '../../graph/types';
+import type { NodeCatalogEntry } from '../../workers/engine';
+import type { GraphDocument, NodeRegistry } from '../../graph/document';
+import { canConnect } from '../../graph/validate';
+
+export type EditorGraph = GraphDocument;
+export type GraphNodeRecord = EditorGraph['nodes'][number];
+export type GraphConnectionRecord = EditorGraph['connections'][number];
+export type SocketRef = { node: string; socket: string };
+
+export type { NodeCatalogEntry };
+
+/** What a change touched, so listeners can decide whether to re-run the graph. */
+export type GraphChange =
+  | { kind: 'load' }
+  | { kind: 'structure' }
+  | { kind: 'params'; nodeIds: string[] }
+  | { kind: 'layout' }
+  | { kind: 'meta' };
+
+type Snapshot = { doc: EditorGraph };
+
+const HISTORY_LIMIT = 200;
+/** Successive edits with the same key within this window form one undo step (slider drags, moves). */
+const COALESCE_MS = 1200;
+
+export function newId(prefix: string, taken: (id: string) => boolean): string {
+  for (;;) {
+    const id = `${prefix}${Math.random().toString(36).slice(2, 9)}`;
+    if (!taken(id)) return id;
+  }
+}
+
+/** Deep copy of the document; asset payloads (large base64 strings) are shared, they never mutate. */
+function cloneDoc(doc: EditorGraph): EditorGraph {
+  const { assets, ...rest } = doc;
+  const copy = structuredClone(rest) as Omit<EditorGraph, 'assets'>;
+  return { ...copy, assets: { ...assets } } as EditorGraph;
+}
+
+export function defaultParams(def: NodeCatalogEntry, packDefault: string): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
+  for (const spec of def.params) params[spec.name] = spec.kind === 'pack' ? packDefault : spec.default;
+  return params;
+}
+
+export class GraphStore {
+  private current: EditorGraph;
+  private undoStack: Snapshot[] = [];
+  private redoStack: Snapshot[] = [];
+  private lastKey: string | null = null;
+  private lastTime = 0;
+  private listeners = new Set<(change: GraphChange) => void>();
+
+  /** Bumped per node when its params/label change; node components depend on it. */
+  readonly nodeRevisions = shallowReactive(new Map<string, number>());
+  /** Bumped on any change (name, undo availability, node count...). */
+  readonly revision = ref(0);
+
+  constructor(
+    doc: EditorGraph,
+    public catalog: ReadonlyMap<string, NodeCatalogEntry>,
+    public packDefault: () => string,
+  ) {
+    this.current = doc;
+  }
+
+  get doc(): EditorGraph {
+    return this.current;
+  }
+
+  get canUndo(): boolean {
+    void this.revision.value;
+    return this.undoStack.length > 0;
+  }
+  get canRedo(): boolean {
+    void this.revision.value;
+    return this.redoStack.length > 0;
+  }
+
+  onChange(listener: (change: GraphChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  node(id: string): GraphNodeRecord | undefined {
+    return this.current.nodes.find((n) => n.id === id);
+  }
+
+  nodeRevision(id: string): number {
+    return this.nodeRevisions.get(id) ?? 0;
+  }
+
+  inputsOf(node: GraphNodeRecord): SocketSpec[] {
+    const def = this.catalog.get(node.type);
+    if (def) return def.inputs;
+    // placeholder for an unknown type: expose the sockets its connections use, so they stay drawn
+    const names = new Set(this.current.connections.filter((c) => c.to.node === node.id).map((c) => c.to.socket));
+    return [...names].map((name) => ({ name, label: name, type: 'image' as const, multi: true }));
+  }
+
+  outputsOf(node: GraphNodeRecord): SocketSpec[] {
+    const def = this.catalog.get(node.type);
+    if (def) return def.outputs;
+    const names = new Set(this.current.connections.filter((c) => c.from.node === node.id).map((c) => c.from.socket));
+    return [...names].map((name) => ({ name, label: name, type: 'image' as const }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // mutations (each one is an undo step unless coalesced)
+
+  /** Replace the whole document (open from library/import/restore); clears history unless asked. */
+  load(doc: EditorGraph, { keepHistory = false } = {}): void {
+    if (keepHistory) this.pushUndo(null);
+    else {
+      this.undoStack = [];
+      this.redoStack = [];
+    }
+    this.current = doc;
+    this.nodeRevisions.clear();
+    this.emit({ kind: 'load' });
+  }
+
+  setName(name: string): void {
+    if (name === this.current.name) return;
+    this.pushUndo('name');
+    this.current.name = name;
+    this.emit({ kind: 'meta' });
+  }
+
+  addNode(type: string, position: [number, number]): GraphNodeRecord {
+    const def = this.catalog.get(type);
+    if (!def) throw new Error(`unknown node type "${type}"`);
+    this.pushUndo(null);
+    const node: GraphNodeRecord = {
+      id: newId('n_', (id) => !!this.node(id)),
+      type,
+      params: defaultParams(def, this.packDefault()),
+      position: [Math.round(position[0]), Math.round(position[1])],
+    };
+    this.current.nodes.push(node);
+    this.emit({ kind: 'structure' });
+    return node;
+  }
+
+  removeNodes(ids: string[]): void {
+    const gone = new Set(ids);
+    if (!this.current.nodes.some((n) => gone.has(n.id))) return;
+    this.pushUndo(null);
+    this.current.nodes = this.current.nodes.filter((n) => !gone.has(n.id));
+    this.current.connections = this.current.connections.filter((c) => !gone.has(c.from.node) && !gone.has(c.to.node));
+    this.dropUnusedAssets();
+    this.emit({ kind: 'structure' });
+  }
+
+  /** Move nodes; a drag of the same nodes is one undo step. Layout changes do not re-run. */
+  moveNodes(moves: { id: string; position: [number, number] }[], dragKey: string): void {
+    const changed = moves.filter((m) => {
+      const n = this.node(m.id);
+      return n && (n.position[0] !== m.position[0] || n.position[1] !== m.position[1]);
+    });
+    if (!changed.length) return;
+    this.pushUndo(`move:${dragKey}`);
+    for (const m of changed) {
+      const n = this.node(m.id)!;
+      n.position = [Math.round(m.position[0]), Math.round(m.position[1])];
+    }
+    this.emit({ kind: 'layout' });
+  }
+
+  setParam(nodeId: string, name: string, value: ParamValue): void {
+    const node = this.node(nodeId);
+    if (!node) throw new Error(`no node "${nodeId}"`);
+    if (node.params[name] === value) return;
+    this.pushUndo(`param:${nodeId}:${name}`);
+    node.params[name] = value;
+    this.dropUnusedAssets();
+    this.bump(nodeId);
+    this.emit({ kind: 'params', nodeIds: [nodeId] });
+  }
+
+  setLabel(nodeId: string, label: string): void {
+    const node = this.node(nodeId);
+    if (!node || (node.label ?? '') === label) return;
+    this.pushUndo(`label:${nodeId}`);
+    if (label) node.label = label;
+    else delete node.label;
+    this.bump(nodeId);
+    this.emit({ kind: 'meta' });
+  }
+
+  /** Store an embedded image (uploaded face) and point a node's image param at it in one step. */
+  setAssetParam(nodeId: string, param: string, assetId: string, asset: EditorGraph['assets'][string]): void {
+    const node = this.node(nodeId);
+    if (!node) throw new Error(`no node "${nodeId}"`);
+    this.pushUndo(null);
+    this.current.assets[assetId] = asset;
+    node.params[param] = `asset:${assetId}`;
+    this.dropUnusedAssets();
+    this.bump(nodeId);
+    this.emit({ kind: 'params', nodeIds: [nodeId] });
+  }
+
+  /**
+   * Connect an output to an input. Returns the reason when refused (type mismatch, cycle...).
+   * A single (non-multi) input that is already fed is rewired to the new source.
+   */
+  connect(from: SocketRef, to: SocketRef): { ok: true; id: string } | { ok: false; reason: string } {
+    const exists = this.current.connections.find(
+      (c) => c.from.node === from.node && c.from.socket === from.socket && c.to.node === to.node && c.to.socket === to.socket,
+    );
+    if (exists) return { ok: true, id: exists.id };
+    // canConnect reads only sockets and titles, which the catalog has
+    const verdict = canConnect(this.current, from, to, this.catalog as unknown as NodeRegistry);
+    if (!verdict.ok) return verdict;
+    this.pushUndo(null);
+    if (verdict.replaces) this.current.connections = this.current.connections.filter((c) => c.id !== verdict.replaces);
+    const id = newId('c_', (cid) => this.current.connections.some((c) => c.id === cid));
+    this.current.connections.push({ id, from: { ...from }, to: { ...to } });
+    this.emit({ kind: 'structure' });
+    return { ok: true, id };
+  }
+
+  removeConnections(ids: string[]): void {
+    const gone = new Set(ids);
+    if (!this.current.connections.some((c) => gone.has(c.id))) return;
+    this.pushUndo(null);
+    this.current.connections = this.current.connections.filter((c) => !gone.has(c.id));
+    this.emit({ kind: 'structure' });
+  }
+
+  /** Insert copied nodes (new ids, offset) with the connections among them; returns the new ids. */
+  paste(fragment: ClipboardFragment, offset: [number, number]): string[] {
+    if (!fragment.nodes.length) return [];
+    this.pushUndo(null);
+    const idMap = new Map<string, string>();
+    for (const n of fragment.nodes) {
+      const id = newId('n_', (cand) => !!this.node(cand) || [...idMap.values()].includes(cand));
+      idMap.set(n.id, id);
+      const copy = structuredClone(n);
+      copy.id = id;
+      copy.position = [n.position[0] + offset[0], n.position[1] + offset[1]];
+      this.current.nodes.push(copy);
+    }
+    for (const c of fragment.connections) {
+      const from = idMap.get(c.from.node);
+      const to = idMap.get(c.to.node);
+      if (!from || !to) continue;
+      const id = newId('c_', (cid) => this.current.connections.some((x) => x.id === cid));
+      this.current.connections.push({ id, from: { node: from, socket: c.from.socket }, to: { node: to, socket: c.to.socket } });
+    }
+    for (const [assetId, asset] of Object.entries(fragment.assets)) {
+      if (!this.current.assets[assetId]) this.current.assets[assetId] = asset;
+    }
+    this.emit({ kind: 'structure' });
+    return [...idMap.values()];
+  }
+
+  copy(ids: string[]): ClipboardFragment {
+    const chosen = new Set(ids);
+    const nodes = this.current.nodes.filter((n) => chosen.has(n.id)).map((n) => structuredClone(n));
+    const connections = this.current.connections
+      .filter((c) => chosen.has(c.from.node) && chosen.has(c.to.node))
+      .map((c) => structuredClone(c));
+    const assets: EditorGraph['assets'] = {};
+    for (const n of nodes) {
+      for (const v of Object.values(n.params)) {
+        if (typeof v === 'string' && v.startsWith('asset:')) {
+          const asset = this.current.assets[v.slice(6)];
+          if (asset) assets[v.slice(6)] = asset;
+        }
+      }
+    }
+    return { kind: 'delta-studio/fragment', nodes, connections, assets };
+  }
+
+  undo(): boolean {
+    const snap = this.undoStack.pop();
+    if (!snap) return false;
+    this.redoStack.push({ doc: cloneDoc(this.current) });
+    this.restore(snap);
+    return true;
+  }
+
+  redo(): boolean {
+    const snap = this.redoStack.pop();
+    if (!snap) return false;
+    this.undoStack.push({ doc: cloneDoc(this.current) });
+    this.restore(snap);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private restore(snap: Snapshot): void {
+    this.current = snap.doc;
+    this.lastKey = null;
+    for (const n of this.current.nodes) this.bump(n.id);
+    // same graph, other state: keep previews of nodes that survive, re-run what changed
+    this.emit({ kind: 'structure' });
+  }
+
+  /** Record the state before a mutation; `key` merges a burst of the same edit into one step. */
+  private pushUndo(key: string | null): void {
+    const now = performance.now();
+    const merge = key !== null && key === this.lastKey && now - this.lastTime < COALESCE_MS;
+    this.lastKey = key;
+    this.lastTime = now;
+    if (merge) return;
+    this.undoStack.push({ doc: cloneDoc(this.current) });
+    if (this.undoStack.length > HISTORY_LIMIT) this.undoStack.shift();
+    this.redoStack = [];
+  }
+
+  /** Assets no param refers to any more are dropped so exported files do not carry dead images. */
+  private dropUnusedAssets(): void {
+    const used = new Set<string>();
+    for (const n of this.current.nodes) {
+      for (const v of Object.values(n.params)) if (typeof v === 'string' && v.startsWith('asset:')) used.add(v.slice(6));
+    }
+    for (const id of Object.keys(this.current.assets)) if (!used.has(id)) delete this.current.assets[id];
+  }
+
+  private bump(nodeId: string): void {
+    this.nodeRevisions.set(nodeId, (this.nodeRevisions.get(nodeId) ?? 0) + 1);
+  }
+
+  private emit(change: GraphChange): void {
+    this.revision.value++;
+    for (const l of this.listeners) l(change);
+  }
+}
+
+export interface ClipboardFragment {
+  kind: 'delta-studio/fragment';
+  nodes: GraphNodeRecord[];
+  connections: GraphConnectionRecord[];
+  assets: EditorGraph['assets'];
+}
+
+export function isParamSpecNumeric(spec: ParamSpec): spec is Extract<ParamSpec, { kind: 'number' }> {
+  return spec.kind === 'number';
+}

@@ -1,0 +1,391 @@
+// The Rete v2 view of the graph store. Rete never owns data: user gestures become store
+// mutations, and every store change is mirrored back into Rete by a diffing sync.
+import { ClassicPreset, GetSchemes, NodeEditor } from 'rete';
+import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
+import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
+import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
+import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
+import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import { markRaw } from 'vue';
+import type { SocketType } from '../../graph/types';
+import type { GraphNodeRecord, GraphStore, ClipboardFragment } from './graph-store';
+import { notify } from './run-state';
+import GraphNodeView from '../nodes/GraphNodeView.vue';
+import WireView from '../nodes/WireView.vue';
+
+export const NODE_WIDTH = 232;
+
+const sockets = new Map<string, ClassicPreset.Socket>();
+function socketOf(type: SocketType | string): ClassicPreset.Socket {
+  let s = sockets.get(type);
+  if (!s) sockets.set(type, (s = new ClassicPreset.Socket(type)));
+  return s;
+}
+
+/** A Rete node mirroring one graph node; the Vue view reads everything else from the store. */
+export class ReteNode extends ClassicPreset.Node {
+  width = NODE_WIDTH;
+  height: number;
+  declare selected?: boolean;
+  /** sockets and type, to know when a node must be rebuilt rather than moved */
+  signature: string;
+
+  constructor(
+    public record: GraphNodeRecord,
+    readonly store: GraphStore,
+  ) {
+    super(store.catalog.get(record.type)?.title ?? record.type);
+    this.id = record.id;
+    const inputs = store.inputsOf(record);
+    const outputs = store.outputsOf(record);
+    for (const s of inputs) this.addInput(s.name, new ClassicPreset.Input(socketOf(s.type), s.label, !!s.multi));
+    for (const s of outputs) this.addOutput(s.name, new ClassicPreset.Output(socketOf(s.type), s.label));
+    this.signature = nodeSignature(store, record);
+    const def = store.catalog.get(record.type);
+    // a height estimate for fit-view and the minimap (the DOM is not measured: 500 nodes would thrash layout)
+    this.height = 40 + 22 * Math.max(inputs.length, outputs.length) + 30 * (def?.params.length ?? 1) + (def?.preview ? 124 : 0) + 8;
+    markRaw(this);
+  }
+}
+
+export class ReteConnection extends ClassicPreset.Connection<ReteNode, ReteNode> {
+  socketType = 'image';
+}
+
+function nodeSignature(store: GraphStore, record: GraphNodeRecord): string {
+  const ins = store.inputsOf(record).map((s) => `${s.name}:${s.type}:${s.multi ? 1 : 0}`);
+  const outs = store.outputsOf(record).map((s) => `${s.name}:${s.type}`);
+  return `${record.type}|${ins.join(',')}|${outs.join(',')}`;
+}
+
+type Schemes = GetSchemes<ReteNode, ReteConnection>;
+type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
+
+export interface EditorCallbacks {
+  /** open the quick-add list at a screen position (client coordinates) for an area position */
+  openQuickAdd(client: { x: number; y: number }, at: [number, number]): void;
+  /** the selection changed (for the compare view and the toolbar) */
+  onSelectionChange?(ids: string[]): void;
+}
+
+export interface EditorView {
+  sync(): Promise<void>;
+  fitView(): Promise<void>;
+  selectedIds(): string[];
+  select(ids: string[]): Promise<void>;
+  selectAll(): Promise<void>;
+  deleteSelected(): void;
+  copySelected(): ClipboardFragment | null;
+  paste(fragment: ClipboardFragment): Promise<void>;
+  duplicate(ids: string[]): Promise<void>;
+  pointer(): [number, number];
+  /** the area position under a client (screen) point */
+  toArea(client: { x: number; y: number }): [number, number];
+  destroy(): void;
+}
+
+export async function createEditorView(container: HTMLElement, store: GraphStore, callbacks: EditorCallbacks): Promise<EditorView> {
+  const editor = new NodeEditor<Schemes>();
+  const area = new AreaPlugin<Schemes, AreaExtra>(container);
+  const connection = new ConnectionPlugin<Schemes, AreaExtra>();
+  const render = new VuePlugin<Schemes, AreaExtra>();
+  const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
+  let syncing = 0;
+
+  const contextMenu = new ContextMenuPlugin<Schemes>({
+    items(context) {
+      if (context === 'root') {
+        const at = area.area.pointer;
+        return {
+          searchBar: true,
+          list: [...store.catalog.values()].map((def) => ({
+            label: `Add ${def.title}`,
+            key: def.type,
+            handler: () => {
+              store.addNode(def.type, [at.x, at.y]);
+            },
+          })),
+        };
+      }
+      if (context instanceof ReteNode) {
+        const ids = context.selected ? selectedIds() : [context.id];
+        return {
+          searchBar: false,
+          list: [
+            { label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => store.removeNodes(ids) },
+            { label: ids.length > 1 ? `Duplicate ${ids.length} nodes` : 'Duplicate', key: 'duplicate', handler: () => void duplicate(ids) },
+          ],
+        };
+      }
+      return { searchBar: false, list: [] };
+    },
+  });
+
+  // Ctrl/Cmd or Shift adds to the selection
+  const modifiers = { held: false };
+  const trackModifiers = (e: KeyboardEvent | PointerEvent) => {
+    modifiers.held = e.ctrlKey || e.metaKey || e.shiftKey;
+  };
+  window.addEventListener('keydown', trackModifiers, true);
+  window.addEventListener('keyup', trackModifiers, true);
+  container.addEventListener('pointerdown', trackModifiers, true);
+  const selector = AreaExtensions.selector();
+  const selectable = AreaExtensions.selectableNodes(area, selector, { accumulating: { active: () => modifiers.held } });
+
+  render.addPreset(
+    Presets.classic.setup({
+      customize: {
+        node: () => GraphNodeView,
+        connection: () => WireView,
+        // sockets are drawn by GraphNodeView itself: one Vue app per socket would be too slow for 500 nodes
+        socket: () => null,
+      },
+    }),
+  );
+  render.addPreset(Presets.contextMenu.setup({ delay: 300 }));
+  render.addPreset(Presets.minimap.setup({ size: 160 }));
+  connection.addPreset(ConnectionPresets.classic.setup());
+
+  editor.use(area);
+  area.use(connection);
+  area.use(render);
+  area.use(contextMenu);
+  area.use(minimap);
+  AreaExtensions.simpleNodesOrder(area);
+
+  // user gestures -> store
+  editor.addPipe((ctx) => {
+    if (syncing) return ctx;
+    if (ctx.type === 'connectioncreate') {
+      const c = ctx.data;
+      const result = store.connect({ node: c.source, socket: c.sourceOutput as string }, { node: c.target, socket: c.targetInput as string });
+      if (!result.ok) notify('error', `Connection refused: ${result.reason}`);
+      return; // the store sync adds it with the store's id
+    }
+    if (ctx.type === 'connectionremoved') {
+      store.removeConnections([ctx.data.id]);
+    }
+    return ctx;
+  });
+
+  let dragKey = 0;
+  const pendingMoves = new Map<string, [number, number]>();
+  let moveFrame = 0;
+  area.addPipe((ctx) => {
+    if (ctx.type === 'zoom' && ctx.data.source === 'dblclick') return; // double-click opens quick-add instead
+    if (ctx.type === 'pointerdown') dragKey++;
+    if (ctx.type === 'nodetranslated' && !syncing) {
+      pendingMoves.set(ctx.data.id, [ctx.data.position.x, ctx.data.position.y]);
+      if (!moveFrame) {
+        moveFrame = requestAnimationFrame(() => {
+          moveFrame = 0;
+          const moves = [...pendingMoves].map(([id, position]) => ({ id, position }));
+          pendingMoves.clear();
+          store.moveNodes(moves, String(dragKey));
+        });
+      }
+    }
+    if (ctx.type === 'nodepicked' || (ctx.type === 'pointerup' && !syncing)) {
+      queueMicrotask(() => callbacks.onSelectionChange?.(selectedIds()));
+    }
+    return ctx;
+  });
+
+  const onDblClick = (e: MouseEvent) => {
+    const target = e.target as HTMLElement;
+    if (target.closest('[data-node-type]') || target.closest('.minimap') || !container.contains(target)) return;
+    callbacks.openQuickAdd({ x: e.clientX, y: e.clientY }, toArea({ x: e.clientX, y: e.clientY }));
+  };
+  container.addEventListener('dblclick', onDblClick);
+
+  // Shift-drag on the background draws a selection rectangle
+  const band = document.createElement('div');
+  band.className = 'selection-band';
+  band.hidden = true;
+  container.appendChild(band);
+  const onBandDown = (e: PointerEvent) => {
+    const target = e.target as HTMLElement;
+    if (!e.shiftKey || e.button !== 0 || target.closest('[data-node-type]') || target.closest('.minimap')) return;
+    e.stopPropagation(); // keep the area from panning
+    e.preventDefault();
+    const box = container.getBoundingClientRect();
+    const start = { x: e.clientX, y: e.clientY };
+    const move = (ev: PointerEvent) => {
+      const x0 = Math.min(start.x, ev.clientX) - box.left;
+      const y0 = Math.min(start.y, ev.clientY) - box.top;
+      Object.assign(band.style, {
+        left: `${x0}px`,
+        top: `${y0}px`,
+        width: `${Math.abs(ev.clientX - start.x)}px`,
+        height: `${Math.abs(ev.clientY - start.y)}px`,
+      });
+      band.hidden = false;
+    };
+    const up = async (ev: PointerEvent) => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      band.hidden = true;
+      const [ax, ay] = toArea(start);
+      const [bx, by] = toArea({ x: ev.clientX, y: ev.clientY });
+      const [minX, maxX, minY, maxY] = [Math.min(ax, bx), Math.max(ax, bx), Math.min(ay, by), Math.max(ay, by)];
+      for (const node of editor.getNodes()) {
+        const pos = area.nodeViews.get(node.id)?.position;
+        if (!pos) continue;
+        if (pos.x < maxX && pos.x + node.width > minX && pos.y < maxY && pos.y + node.height > minY) await selectable.select(node.id, true);
+      }
+      callbacks.onSelectionChange?.(selectedIds());
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  };
+  container.addEventListener('pointerdown', onBandDown, true);
+
+  function toArea(client: { x: number; y: number }): [number, number] {
+    const box = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    return [(client.x - box.left - x) / k, (client.y - box.top - y) / k];
+  }
+
+  function selectedIds(): string[] {
+    return editor
+      .getNodes()
+      .filter((n) => n.selected)
+      .map((n) => n.id);
+  }
+
+  async function select(ids: string[]): Promise<void> {
+    await selector.unselectAll();
+    for (const id of ids) await selectable.select(id, true);
+    callbacks.onSelectionChange?.(selectedIds());
+  }
+
+  async function duplicate(ids: string[]): Promise<void> {
+    const fragment = store.copy(ids);
+    const newIds = store.paste(fragment, [40, 40]);
+    await syncQueue;
+    await sync();
+    await select(newIds);
+  }
+
+  // store -> Rete: a serialised, coalesced diff
+  let syncQueue: Promise<void> = Promise.resolve();
+  let syncPending = false;
+  function sync(): Promise<void> {
+    if (syncPending) return syncQueue;
+    syncPending = true;
+    syncQueue = syncQueue.then(async () => {
+      syncPending = false;
+      syncing++;
+      try {
+        await applyStore();
+      } catch (err) {
+        notify('error', `Editor sync failed: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        syncing--;
+      }
+    });
+    return syncQueue;
+  }
+
+  async function applyStore(): Promise<void> {
+    const doc = store.doc;
+    const docNodes = new Map(doc.nodes.map((n) => [n.id, n]));
+    const docConnections = new Map(doc.connections.map((c) => [c.id, c]));
+    const rebuild = new Set<string>();
+    for (const n of editor.getNodes()) {
+      const record = docNodes.get(n.id);
+      if (!record) continue;
+      if (n.signature !== nodeSignature(store, record)) rebuild.add(n.id);
+      else n.record = record; // undo/redo hands out fresh records; the view reads the store anyway
+    }
+    for (const c of editor.getConnections()) {
+      const record = docConnections.get(c.id);
+      const stale =
+        !record ||
+        rebuild.has(c.source) ||
+        rebuild.has(c.target) ||
+        record.from.node !== c.source ||
+        record.to.node !== c.target ||
+        record.from.socket !== c.sourceOutput ||
+        record.to.socket !== c.targetInput;
+      if (stale) await editor.removeConnection(c.id);
+    }
+    for (const n of editor.getNodes()) {
+      if (!docNodes.has(n.id) || rebuild.has(n.id)) await editor.removeNode(n.id);
+    }
+    for (const record of doc.nodes) {
+      const existing = editor.getNode(record.id);
+      if (!existing) {
+        const node = new ReteNode(record, store);
+        await editor.addNode(node);
+        await area.translate(node.id, { x: record.position[0], y: record.position[1] });
+      } else {
+        const view = area.nodeViews.get(record.id);
+        if (view && (view.position.x !== record.position[0] || view.position.y !== record.position[1])) {
+          await view.translate(record.position[0], record.position[1]);
+        }
+      }
+    }
+    for (const record of doc.connections) {
+      if (editor.getConnection(record.id)) continue;
+      const source = editor.getNode(record.from.node);
+      const target = editor.getNode(record.to.node);
+      // a wire to a socket the node does not have is left in the document (graph core reports it) but not drawn
+      if (!source || !target || !source.outputs[record.from.socket] || !target.inputs[record.to.socket]) continue;
+      const conn = new ReteConnection(source, record.from.socket as never, target, record.to.socket as never);
+      conn.id = record.id;
+      conn.socketType = source.outputs[record.from.socket]!.socket.name;
+      await editor.addConnection(markRaw(conn));
+    }
+  }
+
+  const unsubscribe = store.onChange((change) => {
+    if (change.kind === 'params' || change.kind === 'meta') return; // node views follow store revisions
+    void sync();
+  });
+
+  await sync();
+
+  return {
+    sync,
+    async fitView() {
+      const nodes = editor.getNodes();
+      if (nodes.length) await AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
+    },
+    selectedIds,
+    select,
+    async selectAll() {
+      await select(editor.getNodes().map((n) => n.id));
+    },
+    deleteSelected() {
+      const ids = selectedIds();
+      if (ids.length) store.removeNodes(ids);
+    },
+    copySelected() {
+      const ids = selectedIds();
+      return ids.length ? store.copy(ids) : null;
+    },
+    async paste(fragment) {
+      if (!fragment.nodes.length) return;
+      const minX = Math.min(...fragment.nodes.map((n) => n.position[0]));
+      const minY = Math.min(...fragment.nodes.map((n) => n.position[1]));
+      const p = area.area.pointer;
+      const newIds = store.paste(fragment, [Math.round(p.x - minX), Math.round(p.y - minY)]);
+      await sync();
+      await select(newIds);
+    },
+    duplicate,
+    pointer() {
+      return [area.area.pointer.x, area.area.pointer.y];
+    },
+    toArea,
+    destroy() {
+      unsubscribe();
+      window.removeEventListener('keydown', trackModifiers, true);
+      window.removeEventListener('keyup', trackModifiers, true);
+      container.removeEventListener('dblclick', onDblClick);
+      container.removeEventListener('pointerdown', onBandDown, true);
+      area.destroy();
+    },
+  };
+}

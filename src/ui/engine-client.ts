@@ -1,0 +1,161 @@
+// The UI side of the engine worker (interface 5): starts it, forwards runs, turns its events into
+// node states and previews, and restarts it if it crashes. Model work never runs on this thread.
+import * as Comlink from 'comlink';
+import type { PackManifest } from '../graph/types';
+import type { Engine, EngineEvent, NodeCatalogEntry, RunSummary } from '../workers/engine';
+import type { EditorGraph } from './editor/graph-store';
+import { appState, clearPreview, notify, setNodeProgress, setNodeState, setNodeValue, setPreview } from './editor/run-state';
+
+export type { EngineEvent, RunSummary, NodeCatalogEntry };
+
+export interface EngineClientOptions {
+  /** the document to run; read when a scheduled run actually starts */
+  getDoc(): EditorGraph;
+  /** called when a run finishes (for autosave thumbnails, benchmarks) */
+  onRunEnd?(summary: RunSummary): void;
+}
+
+function modelsBaseUrl(): string {
+  return new URL(`${import.meta.env.BASE_URL}models/`, location.href).href;
+}
+
+export interface EngineReady {
+  packs: PackManifest[];
+  catalog: NodeCatalogEntry[];
+  defaultPack: string;
+}
+
+export class EngineClient {
+  private worker!: Worker;
+  private api!: Comlink.Remote<Engine>;
+  private generation = 0;
+  private ready!: Promise<EngineReady>;
+  private frameRequested = false;
+  private latestRunId = 0;
+  private runsIssued = 0;
+
+  constructor(private options: EngineClientOptions) {
+    this.start();
+  }
+
+  /** Resolves once the worker answered init and nodeCatalog. */
+  whenReady(): Promise<EngineReady> {
+    return this.ready;
+  }
+
+  private start(): void {
+    const generation = ++this.generation;
+    this.worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+    this.worker.addEventListener('error', (e) => this.crashed(generation, e.message || 'the engine worker failed'));
+    this.worker.addEventListener('messageerror', () => this.crashed(generation, 'the engine worker sent an unreadable message'));
+    this.api = Comlink.wrap<Engine>(this.worker);
+    this.ready = (async () => {
+      const init = await this.api.init({ modelsBaseUrl: modelsBaseUrl() });
+      // the catalog carries the pack default chosen by init, so ask for it afterwards
+      const catalog = await this.api.nodeCatalog();
+      appState.packs = init.packs;
+      appState.defaultPack = init.defaultPack;
+      appState.engineReady = true;
+      for (const m of init.missing) notify('error', `Model pack "${m.id}" could not be loaded: ${m.error}`, 10000);
+      return { packs: init.packs, catalog, defaultPack: init.defaultPack };
+    })();
+    this.ready.catch((err: unknown) => notify('error', `Engine failed to start: ${errorText(err)}`, 15000));
+  }
+
+  private crashed(generation: number, message: string): void {
+    if (generation !== this.generation) return;
+    notify('error', `The engine crashed (${message}); restarting it. Your graph is kept.`, 8000);
+    appState.engineReady = false;
+    appState.running = false;
+    this.worker.terminate();
+    this.start();
+    void this.ready.then(() => this.requestRun());
+  }
+
+  /** Ask for a run at the next animation frame; many changes in one frame make one run. */
+  requestRun(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      void this.runNow();
+    });
+  }
+
+  /** Start a run of the current document now; a run still in flight is cancelled by the engine. */
+  async runNow(): Promise<RunSummary | null> {
+    const generation = this.generation;
+    await this.ready;
+    const doc = this.options.getDoc();
+    const issued = ++this.runsIssued;
+    appState.running = true;
+    try {
+      const summary = await this.api.run(doc, Comlink.proxy((e: EngineEvent) => this.onEvent(e)));
+      if (generation !== this.generation) return null;
+      if (issued === this.runsIssued) {
+        appState.running = false;
+        if (summary.status !== 'cancelled') {
+          appState.lastRunMs = summary.ms;
+          appState.lastRun = { executed: summary.executed.length, cached: summary.cached.length, status: summary.status };
+        }
+      }
+      this.options.onRunEnd?.(summary);
+      return summary;
+    } catch (err) {
+      if (generation === this.generation) {
+        appState.running = false;
+        notify('error', `Run failed: ${errorText(err)}`);
+      }
+      return null;
+    }
+  }
+
+  /** The UI dropped its previews (another graph opened): have the engine send them again. */
+  async forgetPreviews(): Promise<void> {
+    await this.ready;
+    await this.api.forgetPreviews();
+  }
+
+  /** A full-size image output of the last run (PNG export). */
+  async imageOutput(nodeId: string, output = 'image'): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
+    await this.ready;
+    return this.api.imageOutput(nodeId, output);
+  }
+
+  async cancel(): Promise<void> {
+    await this.api.cancel();
+  }
+
+  private onEvent(e: EngineEvent): void {
+    if (e.runId < this.latestRunId) return; // a late event of an overtaken run
+    switch (e.type) {
+      case 'run-start':
+        this.latestRunId = e.runId;
+        break;
+      case 'node-state':
+        setNodeState(e.nodeId, e.state, e.message ?? '');
+        if (e.state === 'error') clearPreview(e.nodeId);
+        break;
+      case 'node-progress':
+        setNodeProgress(e.nodeId, e.fraction);
+        break;
+      case 'node-value':
+        setNodeValue(e.nodeId, e.output, e.value);
+        break;
+      case 'node-preview':
+        setPreview(e.nodeId, { output: e.output, width: e.width, height: e.height, rgba: e.rgba });
+        break;
+      case 'run-end':
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.generation++;
+    this.worker.terminate();
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
