@@ -183,15 +183,19 @@ export async function importThroughUi(page, file) {
 }
 
 /**
- * Click through the `export` hook to the item `itemTestId` (`export-json`, `export-png`) and
- * return the downloaded file's name and bytes.
+ * Export through the UI and return the downloaded file's name and bytes. `itemTestId` names the
+ * control for one format (`export-json`, `export-png`); when the page has no such control, the
+ * `export` hook is clicked (it may download directly or open a menu holding the item).
  */
 export async function exportThroughUi(page, itemTestId) {
-  const exportControl = page.locator(SEL.export).first();
   const item = page.locator(`[data-testid="${itemTestId}"]`).first();
   const downloadPromise = page.waitForEvent('download', { timeout: 30_000 });
-  if (!(await item.isVisible().catch(() => false))) await exportControl.click();
-  await item.click();
+  if (await item.isVisible().catch(() => false)) await item.click();
+  else {
+    await page.locator(SEL.export).first().click();
+    const inMenu = await item.waitFor({ state: 'visible', timeout: 1000 }).then(() => true, () => false);
+    if (inMenu) await item.click();
+  }
   const download = await downloadPromise;
   const path = await download.path();
   return { name: download.suggestedFilename(), bytes: await readFile(path) };
