@@ -1,0 +1,264 @@
+// Editor benchmark (`npm run bench [-- --json] [-- --no-build] [-- --changes N]`): headless
+// Chromium against the built app. Reports cold start (navigation → first edited image on
+// Generate), slider-to-pixels latency over N Scale changes, executed nodes per change, the main
+// thread's longest task, and opening + panning a 500-node graph. Numbers, not assertions.
+import { buildApp, startPreview } from '../../test/e2e/lib/server.mjs';
+import { SEL, launchProfile, waitForImage, waitForSettled } from '../../test/e2e/lib/browser.mjs';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const noBuild = args.includes('--no-build');
+const changesArg = args.indexOf('--changes');
+const SLIDER_CHANGES = changesArg >= 0 ? Number(args[changesArg + 1]) : 50;
+const BIG_GRAPH_NODES = 500;
+
+type Page = Awaited<ReturnType<typeof launchProfile>>['page'];
+
+// Runs in the page before the app: records when a preview canvas of a Generate node is painted
+// (putImageData/drawImage) and every main-thread long task, without any help from the app.
+const INSTRUMENT = `
+(() => {
+  const bench = (window.__bench = { paints: [], longTasks: [] });
+  const isGeneratePreview = (canvas) =>
+    canvas && canvas.isConnected && canvas.matches('[data-testid="node-preview"]') && !!canvas.closest('[data-node-type="generate"]');
+  for (const name of ['putImageData', 'drawImage']) {
+    const original = CanvasRenderingContext2D.prototype[name];
+    CanvasRenderingContext2D.prototype[name] = function (...a) {
+      const result = original.apply(this, a);
+      if (isGeneratePreview(this.canvas)) bench.paints.push(performance.now());
+      return result;
+    };
+  }
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+})();
+`;
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
+}
+
+const round = (v: number, digits = 1): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
+
+async function longestTaskSince(page: Page, since: number): Promise<number> {
+  return page.evaluate(
+    (t) => Math.max(0, ...(window as any).__bench.longTasks.filter((e: any) => e.start + e.duration >= t).map((e: any) => e.duration)),
+    since,
+  );
+}
+
+/** Time from navigation start to the first non-blank Generate preview, in a fresh profile. */
+async function measureStart(url: string, dir?: string) {
+  const profile = await launchProfile({ dir, keep: true });
+  await profile.context.addInitScript(INSTRUMENT);
+  const page = profile.page;
+  await page.goto(url, { waitUntil: 'load' });
+  await waitForImage(page, SEL.preview('generate'), { timeout: 120_000 });
+  const firstPaint = await page.evaluate(() => (window as any).__bench.paints[0] as number);
+  await waitForSettled(page);
+  const longest = await longestTaskSince(page, 0);
+  return { profile, firstPaintMs: firstPaint, longestTaskMs: longest };
+}
+
+/** N Scale changes, one at a time: input event → next paint of the Generate preview. */
+async function measureSlider(page: Page, changes: number) {
+  const slider = page.locator(`${SEL.node('scale')} input[type="range"]`).first();
+  await slider.scrollIntoViewIfNeeded();
+  const spec = await slider.evaluate((el: HTMLInputElement) => ({ min: Number(el.min), max: Number(el.max), step: Number(el.step) || 0.01, value: Number(el.value) }));
+  // distinct values across the range: every change is a real (uncached) edit
+  const distinct = Math.floor((spec.max - spec.min) / spec.step);
+  const stride = Math.max(1, Math.floor(distinct / (changes + 1)));
+  const values: number[] = [];
+  for (let i = 1; values.length < changes && i <= distinct; i++) {
+    const v = Number((spec.min + ((i * stride) % (distinct + 1)) * spec.step).toFixed(6));
+    if (v !== spec.value && !values.includes(v)) values.push(v);
+  }
+  const latencies: number[] = [];
+  const executedCounts: number[] = [];
+  const cachedCounts: number[] = [];
+  const start = await page.evaluate(() => performance.now());
+  for (const value of values) {
+    const t0 = await page.evaluate((v) => {
+      const el = document.querySelector('[data-node-type="scale"] input[type="range"]') as HTMLInputElement;
+      const bench = (window as any).__bench;
+      bench.paintsBefore = bench.paints.length;
+      const t = performance.now();
+      el.value = String(v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      return t;
+    }, value);
+    const painted = await page.waitForFunction(
+      (t) => {
+        const paints: number[] = (window as any).__bench.paints;
+        const next = paints.find((p) => p > t);
+        return next === undefined ? false : next;
+      },
+      t0,
+      { timeout: 60_000, polling: 'raf' },
+    );
+    latencies.push(((await painted.jsonValue()) as number) - t0);
+    // the change event a real slider fires on release; then let the run finish
+    await page.evaluate(() => document.querySelector('[data-node-type="scale"] input[type="range"]')!.dispatchEvent(new Event('change', { bubbles: true })));
+    await waitForSettled(page);
+    const states = await page.evaluate(() => [...document.querySelectorAll('[data-node-type]')].map((el) => el.getAttribute('data-node-state')));
+    executedCounts.push(states.filter((s) => s === 'done').length);
+    cachedCounts.push(states.filter((s) => s === 'cached').length);
+  }
+  const longest = await longestTaskSince(page, start);
+  return { latencies, executedCounts, cachedCounts, longest };
+}
+
+/** A valid graph of `count` nodes: chains of Random Face → Generate spread over a grid. */
+function bigGraph(count: number, pack: string) {
+  const nodes: unknown[] = [];
+  const connections: unknown[] = [];
+  for (let i = 0; i < count; i += 2) {
+    const row = Math.floor(i / 20);
+    const col = i % 20;
+    nodes.push({ id: `r${i}`, type: 'random-face', params: { pack, seed: i }, position: [col * 260, row * 220] });
+    if (i + 1 < count) {
+      nodes.push({ id: `g${i}`, type: 'generate', params: { pack }, position: [(col + 1) * 260, row * 220] });
+      connections.push({ id: `c${i}`, from: { node: `r${i}`, socket: 'latent' }, to: { node: `g${i}`, socket: 'latent' } });
+    }
+  }
+  return { format: 'delta-studio/graph', version: 1, name: `${count}-node benchmark graph`, nodes, connections, packs: [], assets: {} };
+}
+
+/** Drop a 500-node graph on the editor: time until all node elements are on screen, then pan. */
+async function measureBigGraph(page: Page) {
+  const pack = await page.evaluate(() => {
+    const el = document.querySelector('[data-node-type="generate"] select');
+    return (el as HTMLSelectElement | null)?.value || 'fixture';
+  });
+  const text = JSON.stringify(bigGraph(BIG_GRAPH_NODES, pack));
+  const loadMs = await page.evaluate(
+    async ({ json, expected }) => {
+      const target = document.querySelector('[data-testid="editor-canvas"]') ?? document.body;
+      const dt = new DataTransfer();
+      dt.items.add(new File([json], 'big.dge.json', { type: 'application/json' }));
+      const t0 = performance.now();
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      }
+      await new Promise<void>((resolve, reject) => {
+        const deadline = t0 + 60_000;
+        const tick = () => {
+          if (document.querySelectorAll('[data-node-type]').length >= expected) resolve();
+          else if (performance.now() > deadline) reject(new Error(`only ${document.querySelectorAll('[data-node-type]').length} nodes after 60 s`));
+          else requestAnimationFrame(tick);
+        };
+        tick();
+      });
+      // one more frame: the nodes are laid out and painted
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    },
+    { json: text, expected: BIG_GRAPH_NODES },
+  );
+
+  // pan by dragging the empty canvas for ~1.5 s and record frame intervals
+  const box = await page.locator('[data-testid="editor-canvas"]').boundingBox();
+  if (!box) throw new Error('no editor canvas ([data-testid="editor-canvas"]) to pan');
+  await page.evaluate(() => {
+    const frames: number[] = ((window as any).__frames = []);
+    const loop = (t: number) => {
+      frames.push(t);
+      if ((window as any).__framesOn) requestAnimationFrame(loop);
+    };
+    (window as any).__framesOn = true;
+    requestAnimationFrame(loop);
+  });
+  const x0 = box.x + 12;
+  const y0 = box.y + box.height - 12;
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (let i = 1; i <= 90; i++) {
+    await page.mouse.move(x0 + Math.sin(i / 10) * 200 + i * 2, y0 - i * 2);
+  }
+  await page.mouse.up();
+  const intervals = await page.evaluate(() => {
+    (window as any).__framesOn = false;
+    const f: number[] = (window as any).__frames;
+    return f.slice(1).map((t, i) => t - f[i]!);
+  });
+  return { loadMs, panFrameP95Ms: percentile(intervals, 95), panFrameMedianMs: percentile(intervals, 50), panFrames: intervals.length };
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => {
+    if (!asJson) process.stderr.write(line + '\n');
+  };
+  if (!noBuild) {
+    log('building the app…');
+    await buildApp();
+  }
+  const server = await startPreview();
+  const results: Record<string, number | string> = {};
+  let cold: Awaited<ReturnType<typeof measureStart>> | null = null;
+  let warm: Awaited<ReturnType<typeof measureStart>> | null = null;
+  try {
+    log('cold start (fresh profile)…');
+    cold = await measureStart(server.url);
+    results.coldStartMs = round(cold.firstPaintMs);
+    results.coldStartLongestTaskMs = round(cold.longestTaskMs);
+    const dir = cold.profile.dir;
+    await cold.profile.close({ removeDir: false });
+
+    log('warm start (same profile, HTTP cache and session)…');
+    warm = await measureStart(server.url, dir);
+    results.warmStartMs = round(warm.firstPaintMs);
+    const page = warm.profile.page;
+
+    log(`slider-to-pixels over ${SLIDER_CHANGES} Scale changes…`);
+    const slider = await measureSlider(page, SLIDER_CHANGES);
+    results.sliderChanges = slider.latencies.length;
+    results.sliderToPixelsMedianMs = round(percentile(slider.latencies, 50));
+    results.sliderToPixelsP95Ms = round(percentile(slider.latencies, 95));
+    results.sliderToPixelsMaxMs = round(Math.max(...slider.latencies));
+    results.executedNodesPerChangeMedian = percentile(slider.executedCounts, 50);
+    results.executedNodesPerChangeMax = Math.max(...slider.executedCounts);
+    results.cachedNodesPerChangeMedian = percentile(slider.cachedCounts, 50);
+    results.longestMainThreadTaskDuringRunsMs = round(slider.longest);
+
+    log(`opening a ${BIG_GRAPH_NODES}-node graph and panning it…`);
+    const big = await measureBigGraph(page);
+    results.graph500LoadMs = round(big.loadMs);
+    results.graph500PanFrameMedianMs = round(big.panFrameMedianMs);
+    results.graph500PanFrameP95Ms = round(big.panFrameP95Ms);
+    results.longestMainThreadTaskOverallMs = round(await longestTaskSince(page, 0));
+    results.browser = await page.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
+    results.crossOriginIsolated = String(await page.evaluate(() => crossOriginIsolated));
+  } finally {
+    await warm?.profile.close({ removeDir: true });
+    await server.stop();
+  }
+
+  if (asJson) {
+    process.stdout.write(JSON.stringify(results) + '\n');
+    return;
+  }
+  const AIMS: Record<string, string> = {
+    coldStartMs: '< 3000',
+    sliderToPixelsP95Ms: '< 50',
+    longestMainThreadTaskDuringRunsMs: '< 50 (0 = no task ≥ 50 ms)',
+    longestMainThreadTaskOverallMs: '< 50 (0 = no task ≥ 50 ms)',
+    graph500LoadMs: '< 2000',
+    executedNodesPerChangeMedian: '3 (Scale, Add, Generate)',
+  };
+  const width = Math.max(...Object.keys(results).map((k) => k.length));
+  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(14)}  aim\n`);
+  for (const [key, value] of Object.entries(results)) {
+    process.stdout.write(`${key.padEnd(width)}  ${String(value).padStart(14)}  ${AIMS[key] ?? ''}\n`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`benchmark failed: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});
