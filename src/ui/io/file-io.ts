@@ -13,6 +13,7 @@ import { embedGraphInPng, readGraphFromPng } from '../../graph/png-metadata';
 import { decodeGraphFromFragment, encodeGraphToFragment, isGraphFragment } from '../../graph/share-url';
 import type { NodeDefinition } from '../../graph/types';
 import { drawFitted, findMainPreview } from '../library/thumbnail';
+import { detachFromLibrary } from '../storage/session';
 
 /** Node definitions as the UI knows them (compute is not needed to validate a file). */
 export type NodeCatalog = ReadonlyMap<string, Omit<NodeDefinition, 'compute'>>;
@@ -83,7 +84,16 @@ export async function importFile(file: File, registry?: NodeCatalog): Promise<Pa
 }
 
 function withFileName(name: string, result: ParseResult): ParseResult {
-  return result.ok ? result : { ok: false, errors: inFile(name, result.errors) };
+  return opened(result.ok ? result : { ok: false, errors: inFile(name, result.errors) });
+}
+
+/**
+ * A graph that is imported gets opened, and it is a new graph, not the library entry that was
+ * open: clear the link so a library save cannot overwrite that entry with it.
+ */
+function opened(result: ParseResult): ParseResult {
+  if (result.ok) detachFromLibrary();
+  return result;
 }
 
 /** A file name from a graph name: no path separators or characters file systems refuse. */
@@ -269,7 +279,7 @@ export async function readGraphFromUrlHash(registry?: NodeCatalog): Promise<Pars
   if (typeof location === 'undefined' || !isGraphFragment(location.hash)) return null;
   const result = decodeGraphFromFragment(location.hash, await registryOrDefault(registry));
   history.replaceState(history.state, '', location.pathname + location.search);
-  return result;
+  return opened(result);
 }
 
 /** The file-io bridge's name for readGraphFromUrlHash. */

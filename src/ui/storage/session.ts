@@ -44,6 +44,14 @@ export async function resetLibraryForTests(): Promise<void> {
 /** Which library entry the open graph belongs to (null: not saved to the library yet). */
 export const openGraph = reactive<{ link: LibraryLink | null }>({ link: null });
 
+/**
+ * The open graph no longer belongs to a library entry (it was imported, opened from a link or
+ * created anew): the next library save creates a new entry instead of overwriting the old one.
+ */
+export function detachFromLibrary(): void {
+  openGraph.link = null;
+}
+
 export type AutosaveState = 'idle' | 'pending' | 'saving' | 'saved' | 'error';
 
 /** What the autosave last did; `message` explains an error (e.g. storage full). */
