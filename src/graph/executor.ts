@@ -195,9 +195,11 @@ export class Executor {
     const controller = new AbortController();
     this.current = controller;
     const signal = controller.signal;
-    if (options.signal) {
-      if (options.signal.aborted) controller.abort();
-      else options.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const external = options.signal;
+    const forwardAbort = () => controller.abort();
+    if (external) {
+      if (external.aborted) controller.abort();
+      else external.addEventListener('abort', forwardAbort, { once: true });
     }
     const started = now();
     const emit = (event: ExecEvent) => {
@@ -224,6 +226,7 @@ export class Executor {
       result.status = status;
       result.ms = now() - started;
       if (this.current === controller) this.current = null;
+      external?.removeEventListener('abort', forwardAbort);
       emit({ type: 'run-end', runId, status, executed: [...result.executed], cached: [...result.cached], ms: result.ms });
       return result;
     };
@@ -328,7 +331,7 @@ export class Executor {
 
       let key: string;
       try {
-        key = await this.nodeKey(def, node, params, inputKeys, doc, ctx, packHashes);
+        key = await this.nodeKey(def, params, inputKeys, doc, ctx, packHashes);
       } catch (err) {
         if (signal.aborted) return finish('cancelled');
         const msg = errorMessage(err);
@@ -387,7 +390,6 @@ export class Executor {
   /** Content key: node type + declared params + asset content + input keys + pack model hashes. */
   private async nodeKey(
     def: NodeDefinition,
-    node: GraphNode,
     params: Record<string, unknown>,
     inputKeys: Record<string, string | string[]>,
     doc: GraphDocument,
