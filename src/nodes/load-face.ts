@@ -13,8 +13,7 @@ const SAMPLE_SEED_OFFSET = 7000;
 async function sampleFace(name: string, size: number): Promise<Rgba> {
   const n = Number(name);
   if (!Number.isInteger(n) || n < 1 || n > 999) throw new Error(`Load Face: unknown sample "${name}" (samples are sample:1 … sample:${SAMPLE_FACES.length}, or any number up to 999)`);
-  // the sample is rendered a little larger and downsized, which anti-aliases it like a photo
-  const img = render(sampleIdentity(SAMPLE_SEED_OFFSET + n), neutralAttributes(), { size: size * 2, style: 'photo', seed: n });
+  const img = render(sampleIdentity(SAMPLE_SEED_OFFSET + n), neutralAttributes(), { size, style: 'photo', seed: n });
   return { width: img.width, height: img.height, data: img.data };
 }
 

@@ -1,7 +1,7 @@
 // Synthetic Pair: K CGI-style renders pairs (FaceWorld, src/synth) of K identities in which ONE
 // attribute goes from `from` to `to` and everything else stays fixed.
 import type { NodeDefinition, SyntheticPair } from '../graph/types';
-import { ATTRIBUTES, neutralAttributes, render, sampleIdentity } from '../synth';
+import { ATTRIBUTES, neutralAttributes, render, sampleIdentity, type Attributes } from '../synth';
 import { rgbaToTensor } from '../workers/image';
 import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './common';
 
@@ -47,13 +47,13 @@ export const syntheticPairNode: NodeDefinition = {
     const pairs: SyntheticPair[] = [];
     for (let k = 0; k < count; k++) {
       const identity = sampleIdentity(seed + k);
-      const attrs = neutralAttributes() as Record<string, number>;
-      const a = { ...attrs, [attribute]: from };
-      const b = { ...attrs, [attribute]: to };
+      const attrs = neutralAttributes();
+      const a: Attributes = { ...attrs, [spec.name]: from };
+      const b: Attributes = { ...attrs, [spec.name]: to };
       const opts = { size, style: 'cgi' as const, seed: seed + k };
-      const ra = render(identity, a as ReturnType<typeof neutralAttributes>, opts);
+      const ra = render(identity, a, opts);
       await yieldToLoop(ctx.signal);
-      const rb = render(identity, b as ReturnType<typeof neutralAttributes>, opts);
+      const rb = render(identity, b, opts);
       pairs.push({
         from: { kind: 'image', tensor: rgbaToTensor(ra, manifest.image.range) },
         to: { kind: 'image', tensor: rgbaToTensor(rb, manifest.image.range) },
