@@ -165,8 +165,10 @@ class ModulatedConv2d(nn.Module):
         weight = self.scale * self.weight.squeeze(0)  # [out, in, k, k]
         s = self.modulation(style)  # [batch, in]
         if self.demodulate:
-            wmod = weight.unsqueeze(0) * s.view(batch, 1, self.in_channel, 1, 1)
-            dcoefs = (wmod.square().sum((2, 3, 4)) + 1e-8).rsqrt()  # [batch, out]
+            # sum over (in,k,k) of (W*s)^2 = s^2 @ sum_kk(W^2): no [batch,out,in,k,k] tensor, and
+            # the exported graph stores a small [out,in] constant instead of a second weight copy
+            wsq = weight.square().sum((2, 3))  # [out, in]
+            dcoefs = (s.square() @ wsq.t() + 1e-8).rsqrt()  # [batch, out]
         x = x * s.view(batch, self.in_channel, 1, 1)
         if self.upsample:
             out = F.conv_transpose2d(x, weight.transpose(0, 1), padding=0, stride=2)

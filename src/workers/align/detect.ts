@@ -1,0 +1,145 @@
+// Face detection, 68 landmarks and 128-d descriptors with @vladmandic/face-api, whose weights
+// ship inside its npm package. The face-api module and the weight bytes are injected, so the
+// browser worker (fetch) and Node (fs) share this code; only loading differs (browser.ts, node.ts).
+import { cosineSimilarity, ffhqQuad, fitWithin, resampleQuad, type FfhqQuad, type Point, type RgbaImage } from './ffhq';
+import { applyOrientation, readOrientation } from './exif';
+
+/** The weight files of the package's `model/` folder the aligner uses. */
+export const FACE_MODELS = ['ssd_mobilenetv1_model', 'face_landmark_68_model', 'face_recognition_model'] as const;
+export type FaceModelName = (typeof FACE_MODELS)[number];
+
+/** Reads `<name>-weights_manifest.json` or `<name>.bin` of face-api's model folder. */
+export type FaceModelSource = (file: string) => Promise<Uint8Array>;
+
+/** The slice of face-api used here (its full typings pull in all of tfjs). */
+export interface FaceApiModule {
+  tf: {
+    io: { decodeWeights(buffer: ArrayBuffer, specs: unknown): Record<string, unknown> };
+    tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
+    setBackend(name: string): Promise<boolean>;
+    ready(): Promise<void>;
+    getBackend(): string;
+  };
+  nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromWeightMap(map: Record<string, unknown>): void; isLoaded: boolean }>;
+  SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
+  detectAllFaces(input: unknown, options: unknown): {
+    withFaceLandmarks(): {
+      withFaceDescriptors(): Promise<
+        {
+          detection: { score: number; box: { x: number; y: number; width: number; height: number } };
+          landmarks: { positions: Point[] };
+          descriptor: Float32Array;
+        }[]
+      >;
+    };
+  };
+}
+
+export interface DetectedFace {
+  /** box in upright-photo pixels */
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  landmarks: Point[];
+  /** 128-d face-recognition embedding (compare with cosineSimilarity) */
+  descriptor: Float32Array;
+}
+
+export class NoFaceError extends Error {
+  constructor(width: number, height: number) {
+    super(`no face found in the photo (${width}×${height}); use a photo with a clearly visible, roughly frontal face`);
+    this.name = 'NoFaceError';
+  }
+}
+
+/** Longest side the detector sees: SSD resizes to 512 anyway, and big photos would cost memory. */
+const DETECT_MAX_SIDE = 1024;
+
+export class FaceAligner {
+  private constructor(private readonly api: FaceApiModule) {}
+
+  /** Loads the three networks from their weight files and picks a tfjs backend (cpu unless told). */
+  static async create(api: FaceApiModule, readModel: FaceModelSource, backend = 'cpu'): Promise<FaceAligner> {
+    if (!(await api.tf.setBackend(backend))) throw new Error(`face-api: tfjs backend "${backend}" is not available`);
+    await api.tf.ready();
+    const nets: Record<FaceModelName, keyof FaceApiModule['nets']> = {
+      ssd_mobilenetv1_model: 'ssdMobilenetv1',
+      face_landmark_68_model: 'faceLandmark68Net',
+      face_recognition_model: 'faceRecognitionNet',
+    };
+    for (const name of FACE_MODELS) {
+      let manifest: { weights: unknown }[];
+      let bin: Uint8Array;
+      try {
+        manifest = JSON.parse(new TextDecoder().decode(await readModel(`${name}-weights_manifest.json`)));
+        bin = await readModel(`${name}.bin`);
+      } catch (e) {
+        throw new Error(`face-api weights ${name} cannot be read: ${(e as Error).message}`);
+      }
+      const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+      api.nets[nets[name]].loadFromWeightMap(api.tf.io.decodeWeights(buffer, manifest[0].weights));
+    }
+    return new FaceAligner(api);
+  }
+
+  /** All faces in an upright RGBA photo, largest first; throws NoFaceError when there is none. */
+  async detect(img: RgbaImage, minConfidence = 0.5): Promise<DetectedFace[]> {
+    const { image, scale } = fitWithin(img, DETECT_MAX_SIDE);
+    const rgb = new Uint8Array(image.width * image.height * 3);
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+      rgb[i] = image.data[j];
+      rgb[i + 1] = image.data[j + 1];
+      rgb[i + 2] = image.data[j + 2];
+    }
+    const input = this.api.tf.tensor3d(rgb, [image.height, image.width, 3], 'int32');
+    try {
+      const found = await this.api
+        .detectAllFaces(input, new this.api.SsdMobilenetv1Options({ minConfidence, maxResults: 20 }))
+        .withFaceLandmarks()
+        .withFaceDescriptors();
+      if (found.length === 0) throw new NoFaceError(img.width, img.height);
+      const back = (p: Point) => ({ x: p.x / scale, y: p.y / scale });
+      return found
+        .map((f) => ({
+          box: { x: f.detection.box.x / scale, y: f.detection.box.y / scale, width: f.detection.box.width / scale, height: f.detection.box.height / scale },
+          score: f.detection.score,
+          landmarks: f.landmarks.positions.map(back),
+          descriptor: f.descriptor,
+        }))
+        .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    } finally {
+      input.dispose();
+    }
+  }
+
+  /**
+   * A photo as the generator's training data was cut: EXIF-upright, face `faceIndex` (0 = the
+   * largest) aligned FFHQ-style to `outputSize`². Also returns every face found, for a picker.
+   */
+  async alignPhoto(
+    bytes: Uint8Array,
+    decode: (bytes: Uint8Array) => Promise<RgbaImage>,
+    { outputSize = 256, faceIndex = 0 }: { outputSize?: number; faceIndex?: number } = {},
+  ): Promise<AlignedPhoto> {
+    const upright = applyOrientation(await decode(bytes), await readOrientation(bytes));
+    const faces = await this.detect(upright);
+    if (!Number.isInteger(faceIndex) || faceIndex < 0 || faceIndex >= faces.length) {
+      throw new Error(`face ${faceIndex} does not exist: the photo has ${faces.length} face${faces.length === 1 ? '' : 's'} (0 = largest)`);
+    }
+    const crop = ffhqQuad(faces[faceIndex].landmarks);
+    return { image: resampleQuad(upright, crop.quad, outputSize), crop, faces, faceIndex, photo: { width: upright.width, height: upright.height } };
+  }
+
+  /** Identity similarity of two images' largest faces (cosine of descriptors), the paper's "CS". */
+  async identitySimilarity(a: RgbaImage, b: RgbaImage): Promise<number> {
+    const [fa, fb] = await Promise.all([this.detect(a, 0.3), this.detect(b, 0.3)]);
+    return cosineSimilarity(fa[0].descriptor, fb[0].descriptor);
+  }
+}
+
+export interface AlignedPhoto {
+  image: RgbaImage;
+  crop: FfhqQuad;
+  faces: DetectedFace[];
+  faceIndex: number;
+  photo: { width: number; height: number };
+}
