@@ -1,0 +1,21 @@
+// FaceWorld: a procedural 3D face renderer (pure TypeScript, no DOM) for synthetic CGI pairs and
+// photo-style training data. See docs/faceworld/README.md for the parameters and contact sheets.
+export {
+  ATTRIBUTES,
+  ATTRIBUTE_NAMES,
+  HAIR_STYLES,
+  IDENTITY_PARAMS,
+  IDENTITY_NAMES,
+  neutralAttributes,
+  neutralIdentity,
+  sampleIdentity,
+  sampleAttributes,
+  validateAttributes,
+  validateIdentity,
+  validateParams,
+  validateRenderOptions,
+} from './params';
+export type { AttributeName, Attributes, Identity, IdentityParamName, ParamInfo, RenderOptions, RenderStyle } from './params';
+export { render, rasterize, defaultSupersample, CAMERA } from './render';
+export type { RGBAImage } from './render';
+export { encodeNpy } from './npy';

@@ -1,0 +1,237 @@
+// A small z-buffered triangle rasteriser for grid meshes: it fills a G-buffer (depth, material,
+// normal, three surface parameters) that the shading pass turns into colour.
+
+export interface GBuffer {
+  size: number;
+  depth: Float32Array;
+  material: Uint8Array;
+  nx: Float32Array;
+  ny: Float32Array;
+  nz: Float32Array;
+  p0: Float32Array;
+  p1: Float32Array;
+  p2: Float32Array;
+}
+
+/** A quad grid of nu × nv vertices in the head or world frame, drawn as two triangles per cell. */
+export interface GridMesh {
+  material: number;
+  nu: number;
+  nv: number;
+  /** the last column connects back to the first (closed around) */
+  wrapU: boolean;
+  /** positions, xyz per vertex */
+  pos: Float32Array;
+  /** unit normals, xyz per vertex, pointing out of the surface */
+  nrm: Float32Array;
+  /** three surface parameters per vertex, interpolated per pixel (materials, holes, edges) */
+  prm: Float32Array;
+  /** true: faces seen from behind are skipped; false: they are drawn with the normal flipped */
+  cull: boolean;
+  /** cells between row skipRow and skipRow + 1 are not drawn (the parted lips); -1 for none */
+  skipRow: number;
+  /** per-pixel cut-out test on the interpolated parameters (eye openings, ear outline, hair edge) */
+  discard: ((a: number, b: number, c: number) => boolean) | null;
+  /** 0: rigid with the head; 1: fixed in the world; 2: blended by per-vertex weight in prm[2] (the neck) */
+  rig: 0 | 1 | 2;
+}
+
+export function createGBuffer(size: number): GBuffer {
+  const n = size * size;
+  return {
+    size,
+    depth: new Float32Array(n).fill(-Infinity),
+    material: new Uint8Array(n),
+    nx: new Float32Array(n),
+    ny: new Float32Array(n),
+    nz: new Float32Array(n),
+    p0: new Float32Array(n),
+    p1: new Float32Array(n),
+    p2: new Float32Array(n),
+  };
+}
+
+export interface Camera {
+  /** camera position on the z axis (looking down -z) */
+  distance: number;
+  /** world y at the image centre */
+  centerY: number;
+  /** world half-extent visible at z = 0 */
+  halfExtent: number;
+}
+
+/** Rotation matrix (row-major 3×3) for yaw (about y), then pitch (about x), then roll (about z), in degrees. */
+export function headRotation(yawDeg: number, pitchDeg: number, rollDeg: number): Float64Array {
+  const y = (yawDeg * Math.PI) / 180;
+  const p = (-pitchDeg * Math.PI) / 180;
+  const r = (rollDeg * Math.PI) / 180;
+  const cy = Math.cos(y), sy = Math.sin(y), cp = Math.cos(p), sp = Math.sin(p), cr = Math.cos(r), sr = Math.sin(r);
+  // Ry · Rx · Rz: the head tilts and nods in its own frame, then turns
+  const rz = [cr, -sr, 0, sr, cr, 0, 0, 0, 1];
+  const rx = [1, 0, 0, 0, cp, -sp, 0, sp, cp];
+  const ry = [cy, 0, sy, 0, 1, 0, -sy, 0, cy];
+  const m1 = mul3(rx, rz);
+  return Float64Array.from(mul3(ry, m1));
+}
+
+function mul3(a: number[], b: number[]): number[] {
+  const o = new Array<number>(9);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) o[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+  return o;
+}
+
+export interface Pose {
+  yaw: number;
+  pitch: number;
+  roll: number;
+  pivot: [number, number, number];
+}
+
+/**
+ * Transforms a mesh to world space and rasterises it into the G-buffer.
+ * Scratch arrays are reused between calls to keep allocation out of the hot path.
+ */
+export function drawGrid(gb: GBuffer, mesh: GridMesh, pose: Pose, cam: Camera, headRot: Float64Array): void {
+  const count = mesh.nu * mesh.nv;
+  const wx = new Float32Array(count), wy = new Float32Array(count), wz = new Float32Array(count);
+  const sx = new Float32Array(count), sy = new Float32Array(count);
+  const qx = new Float32Array(count), qy = new Float32Array(count), qz = new Float32Array(count);
+  const { pos, nrm, prm } = mesh;
+  const [px0, py0, pz0] = pose.pivot;
+  const S = gb.size;
+  const scale = (cam.distance / cam.halfExtent) * (S / 2);
+  for (let v = 0; v < count; v++) {
+    let x = pos[v * 3], y = pos[v * 3 + 1], z = pos[v * 3 + 2];
+    let nx = nrm[v * 3], ny = nrm[v * 3 + 1], nz = nrm[v * 3 + 2];
+    let m: Float64Array | null = null;
+    if (mesh.rig === 0) m = headRot;
+    else if (mesh.rig === 2) {
+      const w = prm[v * 3 + 2];
+      m = w > 0.999 ? headRot : w < 0.001 ? null : headRotation(pose.yaw * w, pose.pitch * w, pose.roll * w);
+    }
+    if (m) {
+      const lx = x - px0, ly = y - py0, lz = z - pz0;
+      x = m[0] * lx + m[1] * ly + m[2] * lz + px0;
+      y = m[3] * lx + m[4] * ly + m[5] * lz + py0;
+      z = m[6] * lx + m[7] * ly + m[8] * lz + pz0;
+      const ax = m[0] * nx + m[1] * ny + m[2] * nz;
+      const ay = m[3] * nx + m[4] * ny + m[5] * nz;
+      const az = m[6] * nx + m[7] * ny + m[8] * nz;
+      nx = ax; ny = ay; nz = az;
+    }
+    wx[v] = x; wy[v] = y; wz[v] = z;
+    qx[v] = nx; qy[v] = ny; qz[v] = nz;
+    const persp = scale / (cam.distance - z);
+    sx[v] = S / 2 + x * persp;
+    sy[v] = S / 2 - (y - cam.centerY) * persp;
+  }
+  const nu = mesh.nu, nv = mesh.nv;
+  const cols = mesh.wrapU ? nu : nu - 1;
+  const camZ = cam.distance, camY = cam.centerY;
+  const { depth, material, p0, p1, p2 } = gb;
+  const gnx = gb.nx, gny = gb.ny, gnz = gb.nz;
+  const mat = mesh.material;
+  const discard = mesh.discard;
+  const cull = mesh.cull;
+
+  const tri = (a: number, b: number, c: number): void => {
+    const xa = sx[a], ya = sy[a], xb = sx[b], yb = sy[b], xc = sx[c], yc = sy[c];
+    const area = (xb - xa) * (yc - ya) - (xc - xa) * (yb - ya);
+    if (area > -1e-9 && area < 1e-9) return;
+    // facing: geometric normal oriented like the vertex normals, compared with the view ray
+    const e1x = wx[b] - wx[a], e1y = wy[b] - wy[a], e1z = wz[b] - wz[a];
+    const e2x = wx[c] - wx[a], e2y = wy[c] - wy[a], e2z = wz[c] - wz[a];
+    let gx = e1y * e2z - e1z * e2y, gy = e1z * e2x - e1x * e2z, gz = e1x * e2y - e1y * e2x;
+    if (gx * (qx[a] + qx[b] + qx[c]) + gy * (qy[a] + qy[b] + qy[c]) + gz * (qz[a] + qz[b] + qz[c]) < 0) {
+      gx = -gx; gy = -gy; gz = -gz;
+    }
+    const facing = gx * (0 - wx[a]) + gy * (camY - wy[a]) + gz * (camZ - wz[a]) > 0;
+    if (!facing && cull) return;
+    const flip = facing ? 1 : -1;
+    let minX = Math.floor(Math.min(xa, xb, xc) - 0.5) + 1;
+    let maxX = Math.ceil(Math.max(xa, xb, xc) - 0.5) - 1;
+    let minY = Math.floor(Math.min(ya, yb, yc) - 0.5) + 1;
+    let maxY = Math.ceil(Math.max(ya, yb, yc) - 0.5) - 1;
+    if (minX < 0) minX = 0;
+    if (minY < 0) minY = 0;
+    if (maxX > S - 1) maxX = S - 1;
+    if (maxY > S - 1) maxY = S - 1;
+    if (minX > maxX || minY > maxY) return;
+    const inv = 1 / area;
+    const dAx = (yb - yc) * inv, dAy = (xc - xb) * inv;
+    const dBx = (yc - ya) * inv, dBy = (xa - xc) * inv;
+    const za = wz[a], zb = wz[b], zc = wz[c];
+    for (let y = minY; y <= maxY; y++) {
+      const py = y + 0.5;
+      const px = minX + 0.5;
+      let wA = ((xb - px) * (yc - py) - (yb - py) * (xc - px)) * inv;
+      let wB = ((xc - px) * (ya - py) - (yc - py) * (xa - px)) * inv;
+      const row = y * S;
+      for (let x = minX; x <= maxX; x++, wA += dAx, wB += dBx) {
+        const wC = 1 - wA - wB;
+        if (wA < 0 || wB < 0 || wC < 0) continue;
+        const z = wA * za + wB * zb + wC * zc;
+        const idx = row + x;
+        if (z <= depth[idx]) continue;
+        const a0 = wA * prm[a * 3] + wB * prm[b * 3] + wC * prm[c * 3];
+        const a1 = wA * prm[a * 3 + 1] + wB * prm[b * 3 + 1] + wC * prm[c * 3 + 1];
+        const a2 = wA * prm[a * 3 + 2] + wB * prm[b * 3 + 2] + wC * prm[c * 3 + 2];
+        if (discard !== null && discard(a0, a1, a2)) continue;
+        depth[idx] = z;
+        material[idx] = mat;
+        gnx[idx] = flip * (wA * qx[a] + wB * qx[b] + wC * qx[c]);
+        gny[idx] = flip * (wA * qy[a] + wB * qy[b] + wC * qy[c]);
+        gnz[idx] = flip * (wA * qz[a] + wB * qz[b] + wC * qz[c]);
+        p0[idx] = a0;
+        p1[idx] = a1;
+        p2[idx] = a2;
+      }
+      void dAy;
+      void dBy;
+    }
+  };
+
+  for (let j = 0; j < nv - 1; j++) {
+    if (j === mesh.skipRow) continue;
+    const r0 = j * nu, r1 = (j + 1) * nu;
+    for (let i = 0; i < cols; i++) {
+      const i1 = i + 1 === nu ? 0 : i + 1;
+      tri(r0 + i, r0 + i1, r1 + i1);
+      tri(r0 + i, r1 + i1, r1 + i);
+    }
+  }
+}
+
+/** Fills normals of a grid by central differences; `outwardFrom` orients them away from a point. */
+export function gridNormals(mesh: GridMesh, outwardFrom: [number, number, number] | null, outwardDir: [number, number, number] | null, splitRow = -1): void {
+  const { nu, nv, pos, nrm, wrapU } = mesh;
+  for (let j = 0; j < nv; j++) {
+    // at the parted-lips seam each side takes its derivative from its own side only
+    let jd = j === 0 ? 0 : j - 1;
+    let ju = j === nv - 1 ? nv - 1 : j + 1;
+    if (splitRow >= 0 && j === splitRow) ju = j;
+    if (splitRow >= 0 && j === splitRow + 1) jd = j;
+    for (let i = 0; i < nu; i++) {
+      const il = wrapU ? (i - 1 + nu) % nu : Math.max(0, i - 1);
+      const ir = wrapU ? (i + 1) % nu : Math.min(nu - 1, i + 1);
+      const a = (j * nu + il) * 3, b = (j * nu + ir) * 3, c = (jd * nu + i) * 3, d = (ju * nu + i) * 3;
+      const ux = pos[b] - pos[a], uy = pos[b + 1] - pos[a + 1], uz = pos[b + 2] - pos[a + 2];
+      const vx = pos[d] - pos[c], vy = pos[d + 1] - pos[c + 1], vz = pos[d + 2] - pos[c + 2];
+      let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+      const o = (j * nu + i) * 3;
+      let len = Math.hypot(nx, ny, nz);
+      if (len < 1e-12 && outwardFrom) {
+        nx = pos[o] - outwardFrom[0]; ny = pos[o + 1] - outwardFrom[1]; nz = pos[o + 2] - outwardFrom[2];
+        len = Math.hypot(nx, ny, nz) || 1;
+      } else if (len < 1e-12) {
+        nx = 0; ny = 0; nz = 1; len = 1;
+      }
+      nx /= len; ny /= len; nz /= len;
+      let ox = 0, oy = 0, oz = 0;
+      if (outwardFrom) { ox = pos[o] - outwardFrom[0]; oy = pos[o + 1] - outwardFrom[1]; oz = pos[o + 2] - outwardFrom[2]; }
+      else if (outwardDir) { ox = outwardDir[0]; oy = outwardDir[1]; oz = outwardDir[2]; }
+      if (nx * ox + ny * oy + nz * oz < 0) { nx = -nx; ny = -ny; nz = -nz; }
+      nrm[o] = nx; nrm[o + 1] = ny; nrm[o + 2] = nz;
+    }
+  }
+}
