@@ -229,28 +229,34 @@ export async function alertTexts(page) {
  * holds a node of `nodeType` whose param `param` equals `value`: proof the change was persisted.
  */
 export async function waitForPersistedParam(page, nodeType, param, value, { timeout = 15_000 } = {}) {
-  await page.waitForFunction(
-    async ({ nodeType, param, value }) => {
-      // opening a database that does not exist yet would create it empty, under the app's feet
-      if (!(await indexedDB.databases()).some((d) => d.name === 'delta-studio')) return false;
-      const db = await new Promise((resolve) => {
-        const req = indexedDB.open('delta-studio');
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => resolve(null);
-      });
-      if (!db || !db.objectStoreNames.contains('session')) {
-        db?.close();
-        return false;
-      }
-      const records = await new Promise((resolve) => {
-        const req = db.transaction('session').objectStore('session').getAll();
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => resolve([]);
-      });
-      db.close();
-      return records.some((r) => r.doc?.nodes?.some((n) => n.type === nodeType && Number(n.params?.[param]) === value));
-    },
-    { nodeType, param, value },
-    { timeout, polling: 200 },
-  );
+  const deadline = Date.now() + timeout;
+  // polled from here: waitForFunction does not wait for an async predicate's result
+  for (;;) {
+    const found = await page.evaluate(
+      async ({ nodeType, param, value }) => {
+        // opening a database that does not exist yet would create it empty, under the app's feet
+        if (!(await indexedDB.databases()).some((d) => d.name === 'delta-studio')) return false;
+        const db = await new Promise((resolve) => {
+          const req = indexedDB.open('delta-studio');
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve(null);
+        });
+        if (!db || !db.objectStoreNames.contains('session')) {
+          db?.close();
+          return false;
+        }
+        const records = await new Promise((resolve) => {
+          const req = db.transaction('session').objectStore('session').getAll();
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve([]);
+        });
+        db.close();
+        return records.some((r) => r.doc?.nodes?.some((n) => n.type === nodeType && Number(n.params?.[param]) === value));
+      },
+      { nodeType, param, value },
+    );
+    if (found) return;
+    if (Date.now() > deadline) throw new Error(`the autosaved session never held ${nodeType}.${param} = ${value} (waited ${timeout} ms)`);
+    await page.waitForTimeout(200);
+  }
 }
