@@ -238,6 +238,12 @@ describe('graph document: broken and hostile files', () => {
     expect(r.doc.connections.map((c) => c.id)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
   });
 
+  it('refuses NaN in a document built in memory, naming the path', () => {
+    const doc = createEmptyGraph('mem');
+    doc.nodes.push({ ...createNode(doc, 'const', testRegistry), position: [NaN, 0] });
+    expect(validateGraph(doc, testRegistry)).toEqual({ ok: false, errors: ['nodes[0].position[0]: expected number, got NaN'] });
+  });
+
   it('validateGraph re-checks a document built in memory', () => {
     const doc = createEmptyGraph('mem');
     doc.nodes.push(createNode(doc, 'const', testRegistry, [1, 2]));

@@ -220,6 +220,21 @@ describe('executor: cancellation', () => {
     expect(second.events.every((e) => e.runId === r2.runId)).toBe(true);
   });
 
+  it('a compute that ignores cancellation does not hold up the newer run, and its late result is cached', async () => {
+    const ex = new Executor(testRegistry, makeContextFactory());
+    const stubborn = graph([['k', 'const', { value: 5 }], ['s', 'slow', { ms: 150, ignoreAbort: true }]], [['k', 'out', 's', 'x']]);
+    const run1 = ex.run(stubborn);
+    await new Promise((r) => setTimeout(r, 30));
+    const r2 = await ex.run(graph([['k', 'const', { value: 6 }]], []));
+    expect(r2.status).toBe('done');
+    expect((await run1).status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 200)); // the abandoned compute finishes meanwhile
+    resetCalls();
+    const r3 = await ex.run(stubborn);
+    expect(r3.cached).toEqual(['k', 's']);
+    expect(computeCalls).toEqual({});
+  });
+
   it('an external AbortSignal and cancelAll both cancel', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
     const ac = new AbortController();

@@ -102,10 +102,13 @@ export const testDefinitions: NodeDefinition[] = [
     doc: 'Passes x through after a delay, honouring cancellation.',
     inputs: [{ name: 'x', label: 'X', type: 'number' }],
     outputs: [{ name: 'out', label: 'Out', type: 'number' }],
-    params: [{ kind: 'number', name: 'ms', label: 'Delay', default: 200, min: 0, max: 5000, step: 1 }],
+    params: [
+      { kind: 'number', name: 'ms', label: 'Delay', default: 200, min: 0, max: 5000, step: 1 },
+      { kind: 'boolean', name: 'ignoreAbort', label: 'Ignore cancellation', default: false },
+    ],
     async compute(inputs, params, ctx: ComputeContext) {
       count('slow');
-      await sleep(params.ms as number, ctx.signal);
+      await sleep(params.ms as number, params.ignoreAbort ? new AbortController().signal : ctx.signal);
       ctx.progress(1);
       return { out: num(val(inputs.x)) };
     },
