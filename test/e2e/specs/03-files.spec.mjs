@@ -211,4 +211,46 @@ export const tests = [
       assert.equal(loopWires.length, 1, 'exactly one wire of the cycle should have been removed');
     },
   },
+  {
+    name: 'a share link carries the graph: it opens identically in a fresh profile',
+    async run(ctx) {
+      const a = await ctx.newProfile();
+      await a.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(ctx.url).origin });
+      await openEditor(a.page, ctx.url);
+      await waitForSettled(a.page);
+      const target = await anotherSliderValue(a.page, 'scale');
+      const before = await previewStats(a.page, SEL.preview('generate'));
+      await setSlider(a.page, 'scale', target);
+      await waitForImageChange(a.page, SEL.preview('generate'), before.hash);
+      await waitForSettled(a.page);
+      const imageA = await previewStats(a.page, SEL.preview('generate'));
+      const docA = await exportedDoc(a.page);
+
+      await a.page.locator('[data-testid="share"]').click();
+      // the link goes to the clipboard, or is shown when the clipboard is not available
+      let link = '';
+      for (let i = 0; i < 50 && !link.includes('#graph='); i++) {
+        link = await a.page.evaluate(() => navigator.clipboard.readText().catch(() => ''));
+        if (!link.includes('#graph=')) {
+          const shown = (await a.page.locator('[role="status"]').allInnerTexts()).join(' ').match(/https?:\/\/\S+#graph=\S+/);
+          link = shown?.[0] ?? '';
+        }
+        if (!link.includes('#graph=')) await a.page.waitForTimeout(100);
+      }
+      assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#graph=[A-Za-z0-9_-]+$/, `no share link produced (${link})`);
+
+      const b = await ctx.newProfile();
+      await b.page.goto(link, { waitUntil: 'load' });
+      await b.page.waitForFunction(
+        ({ sel, value }) => Number(document.querySelector(sel)?.value) === value,
+        { sel: `${SEL.node('scale')} input[type="range"]`, value: target },
+        { timeout: 60_000 },
+      );
+      await waitForSettled(b.page);
+      const imageB = await waitForImage(b.page, SEL.preview('generate'));
+      assert.equal(imageB.hash, imageA.hash, 'the linked graph renders a different image');
+      assert.equal(new URL(b.page.url()).hash, '', 'the graph fragment should be dropped from the address after opening');
+      assert.deepEqual(shape(await exportedDoc(b.page)), shape(docA));
+    },
+  },
 ];
