@@ -26,9 +26,16 @@ let libraryPromise: Promise<Library> | null = null;
 
 /** The library of this page (opened once). */
 export function getLibrary(): Promise<Library> {
-  libraryPromise ??= openLibrary({ tabId: currentTabId() });
-  // a failed open is retried on the next call instead of being cached forever
-  libraryPromise.catch(() => (libraryPromise = null));
+  if (!libraryPromise) {
+    const opening = openLibrary({ tabId: currentTabId() });
+    libraryPromise = opening;
+    // a failed open is retried on the next call instead of being cached forever
+    opening.catch(() => {
+      if (libraryPromise === opening) libraryPromise = null;
+    });
+    // ask the browser not to evict the library under storage pressure (best effort, may be denied)
+    if (typeof navigator !== 'undefined') void navigator.storage?.persist?.().catch(() => false);
+  }
   return libraryPromise;
 }
 
