@@ -25,7 +25,8 @@ def seed_all(seed: int):
 
 def to_tensor_images(u8: np.ndarray) -> torch.Tensor:
     """uint8 [N, S, S, 3] -> float32 [N, 3, S, S] in [-1, 1] (the pack's image contract)."""
-    x = torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float()
+    # contiguous NCHW: a channels-last view sends every conv down a much slower CPU path
+    x = torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).contiguous().float()
     return x / 127.5 - 1
 
 

@@ -20,8 +20,8 @@ class Config:
         self.delta_dim, self.attrs, self.ident = delta_dim, attrs, ident
         m = width_mult
         self.g_channels = g_channels or {r: max(8, int(c * m)) for r, c in
-                                         {4: 128, 8: 128, 16: 96, 32: 64, 64: 32}.items()}
-        self.e_channels = e_channels or [max(8, int(c * m)) for c in (32, 48, 64, 128, 128)]
+                                         {4: 128, 8: 96, 16: 64, 32: 32, 64: 16}.items()}
+        self.e_channels = e_channels or [max(8, int(c * m)) for c in (24, 32, 64, 96, 128)]
         self.delta_hidden = max(16, int(delta_hidden * m))
 
     def to_dict(self):

@@ -65,6 +65,11 @@ def train_ae(a):
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     while step < a.steps:
+        if a.max_minutes and timer.seconds() > 60 * a.max_minutes:
+            print(f'[{a.name}] stopping at step {step}: --max-minutes {a.max_minutes} reached', flush=True)
+            ck.save(step, objs, {'config': cfg.to_dict()})
+            timer.write(steps=step, batch=a.batch, images=step * a.batch)
+            break
         # cosine decay of the autoencoder's learning rate over the run
         for g in opt_ge.param_groups:
             g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
@@ -320,18 +325,20 @@ def main(argv=None):
         s.add_argument('--ckpt-every', type=int, default=500)
 
     s = sub.add_parser('ae', help='generator + inversion encoder + mapping network')
-    common(s, 'ae', 6000, 32, 1e-3)
+    common(s, 'ae', 1500, 32, 1.5e-3)
     s.add_argument('--data', default=str(DATA / 'photo-train'))
     s.add_argument('--test', default=str(DATA / 'photo-test'))
     s.add_argument('--width', type=float, default=1.0, help='channel multiplier (smoke test: small)')
     s.add_argument('--lr-latent', type=float, default=5e-4)
+    s.add_argument('--max-minutes', type=float, default=0, help='wall-time budget guard (0: none)')
     s.add_argument('--latent-steps', type=int, default=1)
     s.add_argument('--latent-noise', type=float, default=0.05)
     s.add_argument('--w-shared', type=float, default=0.5)
     s.add_argument('--w-off', type=float, default=0.1)
     s.add_argument('--w-prior', type=float, default=0.01)
     s.add_argument('--prior-start', type=int, default=500)
-    s.add_argument('--flip', action='store_true', help='mirror augmentation (off: yaw has a sign)')
+    s.add_argument('--no-flip', dest='flip', action='store_false',
+                   help='turn off mirror augmentation (harmless here: the autoencoder sees no labels)')
     s.set_defaults(fn=train_ae)
 
     s = sub.add_parser('delta', help='the Δ-encoder (DGE) on inverted cgi sequences')
