@@ -161,6 +161,8 @@ export const tests = [
         { file: { name: 'typed.dge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(wrongType)) }, expect: /nodes\[0\]\.position/ },
         { file: { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":"world"}') }, expect: /format: expected "delta-studio\/graph"/ },
         { file: { name: 'noise.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]) }, expect: /noise\.png.*PNG is truncated/ },
+        // over the 20 MB limit: refused before it is parsed
+        { file: { name: 'huge.dge.json', mimeType: 'application/json', buffer: Buffer.alloc(21 * 1024 * 1024, 0x20) }, expect: /huge\.dge\.json.*too large/ },
       ];
       for (const c of cases) {
         await importThroughUi(page, c.file);
@@ -176,6 +178,25 @@ export const tests = [
       assert.ok(texts.length >= 1, 'no alert visible');
       assert.equal((await previewStats(page, SEL.preview('generate'))).hash, image.hash, 'the image changed');
       assert.deepEqual(await exportedDoc(page), original, 'a refused file changed the open graph');
+    },
+  },
+  {
+    name: 'markup in a graph name stays text: nothing is injected into the page',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      const doc = await exportedDoc(page);
+      const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+      doc.name = hostile;
+      doc.nodes[0].label = hostile;
+      await importThroughUi(page, { name: 'hostile.dge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+      await page.waitForFunction((name) => document.querySelector('[data-testid="graph-name"]')?.value === name, hostile, { timeout: 20_000 });
+      await page.waitForTimeout(300);
+      assert.equal(await page.evaluate(() => window.__pwned ?? null), null, 'markup from the file ran');
+      assert.equal(await page.locator('img[src="x"], script:not([src]):not([type])').count(), 0, 'markup from the file became elements');
+      assert.ok((await page.locator('body').innerText()).includes('<img src=x'), 'the node label is not shown as text');
+      assert.equal((await exportedDoc(page)).name, hostile, 'the name did not survive a save');
     },
   },
   {
