@@ -5,7 +5,11 @@
 import type { Attributes, Identity } from './params';
 import type { GridMesh } from './raster';
 import { gridNormals } from './raster';
-import { smoothstep, valueNoise } from './noise';
+import * as noise from './noise';
+
+// local bindings: module-namespace getters are measurably slow in the per-vertex loops
+const smoothstep = noise.smoothstep;
+const valueNoise = noise.valueNoise;
 
 export const MAT = {
   skin: 1,
@@ -62,15 +66,19 @@ export function eyeOpenLower(q: number, qOuter: number): number {
   return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 - 0.3 * Math.pow(s, 0.8) + 0.06 * qOuter;
 }
 
-/** Lid edges in lid-shell units for the current expression; the eye is visible between them. */
-export function lidEdges(eye: EyeRig, lx: number): [number, number] {
+/** Lower lid edge in lid-shell units for the current expression (the eye shows above it). */
+export function lidLower(eye: EyeRig, lx: number): number {
   const q = lx / 0.92;
   const qo = q * eye.side;
-  const up0 = eyeOpenUpper(q, qo);
   const lo0 = eyeOpenLower(q, qo);
-  const lo = lo0 + (up0 - lo0) * eye.raiseLower;
-  const up = up0 + (lo - up0) * eye.closeUpper;
-  return [lo, up];
+  return lo0 + (eyeOpenUpper(q, qo) - lo0) * eye.raiseLower;
+}
+
+/** Upper lid edge in lid-shell units for the current expression (the eye shows below it). */
+export function lidUpper(eye: EyeRig, lx: number): number {
+  const q = lx / 0.92;
+  const up0 = eyeOpenUpper(q, q * eye.side);
+  return up0 + (lidLower(eye, lx) - up0) * eye.closeUpper;
 }
 
 export function buildHead(id: Identity, at: Attributes, detail: number): HeadScene {
@@ -111,8 +119,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
     const closed = side > 0 ? at.eyeClosedLeft : at.eyeClosedRight;
     eyes.push({
       side, cx, cy, cz, re, rl, u: side * eyeU, v: eyeV, du: dxdu / rl, dv: dydv / rl,
-      closeUpper: Math.min(1, closed + 0.3 * at.squint * (1 - closed)),
-      raiseLower: 0.38 * at.squint,
+      closeUpper: Math.min(1, closed + 0.35 * at.squint * (1 - closed)),
+      raiseLower: 0.5 * at.squint,
     });
   }
 
@@ -219,7 +227,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
           dz -= 0.03 * smile * wc;
           dx += sg * 0.03 * smile * wc;
           const ku = au - 0.4, kv = v + 0.3;
-          const wk = Math.exp(-(ku * ku) / 0.02 - (kv * kv) / 0.015);
+          // cheeks rise, but never into the lower lids: smile must not move the eyes
+          const wk = Math.exp(-(ku * ku) / 0.02 - (kv * kv) / 0.015) * fall(-0.2, -0.1, v);
           dz += 0.04 * smile * wk;
           dy += 0.025 * smile * wk;
           // fold line from the nose wing to beyond the mouth corner
@@ -245,22 +254,23 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         // ---- brows: the eyebrow band and the skin around it move with browRaise and frown
         const wb = smoothstep(0.09, 0.15, v) * fall(0.45, 0.8, v) * fall(0.75, 1.0, au);
         if (wb > 0) {
-          const inner = 1 - 0.75 * smoothstep(0.1, 0.7, au);
-          dy += 0.07 * raise * wb - 0.05 * frown * wb * inner;
-          dx -= sg * 0.035 * frown * wb * inner;
-          dz += 0.012 * frown * wb * inner;
+          const inner = 1 - 0.6 * smoothstep(0.1, 0.7, au);
+          dy += 0.11 * raise * wb - 0.07 * frown * wb * inner;
+          dx -= sg * 0.05 * frown * wb * inner;
+          dz += 0.015 * frown * wb * inner;
           // horizontal forehead creases when raised, vertical ones between the brows when frowning
-          dz -= 0.008 * raise * (0.5 + 0.5 * Math.sin(v * 60)) * smoothstep(0.3, 0.38, v) * fall(0.58, 0.68, v) * fall(0.45, 0.75, au);
+          dz -= 0.014 * raise * (0.5 + 0.5 * Math.sin(v * 60)) * smoothstep(0.3, 0.38, v) * fall(0.58, 0.68, v) * fall(0.45, 0.75, au);
           const cr = au - 0.06;
-          dz -= 0.012 * frown * Math.exp(-(cr * cr) / 0.0004) * smoothstep(0.1, 0.15, v) * fall(0.28, 0.38, v);
+          dz -= 0.02 * frown * Math.exp(-(cr * cr) / 0.0005) * smoothstep(0.1, 0.15, v) * fall(0.28, 0.38, v);
         }
         // eyebrow hair sits slightly proud of the skin (so brows read in the grey style too)
-        dz += 0.014 * browMask(u, v, id) ;
+        dz += 0.022 * browMask(u, v, id);
         // squint: the cheek under the eyes rises with the lower lids
         if (squint > 0) {
           for (const e of eyes) {
             const su = u - e.u, sv = v - (e.v - 0.13);
-            dy += 0.02 * squint * Math.exp(-(su * su) / 0.03 - (sv * sv) / 0.006);
+            dy += 0.03 * squint * Math.exp(-(su * su) / 0.03 - (sv * sv) / 0.006);
+            dz += 0.015 * squint * Math.exp(-(su * su) / 0.03 - (sv * sv) / 0.006);
           }
         }
         x += dx;
@@ -287,7 +297,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   // the skin is cut open where the eyes show (the widest, neutral opening)
   skin.discard = (u, v) => {
     if (v > 0.2 || v < -0.2) return false;
-    for (const e of eyes) {
+    for (let k = 0; k < eyes.length; k++) {
+      const e = eyes[k];
       const lx = (u - e.u) * e.du;
       if (lx <= -0.92 || lx >= 0.92) continue;
       const ly = (v - e.v) * e.dv;
@@ -308,8 +319,7 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
     for (let k = 0; k < lid.nu * lid.nv; k++) lid.prm[k * 3 + 2] = e.side;
     lid.discard = (lx, ly) => {
       if (lx <= -0.92 || lx >= 0.92) return false;
-      const [lo, up] = lidEdges(e, lx);
-      return ly > lo && ly < up;
+      return ly > lidLower(e, lx) && ly < lidUpper(e, lx);
     };
     meshes.push(lid);
   }

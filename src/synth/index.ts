@@ -16,6 +16,6 @@ export {
   validateRenderOptions,
 } from './params';
 export type { AttributeName, Attributes, Identity, IdentityParamName, ParamInfo, RenderOptions, RenderStyle } from './params';
-export { render, rasterize, defaultSupersample, CAMERA } from './render';
+export { render, renderLayers, rasterize, defaultSupersample, CAMERA } from './render';
 export type { RGBAImage } from './render';
 export { encodeNpy } from './npy';

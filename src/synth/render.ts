@@ -1,9 +1,13 @@
 // Rendering: rasterise the head into a supersampled G-buffer, shade it in the chosen style,
 // box-filter down to the output size, and (photo style) add camera noise.
-import { buildHead, browMask, lidEdges, MAT, type HeadScene } from './head';
-import { fbm2, hash2, mulberry32, smoothstep, valueNoise, clamp01 } from './noise';
+import { buildHead, browMask, lidLower, lidUpper, MAT, type HeadScene } from './head';
+import * as noise from './noise';
 import { validateParams, type Attributes, type Identity, type RenderOptions } from './params';
 import { createGBuffer, drawGrid, headRotation, type Camera, type GBuffer } from './raster';
+
+// local bindings: module-namespace getters are measurably slow in the per-pixel loops
+const { fbm2, hash2, mulberry32, smoothstep, valueNoise, clamp01 } = noise;
+const browMaskL = browMask;
 
 export interface RGBAImage {
   width: number;
@@ -26,7 +30,7 @@ const HAIR: RGB[] = [[0.05, 0.045, 0.04], [0.14, 0.09, 0.06], [0.3, 0.19, 0.1], 
 
 /** Supersampling used when the caller does not choose: small images need more for clean edges. */
 export function defaultSupersample(size: number): number {
-  return size <= 96 ? 3 : size <= 320 ? 2 : 1;
+  return size <= 48 ? 3 : 2;
 }
 
 /** The whole-head scene and its G-buffer, exposed for tests (silhouette masks) and tools. */
@@ -42,6 +46,14 @@ export function rasterize(identity: Identity, attributes: Attributes, size: numb
 
 /** Renders one face. Deterministic: the same identity, attributes and options give the same pixels. */
 export function render(identity: Identity, attributes: Attributes, options: RenderOptions): RGBAImage {
+  return renderLayers(identity, attributes, options).image;
+}
+
+/**
+ * The image plus its coverage (fraction of each pixel covered by the head, neck and shoulders),
+ * both from the same rasterisation; the coverage depends on geometry only, never on the style.
+ */
+export function renderLayers(identity: Identity, attributes: Attributes, options: RenderOptions): { image: RGBAImage; coverage: Float32Array } {
   validateParams(identity, attributes, options);
   const size = options.size;
   const ss = options.supersample ?? defaultSupersample(size);
@@ -173,14 +185,15 @@ export function render(identity: Identity, attributes: Attributes, options: Rend
                 if (nn < 1.5) ao = Math.min(ao, 0.35 + 0.65 * smoothstep(0.6, 1.5, nn));
               }
               // eyebrows
-              const bm = browMask(u, v, identity);
+              const bm = browMaskL(u, v, identity);
               if (bm > 0) {
                 const strand = 0.75 + 0.5 * valueNoise(u * 160, v * 30, skinSeed + 5);
                 const k = clamp01(bm * strand * 0.95);
                 r += (browCol[0] - r) * k; g += (browCol[1] - g) * k; b += (browCol[2] - b) * k;
               }
               // darker eye sockets and lash line on the skin around the openings
-              for (const e of eyes) {
+              for (let k = 0; k < eyes.length; k++) {
+                const e = eyes[k];
                 const ex = (u - e.u) * e.du, ey = (v - e.v) * e.dv;
                 const d = ex * ex + ey * ey * 1.6;
                 if (d < 2.6) {
@@ -193,7 +206,7 @@ export function render(identity: Identity, attributes: Attributes, options: Rend
               // lashes and lid-edge shadow at the opening
               const e = eyes[w > 0 ? 0 : 1];
               const lxv = Math.max(-0.95, Math.min(0.95, u));
-              const [lo, up] = lidEdges(e, lxv);
+              const lo = lidLower(e, lxv), up = lidUpper(e, lxv);
               const du = v - up, dl = lo - v;
               const lash = Math.min(Math.abs(du), Math.abs(dl));
               if (Math.abs(u) < 0.95 && lash < 0.08) {
@@ -286,14 +299,17 @@ export function render(identity: Identity, attributes: Attributes, options: Rend
 
   // ---- box filter down to the output size; display gamma; camera noise for photos
   const out = new Uint8ClampedArray(size * size * 4);
+  const coverage = new Float32Array(size * size);
   const inv = 1 / (ss * ss);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0, g = 0, b = 0, c = 0;
       for (let sy = 0; sy < ss; sy++) {
-        let o = ((y * ss + sy) * S + x * ss) * 3;
-        for (let sx = 0; sx < ss; sx++, o += 3) { r += hi[o]; g += hi[o + 1]; b += hi[o + 2]; }
+        const m0 = (y * ss + sy) * S + x * ss;
+        let o = m0 * 3;
+        for (let sx = 0; sx < ss; sx++, o += 3) { r += hi[o]; g += hi[o + 1]; b += hi[o + 2]; if (material[m0 + sx] !== 0) c++; }
       }
+      coverage[y * size + x] = c * inv;
       r *= inv; g *= inv; b *= inv;
       if (photo) {
         const n1 = hash2(x, y, seed * 3 + 1) + hash2(x, y, seed * 3 + 2) - 1;
@@ -310,7 +326,7 @@ export function render(identity: Identity, attributes: Attributes, options: Rend
       out[q + 3] = 255;
     }
   }
-  return { width: size, height: size, data: out };
+  return { image: { width: size, height: size, data: out }, coverage };
 }
 
 /** Shadow of the upper lid on the eyeball (and darkening near the corners). */
@@ -319,7 +335,7 @@ function eyeAO(e: HeadScene['eyes'][number], u: number, v: number): number {
   let best = 1;
   const lx = u / 1.07, ly = v / 1.07;
   if (lx > -0.92 && lx < 0.92) {
-    const [lo, up] = lidEdges(e, lx);
+    const lo = lidLower(e, lx), up = lidUpper(e, lx);
     const open = Math.max(1e-3, up - lo);
     best = 0.55 + 0.45 * smoothstep(0, 0.45, (up - ly) / open);
   }
