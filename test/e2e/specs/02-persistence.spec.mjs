@@ -134,4 +134,45 @@ export const tests = [
       });
     },
   },
+  {
+    name: 'a full storage is reported with a clear alert and the open graph stays as it is',
+    async run(ctx) {
+      const { context, page } = await ctx.newProfile();
+      // a full disk, switched on by the test: every IndexedDB write fails like Chrome's does
+      await context.addInitScript(() => {
+        const put = IDBObjectStore.prototype.put;
+        const add = IDBObjectStore.prototype.add;
+        const failing = (original) =>
+          function (...args) {
+            if (window.__storageFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+            return original.apply(this, args);
+          };
+        IDBObjectStore.prototype.put = failing(put);
+        IDBObjectStore.prototype.add = failing(add);
+      });
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      await page.evaluate(() => (window.__storageFull = true));
+      const before = await previewStats(page, SEL.preview('generate'));
+      const target = await anotherSliderValue(page, 'scale');
+      await setSlider(page, 'scale', target);
+      await waitForImageChange(page, SEL.preview('generate'), before.hash);
+      // the autosave fails and says why
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('[role="alert"]')].some((el) => /storage is full/i.test(el.textContent)),
+        null,
+        { timeout: 15_000 },
+      );
+      // an explicit library save fails the same way, and nothing is listed
+      await library(page).locator('[data-testid="library-save"]').click();
+      const error = library(page).locator('[data-testid="library-error"]');
+      await error.waitFor({ timeout: 10_000 });
+      assert.match(await error.innerText(), /storage is full \(QuotaExceededError\).*not saved/i);
+      assert.equal(await libraryItems(page).count(), 0);
+      // the edit is still there, in the editor
+      assert.equal(Number(await sliderValue(page, 'scale')), target);
+      await waitForSettled(page);
+      assert.ok((await previewStats(page, SEL.preview('generate'))).std >= 4);
+    },
+  },
 ];
