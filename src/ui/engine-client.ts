@@ -33,6 +33,10 @@ export class EngineClient {
   private frameRequested = false;
   private latestRunId = 0;
   private runsIssued = 0;
+  private crashTimes: number[] = [];
+  /** why the engine is given up on (it kept crashing), or null */
+  private dead: string | null = null;
+  private failStart: (err: Error) => void = () => undefined;
 
   constructor(private options: EngineClientOptions) {
     this.start();
@@ -49,7 +53,8 @@ export class EngineClient {
     this.worker.addEventListener('error', (e) => this.crashed(generation, e.message || 'the engine worker failed'));
     this.worker.addEventListener('messageerror', () => this.crashed(generation, 'the engine worker sent an unreadable message'));
     this.api = Comlink.wrap<Engine>(this.worker);
-    this.ready = (async () => {
+    const failed = new Promise<never>((_, reject) => (this.failStart = reject));
+    const started = (async () => {
       const init = await this.api.init({ modelsBaseUrl: modelsBaseUrl() });
       // the catalog carries the pack default chosen by init, so ask for it afterwards
       const catalog = await this.api.nodeCatalog();
@@ -59,15 +64,27 @@ export class EngineClient {
       for (const m of init.missing) notify('error', `Model pack "${m.id}" could not be loaded: ${m.error}`, 10000);
       return { packs: init.packs, catalog, defaultPack: init.defaultPack };
     })();
+    this.ready = Promise.race([started, failed]);
     this.ready.catch((err: unknown) => notify('error', `Engine failed to start: ${errorText(err)}`, 15000));
   }
 
   private crashed(generation: number, message: string): void {
     if (generation !== this.generation) return;
-    notify('error', `The engine crashed (${message}); restarting it. Your graph is kept.`, 8000);
+    const wasReady = appState.engineReady;
     appState.engineReady = false;
     appState.running = false;
     this.worker.terminate();
+    const now = Date.now();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < 60_000), now];
+    // a worker that cannot even start (or keeps dying) would restart forever: stop and say so
+    if (!wasReady || this.crashTimes.length > 3) {
+      this.generation++;
+      this.dead = `the engine stopped: ${message}`;
+      this.failStart(new Error(message));
+      if (wasReady) notify('error', `${this.dead}. Reload the page to try again; your graph is autosaved.`, 30000);
+      return;
+    }
+    notify('error', `The engine crashed (${message}); restarting it. Your graph is kept.`, 8000);
     this.start();
     void this.ready.then(() => this.requestRun());
   }
@@ -84,6 +101,7 @@ export class EngineClient {
 
   /** Start a run of the current document now; a run still in flight is cancelled by the engine. */
   async runNow(): Promise<RunSummary | null> {
+    if (this.dead) return null;
     const generation = this.generation;
     await this.ready;
     const doc = this.options.getDoc();

@@ -9,11 +9,14 @@ import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
 import { markRaw } from 'vue';
 import type { SocketType } from '../../graph/types';
 import type { GraphNodeRecord, GraphStore, ClipboardFragment } from './graph-store';
-import { notify } from './run-state';
+import { notify, setSimplified } from './run-state';
+import { LayoutSocketPosition, PORTS_TOP, PORT_PITCH } from './socket-layout';
 import GraphNodeView from '../nodes/GraphNodeView.vue';
 import WireView from '../nodes/WireView.vue';
 
 export const NODE_WIDTH = 232;
+/** below this zoom nodes are drawn without params and previews (unreadable anyway) */
+const DETAIL_MIN_ZOOM = 0.4;
 
 const sockets = new Map<string, ClassicPreset.Socket>();
 function socketOf(type: SocketType | string): ClassicPreset.Socket {
@@ -41,11 +44,17 @@ export class ReteNode extends ClassicPreset.Node {
     for (const s of inputs) this.addInput(s.name, new ClassicPreset.Input(socketOf(s.type), s.label, !!s.multi));
     for (const s of outputs) this.addOutput(s.name, new ClassicPreset.Output(socketOf(s.type), s.label));
     this.signature = nodeSignature(store, record);
-    const def = store.catalog.get(record.type);
-    // a height estimate for fit-view and the minimap (the DOM is not measured: 500 nodes would thrash layout)
-    this.height = 40 + 22 * Math.max(inputs.length, outputs.length) + 30 * (def?.params.length ?? 1) + (def?.preview ? 124 : 0) + 8;
+    this.height = estimateNodeHeight(store, record);
     markRaw(this);
   }
+}
+
+/** A height estimate for fit-view, the minimap and culling: the DOM is not measured (500 nodes would thrash layout). */
+export function estimateNodeHeight(store: GraphStore, record: GraphNodeRecord): number {
+  const def = store.catalog.get(record.type);
+  const ports = Math.max(store.inputsOf(record).length, store.outputsOf(record).length);
+  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 62 : p.kind === 'number' ? 36 : 34), 0) ?? 40;
+  return PORTS_TOP + PORT_PITCH * ports + params + (def?.preview ? 124 : 0) + 8;
 }
 
 export class ReteConnection extends ClassicPreset.Connection<ReteNode, ReteNode> {
@@ -91,6 +100,18 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   const render = new VuePlugin<Schemes, AreaExtra>();
   const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
   let syncing = 0;
+  // the minimap re-renders every node on every node/zoom/pan signal: at most once a frame, and
+  // not at all while a sync adds hundreds of nodes
+  const renderMinimap = (minimap as unknown as { render: () => void }).render.bind(minimap);
+  let minimapFrame = 0;
+  (minimap as unknown as { render: () => void }).render = () => {
+    if (minimapFrame) return;
+    minimapFrame = requestAnimationFrame(() => {
+      minimapFrame = 0;
+      if (syncing) (minimap as unknown as { render: () => void }).render();
+      else renderMinimap();
+    });
+  };
 
   const contextMenu = new ContextMenuPlugin<Schemes>({
     items(context) {
@@ -134,6 +155,7 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
 
   render.addPreset(
     Presets.classic.setup({
+      socketPositionWatcher: new LayoutSocketPosition((id) => editor.getNode(id)),
       customize: {
         node: () => GraphNodeView,
         connection: () => WireView,
@@ -152,6 +174,8 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   area.use(contextMenu);
   area.use(minimap);
   AreaExtensions.simpleNodesOrder(area);
+  // its own compositor layer: panning then moves pixels instead of repainting every node and wire
+  area.area.content.holder.style.willChange = 'transform';
 
   // user gestures -> store
   editor.addPipe((ctx) => {
@@ -267,6 +291,62 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     await select(newIds);
   }
 
+  /** Mark nodes outside the viewport (or all of them at low zoom) as simplified. */
+  function updateDetail(): void {
+    const { x, y, k } = area.area.transform;
+    const { w, h } = viewportSize;
+    // half a screen of margin so panning reveals nodes that are already detailed
+    const [minX, minY, maxX, maxY] = [(-x - w / 2) / k, (-y - h / 2) / k, (-x + 1.5 * w) / k, (-y + 1.5 * h) / k];
+    const lowZoom = k < DETAIL_MIN_ZOOM;
+    for (const record of store.doc.nodes) {
+      const [nx, ny] = record.position;
+      const height = editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record);
+      const visible = nx < maxX && nx + NODE_WIDTH > minX && ny < maxY && ny + height > minY;
+      setSimplified(record.id, lowZoom || !visible);
+    }
+  }
+  // the container size, observed rather than read on every pan frame (a read forces layout)
+  const viewportSize = { w: container.clientWidth, h: container.clientHeight };
+  const resizeObserver = new ResizeObserver(([entry]) => {
+    if (!entry) return;
+    viewportSize.w = entry.contentRect.width;
+    viewportSize.h = entry.contentRect.height;
+    scheduleDetail();
+  });
+  resizeObserver.observe(container);
+  let detailFrame = 0;
+  function scheduleDetail(): void {
+    if (!detailFrame) detailFrame = requestAnimationFrame(() => {
+      detailFrame = 0;
+      updateDetail();
+    });
+  }
+  area.addPipe((ctx) => {
+    if (ctx.type === 'translated' || ctx.type === 'zoomed' || ctx.type === 'resized') scheduleDetail();
+    return ctx;
+  });
+
+  /** Fit the view to the document's node positions (estimated sizes), without touching the DOM. */
+  async function fitToDocument(): Promise<void> {
+    const nodes = store.doc.nodes;
+    if (!nodes.length) return;
+    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const record of nodes) {
+      const height = editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record);
+      minX = Math.min(minX, record.position[0]);
+      minY = Math.min(minY, record.position[1]);
+      maxX = Math.max(maxX, record.position[0] + NODE_WIDTH);
+      maxY = Math.max(maxY, record.position[1] + height);
+    }
+    const { w, h } = viewportSize;
+    // the same arithmetic as AreaExtensions.zoomAt (scale 0.9, never above 1)
+    const k = Math.min((w / (maxX - minX)) * 0.9, (h / (maxY - minY)) * 0.9, 1);
+    area.area.transform.x = w / 2 - ((minX + maxX) / 2) * k;
+    area.area.transform.y = h / 2 - ((minY + maxY) / 2) * k;
+    await area.area.zoom(k, 0, 0);
+    updateDetail();
+  }
+
   // store -> Rete: a serialised, coalesced diff
   let syncQueue: Promise<void> = Promise.resolve();
   let syncPending = false;
@@ -341,17 +421,17 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
 
   const unsubscribe = store.onChange((change) => {
     if (change.kind === 'params' || change.kind === 'meta') return; // node views follow store revisions
-    void sync();
+    // another graph: frame it before its nodes are created, so off-screen ones start simplified
+    if (change.kind === 'load') void fitToDocument().then(() => sync());
+    else void sync().then(scheduleDetail);
   });
 
+  await fitToDocument();
   await sync();
 
   return {
     sync,
-    async fitView() {
-      const nodes = editor.getNodes();
-      if (nodes.length) await AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
-    },
+    fitView: fitToDocument,
     selectedIds,
     select,
     async selectAll() {
@@ -381,6 +461,7 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     toArea,
     destroy() {
       unsubscribe();
+      resizeObserver.disconnect();
       window.removeEventListener('keydown', trackModifiers, true);
       window.removeEventListener('keyup', trackModifiers, true);
       container.removeEventListener('dblclick', onDblClick);

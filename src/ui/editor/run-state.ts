@@ -123,3 +123,19 @@ export function dismissToast(id: number): void {
   const i = toasts.findIndex((t) => t.id === id);
   if (i >= 0) toasts.splice(i, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// level of detail: nodes off-screen or at low zoom render only header and sockets, which keeps a
+// 500-node graph fast to open and to pan (see rete-editor.ts updateDetail)
+
+const simplified = shallowReactive(new Set<string>());
+
+export function isSimplified(nodeId: string): boolean {
+  return simplified.has(nodeId);
+}
+
+export function setSimplified(nodeId: string, value: boolean): void {
+  if (value === simplified.has(nodeId)) return;
+  if (value) simplified.add(nodeId);
+  else simplified.delete(nodeId);
+}
