@@ -43,8 +43,9 @@ export function modelsPlugin(options: { modelsDir?: string; urlPrefix?: string }
     },
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        const url = (req.url ?? '').split('?')[0]!;
-        if (!url.startsWith(prefix)) return next();
+        const url = req.url ?? '';
+        // a query (`?import`) is Vite's module request for `import x from 'models/index.json'`: let Vite answer it
+        if (!url.startsWith(prefix) || url.includes('?')) return next();
         const rel = decodeURIComponent(url.slice(prefix.length));
         const ext = path.extname(rel);
         // only pack files are served: no path escapes, no training scripts
