@@ -125,7 +125,16 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {}
 
-  async init(options: { modelsBaseUrl: string }): Promise<{ packs: PackManifest[]; missing: { id: string; error: string }[]; defaultPack: string }> {
+  /**
+   * Loads the pack list. `packRefs` are what a graph file's `packs` list should hold for each
+   * installed pack (sha256 of its manifest.json, which names each model file's own sha256).
+   */
+  async init(options: { modelsBaseUrl: string }): Promise<{
+    packs: PackManifest[];
+    missing: { id: string; error: string }[];
+    defaultPack: string;
+    packRefs: { id: string; sha256: string; url: string }[];
+  }> {
     const source = (this.deps.byteSource ?? fetchByteSource)(options.modelsBaseUrl);
     await this.packs?.dispose();
     this.packs = new OnnxPackRuntime(source, this.deps.ort, this.deps.sessionOptions);
@@ -150,7 +159,10 @@ export class Engine {
       return ctx;
     });
     this.sent.clear();
-    return { packs: this.installed, missing: this.missing, defaultPack };
+    const packRefs = await Promise.all(
+      this.installed.map(async (m) => ({ id: m.id, sha256: await packs.digest(m.id), url: `models/${m.id}/manifest.json` })),
+    );
+    return { packs: this.installed, missing: this.missing, defaultPack, packRefs };
   }
 
   /** Wraps compute so a node's previews go out as soon as it finishes (before its 'done' state). */

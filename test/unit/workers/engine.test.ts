@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../../../src/graph/document';
 import { createEngine, type EngineEvent, type NodePreviewEvent } from '../../../src/workers/engine';
-import type { OrtModule } from '../../../src/workers/pack/runtime';
+import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
 import { decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
 import { modelsDir } from '../nodes/helpers';
 
@@ -28,6 +28,9 @@ describe('Engine (the worker API, in Node)', () => {
     const engine = nodeEngine();
     const init = await engine.init({ modelsBaseUrl: modelsDir });
     expect(init.packs.map((p) => p.id)).toContain('fixture');
+    const ref = init.packRefs.find((r) => r.id === 'fixture')!;
+    const manifestSha = await sha256Hex(new Uint8Array(await readFile(path.join(modelsDir, 'fixture', 'manifest.json'))));
+    expect(ref).toEqual({ id: 'fixture', sha256: manifestSha, url: 'models/fixture/manifest.json' });
     const catalog = engine.nodeCatalog();
     expect(catalog.map((d) => d.type).sort()).toEqual(
       ['add', 'compare', 'encode-delta', 'gan-inversion', 'generate', 'load-face', 'random-face', 'save-image', 'scale', 'synthetic-pair'].sort(),
