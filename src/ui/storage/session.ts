@@ -120,10 +120,12 @@ export function useAutosave(
   let writing: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  const snapshot = (): { doc: GraphDocument; text: string } | null => {
+  /** `text` covers the document and its library link: saving to the library changes the link only. */
+  const snapshot = (): { text: string } | null => {
     const doc = getDoc();
     if (!doc) return null;
-    return { doc, text: JSON.stringify(doc) };
+    const link = openGraph.link ? { id: openGraph.link.id, revision: openGraph.link.revision } : null;
+    return { text: JSON.stringify({ link, doc }) };
   };
 
   const save = (): Promise<void> => {
@@ -140,9 +142,9 @@ export function useAutosave(
       autosaveStatus.state = 'saving';
       try {
         const library = await getLibrary();
-        const link = openGraph.link ? { id: openGraph.link.id, revision: openGraph.link.revision } : null;
         // plain copies: IndexedDB cannot clone Vue proxies
-        await library.putSession(JSON.parse(current.text) as GraphDocument, link);
+        const { link, doc } = JSON.parse(current.text) as { link: LibraryLink | null; doc: GraphDocument };
+        await library.putSession(doc, link);
         lastText = current.text;
         autosaveStatus.state = 'saved';
         autosaveStatus.savedAt = Date.now();

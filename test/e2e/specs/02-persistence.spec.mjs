@@ -84,6 +84,23 @@ export const tests = [
       const reopened = await waitForImage(second.page, SEL.preview('generate'));
       assert.equal(reopened.hash, edited.image.hash, 'opening the saved graph did not give its image back');
 
+      // with unsaved changes, opening another library graph asks first
+      await libraryItems(second.page).first().locator('[data-testid="library-duplicate"]').click();
+      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`);
+      const changedTo = await anotherSliderValue(second.page, 'scale');
+      await setSlider(second.page, 'scale', changedTo);
+      await second.page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-dirty') === 'true', `${SEL.library} [data-testid="library-save"]`, {
+        timeout: 10_000,
+      });
+      const copyItem = second.page.locator(`${SEL.library} [data-testid="library-item"][data-name$="(copy)"]`);
+      await copyItem.locator('[data-testid="library-open"]').click();
+      await second.page.locator('[data-testid="library-unsaved"]').waitFor({ timeout: 5000 });
+      await second.page.locator('[data-testid="library-unsaved-cancel"]').click();
+      assert.equal(Number(await sliderValue(second.page, 'scale')), changedTo, 'cancel must keep the open graph');
+      await copyItem.locator('[data-testid="library-delete"]').click();
+      await copyItem.locator('[data-testid="library-delete-confirm"]').click();
+      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${SEL.library} [data-testid="library-item"]`);
+
       // rename, duplicate and delete through the panel
       await item.locator('[data-testid="library-rename"]').click();
       const input = library(second.page).locator('[data-testid="library-rename-input"]');

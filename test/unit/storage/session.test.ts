@@ -98,4 +98,14 @@ describe('autosave and session restore', () => {
     expect(JSON.stringify(doc)).toBe(before);
     expect(await restoreSession()).toBeNull();
   });
+
+  it('stores a new library link even when the graph itself did not change', async () => {
+    const doc = graph('Linked', 1);
+    const autosave = useAutosave(() => doc, { delayMs: 5, pollMs: 10 });
+    await autosave.flush();
+    openGraph.link = { id: 'saved-entry', revision: 1 }; // a library save links the open graph
+    const library = await getLibrary();
+    await vi.waitFor(async () => expect((await library.getSession())?.link).toEqual({ id: 'saved-entry', revision: 1 }), { timeout: 2000 });
+    autosave.stop();
+  });
 });
