@@ -104,12 +104,20 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   // not at all while a sync adds hundreds of nodes
   const renderMinimap = (minimap as unknown as { render: () => void }).render.bind(minimap);
   let minimapFrame = 0;
+  let minimapMounted = false;
   (minimap as unknown as { render: () => void }).render = () => {
     if (minimapFrame) return;
     minimapFrame = requestAnimationFrame(() => {
       minimapFrame = 0;
       if (syncing) (minimap as unknown as { render: () => void }).render();
-      else renderMinimap();
+      else {
+        renderMinimap();
+        // its Vue view sizes nodes from a ref that exists only after the first mount: draw twice
+        if (!minimapMounted) {
+          minimapMounted = true;
+          (minimap as unknown as { render: () => void }).render();
+        }
+      }
     });
   };
 
