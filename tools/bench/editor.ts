@@ -116,6 +116,42 @@ async function measureSlider(page: Page, changes: number) {
   return { latencies, executedCounts, cachedCounts, longest };
 }
 
+/**
+ * A drag: `steps` input events 16 ms apart (a 60 Hz pointer), as a user sliding Scale. Reports
+ * how many edited images were painted while dragging and how long after the last input the
+ * final image appeared; superseded runs should be cancelled, not queued.
+ */
+async function measureDrag(page: Page, steps: number) {
+  const result = await page.evaluate(async (n) => {
+    const el = document.querySelector('[data-node-type="scale"] input[type="range"]') as HTMLInputElement;
+    const bench = (window as any).__bench;
+    const min = Number(el.min);
+    const max = Number(el.max);
+    const step = Number(el.step) || 0.01;
+    const start = performance.now();
+    const paintsBefore = bench.paints.length;
+    let lastInput = start;
+    for (let i = 0; i < n; i++) {
+      // a sweep over values never visited before, so nothing comes from the cache
+      const v = min + (max - min) * ((i + 0.5) / n) + step / 2;
+      el.value = String(Math.min(max, Math.round(v / step) * step + (i % 2 ? step : 0)));
+      lastInput = performance.now();
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 16));
+    }
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+    return { start, lastInput, paintsBefore };
+  }, steps);
+  await waitForSettled(page);
+  await page.waitForTimeout(300);
+  return page.evaluate(({ start, lastInput, paintsBefore }) => {
+    const paints: number[] = (window as any).__bench.paints.slice(paintsBefore);
+    const during = paints.filter((t) => t <= lastInput + 16).length;
+    const final = paints.length ? paints[paints.length - 1]! : NaN;
+    return { paintsDuringDrag: during, settleMs: final - lastInput, dragMs: lastInput - start };
+  }, result);
+}
+
 /** A valid graph of `count` nodes: chains of Random Face → Generate spread over a grid. */
 function bigGraph(count: number, pack: string) {
   const nodes: unknown[] = [];
@@ -227,6 +263,12 @@ async function main(): Promise<void> {
     results.executedNodesPerChangeMax = Math.max(...slider.executedCounts);
     results.cachedNodesPerChangeMedian = percentile(slider.cachedCounts, 50);
     results.longestMainThreadTaskDuringRunsMs = round(slider.longest);
+
+    log('a 30-step slider drag at 60 Hz…');
+    const drag = await measureDrag(page, 30);
+    results.dragImagesPaintedWhileDragging = drag.paintsDuringDrag;
+    results.dragDurationMs = round(drag.dragMs);
+    results.dragLastInputToFinalImageMs = round(drag.settleMs);
 
     log(`opening a ${BIG_GRAPH_NODES}-node graph and panning it…`);
     const big = await measureBigGraph(page);
