@@ -59,11 +59,11 @@ const fall = (e0: number, e1: number, x: number): number => 1 - smoothstep(e0, e
 /** Neutral almond of the eye opening in lid-shell units: upper and lower edge at q = x / 0.92. */
 export function eyeOpenUpper(q: number, qOuter: number): number {
   const s = 1 - q * q;
-  return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 + 0.42 * Math.pow(s, 0.6) + 0.06 * qOuter;
+  return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 + 0.36 * Math.pow(s, 0.55) + 0.06 * qOuter;
 }
 export function eyeOpenLower(q: number, qOuter: number): number {
   const s = 1 - q * q;
-  return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 - 0.3 * Math.pow(s, 0.8) + 0.06 * qOuter;
+  return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 - 0.26 * Math.pow(s, 0.8) + 0.06 * qOuter;
 }
 
 /** Lower lid edge in lid-shell units for the current expression (the eye shows above it). */
@@ -87,10 +87,10 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   const base = (th: number, ph: number, out: Float64Array): void => {
     const st = Math.sin(th), ct = Math.cos(th), sp = Math.sin(ph), cp = Math.max(0, Math.cos(ph));
     const lower = sp < 0 ? -sp : 0;
-    const y = sp >= 0 ? 1.05 * FL * sp : 1.0 * FL * CL * sp;
+    const y = sp >= 0 ? 1.0 * FL * sp : 1.0 * FL * CL * sp;
     let hw = 0.74 * FW * Math.pow(cp, 0.62);
     // the jaw narrows the lower face towards the chin; a wide jaw keeps it square
-    hw *= 1 - (1.12 - 0.3 * JW) * 0.42 * smoothstep(0.25, 1, lower) * (0.6 + 0.4 * Math.max(0, ct));
+    hw *= 1 - (1.12 - 0.3 * JW) * 0.34 * smoothstep(0.25, 1, lower) * (0.6 + 0.4 * Math.max(0, ct));
     const zf = (0.86 + 0.1 * lower * lower) * Math.pow(cp, 0.5);
     const zb = 0.98 * Math.pow(cp, 0.8) * (1 - 0.32 * lower);
     const ex = 0.84;
@@ -111,7 +111,7 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   const eyes: EyeRig[] = [];
   for (const side of [1, -1]) {
     base(side * eyeU, eyeV, tmp);
-    const cx = tmp[0], cy = tmp[1], cz = tmp[2] - re * 0.98;
+    const cx = tmp[0], cy = tmp[1], cz = tmp[2] - re * 1.12;
     base(side * eyeU + 0.01, eyeV, tmp2);
     const dxdu = Math.abs(tmp2[0] - tmp[0]) / 0.01;
     base(side * eyeU, eyeV + 0.01, tmp2);
@@ -127,7 +127,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   // ---- mouth and nose layout in grid coordinates
   const mouthV = -0.5;
   const mw = 0.25 * id.mouthWidth;
-  const noseTipV = -0.27 * id.noseLength;
+  // the nose base must stay clear of the upper lip, whatever the nose length
+  const noseTipV = -0.25 - 0.05 * (id.noseLength - 1);
   const NP = id.noseProjection, NW = id.noseWidth, LF = id.lipFullness;
   const drop = 0.17 * at.mouthOpen;
 
@@ -178,17 +179,17 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
           let h: number, wr: number;
           if (v >= noseTipV) {
             const s = Math.min(1, Math.max(0, (0.06 - v) / (0.06 - noseTipV)));
-            h = NP * (0.035 + 0.17 * Math.pow(s, 1.5)) * fall(0.06, 0.2, v);
-            wr = NW * (0.045 + 0.05 * s);
+            h = NP * (0.035 + 0.2 * Math.pow(s, 1.5)) * fall(0.06, 0.2, v);
+            wr = NW * (0.055 + 0.065 * s);
           } else {
-            h = NP * 0.205 * fall(noseTipV, noseTipV - 0.085, v);
-            wr = NW * 0.095;
+            h = NP * 0.235 * fall(noseTipV, noseTipV - 0.1, v);
+            wr = NW * (0.08 - 0.2 * (noseTipV - v));
           }
           dz += h * Math.exp(-(u * u) / (wr * wr));
           const tv = v - (noseTipV + 0.005);
           dz += NP * 0.035 * Math.exp(-(u * u) / 0.004 - (tv * tv) / 0.003);
-          const av = v - (noseTipV - 0.035), aw = au - 0.115 * NW;
-          dz += NP * 0.06 * Math.exp(-(aw * aw) / 0.0018 - (av * av) / 0.0022);
+          const av = v - (noseTipV - 0.03), aw = au - 0.1 * NW;
+          dz += NP * 0.075 * Math.exp(-(aw * aw) / 0.0022 - (av * av) / 0.0025);
         }
         // cheekbones and cheeks
         const cbu = au - 0.56, cbv = v + 0.13;
@@ -210,10 +211,10 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
           const thin = 1 - 0.35 * smile;
           if (upperSide) {
             const lv = v - mouthV - 0.03;
-            dz += LF * 0.03 * thin * pu * Math.exp(-(lv * lv) / 0.0006);
+            dz += LF * 0.036 * thin * pu * Math.exp(-(lv * lv) / 0.0006);
           } else {
             const lv = v - mouthV + 0.045;
-            dz += LF * 0.036 * thin * pu * Math.exp(-(lv * lv) / 0.001);
+            dz += LF * 0.042 * thin * pu * Math.exp(-(lv * lv) / 0.001);
           }
         }
         // philtrum groove
@@ -279,9 +280,9 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         // around each eye the skin wraps onto the lid shell, so lids and socket meet seamlessly
         for (const e of eyes) {
           const lx = (b[0] - e.cx) / e.rl, ly = (b[1] - e.cy) / e.rl;
-          const d = Math.sqrt(lx * lx + ly * ly * 1.4);
-          if (d < 1.7) {
-            const k = fall(0.95, 1.7, d);
+          const d = Math.sqrt(lx * lx * 0.85 + ly * ly * 1.3);
+          if (d < 1.9) {
+            const k = fall(0.95, 1.9, d);
             const r2 = Math.min(0.94, lx * lx + ly * ly);
             const zs = e.cz + e.rl * Math.sqrt(1 - r2) + 0.004;
             z = z + (zs - z) * k;
@@ -290,20 +291,23 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
       }
       const o = (j * nu + i) * 3;
       skin.pos[o] = x; skin.pos[o + 1] = y; skin.pos[o + 2] = z;
-      skin.prm[o] = u; skin.prm[o + 1] = v; skin.prm[o + 2] = upperSide ? 1 : 0;
+      // the third parameter is the rest x: eye openings are cut in true head units
+      skin.prm[o] = u; skin.prm[o + 1] = v; skin.prm[o + 2] = b[0];
     }
   }
   gridNormals(skin, [0, 0, -0.05], null, splitRow);
   // the skin is cut open where the eyes show (the widest, neutral opening)
-  skin.discard = (u, v) => {
+  skin.discard = (_u, v, restX) => {
     if (v > 0.2 || v < -0.2) return false;
     for (let k = 0; k < eyes.length; k++) {
       const e = eyes[k];
-      const lx = (u - e.u) * e.du;
-      if (lx <= -0.92 || lx >= 0.92) continue;
+      // a margin around the widest opening: the lid shell behind defines the visible outline
+      // (grid coordinates map to the shell only approximately)
+      const lx = (restX - e.cx) / e.rl;
+      if (lx <= -0.93 || lx >= 0.93) continue;
       const ly = (v - e.v) * e.dv;
-      const q = lx / 0.92;
-      if (ly < eyeOpenUpper(q, q * e.side) && ly > eyeOpenLower(q, q * e.side)) return true;
+      const q = lx / 0.93;
+      if (ly < 1.1 * eyeOpenUpper(q, q * e.side) + 0.015 && ly > 1.1 * eyeOpenLower(q, q * e.side) - 0.015) return true;
     }
     return false;
   };
@@ -322,6 +326,15 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
       return ly > lidLower(e, lx) && ly < lidUpper(e, lx);
     };
     meshes.push(lid);
+    // a dark socket bowl behind the eye: grazing views past the eyeball end here, not in the skull
+    const socket = spherePatch(MAT.cavity, e.cx, e.cy, e.cz, e.rl * 1.15, e.rl * 1.15, e.rl * 1.15, Math.PI / 2, 1.4, 10, 8, false);
+    for (let k = 0; k < socket.nu * socket.nv; k++) {
+      socket.pos[k * 3 + 2] = e.cz - Math.abs(socket.pos[k * 3 + 2] - e.cz);
+      socket.nrm[k * 3] = -socket.nrm[k * 3];
+      socket.nrm[k * 3 + 1] = -socket.nrm[k * 3 + 1];
+      socket.nrm[k * 3 + 2] = Math.abs(socket.nrm[k * 3 + 2]);
+    }
+    meshes.push(socket);
   }
 
   // ---- mouth interior: teeth and a dark cavity
@@ -349,6 +362,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
       gridNormals(m, null, [0, 0, 1]);
       return m;
     };
+    // with the mouth closed the seam cells are drawn, so no sliver between the lips shows the teeth
+    if (drop === 0) skin.skipRow = -1;
     meshes.push(teeth(ym + 0.012, ym - 0.034, 0, 0, 0));
     meshes.push(teeth(ym - 0.03, ym - 0.07, -drop, -0.3 * drop, 1));
     const cav = spherePatch(MAT.cavity, 0, ym - 0.05, zm - 0.12, 0.27, 0.2, 0.28, Math.PI / 2, 1.45, 16, 12, false);
@@ -407,7 +422,7 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
       pos: new Float32Array(nu2 * nv2 * 3), nrm: new Float32Array(nu2 * nv2 * 3), prm: new Float32Array(nu2 * nv2 * 3),
       cull: true, skipRow: -1, discard: null, rig: 2,
     };
-    const rx = 0.34 * (0.9 + 0.12 * JW), rz = 0.33;
+    const rx = 0.42 * (0.9 + 0.1 * JW), rz = 0.4;
     for (let j = 0; j < nv2; j++) for (let i = 0; i < nu2; i++) {
       const a = (2 * Math.PI * i) / nu2;
       const y = -0.35 - (1.6 * j) / (nv2 - 1);
@@ -415,17 +430,17 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
       const o = (j * nu2 + i) * 3;
       m.pos[o] = rx * flare * Math.sin(a);
       m.pos[o + 1] = y;
-      m.pos[o + 2] = -0.16 + rz * flare * Math.cos(a);
+      m.pos[o + 2] = -0.2 + rz * flare * Math.cos(a);
       m.prm[o] = a; m.prm[o + 1] = y; m.prm[o + 2] = smoothstep(-1.5, -0.8, y);
     }
     gridNormals(m, null, null);
     for (let k = 0; k < nu2 * nv2; k++) {
       const o = k * 3;
-      const ox = m.pos[o], oz = m.pos[o + 2] + 0.16;
+      const ox = m.pos[o], oz = m.pos[o + 2] + 0.2;
       if (m.nrm[o] * ox + m.nrm[o + 2] * oz < 0) { m.nrm[o] *= -1; m.nrm[o + 1] *= -1; m.nrm[o + 2] *= -1; }
     }
     meshes.push(m);
-    const torso = spherePatch(MAT.torso, 0, -2.3, -0.2, 1.5, 0.9, 0.62, Math.PI, 1.5, 32, 12, false);
+    const torso = spherePatch(MAT.torso, 0, -2.2, -0.2, 1.6, 0.88, 0.66, Math.PI, 1.5, 32, 12, false);
     torso.rig = 1;
     torso.cull = true;
     meshes.push(torso);

@@ -134,6 +134,20 @@ export function drawGrid(gb: GBuffer, mesh: GridMesh, pose: Pose, cam: Camera, h
   const discard = mesh.discard;
   const cull = mesh.cull;
 
+  // the grid's triangles all wind the same way: find once which way is "out" (majority vote
+  // against the vertex normals), instead of trusting vertex normals per triangle
+  let vote = 0;
+  const step = Math.max(1, Math.floor(((nv - 1) * cols) / 400));
+  for (let k = 0; k < (nv - 1) * cols; k += step) {
+    const j = Math.floor(k / cols), i = k % cols;
+    const a = j * nu + i, b = j * nu + (i + 1 === nu ? 0 : i + 1), c = (j + 1) * nu + (i + 1 === nu ? 0 : i + 1);
+    const e1x = wx[b] - wx[a], e1y = wy[b] - wy[a], e1z = wz[b] - wz[a];
+    const e2x = wx[c] - wx[a], e2y = wy[c] - wy[a], e2z = wz[c] - wz[a];
+    const d = (e1y * e2z - e1z * e2y) * qx[a] + (e1z * e2x - e1x * e2z) * qy[a] + (e1x * e2y - e1y * e2x) * qz[a];
+    vote += d > 0 ? 1 : d < 0 ? -1 : 0;
+  }
+  const winding = vote >= 0 ? 1 : -1;
+
   const tri = (a: number, b: number, c: number): void => {
     const xa = sx[a], ya = sy[a], xb = sx[b], yb = sy[b], xc = sx[c], yc = sy[c];
     const area = (xb - xa) * (yc - ya) - (xc - xa) * (yb - ya);
@@ -141,10 +155,7 @@ export function drawGrid(gb: GBuffer, mesh: GridMesh, pose: Pose, cam: Camera, h
     // facing: geometric normal oriented like the vertex normals, compared with the view ray
     const e1x = wx[b] - wx[a], e1y = wy[b] - wy[a], e1z = wz[b] - wz[a];
     const e2x = wx[c] - wx[a], e2y = wy[c] - wy[a], e2z = wz[c] - wz[a];
-    let gx = e1y * e2z - e1z * e2y, gy = e1z * e2x - e1x * e2z, gz = e1x * e2y - e1y * e2x;
-    if (gx * (qx[a] + qx[b] + qx[c]) + gy * (qy[a] + qy[b] + qy[c]) + gz * (qz[a] + qz[b] + qz[c]) < 0) {
-      gx = -gx; gy = -gy; gz = -gz;
-    }
+    const gx = winding * (e1y * e2z - e1z * e2y), gy = winding * (e1z * e2x - e1x * e2z), gz = winding * (e1x * e2y - e1y * e2x);
     const facing = gx * (0 - wx[a]) + gy * (camY - wy[a]) + gz * (camZ - wz[a]) > 0;
     if (!facing && cull) return;
     const flip = facing ? 1 : -1;

@@ -92,7 +92,7 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
   hair = mix(hair, [0.55, 0.2, 0.07], identity.hairRed * 0.75 * (1 - 0.6 * identity.hairColor * identity.hairColor));
   hair = mix(hair, [0.72, 0.72, 0.72], identity.hairGrey);
   const browCol = mix(hair, [0.1, 0.07, 0.05], 0.35);
-  const lipCol: RGB = mix([skinBase[0] * 0.95, skinBase[1] * 0.62, skinBase[2] * 0.64], [0.62, 0.3, 0.3], 0.25);
+  const lipCol: RGB = mix([skinBase[0] * 0.9, skinBase[1] * 0.55, skinBase[2] * 0.58], [0.6, 0.25, 0.28], 0.35);
   const skinSeed = Math.round(identity.skinTone * 9973 + identity.noseWidth * 7919 + identity.cheekbones * 6151) | 0;
 
   const mouthV = scene.mouthV, mw = scene.mouthHalfU, tipV = scene.noseTipV;
@@ -165,12 +165,12 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
               if (au < mw * 1.05) {
                 const pu = Math.sqrt(Math.max(0, 1 - (au / (mw * 1.02)) ** 2));
                 const bow = 1 + 0.35 * Math.exp(-((au - 0.05) ** 2) / 0.002) - 0.3 * Math.exp(-(au * au) / 0.0008);
-                const hu = 0.05 * identity.lipFullness * Math.sqrt(pu) * bow;
-                const hl2 = 0.062 * identity.lipFullness * Math.sqrt(pu);
+                const hu = 0.06 * identity.lipFullness * Math.sqrt(pu) * bow;
+                const hl2 = 0.075 * identity.lipFullness * Math.sqrt(pu);
                 const dv = v - mouthV;
                 let lip = 0;
-                if (w > 0.5 && dv >= -0.002) lip = 1 - smoothstep(hu * 0.85, hu * 1.1, dv);
-                else if (w <= 0.5 && dv <= 0.002) lip = 1 - smoothstep(hl2 * 0.85, hl2 * 1.1, -dv);
+                if (dv >= 0) lip = 1 - smoothstep(hu * 0.85, hu * 1.1, dv);
+                else lip = 1 - smoothstep(hl2 * 0.85, hl2 * 1.1, -dv);
                 if (lip > 0) {
                   r += (lipCol[0] * tone - r) * lip; g += (lipCol[1] * tone - g) * lip; b += (lipCol[2] * tone - b) * lip;
                   ks = 0.16 + 0.1 * lip; pe = 30;
@@ -180,9 +180,9 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
               }
               // nostrils
               for (const sgn of [-1, 1]) {
-                const du = u - sgn * 0.045 * identity.noseWidth, dvn = v - (tipV - 0.05);
-                const nn = (du * du) / 0.0009 + (dvn * dvn) / 0.0003;
-                if (nn < 1.5) ao = Math.min(ao, 0.35 + 0.65 * smoothstep(0.6, 1.5, nn));
+                const du = u - sgn * 0.05 * identity.noseWidth, dvn = v - (tipV - 0.045);
+                const nn = (du * du) / 0.0005 + (dvn * dvn) / 0.00015;
+                if (nn < 1.5) ao = Math.min(ao, 0.5 + 0.5 * smoothstep(0.5, 1.5, nn));
               }
               // eyebrows
               const bm = browMaskL(u, v, identity);
@@ -197,9 +197,9 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
                 const ex = (u - e.u) * e.du, ey = (v - e.v) * e.dv;
                 const d = ex * ex + ey * ey * 1.6;
                 if (d < 2.6) {
-                  const sh = 1 - 0.12 * (1 - smoothstep(0.8, 2.6, d));
+                  const sh = 1 - 0.06 * (1 - smoothstep(0.8, 2.6, d));
                   r *= sh; g *= sh * 0.98; b *= sh * 0.98;
-                  if (d < 1.2) ao = Math.min(ao, 0.55 + 0.45 * smoothstep(0.75, 1.2, d));
+                  if (d < 1.05) ao = Math.min(ao, 0.7 + 0.3 * smoothstep(0.85, 1.05, d));
                 }
               }
             } else if (m === MAT.lid) {
@@ -214,7 +214,6 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
                 const dark = Math.abs(du) <= Math.abs(dl) ? 0.85 : 0.4;
                 r *= 1 - dark * k; g *= 1 - dark * k; b *= 1 - dark * k;
               }
-              r *= 0.96; g *= 0.92; b *= 0.9;
             } else if (m === MAT.ear) {
               ao = 0.7 + 0.3 * smoothstep(0.1, 0.8, u * u + v * v);
               r *= 1.02; g *= 0.95; b *= 0.95;
@@ -226,11 +225,11 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
           }
           case MAT.eyeball: {
             const rr = Math.sqrt(u * u + v * v);
-            const ir = 0.56;
+            const ir = 0.6;
             if (rr < ir) {
               const ang = Math.atan2(v, u);
               const streak = 0.8 + 0.4 * valueNoise(ang * 12, rr * 4, skinSeed + 7);
-              const pup = 0.21;
+              const pup = 0.23;
               if (rr < pup) { col[0] = col[1] = col[2] = 0.03; }
               else {
                 const limbal = smoothstep(ir * 0.8, ir, rr);
