@@ -120,7 +120,8 @@ export class GraphStore {
       this.redoStack = [];
     }
     this.current = doc;
-    this.nodeRevisions.clear();
+    // bump, not clear: a view of a node whose id repeats in the new graph must re-read it
+    for (const n of doc.nodes) this.bump(n.id);
     this.emit({ kind: 'load' });
   }
 

@@ -136,3 +136,17 @@ describe('GraphStore', () => {
     expect(store.node('x')).toMatchObject({ type: 'future-node', params: { strength: 3 }, extra: { keep: true } });
   });
 });
+
+describe('GraphStore.load', () => {
+  it('makes views of nodes whose ids repeat in the new graph re-read them', () => {
+    const store = new GraphStore(createEmptyGraph('a'), catalog, () => 'fixture');
+    const scale = store.addNode('scale', [0, 0]);
+    const seen = store.nodeRevision(scale.id);
+    const next = createEmptyGraph('b');
+    next.nodes.push({ id: scale.id, type: 'scale', params: { alpha: 2 }, position: [0, 0] });
+    store.load(next);
+    expect(store.nodeRevision(scale.id)).not.toBe(seen);
+    expect(store.node(scale.id)!.params.alpha).toBe(2);
+    expect(store.canUndo).toBe(false);
+  });
+});
