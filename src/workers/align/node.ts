@@ -9,23 +9,41 @@ import { FaceAligner, type FaceApiModule } from './detect';
 
 let aligner: Promise<FaceAligner> | undefined;
 
-async function importFaceApi(): Promise<FaceApiModule> {
+/** Runs `fn` while tfjs and its emscripten loader cannot see that this is Node (they would reach for require/__dirname). */
+async function asWebRuntime<T>(fn: () => Promise<T>): Promise<T> {
   const versions = Object.getOwnPropertyDescriptor(process, 'versions')!;
   Object.defineProperty(process, 'versions', { ...versions, value: { ...process.versions, node: undefined } });
-  let api: FaceApiModule & { tf: { setPlatform(name: string, p: unknown): void } };
   try {
-    api = (await import('@vladmandic/face-api/dist/face-api.esm.js')) as unknown as typeof api;
+    return await fn();
   } finally {
     Object.defineProperty(process, 'versions', versions);
   }
+}
+
+async function importFaceApi(): Promise<FaceApiModule> {
+  type Api = FaceApiModule & { tf: { setPlatform(name: string, p: unknown): void } };
+  const api = await asWebRuntime(async () => (await import('@vladmandic/face-api/dist/face-api.esm.js')) as unknown as Api);
   api.tf.setPlatform('node-web', {
-    fetch: (url: string, init?: RequestInit) => fetch(url, init),
+    // tfjs fetches its .wasm binary through the platform: serve local paths from disk
+    // (a bare { ok, arrayBuffer } because undici's Response needs the hidden process.versions.node)
+    fetch: async (url: string, init?: RequestInit) => {
+      if (!url.startsWith('/')) return fetch(url, init);
+      const bytes = await readFile(url);
+      return { ok: true, status: 200, arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) };
+    },
     now: () => performance.now(),
     encode: (text: string) => new TextEncoder().encode(text),
     decode: (bytes: Uint8Array, encoding: string) => new TextDecoder(encoding).decode(bytes),
     isTypedArray: (a: unknown) => ArrayBuffer.isView(a) && !(a instanceof DataView),
     setTimeoutCustom: (fn: () => void, delay: number) => setTimeout(fn, delay),
   });
+  // the .wasm files of the tfjs release face-api bundles (same version, pinned in package.json)
+  const wasmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  api.tf.setWasmPaths(`${wasmDir}/`, true);
+  // its threaded build would start Blob-URL workers, which Node lacks
+  api.tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // start the wasm backend here, where the Node check is hidden; create() falls back to cpu if it did not start
+  await asWebRuntime(() => api.tf.setBackend('wasm').catch(() => false));
   return api;
 }
 
@@ -39,7 +57,7 @@ export function faceModelDir(): string {
 export function nodeFaceAligner(): Promise<FaceAligner> {
   aligner ??= (async () => {
     const dir = faceModelDir();
-    return FaceAligner.create(await importFaceApi(), async (file) => new Uint8Array(await readFile(path.join(dir, file))));
+    return FaceAligner.create(await importFaceApi(), async (file) => new Uint8Array(await readFile(path.join(dir, file))), ['wasm', 'cpu']);
   })();
   aligner.catch(() => (aligner = undefined));
   return aligner;
