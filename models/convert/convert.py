@@ -179,6 +179,7 @@ def main(argv=None):
         shutil.rmtree(ref)
     os.makedirs(ref)
 
+    g.freeze_for_export()
     gen_x, map_x, enc_x = GeneratorExport(g).eval(), MappingExport(g).eval(), EncoderExport(enc, latent_avg).eval()
     gen_rng = torch.Generator().manual_seed(1234)
     z = torch.randn(2, D, generator=gen_rng)

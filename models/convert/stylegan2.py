@@ -158,6 +158,13 @@ class ModulatedConv2d(nn.Module):
         self.weight = nn.Parameter(torch.randn(1, out_channel, in_channel, kernel_size, kernel_size))
         self.modulation = EqualLinear(style_dim, in_channel, bias_init=1)
         self.demodulate = demodulate
+        self.wsq = None
+
+    def freeze_for_export(self):
+        """Precomputes sum_kk (scale*W)^2 as a non-persistent buffer (not in the state dict): the
+        ONNX exporter cannot fold ReduceSum, and would otherwise store a squared copy of W."""
+        with torch.no_grad():
+            self.register_buffer("wsq", (self.scale * self.weight.squeeze(0)).square().sum((2, 3)), persistent=False)
 
     def forward(self, x, style):
         """Per-sample form: conv(x * s, W) * d equals conv(x, W * s * d) for every sample."""
@@ -167,7 +174,7 @@ class ModulatedConv2d(nn.Module):
         if self.demodulate:
             # sum over (in,k,k) of (W*s)^2 = s^2 @ sum_kk(W^2): no [batch,out,in,k,k] tensor, and
             # the exported graph stores a small [out,in] constant instead of a second weight copy
-            wsq = weight.square().sum((2, 3))  # [out, in]
+            wsq = self.wsq if self.wsq is not None else weight.square().sum((2, 3))  # [out, in]
             dcoefs = (s.square() @ wsq.t() + 1e-8).rsqrt()  # [batch, out]
         x = x * s.view(batch, self.in_channel, 1, 1)
         if self.upsample:
@@ -322,6 +329,13 @@ class Generator(nn.Module):
             skip = to_rgb(out, latent[:, i + 2], skip, grouped=grouped)
             i += 2
         return skip
+
+    def freeze_for_export(self):
+        """Call after loading weights, before torch.onnx.export (see ModulatedConv2d.freeze_for_export)."""
+        for m in self.modules():
+            if isinstance(m, ModulatedConv2d):
+                m.freeze_for_export()
+        return self
 
     def mapping(self, z):
         """z [batch, style_dim] -> W+ [batch, n_latent, style_dim] (one w broadcast to every layer)."""

@@ -67,6 +67,9 @@ def per_sample_modulated_conv_equals_the_ports_grouped_form():
         x, s = torch.randn(3, 6, 8, 8), torch.randn(3, 16)
         a, b = conv(x, s), conv.forward_grouped(x, s)
         assert a.shape == b.shape and float((a - b).abs().max()) < 1e-5, (kw, float((a - b).abs().max()))
+        keys = set(conv.state_dict())
+        conv.freeze_for_export()  # the export-time constant must not change the checkpoint layout
+        assert set(conv.state_dict()) == keys and float((conv(x, s) - b).abs().max()) < 1e-5
 
 
 @test
