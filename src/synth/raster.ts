@@ -87,19 +87,22 @@ export interface Pose {
   pivot: [number, number, number];
 }
 
-/**
- * Transforms a mesh to world space and rasterises it into the G-buffer.
- * Scratch arrays are reused between calls to keep allocation out of the hot path.
- */
-export function drawGrid(gb: GBuffer, mesh: GridMesh, pose: Pose, cam: Camera, headRot: Float64Array): void {
+/** A mesh's vertices and normals in world space (after the head pose). */
+export interface WorldGrid {
+  wx: Float32Array;
+  wy: Float32Array;
+  wz: Float32Array;
+  qx: Float32Array;
+  qy: Float32Array;
+  qz: Float32Array;
+}
+
+export function transformGrid(mesh: GridMesh, pose: Pose, headRot: Float64Array): WorldGrid {
   const count = mesh.nu * mesh.nv;
   const wx = new Float32Array(count), wy = new Float32Array(count), wz = new Float32Array(count);
-  const sx = new Float32Array(count), sy = new Float32Array(count);
   const qx = new Float32Array(count), qy = new Float32Array(count), qz = new Float32Array(count);
   const { pos, nrm, prm } = mesh;
   const [px0, py0, pz0] = pose.pivot;
-  const S = gb.size;
-  const scale = (cam.distance / cam.halfExtent) * (S / 2);
   for (let v = 0; v < count; v++) {
     let x = pos[v * 3], y = pos[v * 3 + 1], z = pos[v * 3 + 2];
     let nx = nrm[v * 3], ny = nrm[v * 3 + 1], nz = nrm[v * 3 + 2];
@@ -121,9 +124,134 @@ export function drawGrid(gb: GBuffer, mesh: GridMesh, pose: Pose, cam: Camera, h
     }
     wx[v] = x; wy[v] = y; wz[v] = z;
     qx[v] = nx; qy[v] = ny; qz[v] = nz;
-    const persp = scale / (cam.distance - z);
-    sx[v] = S / 2 + x * persp;
-    sy[v] = S / 2 - (y - cam.centerY) * persp;
+  }
+  return { wx, wy, wz, qx, qy, qz };
+}
+
+/** Depth map seen from the key light (orthographic), for cast shadows. */
+export interface ShadowMap {
+  size: number;
+  /** light-space basis: right, up, and the direction towards the light */
+  rx: number; ry: number; rz: number;
+  ux: number; uy: number; uz: number;
+  lx: number; ly: number; lz: number;
+  /** light-space centre and half extent covered by the map */
+  ca: number; cb: number; half: number;
+  /** largest distance towards the light per texel (-Infinity: nothing there) */
+  depth: Float32Array;
+}
+
+export function createShadowMap(size: number, lx: number, ly: number, lz: number, ca: number, cb: number, half: number): ShadowMap {
+  // right = normalize(up × L), unless the light is (nearly) overhead
+  let rx = ly * 0 - lz * 1, ry = 0, rz = lx * 1 - ly * 0;
+  let rl = Math.hypot(rx, ry, rz);
+  if (rl < 1e-3) { rx = 1; ry = 0; rz = 0; rl = 1; }
+  rx /= rl; ry /= rl; rz /= rl;
+  const ux = ly * rz - lz * ry, uy = lz * rx - lx * rz, uz = lx * ry - ly * rx;
+  return { size, rx, ry, rz, ux, uy, uz, lx, ly, lz, ca, cb, half, depth: new Float32Array(size * size).fill(-Infinity) };
+}
+
+/** Rasterises a mesh's depth (distance towards the light) into the shadow map, holes included. */
+export function drawShadow(sm: ShadowMap, mesh: GridMesh, w: WorldGrid): void {
+  const count = mesh.nu * mesh.nv;
+  const sx = new Float32Array(count), sy = new Float32Array(count), sd = new Float32Array(count);
+  const S = sm.size;
+  const k = S / (2 * sm.half);
+  for (let v = 0; v < count; v++) {
+    const x = w.wx[v], y = w.wy[v], z = w.wz[v];
+    sx[v] = S / 2 + (x * sm.rx + y * sm.ry + z * sm.rz - sm.ca) * k;
+    sy[v] = S / 2 - (x * sm.ux + y * sm.uy + z * sm.uz - sm.cb) * k;
+    sd[v] = x * sm.lx + y * sm.ly + z * sm.lz;
+  }
+  const nu = mesh.nu, nv = mesh.nv;
+  const cols = mesh.wrapU ? nu : nu - 1;
+  const depth = sm.depth;
+  const prm = mesh.prm;
+  const discard = mesh.discard;
+  const tri = (a: number, b: number, c: number): void => {
+    const xa = sx[a], ya = sy[a], xb = sx[b], yb = sy[b], xc = sx[c], yc = sy[c];
+    const area = (xb - xa) * (yc - ya) - (xc - xa) * (yb - ya);
+    if (area > -1e-9 && area < 1e-9) return;
+    let minX = Math.ceil(Math.min(xa, xb, xc) - 0.5), maxX = Math.floor(Math.max(xa, xb, xc) - 0.5);
+    let minY = Math.ceil(Math.min(ya, yb, yc) - 0.5), maxY = Math.floor(Math.max(ya, yb, yc) - 0.5);
+    if (minX < 0) minX = 0;
+    if (minY < 0) minY = 0;
+    if (maxX > S - 1) maxX = S - 1;
+    if (maxY > S - 1) maxY = S - 1;
+    if (minX > maxX || minY > maxY) return;
+    const inv = 1 / area;
+    const dAx = (yb - yc) * inv, dBx = (yc - ya) * inv;
+    const da = sd[a], db = sd[b], dc = sd[c];
+    for (let y = minY; y <= maxY; y++) {
+      const py = y + 0.5, px = minX + 0.5;
+      let wA = ((xb - px) * (yc - py) - (yb - py) * (xc - px)) * inv;
+      let wB = ((xc - px) * (ya - py) - (yc - py) * (xa - px)) * inv;
+      for (let x = minX; x <= maxX; x++, wA += dAx, wB += dBx) {
+        const wC = 1 - wA - wB;
+        if (wA < 0 || wB < 0 || wC < 0) continue;
+        const d = wA * da + wB * db + wC * dc;
+        const idx = y * S + x;
+        if (d <= depth[idx]) continue;
+        if (discard !== null) {
+          const a0 = wA * prm[a * 3] + wB * prm[b * 3] + wC * prm[c * 3];
+          const a1 = wA * prm[a * 3 + 1] + wB * prm[b * 3 + 1] + wC * prm[c * 3 + 1];
+          const a2 = wA * prm[a * 3 + 2] + wB * prm[b * 3 + 2] + wC * prm[c * 3 + 2];
+          if (discard(a0, a1, a2)) continue;
+        }
+        depth[idx] = d;
+      }
+    }
+  };
+  for (let j = 0; j < nv - 1; j++) {
+    if (j === mesh.skipRow) continue;
+    const r0 = j * nu, r1 = (j + 1) * nu;
+    for (let i = 0; i < cols; i++) {
+      const i1 = i + 1 === nu ? 0 : i + 1;
+      tri(r0 + i, r0 + i1, r1 + i1);
+      tri(r0 + i, r1 + i1, r1 + i);
+    }
+  }
+}
+
+/** Fraction of light reaching world point (x, y, z): 1 lit, 0 in shadow (filtered over ~3 texels). */
+export function shadowLookup(sm: ShadowMap, x: number, y: number, z: number, bias: number): number {
+  const S = sm.size;
+  const k = S / (2 * sm.half);
+  const cx = S / 2 + (x * sm.rx + y * sm.ry + z * sm.rz - sm.ca) * k - 0.5;
+  const cy = S / 2 - (x * sm.ux + y * sm.uy + z * sm.uz - sm.cb) * k - 0.5;
+  const d = x * sm.lx + y * sm.ly + z * sm.lz + bias;
+  const depth = sm.depth;
+  let lit = 0;
+  // four bilinear taps around the point: soft penumbrae instead of texel stair-steps
+  for (let t = 0; t < 4; t++) {
+    const fx = cx + (t & 1 ? 0.75 : -0.75), fy = cy + (t & 2 ? 0.75 : -0.75);
+    const x0 = Math.floor(fx), y0 = Math.floor(fy);
+    const tx = fx - x0, ty = fy - y0;
+    for (let j = 0; j < 2; j++) {
+      const yy = y0 + j;
+      const wy = j === 0 ? 1 - ty : ty;
+      for (let i = 0; i < 2; i++) {
+        const xx = x0 + i;
+        const occ = xx >= 0 && yy >= 0 && xx < S && yy < S ? depth[yy * S + xx] : -Infinity;
+        if (d >= occ) lit += (i === 0 ? 1 - tx : tx) * wy;
+      }
+    }
+  }
+  return lit * 0.25;
+}
+
+/** Rasterises a (transformed) mesh into the G-buffer as seen by the camera. */
+export function drawGrid(gb: GBuffer, mesh: GridMesh, world: WorldGrid, cam: Camera): void {
+  const { wx, wy, wz, qx, qy, qz } = world;
+  const count = mesh.nu * mesh.nv;
+  const sx = new Float32Array(count), sy = new Float32Array(count);
+  const prm = mesh.prm;
+  const S = gb.size;
+  const scale = (cam.distance / cam.halfExtent) * (S / 2);
+  for (let v = 0; v < count; v++) {
+    const persp = scale / (cam.distance - wz[v]);
+    sx[v] = S / 2 + wx[v] * persp;
+    sy[v] = S / 2 - (wy[v] - cam.centerY) * persp;
   }
   const nu = mesh.nu, nv = mesh.nv;
   const cols = mesh.wrapU ? nu : nu - 1;

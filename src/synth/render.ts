@@ -3,7 +3,7 @@
 import { buildHead, browMask, lidLower, lidUpper, MAT, type HeadScene } from './head';
 import * as noise from './noise';
 import { validateParams, type Attributes, type Identity, type RenderOptions } from './params';
-import { createGBuffer, drawGrid, headRotation, type Camera, type GBuffer } from './raster';
+import { createGBuffer, createShadowMap, drawGrid, drawShadow, headRotation, shadowLookup, transformGrid, type Camera, type GBuffer, type ShadowMap } from './raster';
 
 // local bindings: module-namespace getters are measurably slow in the per-pixel loops
 const { fbm2, hash2, mulberry32, smoothstep, valueNoise, clamp01 } = noise;
@@ -34,14 +34,22 @@ export function defaultSupersample(size: number): number {
 }
 
 /** The whole-head scene and its G-buffer, exposed for tests (silhouette masks) and tools. */
-export function rasterize(identity: Identity, attributes: Attributes, size: number, supersample: number): { gb: GBuffer; scene: HeadScene } {
+export function rasterize(identity: Identity, attributes: Attributes, size: number, supersample: number): { gb: GBuffer; scene: HeadScene; shadow: ShadowMap } {
   const detail = size * supersample >= 500 ? 2 : size * supersample >= 200 ? 1 : 0;
   const scene = buildHead(identity, attributes, detail);
   const gb = createGBuffer(size * supersample);
   const rot = headRotation(attributes.yaw, attributes.pitch, attributes.roll);
   const pose = { yaw: attributes.yaw, pitch: attributes.pitch, roll: attributes.roll, pivot: scene.pivot };
-  for (const mesh of scene.meshes) drawGrid(gb, mesh, pose, CAMERA, rot);
-  return { gb, scene };
+  // cast shadows from the key light: a depth map seen from the light, coarser for small images
+  const az = (attributes.lightAzimuth * Math.PI) / 180, el = (attributes.lightElevation * Math.PI) / 180;
+  const smSize = size * supersample >= 400 ? 256 : size * supersample >= 200 ? 160 : 112;
+  const shadow = createShadowMap(smSize, Math.sin(az) * Math.cos(el), Math.sin(el), Math.cos(az) * Math.cos(el), 0, 0, 1.9);
+  for (const mesh of scene.meshes) {
+    const world = transformGrid(mesh, pose, rot);
+    drawGrid(gb, mesh, world, CAMERA);
+    drawShadow(shadow, mesh, world);
+  }
+  return { gb, scene, shadow };
 }
 
 /** Renders one face. Deterministic: the same identity, attributes and options give the same pixels. */
@@ -59,7 +67,7 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
   const ss = options.supersample ?? defaultSupersample(size);
   const seed = Math.trunc(options.seed ?? 0);
   const photo = options.style === 'photo';
-  const { gb, scene } = rasterize(identity, attributes, size, ss);
+  const { gb, scene, shadow } = rasterize(identity, attributes, size, ss);
   const S = gb.size;
   const hi = new Float32Array(S * S * 3);
 
@@ -70,6 +78,10 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
   const hl = Math.hypot(hx0, hy0, hz0) || 1;
   const hx = hx0 / hl, hy = hy0 / hl, hz = hz0 / hl;
   const inten = attributes.lightIntensity;
+  const camScale = (CAMERA.distance / CAMERA.halfExtent) * (S / 2);
+  // bias of about two shadow texels keeps lit surfaces from shadowing themselves
+  const shadowBias = (1.5 * 1.9 * 2) / shadow.size;
+  const shadowOffset = (2 * 1.9 * 2) / shadow.size;
 
   // ---- per-photo randomness: background, clothing, white balance, noise (seeded)
   const rand = mulberry32((seed * 2654435761) ^ 0x1234567);
@@ -279,11 +291,20 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
         }
       }
       const ndl = ax * lx + ay * ly + azn * lz;
+      // world position from the depth buffer, then the shadow map decides how much key light arrives
+      let sh = 1;
+      if (ndl > -0.3) {
+        const wz = gb.depth[idx];
+        const persp = camScale / (CAMERA.distance - wz);
+        const wx = (x + 0.5 - S / 2) / persp, wy = CAMERA.centerY - (y + 0.5 - S / 2) / persp;
+        // normal offset: look the shadow up a little above the surface, which removes acne
+        sh = shadowLookup(shadow, wx + ax * shadowOffset, wy + ay * shadowOffset, wz + azn * shadowOffset, shadowBias);
+      }
       const diff = wrap > 0 ? Math.max(0, (ndl + wrap) / (1 + wrap)) : Math.max(0, ndl);
-      const amb = (0.3 + 0.12 * ay) * ao;
+      const amb = (0.34 + 0.1 * ay) * ao;
       const nh = Math.max(0, ax * hx + ay * hy + azn * hz);
-      const spec = ndl > 0 ? ks * Math.pow(nh, pe) * inten * ao : 0;
-      const lit = amb + 0.85 * inten * diff * ao;
+      const spec = ndl > 0 ? ks * Math.pow(nh, pe) * inten * ao * sh : 0;
+      const lit = amb + 0.85 * inten * diff * ao * sh;
       if (photo) {
         hi[o] = (col[0] * lit * lightTint[0] + spec) * wb[0];
         hi[o + 1] = (col[1] * lit * lightTint[1] + spec) * wb[1];
