@@ -526,7 +526,9 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
       // hanging styles fall straight down past the cheeks instead of hugging the jaw
       let flare = 0;
       if (style === 5 && v < 0.3) flare = (0.3 - v) * 0.5;
-      const t = thick * cov - 0.03 * (1 - cov);
+      // hair thins out towards the hairline instead of ending in a step
+      const taper = 0.35 + 0.65 * smoothstep(0, 0.3, v - line);
+      const t = thick * taper * cov - 0.03 * (1 - cov);
       let dx = b[0] - cx, dy = b[1] - cy, dz = b[2] - cz;
       const l = Math.hypot(dx, dy, dz) || 1;
       dx /= l; dy /= l; dz /= l;

@@ -103,6 +103,9 @@ export function sampleIdentity(seed: number): Identity {
   }
   // skin tone is spread evenly so that light and dark skins are equally represented
   out.skinTone = rand();
+  // dark hair and brown eyes are the most common, as in people
+  out.hairColor = Math.pow(rand(), 1.7);
+  out.eyeColor = Math.pow(rand(), 1.4);
   out.hairGrey = rand() < 0.8 ? 0 : rand();
   return out as Identity;
 }
