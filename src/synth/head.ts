@@ -119,8 +119,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
     const closed = side > 0 ? at.eyeClosedLeft : at.eyeClosedRight;
     eyes.push({
       side, cx, cy, cz, re, rl, u: side * eyeU, v: eyeV, du: dxdu / rl, dv: dydv / rl,
-      closeUpper: Math.min(1, closed + 0.35 * at.squint * (1 - closed)),
-      raiseLower: 0.5 * at.squint,
+      closeUpper: Math.min(1, closed + 0.42 * at.squint * (1 - closed)),
+      raiseLower: 0.6 * at.squint,
     });
   }
 
@@ -223,21 +223,21 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         // ---- expression: smile (corners up/back, cheeks up, nasolabial folds)
         if (smile > 0) {
           const cu = au - mw, cv = v - mouthV;
-          const wc = Math.exp(-(cu * cu) / 0.01 - (cv * cv) / 0.012);
-          dy += 0.065 * smile * wc;
-          dz -= 0.03 * smile * wc;
-          dx += sg * 0.03 * smile * wc;
+          const wc = Math.exp(-(cu * cu) / 0.014 - (cv * cv) / 0.014);
+          dy += 0.1 * smile * wc;
+          dz -= 0.04 * smile * wc;
+          dx += sg * 0.05 * smile * wc;
           const ku = au - 0.4, kv = v + 0.3;
           // cheeks rise, but never into the lower lids: smile must not move the eyes
           const wk = Math.exp(-(ku * ku) / 0.02 - (kv * kv) / 0.015) * fall(-0.2, -0.1, v);
-          dz += 0.04 * smile * wk;
-          dy += 0.025 * smile * wk;
+          dz += 0.055 * smile * wk;
+          dy += 0.035 * smile * wk;
           // fold line from the nose wing to beyond the mouth corner
           const ax = 0.16, ay = noseTipV - 0.02, bx = mw + 0.08, by = mouthV - 0.12;
           const ex = bx - ax, ey = by - ay;
           const tl = Math.max(0, Math.min(1, ((au - ax) * ex + (v - ay) * ey) / (ex * ex + ey * ey)));
           const fx = au - (ax + tl * ex), fy = v - (ay + tl * ey);
-          dz -= 0.018 * smile * Math.exp(-(fx * fx + fy * fy) / 0.0009);
+          dz -= 0.028 * smile * Math.exp(-(fx * fx + fy * fy) / 0.0012);
         }
         // ---- mouth open: the jaw drops and moves back; the upper lip lifts a little
         if (drop > 0) {
@@ -256,16 +256,16 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         const wb = smoothstep(0.09, 0.15, v) * fall(0.45, 0.8, v) * fall(0.75, 1.0, au);
         if (wb > 0) {
           const inner = 1 - 0.6 * smoothstep(0.1, 0.7, au);
-          dy += 0.11 * raise * wb - 0.07 * frown * wb * inner;
-          dx -= sg * 0.05 * frown * wb * inner;
-          dz += 0.015 * frown * wb * inner;
+          dy += 0.14 * raise * wb - 0.09 * frown * wb * inner;
+          dx -= sg * 0.065 * frown * wb * inner;
+          dz += 0.02 * frown * wb * inner;
           // horizontal forehead creases when raised, vertical ones between the brows when frowning
           dz -= 0.014 * raise * (0.5 + 0.5 * Math.sin(v * 60)) * smoothstep(0.3, 0.38, v) * fall(0.58, 0.68, v) * fall(0.45, 0.75, au);
           const cr = au - 0.06;
           dz -= 0.02 * frown * Math.exp(-(cr * cr) / 0.0005) * smoothstep(0.1, 0.15, v) * fall(0.28, 0.38, v);
         }
         // eyebrow hair sits slightly proud of the skin (so brows read in the grey style too)
-        dz += 0.022 * browMask(u, v, id);
+        dz += 0.032 * browMask(u, v, id);
         // squint: the cheek under the eyes rises with the lower lids
         if (squint > 0) {
           for (const e of eyes) {
