@@ -14,7 +14,7 @@ import { saveFileName } from '../src/nodes/save-image';
 import { assetStoreFromDoc } from '../src/workers/assets';
 import { previewOf } from '../src/workers/engine';
 import { tensorToRgba, type Rgba } from '../src/workers/image';
-import { createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../src/workers/node/context';
+import { alignFaceNode, createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../src/workers/node/context';
 
 const USAGE = 'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--quiet]';
 
@@ -117,6 +117,7 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
     assets,
     decodeImage: decodeImageNode,
     fetchBytes,
+    alignFace: alignFaceNode,
     signal,
     progress: onProgress,
   }));

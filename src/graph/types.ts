@@ -195,6 +195,11 @@ export interface ComputeContext {
   decodeImage(bytes: Uint8Array): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
   /** fetch bytes from a URL or a bundled sample path */
   fetchBytes(url: string): Promise<Uint8Array>;
+  /**
+   * Optional: the largest face of an encoded photo, EXIF-upright and aligned FFHQ-style, as
+   * `size`×`size` RGBA (Load Face's "align face" mode; real-photo packs such as e4e expect it).
+   */
+  alignFace?(bytes: Uint8Array, size: number): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
   signal: AbortSignal;
   /** report progress in [0,1] for the running node */
   progress(fraction: number): void;

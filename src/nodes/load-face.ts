@@ -17,7 +17,16 @@ async function sampleFace(name: string, size: number): Promise<Rgba> {
   return { width: img.width, height: img.height, data: img.data };
 }
 
-async function decode(ctx: ComputeContext, bytes: Uint8Array, what: string): Promise<Rgba> {
+async function decode(ctx: ComputeContext, bytes: Uint8Array, what: string, crop: string, size: number): Promise<Rgba> {
+  if (crop === 'face') {
+    if (!ctx.alignFace) throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
+    try {
+      // aligned at 256 px at least, then downsized with antialiasing like every other source
+      return await ctx.alignFace(bytes, Math.max(size, 256));
+    } catch (e) {
+      throw new Error(`Load Face: cannot align the face in ${what}: ${(e as Error).message}`);
+    }
+  }
   try {
     return await ctx.decodeImage(bytes);
   } catch (e) {
@@ -41,21 +50,35 @@ export const loadFaceNode: NodeDefinition = {
       default: 'sample:1',
       doc: 'sample:<n> (bundled), asset:<id> (uploaded, stored in the graph) or url:<address>.',
     },
+    {
+      kind: 'enum',
+      name: 'crop',
+      label: 'Crop',
+      default: 'center',
+      options: [
+        { value: 'center', label: 'Center square' },
+        { value: 'face', label: 'Detect & align face' },
+      ],
+      doc: 'How a photo is cut: the centered square, or the largest face found and aligned as in FFHQ (for real-photo packs). Samples are already aligned.',
+    },
   ],
   preview: 'image',
   async compute(_inputs, params, ctx) {
     const { manifest } = await nodePack(params, ctx, 'Load Face');
     const source = stringParam(params, 'source', 'Load Face');
+    const crop = stringParam(params, 'crop', 'Load Face');
+    if (crop !== 'center' && crop !== 'face') throw new Error(`Load Face: param "crop" must be "center" or "face", got "${crop}"`);
+    const size = encoderInputSize(manifest).width;
     const colon = source.indexOf(':');
     const scheme = colon > 0 ? source.slice(0, colon) : 'asset';
     const ref = colon > 0 ? source.slice(colon + 1) : source;
     let rgba: Rgba;
     if (scheme === 'sample') {
-      rgba = await sampleFace(ref, encoderInputSize(manifest).width);
+      rgba = await sampleFace(ref, size);
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);
-      rgba = await decode(ctx, bytes, `asset "${ref}"`);
+      rgba = await decode(ctx, bytes, `asset "${ref}"`, crop, size);
     } else if (scheme === 'url' || scheme === 'http' || scheme === 'https') {
       const url = scheme === 'url' ? ref : source;
       let bytes: Uint8Array;
@@ -64,7 +87,7 @@ export const loadFaceNode: NodeDefinition = {
       } catch (e) {
         throw new Error(`Load Face: cannot fetch ${url}: ${(e as Error).message}`);
       }
-      rgba = await decode(ctx, bytes, url);
+      rgba = await decode(ctx, bytes, url, crop, size);
     } else {
       throw new Error(`Load Face: param "source" must start with sample:, asset: or url:, got "${source.slice(0, 80)}"`);
     }

@@ -48,6 +48,8 @@ export interface EngineDeps {
   byteSource?: (modelsBaseUrl: string) => ByteSource;
   decodeImage: ComputeContext['decodeImage'];
   fetchBytes: ComputeContext['fetchBytes'];
+  /** face detection + FFHQ alignment for Load Face's "align face" mode (loaded lazily by the host) */
+  alignFace?: ComputeContext['alignFace'];
   /** marks a value's buffers for transfer (Comlink.transfer in the worker); identity elsewhere */
   transfer?: <T>(value: T, transferables: Transferable[]) => T;
   sessionOptions?: Record<string, unknown>;
@@ -152,6 +154,7 @@ export class Engine {
         assets: this.assets,
         decodeImage: this.deps.decodeImage,
         fetchBytes: this.deps.fetchBytes,
+        ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
         signal,
         progress: onProgress,
       };

@@ -30,10 +30,18 @@ async function fetchBytes(url: string) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** face-api and its weights load on the first "align face" request only (they are large) */
+async function alignFace(bytes: Uint8Array, size: number) {
+  const { browserFaceAligner } = await import('./align/browser');
+  const aligned = await (await browserFaceAligner()).alignPhoto(bytes, decodeImage, { outputSize: size });
+  return aligned.image;
+}
+
 const deps: EngineDeps = {
   ort: ort as unknown as OrtModule,
   decodeImage,
   fetchBytes,
+  alignFace,
   transfer: (value, transferables) => Comlink.transfer(value, transferables),
 };
 

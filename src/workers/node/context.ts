@@ -70,6 +70,13 @@ export async function fetchBytesNode(url: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(file));
 }
 
+/** Face detection + FFHQ alignment (face-api, loaded on first use: its weights are 12 MB). */
+export async function alignFaceNode(bytes: Uint8Array, size: number): Promise<Rgba> {
+  const { nodeFaceAligner } = await import('../align/node');
+  const aligned = await (await nodeFaceAligner()).alignPhoto(bytes, decodeImageNode, { outputSize: size });
+  return aligned.image;
+}
+
 /** A ComputeContext factory in the executor's shape `(signal, nodeId, onProgress) => ctx`. */
 export function nodeContextFactory(packs: OnnxPackRuntime, assets: AssetStore) {
   return (signal: AbortSignal, _nodeId: string, onProgress: (f: number) => void): ComputeContext => ({
@@ -77,6 +84,7 @@ export function nodeContextFactory(packs: OnnxPackRuntime, assets: AssetStore) {
     assets,
     decodeImage: decodeImageNode,
     fetchBytes: fetchBytesNode,
+    alignFace: alignFaceNode,
     signal,
     progress: onProgress,
   });

@@ -1,7 +1,7 @@
 // Shared set-up for node tests: the real fixture pack through onnxruntime-web in Node.
 import { fileURLToPath } from 'node:url';
 import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
-import { createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
+import { alignFaceNode, createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
 
 export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 export const packs = createNodePackRuntime(modelsDir);
@@ -12,6 +12,7 @@ export function makeCtx(assets: Record<string, Uint8Array> = {}, progress: numbe
     assets: { get: (id) => assets[id] },
     decodeImage: decodeImageNode,
     fetchBytes: fetchBytesNode,
+    alignFace: alignFaceNode,
     signal: new AbortController().signal,
     progress: (f) => progress.push(f),
   };

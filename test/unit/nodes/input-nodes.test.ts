@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
@@ -26,9 +27,9 @@ function redBlueRgba(): Uint8Array {
 
 describe('Load Face', () => {
   it('renders a bundled sample at the encoder input size, deterministically', async () => {
-    const a = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'sample:1' }, makeCtx())).image as ImageValue;
-    const a2 = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'sample:1' }, makeCtx())).image as ImageValue;
-    const b = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'sample:2' }, makeCtx())).image as ImageValue;
+    const a = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx())).image as ImageValue;
+    const a2 = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx())).image as ImageValue;
+    const b = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:2' }, makeCtx())).image as ImageValue;
     expect(a.tensor.dims).toEqual([1, 3, 32, 32]);
     expect(std(a.tensor)).toBeGreaterThan(0.05);
     expect(maxAbsDiff(a.tensor, a2.tensor)).toBe(0);
@@ -37,7 +38,7 @@ describe('Load Face', () => {
 
   it('decodes an uploaded PNG asset and a JPEG URL, center-cropped and resized to [-1,1]', async () => {
     const png = encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 });
-    const fromAsset = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:face1' }, makeCtx({ face1: png }))).image as ImageValue;
+    const fromAsset = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:face1' }, makeCtx({ face1: png }))).image as ImageValue;
     const t = fromAsset.tensor;
     expect(t.dims).toEqual([1, 3, 32, 32]);
     // top-left is red (R=1, B=-1), top-right is blue
@@ -49,19 +50,44 @@ describe('Load Face', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dge-face-'));
     const jpgPath = path.join(dir, 'face.jpg');
     await writeFile(jpgPath, jpeg.encode({ width: 48, height: 40, data: Buffer.from(redBlueRgba()) }, 95).data);
-    const fromUrl = (await loadFaceNode.compute({}, { pack: 'fixture', source: `url:${jpgPath}` }, makeCtx())).image as ImageValue;
+    const fromUrl = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: `url:${jpgPath}` }, makeCtx())).image as ImageValue;
     expect(fromUrl.tensor.dims).toEqual([1, 3, 32, 32]);
     expect(fromUrl.tensor.data[0]).toBeGreaterThan(0.8);
   });
 
   it('names the problem for a missing asset, a bad sample, an undecodable file and an unknown scheme', async () => {
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:nope' }, makeCtx())).rejects.toThrow('the graph has no image asset "nope"');
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'sample:zebra' }, makeCtx())).rejects.toThrow('unknown sample "zebra"');
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:junk' }, makeCtx({ junk: new Uint8Array([1, 2, 3]) }))).rejects.toThrow(
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:nope' }, makeCtx())).rejects.toThrow('the graph has no image asset "nope"');
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:zebra' }, makeCtx())).rejects.toThrow('unknown sample "zebra"');
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:junk' }, makeCtx({ junk: new Uint8Array([1, 2, 3]) }))).rejects.toThrow(
       'Load Face: cannot decode asset "junk": unsupported image format',
     );
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'ftp:x' }, makeCtx())).rejects.toThrow('must start with sample:, asset: or url:');
-    await expect(loadFaceNode.compute({}, { pack: 'ghost', source: 'sample:1' }, makeCtx())).rejects.toThrow('model pack "ghost" is not installed');
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'ftp:x' }, makeCtx())).rejects.toThrow('must start with sample:, asset: or url:');
+    await expect(loadFaceNode.compute({}, { pack: 'ghost', crop: 'center', source: 'sample:1' }, makeCtx())).rejects.toThrow('model pack "ghost" is not installed');
+  });
+});
+
+// Debian's python-matplotlib-data sample portrait, as in the alignment tests
+const PORTRAIT = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
+
+describe('Load Face: align face', () => {
+  it('refuses "face" where the runtime has no aligner', async () => {
+    const png = encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 });
+    const { alignFace: _none, ...ctx } = makeCtx({ p: png });
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:p', crop: 'face' }, ctx)).rejects.toThrow(
+      'face alignment is not available in this runtime',
+    );
+  });
+
+  it.skipIf(!existsSync(PORTRAIT))('detects and aligns the face of a real photo, and says so when there is none', async () => {
+    const photo = new Uint8Array(await readFile(PORTRAIT));
+    const ctx = makeCtx({ photo, flat: encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 }) });
+    const aligned = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:photo', crop: 'face' }, ctx)).image as ImageValue;
+    const centered = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:photo', crop: 'center' }, ctx)).image as ImageValue;
+    expect(aligned.tensor.dims).toEqual([1, 3, 32, 32]);
+    expect(maxAbsDiff(aligned.tensor, centered.tensor)).toBeGreaterThan(0.2);
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:flat', crop: 'face' }, ctx)).rejects.toThrow(
+      /Load Face: cannot align the face in asset "flat": no face found/,
+    );
   });
 });
 
