@@ -158,7 +158,7 @@ class ModulatedConv2d(nn.Module):
         self.weight = nn.Parameter(torch.randn(1, out_channel, in_channel, kernel_size, kernel_size))
         self.modulation = EqualLinear(style_dim, in_channel, bias_init=1)
         self.demodulate = demodulate
-        self.wsq = None
+        self.register_buffer("wsq", None, persistent=False)  # set by freeze_for_export
 
     def freeze_for_export(self):
         """Precomputes sum_kk (scale*W)^2 as a non-persistent buffer (not in the state dict): the

@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -115,8 +116,12 @@ def published_e4e_layout_1024():
     assert encoders.config_from_state_dict(sd)["style_count"] == 18
 
 
+CKPT_DIR = tempfile.mkdtemp(prefix="dge-convert-test-")
+
+
 def tiny_pack(tmp, size, kind):
-    ckpt = os.path.join(tmp, f"ckpt{size}")
+    """Tiny random checkpoints, written once per size for the whole run (tmp is unused: shared)."""
+    ckpt = os.path.join(CKPT_DIR, f"ckpt{size}")
     if not os.path.isdir(ckpt):
         mrc.main(["--size", str(size), "--tiny", "--out", ckpt])
     return ckpt
@@ -149,10 +154,10 @@ def tiny_e4e_converts_and_matches_onnxruntime_web():
 @test
 def tiny_psp_converts_from_its_own_decoder():
     with tempfile.TemporaryDirectory() as tmp:
-        ckpt = tiny_pack(tmp, 128, "psp")
+        ckpt = tiny_pack(tmp, 64, "psp")
         out = os.path.join(tmp, "tiny-psp")
-        m = convert.main(["--psp", f"{ckpt}/psp.pt", "--size", "128", "--out", out])
-        assert m["meta"]["encoderType"] == "GradualStyleEncoder" and m["latent"]["layers"] == 12
+        m = convert.main(["--psp", f"{ckpt}/psp.pt", "--size", "64", "--out", out])
+        assert m["meta"]["encoderType"] == "GradualStyleEncoder" and m["latent"]["layers"] == 10
         par = json.load(open(os.path.join(out, "manifest.json")))["meta"]["parity"]
         assert all(par[k]["maxAbs"] < 1e-4 for k in ("generator", "mapping", "encoder")), par
 
@@ -199,6 +204,7 @@ def main():
         except Exception:
             failed += 1
             print(f"FAIL {fn.__name__}\n{traceback.format_exc()}")
+    shutil.rmtree(CKPT_DIR, ignore_errors=True)
     print(f"{passed} passed, {failed} failed ({time.time() - t0:.1f}s)")
     return 1 if failed else 0
 
