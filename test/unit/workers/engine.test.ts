@@ -70,6 +70,22 @@ describe('Engine (the worker API, in Node)', () => {
     await engine.dispose();
   });
 
+  it('cancels a run that a newer run overtakes, and sends no previews for it', async () => {
+    const engine = nodeEngine();
+    await engine.init({ modelsBaseUrl: modelsDir });
+    const slow = await example('edit-smile.dge.json');
+    slow.nodes.find((n) => n.id === 'pairs')!.params.count = 20;
+    const fast = await example('random-face.dge.json');
+    const slowEvents: EngineEvent[] = [];
+    const first = engine.run(slow, (e) => slowEvents.push(e));
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await engine.run(fast);
+    expect((await first).status).toBe('cancelled');
+    expect(second.status).toBe('done');
+    expect(slowEvents.some((e) => e.type === 'node-preview' && e.nodeId === 'generate')).toBe(false);
+    await engine.dispose();
+  });
+
   it('turns an onnxruntime failure into an error on that node, and the engine keeps working', async () => {
     // a pack whose generator entry points at the encoder file: the manifest passes, onnxruntime rejects the run
     const dir = await mkdtemp(path.join(tmpdir(), 'dge-pack-'));
