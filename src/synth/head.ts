@@ -180,16 +180,16 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
           if (v >= noseTipV) {
             const s = Math.min(1, Math.max(0, (0.06 - v) / (0.06 - noseTipV)));
             h = NP * (0.035 + 0.2 * Math.pow(s, 1.5)) * fall(0.06, 0.2, v);
-            wr = NW * (0.055 + 0.065 * s);
+            wr = NW * (0.045 + 0.035 * s);
           } else {
-            h = NP * 0.235 * fall(noseTipV, noseTipV - 0.1, v);
-            wr = NW * (0.08 - 0.2 * (noseTipV - v));
+            h = NP * 0.235 * fall(noseTipV, noseTipV - 0.13, v);
+            wr = NW * (0.06 - 0.15 * (noseTipV - v));
           }
           dz += h * Math.exp(-(u * u) / (wr * wr));
           const tv = v - (noseTipV + 0.005);
           dz += NP * 0.035 * Math.exp(-(u * u) / 0.004 - (tv * tv) / 0.003);
-          const av = v - (noseTipV - 0.03), aw = au - 0.1 * NW;
-          dz += NP * 0.075 * Math.exp(-(aw * aw) / 0.0022 - (av * av) / 0.0025);
+          const av = v - (noseTipV - 0.03), aw = au - 0.085 * NW;
+          dz += NP * 0.055 * Math.exp(-(aw * aw) / 0.0012 - (av * av) / 0.0018);
         }
         // cheekbones and cheeks
         const cbu = au - 0.56, cbv = v + 0.13;
@@ -219,7 +219,7 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         }
         // philtrum groove
         const phv = v - (mouthV + noseTipV) / 2;
-        dz -= 0.006 * Math.exp(-(u * u) / 0.0012 - (phv * phv) / 0.004);
+        dz -= 0.004 * Math.exp(-(u * u) / 0.0012 - (phv * phv) / 0.004);
         // ---- expression: smile (corners up/back, cheeks up, nasolabial folds)
         if (smile > 0) {
           const cu = au - mw, cv = v - mouthV;

@@ -224,7 +224,7 @@ export function shadowLookup(sm: ShadowMap, x: number, y: number, z: number, bia
   let lit = 0;
   // four bilinear taps around the point: soft penumbrae instead of texel stair-steps
   for (let t = 0; t < 4; t++) {
-    const fx = cx + (t & 1 ? 0.75 : -0.75), fy = cy + (t & 2 ? 0.75 : -0.75);
+    const fx = cx + (t & 1 ? 1.1 : -1.1), fy = cy + (t & 2 ? 1.1 : -1.1);
     const x0 = Math.floor(fx), y0 = Math.floor(fy);
     const tx = fx - x0, ty = fy - y0;
     for (let j = 0; j < 2; j++) {
