@@ -70,9 +70,17 @@ function nodeSignature(store: GraphStore, record: GraphNodeRecord): string {
 type Schemes = GetSchemes<ReteNode, ReteConnection>;
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
+/** A wire dragged out of a socket and dropped on empty canvas: the new node gets connected to it. */
+export interface PendingLink {
+  nodeId: string;
+  side: 'input' | 'output';
+  key: string;
+  type: string;
+}
+
 export interface EditorCallbacks {
   /** open the quick-add list at a screen position (client coordinates) for an area position */
-  openQuickAdd(client: { x: number; y: number }, at: [number, number]): void;
+  openQuickAdd(client: { x: number; y: number }, at: [number, number], link?: PendingLink): void;
   /** the selection changed (for the compare view and the toolbar) */
   onSelectionChange?(ids: string[]): void;
 }
@@ -155,6 +163,12 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   const trackModifiers = (e: KeyboardEvent | PointerEvent) => {
     modifiers.held = e.ctrlKey || e.metaKey || e.shiftKey;
   };
+  const lastClient = { x: 0, y: 0 };
+  const trackPointer = (e: PointerEvent) => {
+    lastClient.x = e.clientX;
+    lastClient.y = e.clientY;
+  };
+  window.addEventListener('pointermove', trackPointer, { passive: true, capture: true });
   window.addEventListener('keydown', trackModifiers, true);
   window.addEventListener('keyup', trackModifiers, true);
   container.addEventListener('pointerdown', trackModifiers, true);
@@ -184,6 +198,17 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   AreaExtensions.simpleNodesOrder(area);
   // its own compositor layer: panning then moves pixels instead of repainting every node and wire
   area.area.content.holder.style.willChange = 'transform';
+
+  // a wire dropped on empty canvas opens quick-add for the node types that can take it
+  connection.addPipe((ctx) => {
+    if (ctx.type === 'connectiondrop' && !ctx.data.socket && !ctx.data.created) {
+      const { nodeId, side, key } = ctx.data.initial;
+      const node = editor.getNode(nodeId);
+      const port = side === 'output' ? node?.outputs[key] : node?.inputs[key];
+      if (port) callbacks.openQuickAdd({ ...lastClient }, toArea(lastClient), { nodeId, side, key, type: port.socket.name });
+    }
+    return ctx;
+  });
 
   // user gestures -> store
   editor.addPipe((ctx) => {
@@ -470,6 +495,7 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     destroy() {
       unsubscribe();
       resizeObserver.disconnect();
+      window.removeEventListener('pointermove', trackPointer, true);
       window.removeEventListener('keydown', trackModifiers, true);
       window.removeEventListener('keyup', trackModifiers, true);
       container.removeEventListener('dblclick', onDblClick);
