@@ -133,8 +133,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   const drop = 0.17 * at.mouthOpen;
 
   // ---- skin grid
-  const NU = detail >= 2 ? 160 : detail >= 1 ? 128 : 96;
-  const NVb = detail >= 2 ? 120 : detail >= 1 ? 96 : 72;
+  const NU = detail >= 2 ? 160 : detail >= 1 ? 128 : 84;
+  const NVb = detail >= 2 ? 120 : detail >= 1 ? 96 : 64;
   const warpU = (s: number): number => Math.PI * (0.42 * s + 0.58 * s * s * s);
   const warpV = (t: number): number => (Math.PI / 2) * (0.5 * t + 0.5 * t * t * t);
   // rows: a uniform t grid plus the mouth line twice (upper and lower lip edge)
@@ -502,7 +502,7 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
   const covered = style === 3 || style === 4 || style === 5;
   const fringe = style === 3 ? 0.36 + 0.12 * (1 - len) : style === 5 ? 0.5 : 0.56;
   const seed = Math.round(id.hairLength * 1000 + id.hairColor * 7919 + id.faceWidth * 104729) | 0;
-  const nu = detail >= 1 ? 96 : 72, nv = detail >= 1 ? 56 : 44;
+  const nu = detail >= 1 ? 96 : 64, nv = detail >= 1 ? 56 : 40;
   const m: GridMesh = {
     material: MAT.hair, nu, nv, wrapU: true,
     pos: new Float32Array(nu * nv * 3), nrm: new Float32Array(nu * nv * 3), prm: new Float32Array(nu * nv * 3),

@@ -28,12 +28,18 @@ const SKIN: RGB[] = [[0.97, 0.82, 0.72], [0.86, 0.66, 0.53], [0.7, 0.5, 0.36], [
 const IRIS: RGB[] = [[0.2, 0.11, 0.05], [0.36, 0.21, 0.1], [0.46, 0.38, 0.17], [0.3, 0.45, 0.24], [0.3, 0.46, 0.68], [0.52, 0.57, 0.62]];
 const HAIR: RGB[] = [[0.05, 0.045, 0.04], [0.14, 0.09, 0.06], [0.3, 0.19, 0.1], [0.5, 0.36, 0.22], [0.76, 0.62, 0.38], [0.9, 0.86, 0.74]];
 
+// linear-light colour buffer, reused between renders of the same size (every pixel is written)
+let hiPool: Float32Array | null = null;
+
 /** Supersampling used when the caller does not choose: small images need more for clean edges. */
 export function defaultSupersample(size: number): number {
   return size <= 48 ? 3 : 2;
 }
 
-/** The whole-head scene and its G-buffer, exposed for tests (silhouette masks) and tools. */
+/**
+ * The whole-head scene and its G-buffer, exposed for tests (silhouette masks) and tools.
+ * The G-buffer is reused by the next rasterisation of the same size: read it before rendering again.
+ */
 export function rasterize(identity: Identity, attributes: Attributes, size: number, supersample: number): { gb: GBuffer; scene: HeadScene; shadow: ShadowMap } {
   const detail = size * supersample >= 500 ? 2 : size * supersample >= 200 ? 1 : 0;
   const scene = buildHead(identity, attributes, detail);
@@ -69,7 +75,8 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
   const photo = options.style === 'photo';
   const { gb, scene, shadow } = rasterize(identity, attributes, size, ss);
   const S = gb.size;
-  const hi = new Float32Array(S * S * 3);
+  if (!hiPool || hiPool.length !== S * S * 3) hiPool = new Float32Array(S * S * 3);
+  const hi = hiPool;
 
   // ---- light
   const az = (attributes.lightAzimuth * Math.PI) / 180, el = (attributes.lightElevation * Math.PI) / 180;
