@@ -139,3 +139,8 @@ export function setSimplified(nodeId: string, value: boolean): void {
   if (value) simplified.add(nodeId);
   else simplified.delete(nodeId);
 }
+
+// ---------------------------------------------------------------------------------------------
+// actions node views can trigger but that need the app (engine, file export); set by App.vue
+
+export const nodeActions: { downloadImage?: (nodeId: string) => Promise<void> } = {};
