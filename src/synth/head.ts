@@ -59,7 +59,7 @@ const fall = (e0: number, e1: number, x: number): number => 1 - smoothstep(e0, e
 /** Neutral almond of the eye opening in lid-shell units: upper and lower edge at q = x / 0.92. */
 export function eyeOpenUpper(q: number, qOuter: number): number {
   const s = 1 - q * q;
-  return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 + 0.36 * Math.pow(s, 0.55) + 0.06 * qOuter;
+  return s <= 0 ? 0.04 + 0.06 * qOuter : 0.04 + 0.31 * Math.pow(s, 0.55) + 0.06 * qOuter;
 }
 export function eyeOpenLower(q: number, qOuter: number): number {
   const s = 1 - q * q;
