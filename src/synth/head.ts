@@ -516,13 +516,16 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
       const u = -Math.PI + (2 * Math.PI * i) / nu;
       const au = Math.abs(u);
       base(u, v, b);
-      const line = hairline(au, covered, fringe) + (style === 5 ? 0.05 * (valueNoise(u * 9, 0, seed) - 0.5) : 0);
+      // noise in |u| keeps the hair mirror-symmetric, so a symmetric identity stays symmetric
+      const line = hairline(au, covered, fringe) + (style === 5 ? 0.05 : 0.025) * (valueNoise(au * 11, 0.5, seed) - 0.5);
       const cov = smoothstep(-0.05, 0.05, v - line);
       let thick: number;
       if (style === 1) thick = 0.014;
       else if (style === 2) thick = 0.03 + 0.08 * len * smoothstep(0.1, 1.0, v);
       else if (style === 5) thick = 0.12 + 0.14 * len + 0.05 * valueNoise(u * 5, v * 5, seed);
       else thick = 0.05 + 0.03 * len * smoothstep(0.2, 1.2, v);
+      // clumps of hair: a gentle relief instead of a smooth helmet
+      if (style >= 2) thick += 0.014 * (valueNoise(au * 13, v * 9, seed + 1) - 0.5);
       // hanging styles fall straight down past the cheeks instead of hugging the jaw
       let flare = 0;
       if (style === 5 && v < 0.3) flare = (0.3 - v) * 0.5;
@@ -578,7 +581,7 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
       const ox = c.pos[o], oz = c.pos[o + 2] - cz;
       if (c.nrm[o] * ox + c.nrm[o + 2] * oz < 0) { c.nrm[o] *= -1; c.nrm[o + 1] *= -1; c.nrm[o + 2] *= -1; }
     }
-    c.discard = (u, t, cov) => cov < 0.5 || t > 1 - 0.08 * valueNoise(u * 14, 0.5, seed);
+    c.discard = (u, t, cov) => cov < 0.5 || t > 1 - 0.08 * valueNoise(Math.abs(u) * 14, 0.5, seed);
     out.push(c);
   }
   return out;

@@ -280,7 +280,9 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
           }
           case MAT.torso: {
             const weave = 0.92 + 0.08 * valueNoise(u * 60, v * 60, seed + 3);
-            col[0] = cloth[0] * clothShade * weave; col[1] = cloth[1] * clothShade * weave; col[2] = cloth[2] * clothShade * weave;
+            // a darker collar band around the neck opening
+            const collar = 1 - 0.35 * smoothstep(0.9, 0.95, v) * (1 - smoothstep(0.975, 0.99, v));
+            col[0] = cloth[0] * clothShade * weave * collar; col[1] = cloth[1] * clothShade * weave * collar; col[2] = cloth[2] * clothShade * weave * collar;
             ks = 0.03; wrap = 0.2;
             break;
           }
