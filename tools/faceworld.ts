@@ -1,10 +1,11 @@
 // FaceWorld command line: training data sets, attribute sequences and contact sheets.
-//   npm run faceworld -- dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers W] [--test-fraction F]
+//   npm run faceworld -- dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers W (default: one per core)] [--test-fraction F]
 //   npm run faceworld -- sequences --style cgi --attribute smile [--from a --to b] --steps n --count K --size S --seed X --out DIR [--others neutral|random]
 //   npm run faceworld -- sheet     --attribute smile|--all --style cgi|photo|both --rows R --cols C --size S --seed X --out FILE.png|DIR
 //   npm run faceworld -- render    --style photo --size S --identity-seed X [--set name=value ...] --out FILE.png
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { encode } from 'fast-png';
 import {
   ATTRIBUTES,
@@ -147,7 +148,7 @@ async function dataset(args: Args): Promise<void> {
   const size = num(args, 'size', 64, { min: 32, max: 512, integer: true });
   const seed = num(args, 'seed', 0, { integer: true });
   const out = str(args, 'out');
-  const workers = num(args, 'workers', 2, { min: 1, max: 64, integer: true });
+  const workers = num(args, 'workers', availableParallelism(), { min: 1, max: 64, integer: true });
   const testFraction = num(args, 'test-fraction', 0.1, { min: 0, max: 1 });
   mkdirSync(out, { recursive: true });
   const A = ATTRIBUTES.length, I = IDENTITY_PARAMS.length;
@@ -229,7 +230,7 @@ async function sequences(args: Args): Promise<void> {
   const size = num(args, 'size', 64, { min: 32, max: 512, integer: true });
   const seed = num(args, 'seed', 0, { integer: true });
   const out = str(args, 'out');
-  const workers = num(args, 'workers', 2, { min: 1, max: 64, integer: true });
+  const workers = num(args, 'workers', availableParallelism(), { min: 1, max: 64, integer: true });
   const others = str(args, 'others', 'random');
   if (others !== 'neutral' && others !== 'random') throw new Error(`--others: expected neutral or random, got "${others}"`);
   mkdirSync(out, { recursive: true });
@@ -381,7 +382,7 @@ async function main(): Promise<void> {
   else {
     process.stdout.write(
       'usage: npm run faceworld -- <dataset|sequences|sheet|render> [options]\n' +
-        '  dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers 2] [--test-fraction 0.1]\n' +
+        '  dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers <cores>] [--test-fraction 0.1]\n' +
         '  sequences --style cgi|photo --attribute NAME [--from a --to b] --steps n --count K --size S --seed X --out DIR [--others random|neutral]\n' +
         '  sheet     --attribute NAME | --all  [--style cgi|photo|both] [--rows 4 --cols 7 --size 96 --seed 1] --out FILE.png|DIR\n' +
         '  render    [--style photo] [--size 256] [--identity-seed 1] [--set name=value ...] [--seed 0] --out FILE.png\n',
