@@ -228,9 +228,11 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
               const lo = lidLower(e, lxv), up = lidUpper(e, lxv);
               const du = v - up, dl = lo - v;
               const lash = Math.min(Math.abs(du), Math.abs(dl));
-              if (Math.abs(u) < 0.95 && lash < 0.08) {
-                const k = 1 - smoothstep(0.0, 0.08, lash);
-                const dark = Math.abs(du) <= Math.abs(dl) ? 0.85 : 0.4;
+              const upperLash = Math.abs(du) <= Math.abs(dl);
+              const band = upperLash ? 0.11 : 0.07;
+              if (Math.abs(u) < 0.95 && lash < band) {
+                const k = 1 - smoothstep(0.0, band, lash);
+                const dark = upperLash ? 0.9 : 0.4;
                 r *= 1 - dark * k; g *= 1 - dark * k; b *= 1 - dark * k;
               }
             } else if (m === MAT.ear) {
@@ -258,7 +260,7 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
               ks = 0.9; pe = 120;
             } else {
               const vein = valueNoise(u * 30, v * 30, skinSeed + 9);
-              col[0] = 0.9; col[1] = 0.86 - 0.05 * vein * rr; col[2] = 0.84 - 0.05 * vein * rr;
+              col[0] = 0.86; col[1] = 0.81 - 0.05 * vein * rr; col[2] = 0.78 - 0.05 * vein * rr;
               ks = 0.6; pe = 90;
             }
             ao = eyeAO(eyes[w > 0 ? 0 : 1], u, v);
@@ -315,6 +317,14 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
       const spec = ndl > 0 ? ks * Math.pow(nh, pe) * inten * ao * sh : 0;
       const lit = amb + 0.85 * inten * diff * ao * sh;
       if (photo) {
+        if (wrap >= 0.3) {
+          // light scattered under the skin reddens the edge between lit and unlit skin
+          const edge = inten * 0.85 * ao * sh * Math.max(0, (ndl + 0.5) / 1.5) * (1 - Math.max(0, ndl)) * 0.18;
+          hi[o] = (col[0] * (lit + edge) * lightTint[0] + spec) * wb[0];
+          hi[o + 1] = (col[1] * (lit + edge * 0.35) * lightTint[1] + spec) * wb[1];
+          hi[o + 2] = (col[2] * (lit + edge * 0.25) * lightTint[2] + spec) * wb[2];
+          continue;
+        }
         hi[o] = (col[0] * lit * lightTint[0] + spec) * wb[0];
         hi[o + 1] = (col[1] * lit * lightTint[1] + spec) * wb[1];
         hi[o + 2] = (col[2] * lit * lightTint[2] + spec) * wb[2];
