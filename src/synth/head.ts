@@ -445,7 +445,7 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
     torso.cull = true;
     meshes.push(torso);
   }
-  return { meshes, pivot: [0, -0.85, -0.15], eyes, mouthV, mouthHalfU: mw, noseTipV };
+  return { meshes, pivot: [0, -0.5, -0.15], eyes, mouthV, mouthHalfU: mw, noseTipV };
 }
 
 /** Eyebrow coverage 0..1 at skin-grid coordinates (identity only; expression moves the skin). */
