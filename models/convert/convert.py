@@ -73,6 +73,8 @@ def load_encoder(ckpt, path, default_type):
         enc = encoders.encoder_from_state_dict(enc_sd, enc_type)
     except (ValueError, RuntimeError, KeyError) as e:
         raise ConvertError(f"{path}: encoder ({enc_type}) does not match the IR-SE-50 architecture: {e}") from e
+    if enc.input_layer[0].in_channels != 3:
+        raise ConvertError(f"{path}: encoder takes {enc.input_layer[0].in_channels}-channel input (e.g. a sketch or segmentation pSp); packs encode RGB photos")
     dec_sd = strip_prefix(ckpt["state_dict"], "decoder.")
     latent_avg = ckpt.get("latent_avg")
     if latent_avg is None and opts.get("start_from_latent_avg", True):
