@@ -2,7 +2,7 @@
 // attribute goes from `from` to `to` and everything else stays fixed.
 import type { NodeDefinition, SyntheticPair } from '../graph/types';
 import { ATTRIBUTES, neutralAttributes, render, sampleIdentity, type Attributes } from '../synth';
-import { rgbaToTensor } from '../workers/image';
+import { encoderInputSize, rgbaToTensor } from '../workers/image';
 import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './common';
 
 const attrMin = Math.min(...ATTRIBUTES.map((a) => a.min));
@@ -43,7 +43,8 @@ export const syntheticPairNode: NodeDefinition = {
     const seed = Math.trunc(numberParam(params, 'identitySeed', node));
     const count = numberParam(params, 'count', node, 1, 20);
     if (!Number.isInteger(count)) throw new Error(`${node}: param "count" must be a whole number, got ${count}`);
-    const size = manifest.image.size;
+    // the pairs only ever go into the encoder: render at its input size (256 for a 1024-px FFHQ pack)
+    const size = encoderInputSize(manifest).width;
     const pairs: SyntheticPair[] = [];
     for (let k = 0; k < count; k++) {
       const identity = sampleIdentity(seed + k);
