@@ -181,8 +181,6 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
       customize: {
         node: () => GraphNodeView,
         connection: () => WireView,
-        // sockets are drawn by GraphNodeView itself: one Vue app per socket would be too slow for 500 nodes
-        socket: () => null,
       },
     }),
   );
@@ -191,7 +189,17 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   connection.addPreset(ConnectionPresets.classic.setup());
 
   editor.use(area);
-  area.use(connection);
+  area.use(connection); // it must see socket renders: that is how it makes sockets draggable
+  // Sockets are drawn by GraphNodeView. Their render signal stops here so the Vue plugin does not
+  // mount an empty app per socket (thousands in a big graph); the position watcher still needs
+  // to hear that they are rendered.
+  area.addPipe((ctx) => {
+    if (ctx.type === 'render' && ctx.data.type === 'socket') {
+      void area.emit({ type: 'rendered', data: ctx.data } as never);
+      return;
+    }
+    return ctx;
+  });
   area.use(render);
   area.use(contextMenu);
   area.use(minimap);
