@@ -149,7 +149,7 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
         if (m === MAT.eyeball) {
           // the mannequin's eyes: a darker grey ball with a darker iris disc (no colour)
           const rr = u * u + v * v;
-          const g = rr < 0.28 ? 0.3 : rr < 0.32 ? 0.42 : 0.66;
+          const g = rr < 0.3 ? 0.22 : rr < 0.36 ? 0.38 : 0.66;
           col[0] = col[1] = col[2] = g;
           ks = 0.3; pe = 60;
           ao = eyeAO(eyes[w > 0 ? 0 : 1], u, v);
