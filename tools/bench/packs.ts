@@ -1,27 +1,34 @@
-// Generate / invert / map timings of a converted StyleGAN2 pack in onnxruntime-web under Node,
-// through the app's own OnnxPackRuntime (sha256-checked load, session reuse).
-//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--threads 2] [--json]
+// Generate / invert / map timings of a converted StyleGAN2 pack in onnxruntime-web (wasm), under
+// Node and, with --browser, in Chromium too (same runtime code, same steps), through the app's own
+// OnnxPackRuntime (sha256-checked load, session reuse).
+//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--threads 2] [--browser] [--json]
 // Make the default pack first (random weights in the published layout, see models/README.md):
 //   /usr/bin/python3 models/convert/make_random_checkpoints.py --size 256 --encoders e4e --out models/converted/random-ckpt-256
 //   /usr/bin/python3 models/convert/convert.py --stylegan2 models/converted/random-ckpt-256/stylegan2.pt \
 //       --e4e models/converted/random-ckpt-256/e4e.pt --size 256 --id random-e4e-256 --out models/converted/random-e4e-256
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { OnnxPackRuntime, type OrtModule } from '../../src/workers/pack/runtime';
-import type { PackManifest, Tensor } from '../../src/graph/types';
+import type { PackManifest } from '../../src/graph/types';
+import { timePack, type PackTimings } from './packs-steps';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface Options {
   pack: string;
   runs: number;
   threads: number;
   json: boolean;
+  browser: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, threads: 2, json: false };
+  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, threads: 2, json: false, browser: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -30,26 +37,71 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (a === '--json') opts.json = true;
+    else if (a === '--browser') opts.browser = true;
     else if (a === '--pack') opts.pack = value();
     else if (a === '--runs') opts.runs = Number(value());
     else if (a === '--threads') opts.threads = Number(value());
-    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --threads N, --json)`);
+    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --threads N, --browser, --json)`);
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`--runs must be a positive integer, got ${opts.runs}`);
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`--threads must be a positive integer, got ${opts.threads}`);
   return opts;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number) => Math.round(x * 10) / 10;
 
-function randn(n: number, seed: number): Float32Array {
-  // deterministic inputs: a small LCG + Box-Muller is enough for timing
-  let s = seed >>> 0;
-  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-  return out;
+async function benchNode(dir: string, id: string, opts: Options): Promise<PackTimings> {
+  ort.env.wasm.numThreads = opts.threads;
+  const runtime = new OnnxPackRuntime(async (rel) => new Uint8Array(await readFile(path.join(path.dirname(dir), rel))), ort as unknown as OrtModule);
+  try {
+    return await timePack(runtime, id, opts.runs);
+  } finally {
+    await runtime.dispose();
+  }
+}
+
+async function benchChromium(dir: string, id: string, opts: Options): Promise<PackTimings & { crossOriginIsolated: boolean }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`--browser needs Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  const rel = path.relative(path.join(ROOT, 'models'), path.dirname(dir));
+  if (rel.startsWith('..')) throw new Error(`--browser serves packs from models/; ${dir} is outside it`);
+  const { createServer } = await import('vite');
+  const { chromium } = await import('playwright-core');
+  const server = await createServer({ root: ROOT, logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
+  await server.listen();
+  const address = server.httpServer?.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'bench-packs-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    const base = `/models/${rel ? `${rel.split(path.sep).join('/')}/` : ''}`;
+    let lastError: unknown;
+    // Vite may reload the page once while it optimises dependencies on a first visit
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await page.goto(`http://127.0.0.1:${port}/`);
+        return await page.evaluate(
+          async ([b, p, r, t]) => {
+            const m = await import(/* @vite-ignore */ '/tools/bench/packs-browser.ts');
+            return m.runInBrowser(b, p, r, t);
+          },
+          [base, id, opts.runs, opts.threads] as const,
+        );
+      } catch (e) {
+        lastError = e;
+        if (!/context was destroyed|navigat/i.test(String(e))) break;
+      }
+    }
+    throw lastError;
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -59,56 +111,46 @@ async function main(): Promise<void> {
     throw new Error(`no pack at ${opts.pack} (manifest.json missing); build it with models/convert (see the header of tools/bench/packs.ts or models/README.md)`);
   }
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as PackManifest;
-  ort.env.wasm.numThreads = opts.threads;
-  const runtime = new OnnxPackRuntime(async (rel) => new Uint8Array(await readFile(path.join(path.dirname(dir), rel))), ort as unknown as OrtModule);
-  const { layers: L, dim: D } = manifest.latent;
-  const encIn = manifest.models.encoder.inputs[0];
-  const encSize = Number(encIn.shape[2]);
+  if (path.basename(dir) !== manifest.id) throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);
+  const node = await benchNode(dir, manifest.id, opts);
+  const chromium = opts.browser ? await benchChromium(dir, manifest.id, opts) : undefined;
 
-  const figures: Record<string, number | string> = {};
-  const time = async (label: string, model: string, feeds: Record<string, Tensor>) => {
-    let t = performance.now();
-    await runtime.run(manifest.id, model, feeds); // creates the session (read, sha256, parse, optimise)
-    figures[`${label}FirstMs`] = round(performance.now() - t);
-    const times: number[] = [];
-    for (let i = 0; i < opts.runs; i++) {
-      t = performance.now();
-      await runtime.run(manifest.id, model, feeds);
-      times.push(performance.now() - t);
-    }
-    figures[`${label}Ms`] = round(median(times));
-  };
-
-  await time('mapping', 'mapping', { z: { data: randn(D, 1), dims: [1, D] } });
-  const w = await runtime.run(manifest.id, 'mapping', { z: { data: randn(D, 2), dims: [1, D] } });
-  await time('generate', 'generator', { w: w.w });
-  const img = { data: new Float32Array(3 * encSize * encSize).map((_, i) => Math.sin(i / 97)), dims: [1, 3, encSize, encSize] };
-  await time('invert', 'encoder', { image: img });
-  await runtime.dispose();
-
-  const result = {
+  const result: Record<string, unknown> = {
     pack: manifest.id,
     imageSize: manifest.image.size,
-    latent: `${L}x${D}`,
+    latent: `${manifest.latent.layers}x${manifest.latent.dim}`,
     generatorMB: round((manifest.models.generator.bytes ?? 0) / 1e6),
     encoderMB: round((manifest.models.encoder.bytes ?? 0) / 1e6),
-    runtime: `onnxruntime-web ${ort.env.versions?.web ?? ''} wasm, Node ${process.version}`,
+    ortWeb: ort.env.versions?.web ?? 'unknown',
+    node: process.version,
     threads: opts.threads,
     runs: opts.runs,
     cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
     loadAvg1m: round(os.loadavg()[0]),
-    ...figures,
   };
+  for (const [k, v] of Object.entries(node)) result[`node${k[0].toUpperCase()}${k.slice(1)}`] = v;
+  if (chromium) {
+    for (const [k, v] of Object.entries(chromium)) result[`chromium${k[0].toUpperCase()}${k.slice(1)}`] = v;
+    for (const step of ['mapping', 'generate', 'invert']) {
+      const n = node[`${step}Ms`];
+      const c = chromium[`${step}Ms`];
+      if (n && c) result[`${step}ChromiumOverNode`] = Math.round((c / n) * 100) / 100;
+    }
+  }
   if (opts.json) {
     console.log(JSON.stringify(result));
     return;
   }
-  console.log(`bench:packs ${result.pack} (${result.imageSize}px, W+ ${result.latent}; generator ${result.generatorMB} MB, encoder ${result.encoderMB} MB)`);
-  console.log(`${result.runtime}, ${opts.threads} threads, median of ${opts.runs}; load average ${result.loadAvg1m}`);
-  console.log('step       first run (load+run) ms   median run ms');
+  console.log(`bench:packs ${manifest.id} (${result.imageSize}px, W+ ${result.latent}; generator ${result.generatorMB} MB, encoder ${result.encoderMB} MB)`);
+  console.log(`onnxruntime-web ${result.ortWeb} wasm, ${opts.threads} threads, median of ${opts.runs}; ${result.cores} cores, load average ${result.loadAvg1m}`);
+  console.log(`step       Node first ms   Node ms${chromium ? '   Chromium first ms   Chromium ms   Chromium/Node' : ''}`);
   for (const step of ['mapping', 'generate', 'invert']) {
-    console.log(`${step.padEnd(10)} ${String(figures[`${step}FirstMs`]).padStart(24)}   ${String(figures[`${step}Ms`]).padStart(13)}`);
+    let line = `${step.padEnd(10)} ${String(node[`${step}FirstMs`]).padStart(13)} ${String(node[`${step}Ms`]).padStart(9)}`;
+    if (chromium) line += ` ${String(chromium[`${step}FirstMs`]).padStart(19)} ${String(chromium[`${step}Ms`]).padStart(13)} ${String(result[`${step}ChromiumOverNode`]).padStart(15)}`;
+    console.log(line);
   }
+  if (chromium && !chromium.crossOriginIsolated) console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
 }
 
 main().catch((e) => {

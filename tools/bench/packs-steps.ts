@@ -1,0 +1,49 @@
+// The timed steps of bench:packs, shared by Node and Chromium so both measure the same thing.
+import type { OnnxPackRuntime } from '../../src/workers/pack/runtime';
+import type { Tensor } from '../../src/graph/types';
+
+export interface PackTimings {
+  /** per step: first call (read + sha256 + session + run) and the median of later runs, ms */
+  [figure: string]: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function randn(n: number, seed: number): Float32Array {
+  // deterministic inputs: a small LCG + Box-Muller is enough for timing
+  let s = seed >>> 0;
+  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  return out;
+}
+
+export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: number): Promise<PackTimings> {
+  const manifest = await runtime.manifest(packId);
+  const D = manifest.zDim ?? manifest.latent.dim;
+  const encSize = Number(manifest.models.encoder.inputs[0].shape[2]);
+  const figures: PackTimings = {};
+  const time = async (label: string, model: string, feeds: Record<string, Tensor>) => {
+    let t = performance.now();
+    await runtime.run(packId, model, feeds);
+    figures[`${label}FirstMs`] = round(performance.now() - t);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      t = performance.now();
+      await runtime.run(packId, model, feeds);
+      times.push(performance.now() - t);
+    }
+    figures[`${label}Ms`] = round(median(times));
+  };
+  if (manifest.models.mapping) {
+    await time('mapping', 'mapping', { z: { data: randn(D, 1), dims: [1, D] } });
+  }
+  const w = manifest.models.mapping
+    ? (await runtime.run(packId, 'mapping', { z: { data: randn(D, 2), dims: [1, D] } })).w
+    : { data: randn(manifest.latent.layers * manifest.latent.dim, 2), dims: [1, manifest.latent.layers, manifest.latent.dim] };
+  await time('generate', 'generator', { w });
+  const image = { data: new Float32Array(3 * encSize * encSize).map((_, i) => Math.sin(i / 97)), dims: [1, 3, encSize, encSize] };
+  await time('invert', 'encoder', { image });
+  return figures;
+}
