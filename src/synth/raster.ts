@@ -312,8 +312,8 @@ export function drawGrid(gb: GBuffer, mesh: GridMesh, world: WorldGrid, cam: Cam
     if (maxY > S - 1) maxY = S - 1;
     if (minX > maxX || minY > maxY) return;
     const inv = 1 / area;
-    const dAx = (yb - yc) * inv, dAy = (xc - xb) * inv;
-    const dBx = (yc - ya) * inv, dBy = (xa - xc) * inv;
+    const dAx = (yb - yc) * inv;
+    const dBx = (yc - ya) * inv;
     const za = wz[a], zb = wz[b], zc = wz[c];
     for (let y = minY; y <= maxY; y++) {
       const py = y + 0.5;
@@ -340,8 +340,6 @@ export function drawGrid(gb: GBuffer, mesh: GridMesh, world: WorldGrid, cam: Cam
         p1[idx] = a1;
         p2[idx] = a2;
       }
-      void dAy;
-      void dBy;
     }
   };
 
