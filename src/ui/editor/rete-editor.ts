@@ -5,13 +5,14 @@ import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
-import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
 import { markRaw } from 'vue';
 import type { SocketType } from '../../graph/types';
 import type { GraphNodeRecord, GraphStore, ClipboardFragment } from './graph-store';
 import { notify, setSimplified } from './run-state';
 import { LayoutSocketPosition, PORTS_TOP, PORT_PITCH } from './socket-layout';
 import GraphNodeView from '../nodes/GraphNodeView.vue';
+import MinimapCanvas from './MinimapCanvas.vue';
 import WireView from '../nodes/WireView.vue';
 
 export const NODE_WIDTH = 232;
@@ -70,6 +71,22 @@ function nodeSignature(store: GraphStore, record: GraphNodeRecord): string {
 type Schemes = GetSchemes<ReteNode, ReteConnection>;
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
+/** The stock minimap preset's data, drawn by MinimapCanvas instead of one element per node. */
+function canvasMinimapPreset(size: number): RenderPreset<Schemes, AreaExtra> {
+  const propsOf = (context: Extract<AreaExtra, { type: 'render' }>) => {
+    if (context.data.type !== 'minimap') return undefined;
+    const { nodes, ratio, viewport, translate, point } = context.data;
+    return { size, nodes, ratio, viewport, translate, point };
+  };
+  return {
+    update: (context) => propsOf(context),
+    render: (context) => {
+      const props = propsOf(context);
+      return props && { component: MinimapCanvas, props };
+    },
+  };
+}
+
 /** A wire dragged out of a socket and dropped on empty canvas: the new node gets connected to it. */
 export interface PendingLink {
   nodeId: string;
@@ -112,20 +129,12 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   // not at all while a sync adds hundreds of nodes
   const renderMinimap = (minimap as unknown as { render: () => void }).render.bind(minimap);
   let minimapFrame = 0;
-  let minimapMounted = false;
   (minimap as unknown as { render: () => void }).render = () => {
     if (minimapFrame) return;
     minimapFrame = requestAnimationFrame(() => {
       minimapFrame = 0;
       if (syncing) (minimap as unknown as { render: () => void }).render();
-      else {
-        renderMinimap();
-        // its Vue view sizes nodes from a ref that exists only after the first mount: draw twice
-        if (!minimapMounted) {
-          minimapMounted = true;
-          (minimap as unknown as { render: () => void }).render();
-        }
-      }
+      else renderMinimap();
     });
   };
 
@@ -185,7 +194,7 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     }),
   );
   render.addPreset(Presets.contextMenu.setup({ delay: 300 }));
-  render.addPreset(Presets.minimap.setup({ size: 160 }));
+  render.addPreset(canvasMinimapPreset(160));
   connection.addPreset(ConnectionPresets.classic.setup());
 
   editor.use(area);
