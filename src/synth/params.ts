@@ -57,6 +57,7 @@ export const IDENTITY_PARAMS = [
   { name: 'hairColor', min: 0, max: 1, neutral: 0.25, doc: 'Hair colour along black, dark brown, brown, light brown, blond, platinum (photo style only).' },
   { name: 'hairRed', min: 0, max: 1, neutral: 0.1, doc: 'Red tint of the hair (auburn, ginger) (photo style only).' },
   { name: 'hairGrey', min: 0, max: 1, neutral: 0, doc: 'Greying of the hair (photo style only).' },
+  { name: 'stubble', min: 0, max: 1, neutral: 0, doc: 'Beard shadow on jaw, chin and upper lip, in the hair colour (photo style only).' },
 ] as const satisfies readonly ParamInfo[];
 
 export type AttributeName = (typeof ATTRIBUTES)[number]['name'];
@@ -107,6 +108,7 @@ export function sampleIdentity(seed: number): Identity {
   out.hairColor = Math.pow(rand(), 1.7);
   out.eyeColor = Math.pow(rand(), 1.4);
   out.hairGrey = rand() < 0.8 ? 0 : rand();
+  out.stubble = rand() < 0.65 ? 0 : 0.3 + 0.7 * rand();
   return out as Identity;
 }
 

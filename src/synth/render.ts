@@ -203,6 +203,20 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
                 const nn = (du * du) / 0.0005 + (dvn * dvn) / 0.00015;
                 if (nn < 1.5) ao = Math.min(ao, 0.5 + 0.5 * smoothstep(0.5, 1.5, nn));
               }
+              // beard shadow: jaw, chin and upper lip, dotted, fading towards the cheeks; not on the lips
+              if (identity.stubble > 0 && v < tipV - 0.04 && Math.abs(u) < 1.45) {
+                const au = Math.abs(u);
+                const cheekLine = tipV - 0.06 - 0.28 * smoothstep(0.15, 0.9, au) + 0.1 * smoothstep(0.9, 1.4, au);
+                let beard = smoothstep(0, 0.08, cheekLine - v) * (1 - smoothstep(1.25, 1.45, au));
+                // skip the lips and a clean band just around them
+                const nearLips = Math.abs(v - mouthV) < 0.09 && au < mw * 1.05 ? 1 - smoothstep(0.065, 0.09, Math.abs(v - mouthV)) : 0;
+                beard *= 1 - nearLips;
+                if (beard > 0) {
+                  const dots = valueNoise(u * 180, v * 180, skinSeed + 17);
+                  const k = clamp01(beard * identity.stubble * (0.35 + 0.5 * dots));
+                  r += (browCol[0] - r) * k * 0.8; g += (browCol[1] - g) * k * 0.8; b += (browCol[2] - b) * k * 0.8;
+                }
+              }
               // eyebrows
               const bm = browMaskL(u, v, identity);
               if (bm > 0) {
