@@ -31,16 +31,16 @@ export const ATTRIBUTES = [
 export const HAIR_STYLES = ['bald', 'buzz', 'short', 'bob', 'long', 'curly'] as const;
 
 export const IDENTITY_PARAMS = [
-  { name: 'faceWidth', min: 0.88, max: 1.14, neutral: 1, doc: 'Overall head width.' },
-  { name: 'faceLength', min: 0.92, max: 1.1, neutral: 1, doc: 'Overall head height.' },
-  { name: 'jawWidth', min: 0.8, max: 1.15, neutral: 1, doc: 'Width of the jaw relative to the cheeks (narrow/square).' },
+  { name: 'faceWidth', min: 0.85, max: 1.18, neutral: 1, doc: 'Overall head width.' },
+  { name: 'faceLength', min: 0.9, max: 1.12, neutral: 1, doc: 'Overall head height.' },
+  { name: 'jawWidth', min: 0.75, max: 1.25, neutral: 1, doc: 'Width of the jaw relative to the cheeks (narrow/square).' },
   { name: 'cheekFullness', min: 0, max: 1, neutral: 0.4, doc: 'Soft tissue on the lower cheeks.' },
   { name: 'cheekbones', min: 0, max: 1, neutral: 0.4, doc: 'Prominence of the cheekbones.' },
-  { name: 'chinLength', min: 0.9, max: 1.15, neutral: 1, doc: 'Length of the lower face (mouth to chin).' },
+  { name: 'chinLength', min: 0.88, max: 1.18, neutral: 1, doc: 'Length of the lower face (mouth to chin).' },
   { name: 'chinProjection', min: 0, max: 1, neutral: 0.4, doc: 'How far the chin sticks out.' },
   { name: 'noseLength', min: 0.82, max: 1.2, neutral: 1, doc: 'Nose length (bridge to tip).' },
   { name: 'noseWidth', min: 0.78, max: 1.3, neutral: 1, doc: 'Width of the nose and nostril wings.' },
-  { name: 'noseProjection', min: 0.75, max: 1.3, neutral: 1, doc: 'How far the nose sticks out.' },
+  { name: 'noseProjection', min: 0.7, max: 1.35, neutral: 1, doc: 'How far the nose sticks out.' },
   { name: 'eyeSize', min: 0.85, max: 1.15, neutral: 1, doc: 'Size of the eyes and eye openings.' },
   { name: 'eyeSpacing', min: 0.9, max: 1.1, neutral: 1, doc: 'Distance between the eyes.' },
   { name: 'browThickness', min: 0.5, max: 1.5, neutral: 1, doc: 'Thickness of the eyebrows.' },
