@@ -54,7 +54,7 @@ export class ReteNode extends ClassicPreset.Node {
 export function estimateNodeHeight(store: GraphStore, record: GraphNodeRecord): number {
   const def = store.catalog.get(record.type);
   const ports = Math.max(store.inputsOf(record).length, store.outputsOf(record).length);
-  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 72 : 27), 10) ?? 40;
+  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 54 : 27), 10) ?? 40;
   return PORTS_TOP + PORT_PITCH * ports + params + (def?.preview ? 124 : 0) + 8;
 }
 
