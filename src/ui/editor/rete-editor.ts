@@ -213,6 +213,8 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   area.use(contextMenu);
   area.use(minimap);
   AreaExtensions.simpleNodesOrder(area);
+  // wide enough to fit a very large graph, close enough to read a node's params
+  AreaExtensions.restrictor(area, { scaling: () => ({ min: 0.02, max: 2.5 }) });
   // its own compositor layer: panning then moves pixels instead of repainting every node and wire
   area.area.content.holder.style.willChange = 'transform';
 
