@@ -298,7 +298,7 @@ function connectionProblem(
   if (fromDef && !out) return `"${fromDef.title}" has no output "${shorten(conn.from.socket, 40)}"`;
   if (toDef && !inp) return `"${toDef.title}" has no input "${shorten(conn.to.socket, 40)}"`;
   if (out && inp && out.type !== inp.type) {
-    return `a ${socketTypeLabel(out.type)} output cannot feed a ${socketTypeLabel(inp.type)} input`;
+    return `${withArticle(socketTypeLabel(out.type))} output cannot feed ${withArticle(socketTypeLabel(inp.type))} input`;
   }
   return null;
 }
@@ -389,7 +389,7 @@ export function canConnect(doc: GraphDocument, from: Endpoint, to: Endpoint, reg
   if (!out) return { ok: false, reason: `"${fromDef.title}" has no output "${shorten(from.socket, 40)}"` };
   if (!inp) return { ok: false, reason: `"${toDef.title}" has no input "${shorten(to.socket, 40)}"` };
   if (out.type !== inp.type) {
-    return { ok: false, reason: `a ${socketTypeLabel(out.type)} output cannot feed a ${socketTypeLabel(inp.type)} input` };
+    return { ok: false, reason: `${withArticle(socketTypeLabel(out.type))} output cannot feed ${withArticle(socketTypeLabel(inp.type))} input` };
   }
   if (from.node === to.node || reaches(doc, to.node, from.node)) {
     return { ok: false, reason: 'this connection would make a cycle' };
@@ -458,4 +458,9 @@ export function createNode(
   const params: Record<string, ParamValue> = {};
   for (const spec of def.params) params[spec.name] = spec.default;
   return { id: `n${n}`, type, params, position };
+}
+
+/** 'an Image', 'a Latent': the article that reads right before a socket type label. */
+function withArticle(label: string): string {
+  return /^[aeiou]/i.test(label) ? `an ${label}` : `a ${label}`;
 }
