@@ -126,20 +126,23 @@ class LatentDiscriminator(nn.Module):
 # Image -> vector backbone shared in shape (not weights) by E, the attribute estimator and the
 # domain classifier.
 
-def conv_block(cin, cout, stride):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.LeakyReLU(0.2),
-                         nn.Conv2d(cout, cout, 3, padding=1), nn.LeakyReLU(0.2))
+def conv_block(cin, cout, stride, norm=False):
+    # without norm the module indices stay those of the trained encoder's checkpoints
+    bn = (lambda c: [nn.BatchNorm2d(c)]) if norm else (lambda c: [])
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), *bn(cout), nn.LeakyReLU(0.2),
+                         nn.Conv2d(cout, cout, 3, padding=1), *bn(cout), nn.LeakyReLU(0.2))
 
 
 class Backbone(nn.Module):
-    """64 -> 32 -> 16 -> 8 -> 4, then a linear layer on the flattened 4x4 map."""
+    """64 -> 32 -> 16 -> 8 -> 4, then a linear layer on the flattened 4x4 map. The regressors use
+    batch norm (without it they did not start learning within our step budget); E does not, so
+    that an inversion never depends on the batch statistics it was trained with."""
 
-    def __init__(self, channels, out):
+    def __init__(self, channels, out, norm=False):
         super().__init__()
         c = channels
         self.stem = nn.Sequential(nn.Conv2d(3, c[0], 3, padding=1), nn.LeakyReLU(0.2))
-        self.blocks = nn.Sequential(conv_block(c[0], c[1], 2), conv_block(c[1], c[2], 2),
-                                    conv_block(c[2], c[3], 2), conv_block(c[3], c[4], 2))
+        self.blocks = nn.Sequential(*[conv_block(c[i], c[i + 1], 2, norm) for i in range(4)])
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c[4] * 16, out), nn.LeakyReLU(0.2))
 
     def forward(self, x):
@@ -208,7 +211,7 @@ class AttributeEstimator(nn.Module):
 
     def __init__(self, cfg: Config, hidden=256):
         super().__init__()
-        self.backbone = Backbone(cfg.e_channels, hidden)
+        self.backbone = Backbone(cfg.e_channels, hidden, norm=True)
         self.out = nn.Linear(hidden, cfg.attrs + cfg.ident)
         self.attrs = cfg.attrs
         self.register_buffer('mean', torch.zeros(cfg.attrs + cfg.ident))
@@ -227,7 +230,7 @@ class DomainClassifier(nn.Module):
 
     def __init__(self, cfg: Config, hidden=64):
         super().__init__()
-        self.backbone = Backbone([16, 24, 32, 48, 64], hidden)
+        self.backbone = Backbone([16, 24, 32, 48, 64], hidden, norm=True)
         self.out = nn.Linear(hidden, 1)
 
     def forward(self, x):

@@ -81,7 +81,7 @@ def train_ae(a):
         rec = G(wplus + a.latent_noise * torch.randn_like(wplus))
         loss_rec = image_loss(rec, x)
         # the shared w alone must already decode to the face: that is what M(z) feeds G
-        q = max(1, a.batch // 4)
+        q = max(1, a.batch // 8)
         rec_w = G(w[:q, None, :].expand(-1, cfg.layers, -1))
         loss_shared = image_loss(rec_w, x[:q])
         loss_off = off.pow(2).mean()
@@ -112,7 +112,7 @@ def train_ae(a):
         if step % a.log_every == 0 or step == a.steps:
             extra = {}
             if test is not None:
-                extra['test_psnr'] = evaluate_psnr(G, E, test, dev)
+                extra['test_psnr'] = evaluate_psnr(G, E, test, dev, n=128)
             log(a.name, step, rec=loss_rec.item(), shared=loss_shared.item(), off=loss_off.item(),
                 d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), sec=round(timer.seconds()), **extra)
         if step % a.ckpt_every == 0 or step == a.steps:
@@ -223,17 +223,19 @@ def train_delta(a):
         loss_a = (aj - (ai + dec(nz(ai), d))).pow(2).mean()
         loss_b = (bj - (bi + dec(nz(bi), d))).pow(2).mean()
         # i->j then j->k equals i->k: keeps codes additive, so alpha-scaling and sums behave
-        d_jk, d_ik = enc(nz(aj), nz(ak)), enc(nz(ai), nz(ak))
-        loss_add = (d + d_jk - d_ik).pow(2).mean()
+        q = max(1, a.batch // 4)
+        d_jk, d_ik = enc(nz(aj[:q]), nz(ak[:q])), enc(nz(ai[:q]), nz(ak[:q]))
+        loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
         loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         step += 1
         if step % a.log_every == 0 or step == a.steps:
-            base = (bj - bi).pow(2).mean().item()  # the error of "no edit", for scale
-            log(a.name, step, within=loss_a.item(), transfer=loss_b.item(), additive=loss_add.item(),
-                no_edit=base, sec=round(timer.seconds()))
+            # errors relative to "no edit" (‖b_j − b_i‖²): 1 means the edit did nothing useful
+            base_a, base_b = (aj - ai).pow(2).mean().item(), (bj - bi).pow(2).mean().item()
+            log(a.name, step, within_rel=loss_a.item() / base_a, transfer_rel=loss_b.item() / base_b,
+                additive=loss_add.item(), sec=round(timer.seconds()))
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs)
             timer.write(steps=step, batch=a.batch, sequences_per_attribute=int(lat[names[0]].shape[0]),
@@ -245,13 +247,20 @@ def train_delta(a):
 # --------------------------------------------------------------------------------------------
 
 def train_aux(a):
-    """Attribute estimator on photo renders (and on G's reconstructions of them, so it reads
-    generated faces too); domain classifier on cgi renders vs photo renders + reconstructions."""
+    """Attribute estimator on photo renders and domain classifier on cgi vs photo renders. When
+    the autoencoder is trained (runs/ae/final.pt), G's reconstructions and random faces join
+    the photo side, so both read generated faces too (the smoke test also runs it without)."""
     seed_all(a.seed)
     dev = device()
-    cfg, G, E, M = load_ae(a.runs, dev)
     photo, cgi = ImageSet(a.data), ImageSet(a.cgi)
-    cfg.attrs, cfg.ident = photo.attributes.shape[1], photo.identity.shape[1]
+    have_ae = (Path(a.runs) / 'ae' / 'final.pt').exists()
+    if have_ae:
+        cfg, G, E, M = load_ae(a.runs, dev)
+        cfg.attrs, cfg.ident = photo.attributes.shape[1], photo.identity.shape[1]
+    else:
+        cfg, G, E, M = config_for(photo), None, None, None
+    print(f'[{a.name}] {"with" if have_ae else "without"} generated faces (autoencoder '
+          f'{"found" if have_ae else "not trained yet"})', flush=True)
     est, dom = AttributeEstimator(cfg).to(dev), DomainClassifier(cfg).to(dev)
     y = np.concatenate([photo.attributes, photo.identity], 1)
     est.mean.copy_(torch.from_numpy(y.mean(0)))
@@ -266,16 +275,17 @@ def train_aux(a):
         for g in opt.param_groups:
             g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         x, at, idn = photo.batch(rng.integers(0, len(photo), a.batch), dev)
-        h = a.batch // 2
-        with torch.no_grad():
-            rec = G(E(x[:h])[0])
-            fake = G(M(torch.randn(h // 2, cfg.z_dim, device=dev)))
         target = (torch.cat([at, idn], 1) - est.mean) / est.std
-        xe = torch.cat([x, rec])
-        te = torch.cat([target, target[:h]])
+        xe, te, extra = x, target, []
+        if G is not None:
+            h = a.batch // 2
+            with torch.no_grad():
+                rec = G(E(x[:h])[0])
+                extra = [rec, G(M(torch.randn(h // 2, cfg.z_dim, device=dev)))]
+            xe, te = torch.cat([x, rec]), torch.cat([target, target[:h]])
         loss_est = F.smooth_l1_loss(est.forward_std(xe), te, beta=0.1)
         xc, _, _ = cgi.batch(rng.integers(0, len(cgi), a.batch // 2), dev)
-        xd = torch.cat([xc, x[:h], rec, fake])
+        xd = torch.cat([xc, x[:a.batch // 2], *extra])
         yd = torch.cat([torch.ones(len(xc)), torch.zeros(len(xd) - len(xc))]).to(dev)[:, None]
         loss_dom = F.binary_cross_entropy_with_logits(dom(xd), yd)
         loss = loss_est + loss_dom
@@ -287,7 +297,7 @@ def train_aux(a):
             log(a.name, step, est=loss_est.item(), dom=loss_dom.item(), sec=round(timer.seconds()))
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs)
-            timer.write(steps=step, batch=a.batch)
+            timer.write(steps=step, batch=a.batch, with_generated=have_ae)
     _save_final(a, dict(est=est, dom=dom), cfg)
     if a.test and Path(a.test, 'images.npy').exists():
         report_aux(est, dom, ImageSet(a.test), G, E, dev)
@@ -302,9 +312,13 @@ def report_aux(est, dom, test, G, E, dev):
     names = test.meta.get('attributes', [str(i) for i in range(at.shape[1])])
     names = [n['name'] if isinstance(n, dict) else n for n in names]
     print('attribute MAE on held-out photos: ' + ', '.join(f'{n}={v:.3f}' for n, v in zip(names, mae.tolist())))
-    rec = G(E(x)[0])
-    print(f'domain: photo judged cgi {(dom(x) > 0).float().mean().item():.3f}, '
-          f'reconstruction judged cgi {(dom(rec) > 0).float().mean().item():.3f}', flush=True)
+    print(f'domain: photo judged cgi {(dom(x) > 0).float().mean().item():.3f}', flush=True)
+    if G is not None:
+        rec = G(E(x)[0])
+        pr, _ = est(rec)
+        print(f'domain: reconstruction judged cgi {(dom(rec) > 0).float().mean().item():.3f}; attribute MAE '
+              f'read off reconstructions: ' + ', '.join(f'{n}={v:.3f}' for n, v in zip(names, (pr - at).abs().mean(0).tolist())),
+              flush=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,7 +339,7 @@ def main(argv=None):
         s.add_argument('--ckpt-every', type=int, default=500)
 
     s = sub.add_parser('ae', help='generator + inversion encoder + mapping network')
-    common(s, 'ae', 1500, 32, 1.5e-3)
+    common(s, 'ae', 1400, 16, 1.5e-3)
     s.add_argument('--data', default=str(DATA / 'photo-train'))
     s.add_argument('--test', default=str(DATA / 'photo-test'))
     s.add_argument('--width', type=float, default=1.0, help='channel multiplier (smoke test: small)')
@@ -342,11 +356,11 @@ def main(argv=None):
     s.set_defaults(fn=train_ae)
 
     s = sub.add_parser('delta', help='the Δ-encoder (DGE) on inverted cgi sequences')
-    common(s, 'delta', 4000, 128, 1e-3)
+    common(s, 'delta', 1200, 64, 2e-3)
     s.add_argument('--data', default=str(DATA / 'sequences'))
     s.add_argument('--sequences', type=int, default=None, help='use only the first K sequences per attribute')
     s.add_argument('--delta-dim', type=int, default=16)
-    s.add_argument('--hidden', type=int, default=512)
+    s.add_argument('--hidden', type=int, default=256)
     s.add_argument('--noise', type=float, default=0.05, help='input noise, in units of the latent std')
     s.add_argument('--w-within', type=float, default=1.0)
     s.add_argument('--w-transfer', type=float, default=1.0)
@@ -354,7 +368,7 @@ def main(argv=None):
     s.set_defaults(fn=train_delta)
 
     s = sub.add_parser('aux', help='attribute estimator + domain classifier')
-    common(s, 'aux', 2500, 64, 1e-3)
+    common(s, 'aux', 800, 48, 1e-3)
     s.add_argument('--data', default=str(DATA / 'photo-train'))
     s.add_argument('--cgi', default=str(DATA / 'cgi-train'))
     s.add_argument('--test', default=str(DATA / 'photo-test'))

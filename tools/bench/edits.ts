@@ -10,7 +10,6 @@ import type { PackManifest, Tensor } from '../../src/graph/types';
 import * as synth from '../../src/synth';
 import { createNodePackRuntime } from '../../src/workers/node/context';
 import { rgbaToTensor } from '../../src/workers/image';
-import { mulberry32 } from '../../src/nodes/common';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
@@ -23,6 +22,7 @@ const asJson = flag('json');
 const FACES = Number(opt('faces', '200'));
 const LABELLED = Number(opt('labelled', '1000'));
 const PACK = opt('pack', 'faceworld');
+const MODELS = path.resolve(root, opt('models', 'models'));
 const OUT = path.resolve(root, opt('out', 'docs/results'));
 const ALPHAS = [0.5, 1, 1.5];
 const KS = [1, 5, 20];
@@ -43,7 +43,7 @@ for (const [i, n] of [['faces', FACES], ['labelled', LABELLED]] as const) {
 // Small dense helpers
 
 type Attrs = Record<string, number>;
-const spec = new Map(synth.ATTRIBUTES.map((a) => [a.name, a]));
+const spec = new Map<string, { name: string; min: number; max: number; neutral: number }>(synth.ATTRIBUTES.map((a) => [a.name, a]));
 const range = (name: string) => { const a = spec.get(name)!; return a.max - a.min; };
 
 function concat(ts: Tensor[]): Tensor {
@@ -97,13 +97,9 @@ function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Array {
 
 interface Face { identity: ReturnType<typeof synth.sampleIdentity>; attrs: Attrs; seed: number }
 
-/** Attributes of a source face: the renderer's own sampler when it has one, else uniform in range. */
-function sampleAttrs(seed: number): Attrs {
-  const s = synth as unknown as { sampleAttributes?: (seed: number) => Attrs };
-  if (typeof s.sampleAttributes === 'function') return { ...s.sampleAttributes(seed) };
-  const rand = mulberry32(seed);
-  return Object.fromEntries(synth.ATTRIBUTES.map((a) => [a.name, a.min + (a.max - a.min) * rand()]));
-}
+/** Attributes of a face, drawn like the training data's (pose and light uniform, expressions half neutral). */
+const sampleAttrs = (seed: number): Attrs => ({ ...synth.sampleAttributes(seed) });
+const clampTo = (a: string, v: number) => { const s = spec.get(a)!; return Math.min(s.max, Math.max(s.min, v)); };
 function identityVector(face: Face, names: string[]): number[] {
   const id = face.identity as unknown as Record<string, unknown>;
   return names.map((n) => Number(id[n]));
@@ -115,7 +111,7 @@ function renderTensor(face: Face, attrs: Attrs, style: 'photo' | 'cgi', size: nu
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const runtime = createNodePackRuntime(path.join(root, 'models'));
+  const runtime = createNodePackRuntime(MODELS);
   const manifest: PackManifest = await runtime.manifest(PACK);
   for (const m of ['generator', 'encoder', 'delta_encoder', 'delta_decoder', 'attributes', 'domain']) {
     if (!manifest.models[m]) throw new Error(`pack "${PACK}" has no ${m} model; the benchmark needs it`);
@@ -303,7 +299,7 @@ async function main() {
     const hit: number[] = []; const hitShare: number[] = []; const leak: number[] = []; const idd: number[] = []; const fid: number[] = [];
     sources.forEach((f, s) => {
       for (const p of ps) for (const a of p.spec.attrs) {
-        const target = f.attrs[a] + p.sign[s] * alpha * p.step[a];
+        const target = clampTo(a, f.attrs[a] + p.sign[s] * alpha * p.step[a]);
         const err = Math.abs(m.attrs[s][attrNames.indexOf(a)] - target);
         hit.push(err); hitShare.push(err / range(a));
       }
@@ -317,8 +313,7 @@ async function main() {
     return concat(sources.map((f, s) => {
       const attrs = { ...f.attrs };
       for (const p of ps) for (const a of p.spec.attrs) {
-        const sp = spec.get(a)!;
-        attrs[a] = Math.min(sp.max, Math.max(sp.min, f.attrs[a] + p.sign[s] * alpha * p.step[a]));
+        attrs[a] = clampTo(a, f.attrs[a] + p.sign[s] * alpha * p.step[a]);
       }
       return renderTensor(f, attrs, 'photo', size, imgRange);
     }));
