@@ -1,0 +1,325 @@
+// Editor interactions through the real UI (issue 2, points 3 and 4): quick-add, context menu,
+// wiring (accepted, refused by type, refused as a cycle), selection, delete, copy/paste,
+// undo/redo, fit view, minimap, node states and errors, and the Compare view.
+import assert from 'node:assert/strict';
+import { SEL, alertTexts, openEditor, previewStats, waitForImage, waitForImageChange, waitForSettled, nodeStates } from '../lib/browser.mjs';
+
+const CANVAS = '[data-testid="editor-canvas"]';
+const WIRE = `${CANVAS} [data-testid="connection"]`;
+const QUICK_ADD = '[data-testid="quick-add"]';
+const CONTEXT_MENU = '[data-testid="context-menu"]';
+const UNDO = 'button[aria-label="Undo"]';
+
+/** `[data-node-id]` of every node element of `type` (all nodes when omitted), in DOM order. */
+async function nodeIds(page, type) {
+  const sel = type ? SEL.node(type) : '[data-node-type]';
+  return page.locator(sel).evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')));
+}
+
+const byId = (id) => `[data-node-id="${id}"]`;
+
+/** The socket element of the port labelled `label` on the node matched by `nodeSel`. */
+function socket(page, nodeSel, side, label) {
+  return page
+    .locator(`${nodeSel} .port-${side === 'output' ? 'out' : 'in'}`)
+    .filter({ has: page.locator('.port-label', { hasText: new RegExp(`^${label}$`) }) })
+    .locator('.socket');
+}
+
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  assert.ok(box, 'element has no box (not rendered?)');
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drag a wire from one socket to another as a user would (press, move in steps, release). */
+async function dragWire(page, fromSocket, toSocket) {
+  const a = await centre(fromSocket);
+  const b = await centre(toSocket);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
+  await page.mouse.move(b.x, b.y, { steps: 6 });
+  await page.mouse.up();
+}
+
+/**
+ * A point on empty canvas (no node, wire, minimap or overlay under it), searched on a grid from
+ * the preferred corner, keeping `room` px free to its right and below for a new node.
+ */
+async function emptyCanvasPoint(page, { from = 'bottom-left', room = 40 } = {}) {
+  const point = await page.evaluate(
+    ({ canvasSel, from, room }) => {
+      const canvas = document.querySelector(canvasSel);
+      const box = canvas.getBoundingClientRect();
+      const holder = canvas.firstElementChild;
+      const isEmpty = (x, y) => {
+        const el = document.elementFromPoint(x, y);
+        return el === canvas || el === holder;
+      };
+      const xs = [];
+      const ys = [];
+      for (let x = box.left + 30; x < box.right - room; x += 20) xs.push(x);
+      for (let y = box.top + 30; y < box.bottom - room; y += 20) ys.push(y);
+      if (from.includes('right')) xs.reverse();
+      if (from.includes('bottom')) ys.reverse();
+      for (const y of ys) {
+        for (const x of xs) {
+          // the whole square right-below must be free too, so a node dropped here is not hidden
+          if ([0, room / 2, room].every((dx) => [0, room / 2, room].every((dy) => isEmpty(x + dx, y + dy)))) return { x, y };
+        }
+      }
+      return null;
+    },
+    { canvasSel: CANVAS, from, room },
+  );
+  assert.ok(point, 'no empty spot on the canvas');
+  return point;
+}
+
+/** The area transform (translate + scale) of the editor canvas. */
+async function canvasTransform(page) {
+  return page.evaluate((canvasSel) => {
+    const t = document.querySelector(canvasSel).firstElementChild.style.transform;
+    const m = /translate\(([-\d.e]+)px,\s*([-\d.e]+)px\)\s*scale\(([-\d.e]+)\)/.exec(t);
+    if (!m) throw new Error(`unexpected canvas transform "${t}"`);
+    return { x: Number(m[1]), y: Number(m[2]), k: Number(m[3]) };
+  }, CANVAS);
+}
+
+/** What the user sees of the graph: node ids with types, and the drawn wires. */
+async function visibleGraph(page) {
+  return page.evaluate((wireSel) => ({
+    nodes: [...document.querySelectorAll('[data-node-type]')].map((el) => `${el.getAttribute('data-node-id')}:${el.getAttribute('data-node-type')}`).sort(),
+    wires: [...document.querySelectorAll(`${wireSel} path`)].map((p) => p.getAttribute('d')).sort(),
+  }), WIRE);
+}
+
+async function waitForCount(page, selector, count, what, timeout = 10_000) {
+  await page
+    .waitForFunction(({ sel, n }) => document.querySelectorAll(sel).length === n, { sel: selector, n: count }, { timeout, polling: 50 })
+    .catch(async () => {
+      const got = await page.locator(selector).count();
+      throw new Error(`${what}: expected ${count} × ${selector}, found ${got}`);
+    });
+}
+
+async function waitForState(page, nodeSel, state, timeout = 30_000) {
+  await page
+    .waitForFunction(({ sel, st }) => document.querySelector(sel)?.getAttribute('data-node-state') === st, { sel: nodeSel, st: state }, { timeout, polling: 50 })
+    .catch(async () => {
+      const got = await page.locator(nodeSel).first().getAttribute('data-node-state').catch(() => 'missing');
+      throw new Error(`${nodeSel} never reached state "${state}" (is "${got}")`);
+    });
+}
+
+/** Wait for a visible role="alert" whose text matches `pattern`; returns its text. */
+async function waitForAlert(page, pattern, timeout = 5_000) {
+  const deadline = Date.now() + timeout;
+  let texts = [];
+  while (Date.now() < deadline) {
+    texts = await alertTexts(page);
+    const hit = texts.find((t) => pattern.test(t));
+    if (hit) return hit;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`no alert matching ${pattern} (alerts: ${JSON.stringify(texts)})`);
+}
+
+/** Click a node where it does nothing but select it (its state badge), with modifiers if any. */
+async function clickNode(page, nodeSel, modifiers = []) {
+  await page.locator(`${nodeSel} [data-testid="node-state"]`).first().click({ modifiers });
+}
+
+/** Quick-add through Space at `point`: type `query`, pick `type` by Enter; returns the new node's id. */
+async function quickAdd(page, point, query, type) {
+  const before = await nodeIds(page, type);
+  await page.mouse.move(point.x, point.y);
+  await page.keyboard.press('Space');
+  await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
+  await page.keyboard.type(query);
+  await page.waitForFunction(
+    ({ sel, type }) => document.querySelector(sel)?.getAttribute('data-type') === type,
+    { sel: `${QUICK_ADD} [role="option"][aria-selected="true"]`, type },
+    { timeout: 5_000 },
+  );
+  await page.keyboard.press('Enter');
+  await waitForCount(page, SEL.node(type), before.length + 1, `quick-add "${query}"`);
+  return (await nodeIds(page, type)).find((id) => !before.includes(id));
+}
+
+/** A fresh profile with the example graph run to the end. */
+async function openFresh(ctx) {
+  const { page } = await ctx.newProfile();
+  await openEditor(page, ctx.url);
+  await waitForSettled(page);
+  return page;
+}
+
+export const tests = [
+  {
+    name: 'quick-add by double-click and by key, search filters, Enter adds at the pointer; context menu adds and deletes',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+
+      // double-click on empty canvas opens quick-add; typing filters; Enter adds at the pointer
+      const spot = await emptyCanvasPoint(page, { from: 'bottom-left', room: 120 });
+      await page.mouse.dblclick(spot.x, spot.y);
+      await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
+      const options = page.locator(`${QUICK_ADD} [role="option"]`);
+      const all = await options.count();
+      assert.ok(all >= 10, `quick-add lists ${all} node types, expected all 10+`);
+      await page.keyboard.type('scale');
+      await page.waitForFunction(({ sel, all }) => document.querySelectorAll(sel).length < all, { sel: `${QUICK_ADD} [role="option"]`, all }, { timeout: 5_000 });
+      const filtered = await options.evaluateAll((els) => els.map((el) => el.getAttribute('data-type')));
+      assert.ok(filtered.length >= 1 && filtered.length < all, `search "scale" left ${filtered.length} of ${all}`);
+      assert.equal(filtered[0], 'scale', `the first match for "scale" is ${filtered[0]}`);
+      const scalesBefore = await nodeIds(page, 'scale');
+      await page.keyboard.press('Enter');
+      await waitForCount(page, SEL.node('scale'), scalesBefore.length + 1, 'Enter in quick-add');
+      await page.locator(QUICK_ADD).waitFor({ state: 'detached', timeout: 5_000 });
+      const newScale = (await nodeIds(page, 'scale')).find((id) => !scalesBefore.includes(id));
+      const scaleBox = await page.locator(byId(newScale)).boundingBox();
+      assert.ok(
+        Math.abs(scaleBox.x - spot.x) < 6 && Math.abs(scaleBox.y - spot.y) < 6,
+        `the new node is at (${scaleBox.x}, ${scaleBox.y}), the double-click was at (${spot.x}, ${spot.y})`,
+      );
+
+      // by key: Space at the pointer opens the same list; a query with no match says so
+      const spot2 = await emptyCanvasPoint(page, { from: 'bottom-right', room: 120 });
+      await page.mouse.move(spot2.x, spot2.y);
+      await page.keyboard.press('Space');
+      await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.type('zzzz-no-such-node');
+      await page.locator(`${QUICK_ADD} .qa-none`).waitFor({ state: 'visible', timeout: 5_000 });
+      assert.equal(await options.count(), 0, 'a query that matches nothing still lists node types');
+      await page.locator(`${QUICK_ADD} input`).fill('random face');
+      await page.locator(`${QUICK_ADD} [role="option"][data-type="random-face"]`).waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      await waitForCount(page, SEL.node('random-face'), 1, 'Space → "random face" → Enter');
+      const randomBox = await page.locator(SEL.node('random-face')).boundingBox();
+      assert.ok(
+        Math.abs(randomBox.x - spot2.x) < 6 && Math.abs(randomBox.y - spot2.y) < 6,
+        `Random Face is at (${randomBox.x}, ${randomBox.y}), the pointer was at (${spot2.x}, ${spot2.y})`,
+      );
+      // Escape closes quick-add without adding anything
+      const countBefore = (await nodeIds(page)).length;
+      await page.mouse.move(spot.x + 200, spot.y - 200);
+      await page.keyboard.press('Tab');
+      await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
+      await page.keyboard.press('Escape');
+      await page.locator(QUICK_ADD).waitFor({ state: 'detached', timeout: 5_000 });
+      assert.equal((await nodeIds(page)).length, countBefore, 'Escape in quick-add changed the graph');
+
+      // context menu on the canvas: it lists every node type; a click adds one at the pointer
+      const spot3 = await emptyCanvasPoint(page, { from: 'top-left', room: 120 });
+      await page.mouse.click(spot3.x, spot3.y, { button: 'right' });
+      const menu = page.locator(CONTEXT_MENU);
+      await menu.waitFor({ state: 'visible', timeout: 5_000 });
+      const items = menu.locator('[data-testid="context-menu-item"]');
+      assert.ok((await items.count()) >= 10, `the canvas context menu has ${await items.count()} items`);
+      const savesBefore = await nodeIds(page, 'save-image');
+      await items.filter({ hasText: /^Add Save Image$/ }).click();
+      await waitForCount(page, SEL.node('save-image'), savesBefore.length + 1, 'context menu "Add Save Image"');
+      const newSave = (await nodeIds(page, 'save-image')).find((id) => !savesBefore.includes(id));
+      const saveBox = await page.locator(byId(newSave)).boundingBox();
+      assert.ok(
+        Math.abs(saveBox.x - spot3.x) < 6 && Math.abs(saveBox.y - spot3.y) < 6,
+        `the node added from the menu is at (${saveBox.x}, ${saveBox.y}), the right-click was at (${spot3.x}, ${spot3.y})`,
+      );
+      await menu.waitFor({ state: 'detached', timeout: 5_000 });
+
+      // context menu on a node: Delete removes it (and only it)
+      const before = await nodeIds(page);
+      await page.locator(`${byId(newScale)} .dnode-head`).click({ button: 'right' });
+      await menu.waitFor({ state: 'visible', timeout: 5_000 });
+      await menu.locator('[data-testid="context-menu-item"]', { hasText: /^Delete$/ }).click();
+      await page.locator(byId(newScale)).waitFor({ state: 'detached', timeout: 5_000 });
+      assert.deepEqual((await nodeIds(page)).sort(), before.filter((id) => id !== newScale).sort(), 'Delete from the node menu removed other nodes too');
+    },
+  },
+  {
+    name: 'wiring: a compatible drag connects and re-runs; a type mismatch and a cycle are refused with a reason',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      assert.equal(await page.locator(UNDO).isDisabled(), true, 'a freshly opened graph already has undo history');
+      const start = await visibleGraph(page);
+
+      // Latent output → Delta input (Add's multi "Deltas"): refused by type, nothing changes
+      await dragWire(page, socket(page, SEL.node('gan-inversion'), 'output', 'Latent'), socket(page, SEL.node('add'), 'input', 'Deltas'));
+      const typeAlert = await waitForAlert(page, /refused/i);
+      assert.match(typeAlert, /latent/i, `the refusal does not name the latent type: "${typeAlert}"`);
+      assert.match(typeAlert, /delta/i, `the refusal does not name the delta type: "${typeAlert}"`);
+      assert.deepEqual(await visibleGraph(page), start, 'a refused connection changed the graph');
+      assert.equal(await page.locator(UNDO).isDisabled(), true, 'a refused connection left an undo step');
+
+      // Encode Delta → Add's "Deltas": a second delta, so a stronger edit and a run
+      const image = await previewStats(page, SEL.preview('generate'));
+      await dragWire(page, socket(page, SEL.node('encode-delta'), 'output', 'Delta'), socket(page, SEL.node('add'), 'input', 'Deltas'));
+      await waitForCount(page, WIRE, start.wires.length + 1, 'after connecting Encode Delta → Add');
+      const edited = await waitForImageChange(page, SEL.preview('generate'), image.hash);
+      assert.ok(edited.std >= 1, 'the re-run image is blank');
+      await waitForSettled(page);
+      const after = await nodeStates(page);
+      assert.deepEqual(after['add'], ['done'], `Add did not re-run after the new wire (${after['add']})`);
+      assert.deepEqual(after['encode-delta'], ['cached'], `Encode Delta should come from cache (${after['encode-delta']})`);
+      assert.equal(await page.locator(UNDO).isDisabled(), false, 'the new wire is not an undo step');
+
+      // a cycle: two new Scale nodes A → B, then B's output back into A's free input
+      const a = await quickAdd(page, await emptyCanvasPoint(page, { from: 'bottom-left', room: 200 }), 'scale', 'scale');
+      const b = await quickAdd(page, await emptyCanvasPoint(page, { from: 'bottom-right', room: 200 }), 'scale', 'scale');
+      await dragWire(page, socket(page, byId(a), 'output', 'Delta'), socket(page, byId(b), 'input', 'Delta'));
+      const wired = await visibleGraph(page);
+      assert.equal(wired.wires.length, start.wires.length + 2, 'Scale A → Scale B was not connected');
+      await dragWire(page, socket(page, byId(b), 'output', 'Delta'), socket(page, byId(a), 'input', 'Delta'));
+      const cycleAlert = await waitForAlert(page, /cycle/i);
+      assert.match(cycleAlert, /refused/i, `the cycle alert does not say the connection was refused: "${cycleAlert}"`);
+      assert.deepEqual(await visibleGraph(page), wired, 'a refused cycle changed the graph');
+      // A's input is still free: it waits for a delta rather than running in a loop
+      await waitForState(page, byId(a), 'error');
+      assert.match(await page.locator(byId(a)).innerText(), /Missing required input/, 'Scale A does not say what it misses');
+    },
+  },
+  {
+    name: 'a refused connection onto an input that already has a wire leaves that wire in place',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      const start = await visibleGraph(page);
+      // Latent → Scale's single Delta input (fed by Encode Delta): a type mismatch
+      await dragWire(page, socket(page, SEL.node('gan-inversion'), 'output', 'Latent'), socket(page, SEL.node('scale'), 'input', 'Delta'));
+      await waitForAlert(page, /refused/i);
+      assert.deepEqual(await visibleGraph(page), start, 'a refused Latent → Delta connection removed the wire that fed the input');
+      // Generate's image → GAN Inversion's single Image input (fed by Load Face): a cycle
+      await dragWire(page, socket(page, SEL.node('generate'), 'output', 'Image'), socket(page, SEL.node('gan-inversion'), 'input', 'Image'));
+      await waitForAlert(page, /cycle/i);
+      assert.deepEqual(await visibleGraph(page), start, 'a refused cycle removed the wire that fed the input');
+      await waitForSettled(page);
+      const states = await nodeStates(page);
+      assert.deepEqual(Object.entries(states).filter(([, s]) => s.includes('error')), [], 'a refused connection left nodes in error');
+    },
+  },
+  {
+    name: 'context menu: typing in its search filters the list and a click on the match adds that node',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      const spot = await emptyCanvasPoint(page, { from: 'top-left', room: 120 });
+      await page.mouse.click(spot.x, spot.y, { button: 'right' });
+      const menu = page.locator(CONTEXT_MENU);
+      await menu.waitFor({ state: 'visible', timeout: 5_000 });
+      const search = menu.locator('[data-testid="context-menu-search-input"]');
+      await search.click();
+      await page.keyboard.type('save');
+      const items = menu.locator('[data-testid="context-menu-item"]');
+      await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${CONTEXT_MENU} [data-testid="context-menu-item"]`, { timeout: 5_000 });
+      assert.equal((await items.innerText()).trim(), 'Add Save Image');
+      const before = await visibleGraph(page);
+      const savesBefore = await nodeIds(page, 'save-image');
+      await items.click();
+      await waitForCount(page, SEL.node('save-image'), savesBefore.length + 1, 'search "save" in the context menu, then a click on "Add Save Image"');
+      const added = (await visibleGraph(page)).nodes.filter((n) => !before.nodes.includes(n));
+      assert.equal(added.length, 1, `one click added ${JSON.stringify(added)}`);
+      assert.match(await search.inputValue().catch(() => ''), /^(save)?$/, 'the search field shows something the user did not type');
+    },
+  },
+
+];
