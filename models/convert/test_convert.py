@@ -7,6 +7,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -151,6 +152,28 @@ def tiny_e4e_converts_and_matches_onnxruntime_web():
         assert float((w - raw - ck["latent_avg"]).abs().max()) < 1e-5
 
 
+def run_graph_with_pack(models_dir, pack_id, out_dir):
+    """Runs a graph on the converted pack with the editor's node code (`npm run graph`): random face
+    -> generate, sample face -> invert -> generate. Returns the PNG file names written."""
+    def node(i, t, params):
+        return {"id": i, "type": t, "params": {"pack": pack_id, **params}, "position": [0, 0]}
+
+    def conn(a, so, b, si):
+        return {"id": f"{a}.{so}->{b}.{si}", "from": {"node": a, "socket": so}, "to": {"node": b, "socket": si}}
+
+    graph = {"format": "delta-studio/graph", "version": 1, "name": "converted pack", "packs": [], "assets": {},
+             "nodes": [node("random", "random-face", {"seed": 3}), node("gen1", "generate", {}),
+                       node("load", "load-face", {"source": "sample:1"}), node("inv", "gan-inversion", {}), node("gen2", "generate", {})],
+             "connections": [conn("random", "latent", "gen1", "latent"), conn("load", "image", "inv", "image"), conn("inv", "latent", "gen2", "latent")]}
+    path = os.path.join(out_dir, "graph.dge.json")
+    with open(path, "w") as f:
+        json.dump(graph, f)
+    rc = subprocess.call(["npx", "tsx", os.path.join(convert.REPO_ROOT, "tools", "run-graph.ts"), path, "--out", os.path.join(out_dir, "png"),
+                          "--models", models_dir, "--quiet"], cwd=convert.REPO_ROOT, stdout=sys.stderr)
+    assert rc == 0, f"npm run graph exited {rc}"
+    return sorted(os.listdir(os.path.join(out_dir, "png")))
+
+
 @test
 def tiny_psp_converts_from_its_own_decoder():
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +183,9 @@ def tiny_psp_converts_from_its_own_decoder():
         assert m["meta"]["encoderType"] == "GradualStyleEncoder" and m["latent"]["layers"] == 10
         par = json.load(open(os.path.join(out, "manifest.json")))["meta"]["parity"]
         assert all(par[k]["maxAbs"] < 1e-4 for k in ("generator", "mapping", "encoder")), par
+        # the pack runs unchanged through the editor's nodes (a 10x32 W+, a 64-px image, a 256-px encoder input)
+        pngs = run_graph_with_pack(tmp, "tiny-psp", tmp)
+        assert pngs == ["gen1-image.png", "gen2-image.png", "load-image.png"], pngs
 
 
 def expect_error(argv, fragment):
