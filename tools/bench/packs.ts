@@ -60,7 +60,7 @@ async function benchNode(dir: string, id: string, opts: Options): Promise<PackTi
   }
 }
 
-async function benchChromium(dir: string, id: string, opts: Options): Promise<PackTimings & { crossOriginIsolated: boolean }> {
+async function benchChromium(dir: string, id: string, opts: Options): Promise<{ timings: PackTimings; crossOriginIsolated: boolean }> {
   if (!existsSync(CHROMIUM)) throw new Error(`--browser needs Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   const rel = path.relative(path.join(ROOT, 'models'), path.dirname(dir));
   if (rel.startsWith('..')) throw new Error(`--browser serves packs from models/; ${dir} is outside it`);
@@ -85,11 +85,11 @@ async function benchChromium(dir: string, id: string, opts: Options): Promise<Pa
       try {
         await page.goto(`http://127.0.0.1:${port}/`);
         return await page.evaluate(
-          async ([b, p, r, t]) => {
-            const m = await import(/* @vite-ignore */ '/tools/bench/packs-browser.ts');
+          async ([moduleUrl, b, p, r, t]) => {
+            const m = (await import(/* @vite-ignore */ moduleUrl)) as typeof import('./packs-browser');
             return m.runInBrowser(b, p, r, t);
           },
-          [base, id, opts.runs, opts.threads] as const,
+          ['/tools/bench/packs-browser.ts', base, id, opts.runs, opts.threads] as const,
         );
       } catch (e) {
         lastError = e;
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as PackManifest;
   if (path.basename(dir) !== manifest.id) throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);
   const node = await benchNode(dir, manifest.id, opts);
-  const chromium = opts.browser ? await benchChromium(dir, manifest.id, opts) : undefined;
+  const inBrowser = opts.browser ? await benchChromium(dir, manifest.id, opts) : undefined;
+  const chromium = inBrowser?.timings;
 
   const result: Record<string, unknown> = {
     pack: manifest.id,
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(node)) result[`node${k[0].toUpperCase()}${k.slice(1)}`] = v;
   if (chromium) {
     for (const [k, v] of Object.entries(chromium)) result[`chromium${k[0].toUpperCase()}${k.slice(1)}`] = v;
+    result.chromiumCrossOriginIsolated = inBrowser!.crossOriginIsolated;
     for (const step of ['mapping', 'generate', 'invert']) {
       const n = node[`${step}Ms`];
       const c = chromium[`${step}Ms`];
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
     if (chromium) line += ` ${String(chromium[`${step}FirstMs`]).padStart(19)} ${String(chromium[`${step}Ms`]).padStart(13)} ${String(result[`${step}ChromiumOverNode`]).padStart(15)}`;
     console.log(line);
   }
-  if (chromium && !chromium.crossOriginIsolated) console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
+  if (inBrowser && !inBrowser.crossOriginIsolated) console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
 }
 
 main().catch((e) => {
