@@ -148,6 +148,53 @@ async function quickAdd(page, point, query, type) {
   return (await nodeIds(page, type)).find((id) => !before.includes(id));
 }
 
+/** Drag the empty canvas background by (dx, dy) screen pixels. */
+async function dragBackground(page, dx, dy) {
+  const p = await emptyCanvasPoint(page, { from: dx > 0 ? 'top-left' : 'bottom-right', room: 20 });
+  await page.mouse.move(p.x, p.y);
+  await page.mouse.down();
+  await page.mouse.move(p.x + dx / 2, p.y + dy / 2, { steps: 4 });
+  await page.mouse.move(p.x + dx, p.y + dy, { steps: 4 });
+  await page.mouse.up();
+}
+
+async function transformText(page) {
+  return page.evaluate((sel) => document.querySelector(sel).firstElementChild.style.transform, CANVAS);
+}
+
+/** The same formatting the browser gives to `translate(xpx, ypx) scale(k)`. */
+function transformTextOf({ x, y, k }) {
+  return `translate(${x}px, ${y}px) scale(${k})`;
+}
+
+/** Ids of nodes whose box is not fully inside the canvas. */
+async function nodesOutsideCanvas(page) {
+  return page.evaluate((sel) => {
+    const box = document.querySelector(sel).getBoundingClientRect();
+    return [...document.querySelectorAll('[data-node-type]')]
+      .filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.left < box.left - 1 || r.top < box.top - 1 || r.right > box.right + 1 || r.bottom > box.bottom + 1;
+      })
+      .map((el) => el.getAttribute('data-node-id'));
+  }, CANVAS);
+}
+
+/** A hash of a canvas's pixels and how many are not transparent. */
+async function canvasHash(page, sel) {
+  return page.evaluate((s) => {
+    const c = document.querySelector(s);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let hash = 2166136261;
+    let inked = 0;
+    for (let i = 0; i < d.length; i++) {
+      hash = Math.imul(hash ^ d[i], 16777619) >>> 0;
+      if ((i & 3) === 3 && d[i] > 0) inked++;
+    }
+    return { hash: hash.toString(16), inked };
+  }, sel);
+}
+
 /** A fresh profile with the example graph run to the end. */
 async function openFresh(ctx) {
   const { page } = await ctx.newProfile();
@@ -321,5 +368,151 @@ export const tests = [
       assert.match(await search.inputValue().catch(() => ''), /^(save)?$/, 'the search field shows something the user did not type');
     },
   },
+  {
+    name: 'select, multi-select and delete by key; copy/paste; undo/redo of a deletion and a param change; fit view; minimap',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      const start = await visibleGraph(page);
+      const [compareId] = await nodeIds(page, 'compare');
+      const [saveId] = await nodeIds(page, 'save-image');
+      const [scaleId] = await nodeIds(page, 'scale');
+      const [deltaId] = await nodeIds(page, 'encode-delta');
 
+      // one node: click selects it, Delete removes it with its wires; Ctrl+Z brings it back
+      await clickNode(page, byId(saveId));
+      await page.waitForFunction((sel) => document.querySelector(sel)?.classList.contains('selected'), byId(saveId), { timeout: 5_000 });
+      await page.keyboard.press('Delete');
+      await page.locator(byId(saveId)).waitFor({ state: 'detached', timeout: 5_000 });
+      const oneGone = await visibleGraph(page);
+      assert.deepEqual(oneGone.nodes, start.nodes.filter((n) => !n.startsWith(`${saveId}:`)), 'Delete removed other nodes too');
+      assert.equal(oneGone.wires.length, start.wires.length - 1, 'the deleted node\'s wire is still drawn');
+      await page.keyboard.press('Control+z');
+      await page.locator(byId(saveId)).waitFor({ state: 'attached', timeout: 5_000 });
+      await waitForCount(page, WIRE, start.wires.length, 'undo of a delete');
+      assert.deepEqual(await visibleGraph(page), start, 'undo did not restore the deleted node exactly');
+
+      // Shift-click adds to the selection; Delete removes both; undo restores, redo re-applies
+      await clickNode(page, byId(compareId));
+      await clickNode(page, byId(saveId), ['Shift']);
+      const selected = await page.locator('[data-node-type].selected').evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort());
+      assert.deepEqual(selected, [compareId, saveId].sort(), 'Shift-click did not add to the selection');
+      await page.keyboard.press('Delete');
+      await waitForCount(page, '[data-node-type]', start.nodes.length - 2, 'Delete with two nodes selected');
+      const twoGone = await visibleGraph(page);
+      assert.deepEqual(twoGone.nodes, start.nodes.filter((n) => !n.startsWith(`${compareId}:`) && !n.startsWith(`${saveId}:`)));
+      await page.keyboard.press('Control+z');
+      await waitForCount(page, '[data-node-type]', start.nodes.length, 'Ctrl+Z after deleting two nodes');
+      await waitForCount(page, WIRE, start.wires.length, 'Ctrl+Z after deleting two nodes (wires)');
+      // the same nodes and as many wires (where they are drawn is the next test's subject)
+      assert.deepEqual((await visibleGraph(page)).nodes, start.nodes, 'undo did not restore both nodes');
+      await page.keyboard.press('Control+Shift+z');
+      await waitForCount(page, '[data-node-type]', start.nodes.length - 2, 'Ctrl+Shift+Z (redo of the delete)');
+      assert.deepEqual(await visibleGraph(page), twoGone, 'redo did not delete the same two nodes again');
+      assert.equal(await page.locator(UNDO).isDisabled(), false, 'nothing left to undo after redo');
+      await page.keyboard.press('Control+z');
+      await waitForCount(page, '[data-node-type]', start.nodes.length, 'Ctrl+Z again');
+
+      // Ctrl-click two wired nodes, Ctrl+C, Ctrl+V at the pointer: both duplicated with their wire
+      await clickNode(page, byId(deltaId));
+      await clickNode(page, byId(scaleId), ['Control']);
+      assert.deepEqual(
+        await page.locator('[data-node-type].selected').evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort()),
+        [deltaId, scaleId].sort(),
+        'Ctrl-click did not add to the selection',
+      );
+      await page.keyboard.press('Control+c');
+      const pasteAt = await emptyCanvasPoint(page, { from: 'bottom-left', room: 260 });
+      await page.mouse.move(pasteAt.x, pasteAt.y, { steps: 3 });
+      await page.keyboard.press('Control+v');
+      await waitForCount(page, '[data-node-type]', start.nodes.length + 2, 'Ctrl+V');
+      const pasted = (await visibleGraph(page)).nodes.filter((n) => !start.nodes.includes(n));
+      assert.deepEqual(pasted.map((n) => n.split(':')[1]).sort(), ['encode-delta', 'scale'], `pasted ${JSON.stringify(pasted)}`);
+      await waitForCount(page, WIRE, start.wires.length + 1, 'Ctrl+V (the wire between the copies)');
+      const pastedIds = pasted.map((n) => n.split(':')[0]);
+      const boxes = await Promise.all(pastedIds.map((id) => page.locator(byId(id)).boundingBox()));
+      const left = Math.min(...boxes.map((b) => b.x));
+      const top = Math.min(...boxes.map((b) => b.y));
+      assert.ok(Math.abs(left - pasteAt.x) < 6 && Math.abs(top - pasteAt.y) < 6, `pasted at (${left}, ${top}), the pointer was at (${pasteAt.x}, ${pasteAt.y})`);
+      const copiedParams = await page.locator(`${byId(pastedIds[pasted.findIndex((n) => n.endsWith(':scale'))])} input[type="range"]`).inputValue();
+      assert.equal(copiedParams, await page.locator(`${byId(scaleId)} input[type="range"]`).inputValue(), 'the pasted Scale lost its α');
+
+      // a param change by keyboard on the slider, then Ctrl+Z / Ctrl+Shift+Z on the canvas
+      const slider = page.locator(`${byId(scaleId)} input[type="range"]`);
+      const original = await slider.inputValue();
+      const image = await previewStats(page, SEL.preview('generate'));
+      await slider.focus();
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      const changed = await slider.inputValue();
+      assert.notEqual(changed, original, 'ArrowRight did not move the α slider');
+      await waitForImageChange(page, SEL.preview('generate'), image.hash);
+      // back to the canvas (a click on empty space), where Ctrl+Z means undo
+      const empty = await emptyCanvasPoint(page, { from: 'top-right', room: 40 });
+      await page.mouse.click(empty.x, empty.y);
+      await page.keyboard.press('Control+z');
+      await page.waitForFunction(({ sel, v }) => document.querySelector(sel)?.value === v, { sel: `${byId(scaleId)} input[type="range"]`, v: original }, { timeout: 5_000 })
+        .catch(async () => assert.fail(`Ctrl+Z left α at ${await slider.inputValue()}, expected ${original}`));
+      await page.keyboard.press('Control+Shift+z');
+      await page.waitForFunction(({ sel, v }) => document.querySelector(sel)?.value === v, { sel: `${byId(scaleId)} input[type="range"]`, v: changed }, { timeout: 5_000 })
+        .catch(async () => assert.fail(`Ctrl+Shift+Z left α at ${await slider.inputValue()}, expected ${changed}`));
+      assert.equal(await page.locator(`${byId(scaleId)} input[type="number"]`).inputValue(), changed, 'the α number field does not follow redo');
+
+      // minimap: present and drawn; it follows a pan of the canvas
+      const minimap = page.locator('[data-testid="minimap"] canvas');
+      await minimap.waitFor({ state: 'visible', timeout: 5_000 });
+      const mapBefore = await canvasHash(page, '[data-testid="minimap"] canvas');
+      assert.ok(mapBefore.inked > 0, 'the minimap is blank');
+
+      // fit view: pan away by dragging the background, then F fits again; so does the Fit button
+      const fitted = await canvasTransform(page);
+      await dragBackground(page, 180, 120);
+      const panned = await canvasTransform(page);
+      assert.ok(Math.abs(panned.x - fitted.x) > 100 && Math.abs(panned.y - fitted.y) > 60, `dragging the background did not pan (${JSON.stringify({ fitted, panned })})`);
+      await page.waitForFunction(({ sel, h }) => {
+        const c = document.querySelector(sel);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let x = 2166136261;
+        for (let i = 0; i < d.length; i++) x = Math.imul(x ^ d[i], 16777619) >>> 0;
+        return x.toString(16) !== h;
+      }, { sel: '[data-testid="minimap"] canvas', h: mapBefore.hash }, { timeout: 5_000 })
+        .catch(() => assert.fail('the minimap did not follow the pan'));
+      const pannedText = await transformText(page);
+      await page.keyboard.press('f');
+      await page.waitForFunction(({ sel, t }) => document.querySelector(sel).firstElementChild.style.transform !== t, { sel: CANVAS, t: pannedText }, { timeout: 5_000 })
+        .catch(() => assert.fail('F did not change the view'));
+      const refit = await canvasTransform(page);
+      assert.ok(Math.abs(refit.x - panned.x) > 50 || Math.abs(refit.y - panned.y) > 50 || Math.abs(refit.k - panned.k) > 0.01, 'F did not change the view');
+      assert.deepEqual(await nodesOutsideCanvas(page), [], 'after F some nodes are outside the canvas');
+      await dragBackground(page, -150, -90);
+      assert.notDeepEqual(await canvasTransform(page), refit, 'the second pan did not move the view');
+      await page.getByRole('button', { name: 'Fit' }).click();
+      await page.waitForFunction(({ sel, t }) => document.querySelector(sel).firstElementChild.style.transform === t, { sel: CANVAS, t: await transformTextOf(refit) }, { timeout: 5_000 })
+        .catch(async () => assert.fail(`the Fit button gave ${JSON.stringify(await canvasTransform(page))}, F gave ${JSON.stringify(refit)}`));
+    },
+  },
+  {
+    name: 'undo of deleting several selected nodes puts them back where they were, wires included',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      const start = await visibleGraph(page);
+      const [compareId] = await nodeIds(page, 'compare');
+      const [saveId] = await nodeIds(page, 'save-image');
+      const boxesOf = () => Promise.all([compareId, saveId].map((id) => page.locator(byId(id)).boundingBox()));
+      const before = await boxesOf();
+      await clickNode(page, byId(compareId));
+      await clickNode(page, byId(saveId), ['Shift']);
+      await page.keyboard.press('Delete');
+      await waitForCount(page, '[data-node-type]', start.nodes.length - 2, 'Delete with two nodes selected');
+      await page.keyboard.press('Control+z');
+      await waitForCount(page, '[data-node-type]', start.nodes.length, 'Ctrl+Z after deleting two nodes');
+      const after = await boxesOf();
+      for (const [i, id] of [compareId, saveId].entries()) {
+        assert.ok(
+          Math.abs(after[i].x - before[i].x) < 2 && Math.abs(after[i].y - before[i].y) < 2,
+          `node ${id} came back at (${after[i].x}, ${after[i].y}) instead of (${before[i].x}, ${before[i].y})`,
+        );
+      }
+      assert.deepEqual((await visibleGraph(page)).wires, start.wires, 'the restored wires are not drawn where they were');
+    },
+  },
 ];
