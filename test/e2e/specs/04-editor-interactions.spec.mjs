@@ -104,12 +104,14 @@ async function waitForCount(page, selector, count, what, timeout = 10_000) {
     });
 }
 
+/** Wait until the node's `data-node-state` is `state` (or one of a list of states). */
 async function waitForState(page, nodeSel, state, timeout = 30_000) {
+  const states = [state].flat();
   await page
-    .waitForFunction(({ sel, st }) => document.querySelector(sel)?.getAttribute('data-node-state') === st, { sel: nodeSel, st: state }, { timeout, polling: 50 })
+    .waitForFunction(({ sel, st }) => st.includes(document.querySelector(sel)?.getAttribute('data-node-state')), { sel: nodeSel, st: states }, { timeout, polling: 50 })
     .catch(async () => {
       const got = await page.locator(nodeSel).first().getAttribute('data-node-state').catch(() => 'missing');
-      throw new Error(`${nodeSel} never reached state "${state}" (is "${got}")`);
+      throw new Error(`${nodeSel} never reached state ${states.join(' or ')} (is "${got}")`);
     });
 }
 
@@ -193,6 +195,23 @@ async function canvasHash(page, sel) {
     }
     return { hash: hash.toString(16), inked };
   }, sel);
+}
+
+/**
+ * Pull a wire off an input socket and drop it on empty canvas (the way to disconnect in Rete);
+ * the quick-add that offers a node for the dangling wire is declined with Escape.
+ */
+async function pullWireOff(page, inputSocket) {
+  const from = await centre(inputSocket);
+  const to = await emptyCanvasPoint(page, { from: 'bottom-right', room: 40 });
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 6 });
+  await page.mouse.move(to.x, to.y, { steps: 6 });
+  await page.mouse.up();
+  await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
+  await page.keyboard.press('Escape');
+  await page.locator(QUICK_ADD).waitFor({ state: 'detached', timeout: 5_000 });
 }
 
 /** A fresh profile with the example graph run to the end. */
@@ -513,6 +532,85 @@ export const tests = [
         );
       }
       assert.deepEqual((await visibleGraph(page)).wires, start.wires, 'the restored wires are not drawn where they were');
+    },
+  },
+  {
+    name: 'node states: a Scale change re-runs only downstream; a missing input shows an error; Compare shows two images with a split slider',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      const [scaleId] = await nodeIds(page, 'scale');
+
+      // a keyboard change of α: upstream nodes come from cache, Scale → Add → Generate re-run
+      const image = await previewStats(page, SEL.preview('generate'));
+      await page.locator(`${byId(scaleId)} input[type="range"]`).focus();
+      await page.keyboard.press('ArrowLeft');
+      await waitForImageChange(page, SEL.preview('generate'), image.hash);
+      await waitForSettled(page);
+      const states = await nodeStates(page);
+      for (const type of ['load-face', 'gan-inversion', 'synthetic-pair', 'encode-delta']) {
+        assert.deepEqual(states[type], ['cached'], `${type} should show "cached" after a Scale change (${states[type]})`);
+      }
+      for (const type of ['scale', 'add', 'generate']) {
+        assert.deepEqual(states[type], ['done'], `${type} should show "done" after a Scale change (${states[type]})`);
+      }
+      assert.match(await page.locator(`${SEL.node('load-face')} [data-testid="node-state"]`).innerText(), /cached/i, 'the cached state is not shown on the node');
+
+      // Compare: the source face and the edited face, split by a slider, or side by side
+      await page.locator('[data-testid="compare-toggle"]').click();
+      const compare = page.locator('[data-testid="compare-view"]');
+      await compare.waitFor({ state: 'visible', timeout: 5_000 });
+      const before = await waitForImage(page, '[data-testid="compare-view"] [data-testid="compare-before"]', { timeout: 10_000, minStd: 1 });
+      const after = await waitForImage(page, '[data-testid="compare-view"] [data-testid="compare-after"]', { timeout: 10_000, minStd: 1 });
+      assert.notEqual(before.hash, after.hash, 'Compare shows the same image twice');
+      assert.equal(after.hash, (await previewStats(page, SEL.preview('generate'))).hash, 'the "after" image is not the edited face on Generate');
+      const split = compare.locator('input[type="range"][aria-label="Split position"]');
+      await split.waitFor({ state: 'visible', timeout: 5_000 });
+      const clip = () => compare.locator('[data-testid="compare-before"]').evaluate((el) => getComputedStyle(el).clipPath);
+      const clipBefore = await clip();
+      await split.focus();
+      await page.keyboard.press('Home');
+      await page.waitForFunction((sel) => document.querySelector(sel)?.value === '0', '[data-testid="compare-view"] input[aria-label="Split position"]', { timeout: 5_000 });
+      const clipHidden = await clip();
+      assert.notEqual(clipHidden, clipBefore, `moving the split slider did not move the split (${clipBefore})`);
+      assert.match(clipHidden, /100%/, `at 0 the "before" layer should be clipped away entirely (${clipHidden})`);
+      await compare.getByRole('button', { name: 'Side by side' }).click();
+      await compare.locator('figure [data-testid="compare-before"]').waitFor({ timeout: 5_000 });
+      assert.equal(await compare.locator('figure canvas').count(), 2, 'side by side does not show two images');
+      await compare.getByRole('button', { name: 'Close compare view' }).click();
+      await compare.waitFor({ state: 'detached', timeout: 5_000 });
+
+      // pull the wire off Generate's input: Generate reports the missing input
+      const wires = await page.locator(WIRE).count();
+      const input = socket(page, SEL.node('generate'), 'input', 'Latent');
+      await pullWireOff(page, input);
+      await waitForCount(page, WIRE, wires - 1, 'after pulling the wire off Generate');
+      await waitForState(page, SEL.node('generate'), 'error');
+      const text = await page.locator(SEL.node('generate')).innerText();
+      assert.match(text, /Missing required input: latent/, `Generate does not say what is missing: ${text}`);
+      // the independent branch is still fine
+      const after2 = await nodeStates(page);
+      assert.ok(!after2['gan-inversion'].includes('error'), 'GAN Inversion went into error with Generate');
+
+      // reconnecting Add → Generate clears the error (same inputs as before: served from cache)
+      await dragWire(page, socket(page, SEL.node('add'), 'output', 'Latent'), input);
+      await waitForState(page, SEL.node('generate'), ['cached', 'done']);
+      assert.doesNotMatch(await page.locator(SEL.node('generate')).innerText(), /Missing required input/, 'the error stayed after reconnecting');
+    },
+  },
+  {
+    name: 'a node back from an error and served from cache shows its image again',
+    async run(ctx) {
+      const page = await openFresh(ctx);
+      const image = await previewStats(page, SEL.preview('generate'));
+      const input = socket(page, SEL.node('generate'), 'input', 'Latent');
+      await pullWireOff(page, input);
+      await waitForState(page, SEL.node('generate'), 'error');
+      await dragWire(page, socket(page, SEL.node('add'), 'output', 'Latent'), input);
+      await waitForState(page, SEL.node('generate'), ['cached', 'done']);
+      await waitForSettled(page);
+      const back = await waitForImage(page, SEL.preview('generate'), { timeout: 5_000, minStd: 1 }).catch(() => null);
+      assert.ok(back, `Generate is "${await page.locator(SEL.node('generate')).getAttribute('data-node-state')}" but shows no image`);
+      assert.equal(back.hash, image.hash, 'reconnecting the same wire did not bring back the same edited face');
     },
   },
 ];
