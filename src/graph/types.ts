@@ -137,6 +137,8 @@ export interface PackModelEntry {
   file: string;
   sha256: string;
   bytes?: number;
+  /** other precisions of the same model with the same inputs/outputs, e.g. `fp16` (used on WebGPU) */
+  variants?: Record<string, { file: string; sha256: string; bytes?: number }>;
   inputs: PackModelIO[];
   outputs: PackModelIO[];
   doc?: string;

@@ -7,6 +7,7 @@ import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
 import { assetStoreFromDoc } from './assets';
 import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
+import { PackManager, type EpPreference, type EpStatus, type PackFileInput, type PackListing, type PackManagerDeps } from './pack/manager';
 
 /** A small RGBA preview of one image output (or a strip of pairs), at most 256 px. */
 export interface NodePreviewEvent {
@@ -53,6 +54,10 @@ export interface EngineDeps {
   /** marks a value's buffers for transfer (Comlink.transfer in the worker); identity elsewhere */
   transfer?: <T>(value: T, transferables: Transferable[]) => T;
   sessionOptions?: Record<string, unknown>;
+  /** the browser store of packs the user added (read before the bundled folder) */
+  openPackStore?: PackManagerDeps['openPackStore'];
+  /** picks onnxruntime build + execution provider for a preference (WebGPU or WASM) */
+  selectBackend?: PackManagerDeps['selectBackend'];
 }
 
 const PREVIEW_MAX = 256;
@@ -124,6 +129,9 @@ export class Engine {
   private sent = new Map<string, NodeOutputs>();
   /** outputs of the last finished run: big tensors stay here, the UI asks for one image at a time */
   private lastOutputs = new Map<string, NodeOutputs>();
+  /** the model manager (stored packs, execution provider); made on first use */
+  private packsManager: PackManager | null = null;
+  private modelsBaseUrl: string | null = null;
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -136,10 +144,13 @@ export class Engine {
     missing: { id: string; error: string }[];
     defaultPack: string;
     packRefs: { id: string; sha256: string; url: string }[];
+    listing: PackListing;
   }> {
-    const source = (this.deps.byteSource ?? fetchByteSource)(options.modelsBaseUrl);
+    this.modelsBaseUrl = options.modelsBaseUrl;
+    const bundled = (this.deps.byteSource ?? fetchByteSource)(options.modelsBaseUrl);
     await this.packs?.dispose();
-    this.packs = new OnnxPackRuntime(source, this.deps.ort, this.deps.sessionOptions);
+    // stored packs (IndexedDB) are read before the bundled folder; the chosen EP makes the sessions
+    this.packs = await this.manager().createRuntime(bundled);
     const listed = await this.packs.listPacks();
     this.installed = listed.packs;
     this.missing = listed.missing;
@@ -165,7 +176,7 @@ export class Engine {
     const packRefs = await Promise.all(
       this.installed.map(async (m) => ({ id: m.id, sha256: await packs.digest(m.id), url: `models/${m.id}/manifest.json` })),
     );
-    return { packs: this.installed, missing: this.missing, defaultPack, packRefs };
+    return { packs: this.installed, missing: this.missing, defaultPack, packRefs, listing: await this.manager().listing(bundled) };
   }
 
   /** Wraps compute so a node's previews go out as soon as it finishes (before its 'done' state). */
@@ -256,6 +267,45 @@ export class Engine {
   /** The UI lost its previews (remount): send them again on the next run. */
   forgetPreviews(): void {
     this.sent.clear();
+  }
+
+  // Model manager (src/workers/pack/manager.ts): a change reloads the pack list; the UI keeps its graph.
+  private manager(): PackManager {
+    const { ort, sessionOptions, openPackStore, selectBackend } = this.deps;
+    return (this.packsManager ??= new PackManager({ ort, sessionOptions, openPackStore, selectBackend }));
+  }
+
+  private reload(): ReturnType<Engine['init']> {
+    if (!this.modelsBaseUrl) throw new Error('engine not initialised: call init({ modelsBaseUrl }) first');
+    this.executor?.cancelAll();
+    return this.init({ modelsBaseUrl: this.modelsBaseUrl });
+  }
+
+  private bundledSource(): ByteSource {
+    if (!this.modelsBaseUrl) throw new Error('engine not initialised: call init({ modelsBaseUrl }) first');
+    return (this.deps.byteSource ?? fetchByteSource)(this.modelsBaseUrl);
+  }
+
+  /** Validates and stores a pack (refusals name each problem), then reloads the pack list. */
+  async addPack(files: PackFileInput[], origin: string): Promise<Awaited<ReturnType<Engine['init']>> & { added: string }> {
+    const added = await this.manager().add(files, origin, this.bundledSource());
+    return { ...(await this.reload()), added: added.id };
+  }
+
+  async deletePack(id: string): ReturnType<Engine['init']> {
+    await this.manager().remove(id, this.bundledSource());
+    return this.reload();
+  }
+
+  packStorage(): Promise<{ usage: number | null; quota: number | null }> {
+    return this.manager().storage();
+  }
+
+  /** Chooses WASM / WebGPU / auto; sessions are recreated (a new runtime) when the engine is running. */
+  async setExecutionProvider(preference: EpPreference): Promise<EpStatus> {
+    const status = await this.manager().setPreference(preference);
+    if (this.modelsBaseUrl) await this.reload();
+    return status;
   }
 
   listPacks(): { packs: PackManifest[]; missing: { id: string; error: string }[] } {

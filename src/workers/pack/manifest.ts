@@ -10,14 +10,19 @@ const zModelIO = z.object({
   range: z.tuple([z.number(), z.number()]).optional(),
 });
 
+const zPackFile = z
+  .string()
+  .min(1)
+  // a pack file is a plain relative path inside the pack folder: no escaping it
+  .refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'must be a relative path inside the pack');
+const zSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
 const zModelEntry = z.object({
-  file: z
-    .string()
-    .min(1)
-    // a pack file is a plain relative path inside the pack folder: no escaping it
-    .refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'must be a relative path inside the pack'),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  file: zPackFile,
+  sha256: zSha256,
   bytes: z.number().int().nonnegative().optional(),
+  /** other precisions of the same model (`fp16`, used on WebGPU); same inputs and outputs */
+  variants: z.record(z.string(), z.object({ file: zPackFile, sha256: zSha256, bytes: z.number().int().nonnegative().optional() })).optional(),
   inputs: z.array(zModelIO).min(1),
   outputs: z.array(zModelIO).min(1),
   doc: z.string().optional(),
