@@ -4,6 +4,16 @@ import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { createEngine, type EngineDeps } from './engine';
 import type { OrtModule } from './pack/runtime';
+import { PackStore } from './pack/store';
+import { selectBackend } from './pack/backend';
+
+/** The WebGPU build of onnxruntime (and its wasm) load only when WebGPU is chosen and available. */
+async function loadWebgpuOrt(): Promise<OrtModule> {
+  const [gpuOrt, wasm] = await Promise.all([import('onnxruntime-web/webgpu'), import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url')]);
+  gpuOrt.env.wasm.numThreads = ort.env.wasm.numThreads;
+  gpuOrt.env.wasm.wasmPaths = { wasm: wasm.default };
+  return gpuOrt as unknown as OrtModule;
+}
 
 // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers).
 ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(2, navigator.hardwareConcurrency || 1) : 1;
@@ -42,6 +52,8 @@ const deps: EngineDeps = {
   decodeImage,
   fetchBytes,
   alignFace,
+  openPackStore: () => PackStore.open(),
+  selectBackend: (preference) => selectBackend(preference, { ort: ort as unknown as OrtModule }, loadWebgpuOrt),
   transfer: (value, transferables) => Comlink.transfer(value, transferables),
 };
 
