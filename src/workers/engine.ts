@@ -81,10 +81,19 @@ export function withPackDefault(defs: NodeDefinition[], packId: string): NodeDef
   );
 }
 
-/** Picks the default pack among installed ones: the bundled default, then faceworld, then fixture, then any. */
-export function choosePackDefault(installed: string[]): string {
-  for (const id of [DEFAULT_PACK, 'faceworld', 'fixture']) if (installed.includes(id)) return id;
-  return installed[0] ?? DEFAULT_PACK;
+/**
+ * Picks the default pack among installed ones: the bundled default (faceworld when listed), then
+ * faceworld, then fixture, then any; a pack with the whole DGE chain (Δ-encoder) wins over one
+ * without, so a fresh Encode Delta node works out of the box.
+ */
+export function choosePackDefault(installed: PackManifest[]): string {
+  const complete = (m: PackManifest) => Boolean(m.models.mapping && m.models.delta_encoder && m.models.delta_decoder);
+  const order = [DEFAULT_PACK, 'faceworld', 'fixture'];
+  for (const pool of [installed.filter(complete), installed]) {
+    for (const id of order) if (pool.some((m) => m.id === id)) return id;
+    if (pool[0]) return pool[0].id;
+  }
+  return DEFAULT_PACK;
 }
 
 /** Preview RGBA of a value, or null when it is not an image-like value. */
@@ -155,7 +164,7 @@ export class Engine {
     this.installed = listed.packs;
     this.missing = listed.missing;
     for (const m of listed.missing) console.warn(`model pack ${m.id}: ${m.error}`);
-    const defaultPack = choosePackDefault(this.installed.map((p) => p.id));
+    const defaultPack = choosePackDefault(this.installed);
     this.definitions = withPackDefault(nodeDefinitions, defaultPack).map((d) => this.instrument(d));
     const registry = new Map(this.definitions.map((d) => [d.type, d]));
     const packs = this.packs;

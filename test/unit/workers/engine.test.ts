@@ -4,7 +4,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../../../src/graph/document';
-import { createEngine, type EngineEvent, type NodePreviewEvent } from '../../../src/workers/engine';
+import { choosePackDefault, createEngine, type EngineEvent, type NodePreviewEvent } from '../../../src/workers/engine';
+import type { PackManifest } from '../../../src/graph/types';
 import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
 import { decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
 import { modelsDir } from '../nodes/helpers';
@@ -115,5 +116,16 @@ describe('Engine (the worker API, in Node)', () => {
     const ok = await engine.run(doc);
     expect(ok.status).toBe('done');
     await engine.dispose();
+  });
+});
+
+describe('default pack', () => {
+  const manifest = (id: string, delta: boolean) =>
+    ({ id, models: { generator: {}, encoder: {}, mapping: {}, ...(delta ? { delta_encoder: {}, delta_decoder: {} } : {}) } }) as unknown as PackManifest;
+  it('prefers faceworld, but only once it has the whole DGE chain', () => {
+    expect(choosePackDefault([manifest('faceworld', true), manifest('fixture', true)])).toBe('faceworld');
+    expect(choosePackDefault([manifest('faceworld', false), manifest('fixture', true)])).toBe('fixture');
+    expect(choosePackDefault([manifest('faceworld', false)])).toBe('faceworld');
+    expect(choosePackDefault([manifest('ffhq', true)])).toBe('ffhq');
   });
 });
