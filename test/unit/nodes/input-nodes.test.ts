@@ -73,7 +73,7 @@ describe('Load Face: align face', () => {
   it('refuses "face" where the runtime has no aligner', async () => {
     const png = encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 });
     const { alignFace: _none, ...ctx } = makeCtx({ p: png });
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:p', crop: 'face' }, ctx)).rejects.toThrow(
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:p', crop: 'face' }, ctx)).rejects.toThrow(
       'face alignment is not available in this runtime',
     );
   });
@@ -81,11 +81,11 @@ describe('Load Face: align face', () => {
   it.skipIf(!existsSync(PORTRAIT))('detects and aligns the face of a real photo, and says so when there is none', async () => {
     const photo = new Uint8Array(await readFile(PORTRAIT));
     const ctx = makeCtx({ photo, flat: encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 }) });
-    const aligned = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:photo', crop: 'face' }, ctx)).image as ImageValue;
-    const centered = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:photo', crop: 'center' }, ctx)).image as ImageValue;
+    const aligned = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:photo', crop: 'face' }, ctx)).image as ImageValue;
+    const centered = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:photo', crop: 'center' }, ctx)).image as ImageValue;
     expect(aligned.tensor.dims).toEqual([1, 3, 32, 32]);
     expect(maxAbsDiff(aligned.tensor, centered.tensor)).toBeGreaterThan(0.2);
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:flat', crop: 'face' }, ctx)).rejects.toThrow(
+    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:flat', crop: 'face' }, ctx)).rejects.toThrow(
       /Load Face: cannot align the face in asset "flat": no face found/,
     );
   });
