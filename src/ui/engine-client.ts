@@ -5,6 +5,7 @@ import type { PackManifest } from '../graph/types';
 import type { Engine, EngineEvent, NodeCatalogEntry, RunSummary } from '../workers/engine';
 import type { EditorGraph } from './editor/graph-store';
 import { appState, clearPreview, notify, setNodeProgress, setNodeState, setNodeValue, setPreview } from './editor/run-state';
+import { applyPackListing, readEpPreference } from './packs/pack-state';
 
 export type { EngineEvent, RunSummary, NodeCatalogEntry };
 
@@ -55,7 +56,10 @@ export class EngineClient {
     this.api = Comlink.wrap<Engine>(this.worker);
     const failed = new Promise<never>((_, reject) => (this.failStart = reject));
     const started = (async () => {
+      // the chosen execution provider (settings) applies before any session is made
+      await this.api.setExecutionProvider(readEpPreference());
       const init = await this.api.init({ modelsBaseUrl: modelsBaseUrl() });
+      applyPackListing(init);
       // the catalog carries the pack default chosen by init, so ask for it afterwards
       const catalog = await this.api.nodeCatalog();
       appState.packs = init.packs;
@@ -138,6 +142,12 @@ export class EngineClient {
   async imageOutput(nodeId: string, output = 'image'): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
     await this.ready;
     return this.api.imageOutput(nodeId, output);
+  }
+
+  /** The model manager's calls (src/ui/packs/manager-client.ts) on the worker's engine. */
+  async withEngine<T>(call: (api: Comlink.Remote<Engine>) => Promise<T>): Promise<T> {
+    await this.ready;
+    return call(this.api);
   }
 
   async cancel(): Promise<void> {
