@@ -9,6 +9,15 @@ const WIRE = `${CANVAS} [data-testid="connection"]`;
 const QUICK_ADD = '[data-testid="quick-add"]';
 const CONTEXT_MENU = '[data-testid="context-menu"]';
 const UNDO = 'button[aria-label="Undo"]';
+// the editor's own markup beyond the DESIGN.md hooks, named once here so a rename is one edit
+const UI = {
+  port: (side) => (side === 'output' ? '.port-out' : '.port-in'),
+  portLabel: '.port-label',
+  socket: '.socket',
+  nodeHeader: '.dnode-head',
+  selectedNode: '[data-node-type].selected',
+  quickAddNoMatch: '.qa-none',
+};
 
 /** `[data-node-id]` of every node element of `type` (all nodes when omitted), in DOM order. */
 async function nodeIds(page, type) {
@@ -21,9 +30,9 @@ const byId = (id) => `[data-node-id="${id}"]`;
 /** The socket element of the port labelled `label` on the node matched by `nodeSel`. */
 function socket(page, nodeSel, side, label) {
   return page
-    .locator(`${nodeSel} .port-${side === 'output' ? 'out' : 'in'}`)
-    .filter({ has: page.locator('.port-label', { hasText: new RegExp(`^${label}$`) }) })
-    .locator('.socket');
+    .locator(`${nodeSel} ${UI.port(side)}`)
+    .filter({ has: page.locator(UI.portLabel, { hasText: new RegExp(`^${label}$`) }) })
+    .locator(UI.socket);
 }
 
 async function centre(locator) {
@@ -257,7 +266,7 @@ export const tests = [
       await page.keyboard.press('Space');
       await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
       await page.keyboard.type('zzzz-no-such-node');
-      await page.locator(`${QUICK_ADD} .qa-none`).waitFor({ state: 'visible', timeout: 5_000 });
+      await page.locator(`${QUICK_ADD} ${UI.quickAddNoMatch}`).waitFor({ state: 'visible', timeout: 5_000 });
       assert.equal(await options.count(), 0, 'a query that matches nothing still lists node types');
       await page.locator(`${QUICK_ADD} input`).fill('random face');
       await page.locator(`${QUICK_ADD} [role="option"][data-type="random-face"]`).waitFor({ timeout: 5_000 });
@@ -297,7 +306,7 @@ export const tests = [
 
       // context menu on a node: Delete removes it (and only it)
       const before = await nodeIds(page);
-      await page.locator(`${byId(newScale)} .dnode-head`).click({ button: 'right' });
+      await page.locator(`${byId(newScale)} ${UI.nodeHeader}`).click({ button: 'right' });
       await menu.waitFor({ state: 'visible', timeout: 5_000 });
       await menu.locator('[data-testid="context-menu-item"]', { hasText: /^Delete$/ }).click();
       await page.locator(byId(newScale)).waitFor({ state: 'detached', timeout: 5_000 });
@@ -417,7 +426,7 @@ export const tests = [
       // Shift-click adds to the selection; Delete removes both; undo restores, redo re-applies
       await clickNode(page, byId(compareId));
       await clickNode(page, byId(saveId), ['Shift']);
-      const selected = await page.locator('[data-node-type].selected').evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort());
+      const selected = await page.locator(UI.selectedNode).evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort());
       assert.deepEqual(selected, [compareId, saveId].sort(), 'Shift-click did not add to the selection');
       await page.keyboard.press('Delete');
       await waitForCount(page, '[data-node-type]', start.nodes.length - 2, 'Delete with two nodes selected');
@@ -439,7 +448,7 @@ export const tests = [
       await clickNode(page, byId(deltaId));
       await clickNode(page, byId(scaleId), ['Control']);
       assert.deepEqual(
-        await page.locator('[data-node-type].selected').evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort()),
+        await page.locator(UI.selectedNode).evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort()),
         [deltaId, scaleId].sort(),
         'Ctrl-click did not add to the selection',
       );
