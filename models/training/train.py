@@ -208,6 +208,7 @@ def train_delta(a):
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     noise = a.noise * scale
+    change = {t: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1) for t, v in lat.items()}
     while step < a.steps:
         t = names[rng.integers(len(names))]
         L = lat[t]
@@ -218,13 +219,16 @@ def train_delta(a):
         j = torch.as_tensor(rng.integers(0, n, a.batch))
         k = torch.as_tensor(rng.integers(0, n, a.batch))
         ai, aj, ak, bi, bj = L[ia, i], L[ia, j], L[ia, k], L[ib, i], L[ib, j]
-        nz = lambda v: v + noise * torch.randn_like(v)  # noqa: E731
-        d = enc(nz(ai), nz(aj))
-        loss_a = (aj - (ai + dec(nz(ai), d))).pow(2).mean()
-        loss_b = (bj - (bi + dec(nz(bi), d))).pow(2).mean()
+        # one noise draw per sequence (a + n_a, b + n_b): it moves the anchor, not the change
+        n_a, n_b = noise * torch.randn_like(ai), noise * torch.randn_like(bi)
+        d = enc(ai + n_a, aj + n_a)
+        # each attribute's loss in units of its mean squared change, so that attributes whose
+        # inversions barely move (expressions) count as much as pose and light
+        loss_a = (aj - (ai + dec(ai + n_a, d))).pow(2).mean() / change[t]
+        loss_b = (bj - (bi + dec(bi + n_b, d))).pow(2).mean() / change[t]
         # i->j then j->k equals i->k: keeps codes additive, so alpha-scaling and sums behave
         q = max(1, a.batch // 4)
-        d_jk, d_ik = enc(nz(aj[:q]), nz(ak[:q])), enc(nz(ai[:q]), nz(ak[:q]))
+        d_jk, d_ik = enc(aj[:q] + n_a[:q], ak[:q] + n_a[:q]), enc(ai[:q] + n_a[:q], ak[:q] + n_a[:q])
         loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
         loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
         opt.zero_grad(set_to_none=True)
@@ -232,9 +236,8 @@ def train_delta(a):
         opt.step()
         step += 1
         if step % a.log_every == 0 or step == a.steps:
-            # errors relative to "no edit" (‖b_j − b_i‖²): 1 means the edit did nothing useful
-            base_a, base_b = (aj - ai).pow(2).mean().item(), (bj - bi).pow(2).mean().item()
-            log(a.name, step, within_rel=loss_a.item() / base_a, transfer_rel=loss_b.item() / base_b,
+            # losses are relative to the attribute's mean change: 1 = no better than no edit
+            log(a.name, step, attribute=t, within=loss_a.item(), transfer=loss_b.item(),
                 additive=loss_add.item(), sec=round(timer.seconds()))
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs)
@@ -242,6 +245,28 @@ def train_delta(a):
                         steps_per_sequence=int(lat[names[0]].shape[1]), attributes=names)
     _save_final(a, dict(enc=enc, dec=dec), cfg, {'attributes_trained': names,
                                                  'sequences_per_attribute': int(lat[names[0]].shape[0])})
+    report_delta(enc, dec, lat)
+
+
+@torch.no_grad()
+def report_delta(enc, dec, lat):
+    """Per attribute, over all ordered step pairs (i < j) and identity pairs A != B: squared
+    error of the within-sequence reconstruction and of the transfer, relative to no edit."""
+    enc.eval(), dec.eval()
+    for name, L in sorted(lat.items()):
+        K, n = L.shape[:2]
+        i, j = torch.triu_indices(n, n, 1)
+        A = torch.arange(K).repeat_interleave(len(i))
+        B = (A + 1) % K
+        ii, jj = i.repeat(K), j.repeat(K)
+        ai, aj, bi, bj = L[A, ii], L[A, jj], L[B, ii], L[B, jj]
+        d = enc(ai, aj)
+        w_err = (aj - ai - dec(ai, d)).pow(2).sum() / (aj - ai).pow(2).sum()
+        t_err = (bj - bi - dec(bi, d)).pow(2).sum() / (bj - bi).pow(2).sum()
+        lin = (bj - bi - (aj - ai)).pow(2).sum() / (bj - bi).pow(2).sum()
+        print(f'  {name:15s} within {w_err.item():.3f}  transfer {t_err.item():.3f}  '
+              f'(linear difference transfer {lin.item():.3f}; 1 = no better than no edit)', flush=True)
+    enc.train(), dec.train()
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,7 +381,7 @@ def main(argv=None):
     s.set_defaults(fn=train_ae)
 
     s = sub.add_parser('delta', help='the Δ-encoder (DGE) on inverted cgi sequences')
-    common(s, 'delta', 1200, 64, 2e-3)
+    common(s, 'delta', 1200, 64, 1e-3)
     s.add_argument('--data', default=str(DATA / 'sequences'))
     s.add_argument('--sequences', type=int, default=None, help='use only the first K sequences per attribute')
     s.add_argument('--delta-dim', type=int, default=16)
