@@ -147,7 +147,10 @@ export class EngineClient {
   /** The model manager's calls (src/ui/packs/manager-client.ts) on the worker's engine. */
   async withEngine<T>(call: (api: Comlink.Remote<Engine>) => Promise<T>): Promise<T> {
     await this.ready;
-    return call(this.api);
+    const result = await call(this.api);
+    // a pack change re-creates the worker's executor, whose run ids start again at 1
+    this.latestRunId = 0;
+    return result;
   }
 
   async cancel(): Promise<void> {

@@ -136,6 +136,16 @@ export function layeredByteSource(store: PackStore, bundled: ByteSource): ByteSo
     const slash = path.indexOf('/');
     const id = slash > 0 ? path.slice(0, slash) : '';
     if (id && (await store.has(id))) return store.readFile(id, path.slice(slash + 1));
-    return bundled(path);
+    if (path !== `${id}/manifest.json`) return bundled(path);
+    // a static server may answer an unknown path with the app's index.html: say "not installed", not "bad JSON"
+    const notHere = `not bundled with the app and not added in this browser (add it under Models)`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await bundled(path);
+    } catch {
+      throw new Error(notHere);
+    }
+    if (new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().startsWith('<')) throw new Error(notHere);
+    return bytes;
   };
 }

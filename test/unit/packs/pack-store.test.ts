@@ -55,6 +55,8 @@ async function refusal(files: Map<string, Uint8Array>, withOrt = false): Promise
 }
 
 const fsSource = (p: string) => readFile(path.join(modelsDir, p)).then((b) => new Uint8Array(b));
+/** the bundled packs as models/index.json lists them today */
+const bundledIds = async (): Promise<string[]> => JSON.parse(await readFile(path.join(modelsDir, 'index.json'), 'utf8')).packs;
 
 describe('pack validation', () => {
   it('accepts the fixture pack (renamed) from a folder and strips the top folder', async () => {
@@ -149,10 +151,11 @@ describe('PackStore (IndexedDB)', () => {
     expect(info.bytes).toBe(total);
     expect(await store.list()).toEqual([expect.objectContaining({ id: 'my-pack', bytes: total, origin: 'local files', files: [...pack.files.keys()].sort() })]);
     const source = layeredByteSource(store, fsSource);
-    expect(JSON.parse(new TextDecoder().decode(await source('index.json')))).toEqual({ packs: ['fixture', 'my-pack'] });
+    expect(JSON.parse(new TextDecoder().decode(await source('index.json')))).toEqual({ packs: [...(await bundledIds()), 'my-pack'] });
     expect(await source('my-pack/generator.onnx')).toEqual(pack.files.get('generator.onnx'));
     expect((await source('fixture/generator.onnx')).byteLength).toBe(287800);
     await expect(source('my-pack/nothing.onnx')).rejects.toThrow('model pack "my-pack" has no stored file nothing.onnx');
+    await expect(source('nowhere/manifest.json')).rejects.toThrow('not bundled with the app and not added in this browser');
     expect(await store.delete('my-pack')).toBe(true);
     expect(await store.list()).toEqual([]);
     expect(await store.delete('my-pack')).toBe(false);
@@ -190,7 +193,7 @@ describe('Engine with the pack store', () => {
     const db = freshDb();
     const first = engine(db);
     const init = await first.init({ modelsBaseUrl: modelsDir });
-    expect(init.listing).toMatchObject({ bundled: ['fixture'], stored: [], ep: { active: 'wasm' } });
+    expect(init.listing).toMatchObject({ bundled: await bundledIds(), stored: [], ep: { active: 'wasm' } });
     const before = await first.run(graph('my-pack'));
     expect(before.status).toBe('error');
     expect(before.errors.r).toContain('model pack "my-pack" is not installed');
@@ -198,7 +201,7 @@ describe('Engine with the pack store', () => {
     const files: PackFileInput[] = [...(await fixtureFiles()).entries()].map(([p, bytes]) => ({ path: p, bytes }));
     const added = await first.addPack(files, 'local files');
     expect(added.added).toBe('my-pack');
-    expect(added.packs.map((p) => p.id)).toEqual(['fixture', 'my-pack']);
+    expect(added.packs.map((p) => p.id)).toEqual([...(await bundledIds()), 'my-pack']);
     expect(added.listing.stored.map((s) => s.id)).toEqual(['my-pack']);
     const after = await first.run(graph('my-pack'));
     expect(after.status).toBe('done');
@@ -209,7 +212,7 @@ describe('Engine with the pack store', () => {
     expect((await second.init({ modelsBaseUrl: modelsDir })).packs.map((p) => p.id)).toContain('my-pack');
     await expect(second.deletePack('fixture')).rejects.toThrow('model pack "fixture" is bundled with the app and cannot be deleted');
     const removed = await second.deletePack('my-pack');
-    expect(removed.packs.map((p) => p.id)).toEqual(['fixture']);
+    expect(removed.packs.map((p) => p.id)).toEqual(await bundledIds());
     expect((await second.run(graph('my-pack'))).status).toBe('error');
     await second.dispose();
   });
@@ -222,7 +225,7 @@ describe('Engine with the pack store', () => {
     enc[100] ^= 1;
     files.set('my-pack/encoder.onnx', enc);
     await expect(e.addPack([...files.entries()].map(([p, bytes]) => ({ path: p, bytes })), 'zip')).rejects.toThrow(/^encoder\.onnx: sha256 mismatch/);
-    expect(e.listPacks().packs.map((p) => p.id)).toEqual(['fixture']);
+    expect(e.listPacks().packs.map((p) => p.id)).toEqual(await bundledIds());
     const status = await e.setExecutionProvider('auto');
     expect(status).toMatchObject({ preference: 'auto', active: 'wasm', variant: null });
     expect(status.note).toContain('navigator.gpu is missing');
