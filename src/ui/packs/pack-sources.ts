@@ -80,7 +80,7 @@ async function fetchStreamed(url: string, signal: AbortSignal | undefined, onChu
 export async function downloadPack(manifestUrl: string, onProgress: (p: DownloadProgress) => void, signal?: AbortSignal): Promise<PackFileInput[]> {
   let url: URL;
   try {
-    url = new URL(manifestUrl, location.href);
+    url = new URL(manifestUrl, typeof location === 'undefined' ? undefined : location.href);
   } catch {
     throw new Error(`"${manifestUrl}" is not a URL`);
   }

@@ -19,15 +19,44 @@ export const packState = reactive({
   busy: null as null | { label: string; fraction: number | null },
   /** why the last add was refused: one line per problem */
   problems: [] as string[],
+  /** what a graph file's `packs` list says for each installed pack: manifest sha256 and where to get it */
+  refs: [] as PackRef[],
 });
 
+export interface PackRef {
+  id: string;
+  sha256: string;
+  url: string;
+}
+
 /** The engine's answer to init / add / delete, taken over by the UI (pack pickers read appState.packs). */
-export function applyPackListing(result: { packs: PackManifest[]; defaultPack: string; listing: PackListing }): void {
+export function applyPackListing(result: { packs: PackManifest[]; defaultPack: string; listing: PackListing; packRefs?: PackRef[] }): void {
   appState.packs = result.packs;
   appState.defaultPack = result.defaultPack;
   packState.bundled = result.listing.bundled;
   packState.stored = result.listing.stored;
   packState.ep = result.listing.ep;
+  packState.refs = (result.packRefs ?? []).map((ref) => {
+    const stored = result.listing.stored.find((s) => s.id === ref.id);
+    // a stored pack is fetched again from where it was downloaded; one from local files has no address
+    return stored ? { ...ref, sha256: stored.manifestSha256, url: /^https?:\/\//.test(stored.origin) ? stored.origin : '' } : ref;
+  });
+}
+
+/**
+ * The graph with its `packs` list naming every pack its nodes use (sha256 + where to get it), for
+ * export and share: whoever opens the file is told which packs it needs. Entries of packs that
+ * are not installed here are kept as they were.
+ */
+export function withPackRefs<T extends { nodes: { params: Record<string, unknown> }[]; packs?: PackRef[] }>(doc: T): T {
+  const used = new Set(doc.nodes.map((n) => n.params.pack).filter((p): p is string => typeof p === 'string' && p !== ''));
+  const listed = new Map((doc.packs ?? []).map((p) => [p.id, p]));
+  const packs: PackRef[] = [];
+  for (const id of new Set([...listed.keys(), ...used])) {
+    const ref = packState.refs.find((r) => r.id === id) ?? listed.get(id);
+    if (ref) packs.push({ ...listed.get(id), ...ref });
+  }
+  return { ...doc, packs };
 }
 
 export function readEpPreference(): EpPreference {
