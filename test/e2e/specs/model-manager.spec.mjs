@@ -4,12 +4,13 @@
 // on the editor is added; the execution provider falls back to WASM without a GPU and says so.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { ROOT } from '../lib/server.mjs';
-import { SEL, dropFile, importThroughUi, openEditor, waitForImage, waitForPersistedParam, waitForSettled } from '../lib/browser.mjs';
+import { SEL, dropFile, exportThroughUi, importThroughUi, openEditor, waitForImage, waitForPersistedParam, waitForSettled } from '../lib/browser.mjs';
 
 const FIXTURE = join(ROOT, 'models', 'fixture');
 
@@ -35,7 +36,7 @@ async function packCopy(ctx, id, { tamper } = {}) {
 }
 
 /** A graph (random face → generate) on pack `id`, naming it in `packs`, written as a .dge.json file. */
-async function graphNeeding(dir, id, manifestPath) {
+async function graphNeeding(dir, id, manifestPath, url = '') {
   const sha256 = createHash('sha256').update(await readFile(manifestPath)).digest('hex');
   const doc = {
     format: 'delta-studio/graph',
@@ -46,7 +47,7 @@ async function graphNeeding(dir, id, manifestPath) {
       { id: 'generate', type: 'generate', params: { pack: id }, position: [300, 0] },
     ],
     connections: [{ id: 'c1', from: { node: 'random', socket: 'latent' }, to: { node: 'generate', socket: 'latent' } }],
-    packs: [{ id, sha256, url: '' }],
+    packs: [{ id, sha256, url }],
     assets: {},
   };
   const file = join(dir, 'needs-pack.dge.json');
@@ -69,6 +70,33 @@ async function waitForState(page, type, want, timeout = 30_000) {
 async function openManager(page) {
   if (!(await page.locator('[data-testid="model-manager"]').isVisible().catch(() => false))) await page.locator('[data-testid="models"]').click();
   await page.locator('[data-testid="model-manager"]').waitFor({ timeout: 10_000 });
+}
+
+/**
+ * Another origin serving `dir` (CORS, as a pack host must for a cross-origin-isolated app), the
+ * generator in slow chunks so the progress bar can be seen moving. Returns its base URL.
+ */
+async function packHost(ctx, dir) {
+  const server = createServer(async (req, res) => {
+    let bytes;
+    try {
+      bytes = await readFile(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    } catch {
+      res.writeHead(404, { 'Access-Control-Allow-Origin': '*' });
+      return res.end();
+    }
+    res.writeHead(200, { 'Content-Length': String(bytes.length), 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' });
+    if (!req.url.endsWith('generator.onnx')) return res.end(bytes);
+    const step = Math.ceil(bytes.length / 10);
+    for (let at = 0; at < bytes.length; at += step) {
+      res.write(bytes.subarray(at, at + step));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    res.end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ctx.onCleanup(() => new Promise((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${server.address().port}`;
 }
 
 const row = (page, id) => page.locator(`[data-testid="pack-row"][data-pack-id="${id}"]`);
@@ -170,6 +198,38 @@ export const tests = [
       assert.equal(await page.evaluate(() => localStorage.getItem('delta-studio.executionProvider')), 'wasm');
       await waitForSettled(page);
       await waitForImage(page, SEL.preview('generate'), { timeout: 30_000 });
+    },
+  },
+  {
+    name: 'a graph naming its pack URL: Fetch downloads it with progress, the graph runs, its export names the URL',
+    async run(ctx) {
+      const id = 'e2e-url';
+      const { dir, folder } = await packCopy(ctx, id);
+      const url = `${await packHost(ctx, dir)}/${id}/manifest.json`;
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await importThroughUi(page, await graphNeeding(dir, id, join(folder, 'manifest.json'), url));
+      const notice = page.locator('[data-testid="missing-packs"]');
+      await notice.waitFor({ timeout: 15_000 });
+      assert.ok((await notice.textContent()).includes(url), 'the notice does not say where to get the pack');
+      await openManager(page);
+      await notice.locator('[data-testid="missing-fetch"]').click();
+      // the bar moves while the generator streams in
+      const seen = new Set();
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && !(await row(page, id).count())) {
+        const v = await page.locator('[data-testid="pack-progress"]').evaluate((el) => el.value, null, { timeout: 200 }).catch(() => null);
+        if (typeof v === 'number' && v > 0 && v < 1) seen.add(v.toFixed(2));
+        await page.waitForTimeout(40);
+      }
+      assert.ok(seen.size >= 2, `the progress bar did not move (values seen: ${[...seen]})`);
+      await row(page, id).waitFor({ timeout: 20_000 });
+      assert.match(await row(page, id).textContent(), /127\.0\.0\.1/);
+      await notice.waitFor({ state: 'detached', timeout: 10_000 });
+      await waitForImage(page, SEL.preview('generate'), { timeout: 30_000 });
+      const { bytes } = await exportThroughUi(page, 'export-json');
+      const exported = JSON.parse(bytes.toString('utf8'));
+      assert.deepEqual(exported.packs.find((p) => p.id === id)?.url, url);
     },
   },
 ];
