@@ -314,7 +314,7 @@ export const tests = [
     },
   },
   {
-    name: 'wiring: a compatible drag connects and re-runs; a type mismatch and a cycle are refused with a reason',
+    name: 'wiring: a compatible drag connects and re-runs; a type mismatch and a cycle are refused with a reason; colours by type; a dropped wire offers matching nodes',
     async run(ctx) {
       const page = await openFresh(ctx);
       assert.equal(await page.locator(UNDO).isDisabled(), true, 'a freshly opened graph already has undo history');
@@ -340,12 +340,50 @@ export const tests = [
       assert.deepEqual(after['encode-delta'], ['cached'], `Encode Delta should come from cache (${after['encode-delta']})`);
       assert.equal(await page.locator(UNDO).isDisabled(), false, 'the new wire is not an undo step');
 
+      // sockets and wires are coloured by type: same type same colour, different types differ
+      const colours = await page.evaluate(() => {
+        const of = (sel) => getComputedStyle(document.querySelector(sel)).getPropertyValue('--sock').trim();
+        return {
+          latentOut: of('[data-node-type="gan-inversion"] .port-out .socket'),
+          latentIn: of('[data-node-type="generate"] .port-in .socket'),
+          deltaOut: of('[data-node-type="scale"] .port-out .socket'),
+          imageOut: of('[data-node-type="load-face"] .port-out .socket'),
+          wireStrokes: [...document.querySelectorAll('[data-testid="connection"] path')].map((p) => p.getAttribute('stroke')),
+        };
+      });
+      assert.ok(colours.latentOut && colours.deltaOut && colours.imageOut, `sockets have no colour: ${JSON.stringify(colours)}`);
+      assert.equal(colours.latentOut, colours.latentIn, 'two Latent sockets have different colours');
+      assert.equal(new Set([colours.latentOut, colours.deltaOut, colours.imageOut]).size, 3, `Latent, Delta and Image sockets share colours: ${JSON.stringify(colours)}`);
+      for (const c of [colours.latentOut, colours.deltaOut, colours.imageOut]) {
+        assert.ok(colours.wireStrokes.includes(c), `no wire drawn in socket colour ${c} (${colours.wireStrokes})`);
+      }
+
+      // a wire dragged from Scale's output onto empty canvas offers only nodes that take a delta
+      const dropAt = await emptyCanvasPoint(page, { from: 'bottom-right', room: 200 });
+      const scaleOut = await centre(socket(page, SEL.node('scale'), 'output', 'Delta'));
+      await page.mouse.move(scaleOut.x, scaleOut.y);
+      await page.mouse.down();
+      await page.mouse.move((scaleOut.x + dropAt.x) / 2, (scaleOut.y + dropAt.y) / 2, { steps: 6 });
+      await page.mouse.move(dropAt.x, dropAt.y, { steps: 6 });
+      await page.mouse.up();
+      await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
+      const offered = await page.locator(`${QUICK_ADD} [role="option"]`).evaluateAll((els) => els.map((el) => el.getAttribute('data-type')).sort());
+      assert.ok(offered.includes('scale') && offered.includes('add'), `quick-add for a dangling delta wire offers ${offered}`);
+      assert.ok(!offered.includes('generate') && !offered.includes('load-face'), `quick-add for a delta wire offers nodes without a delta input: ${offered}`);
+      const wiresBefore = await page.locator(WIRE).count();
+      const scalesBefore = await nodeIds(page, 'scale');
+      await page.keyboard.type('scale');
+      await page.keyboard.press('Enter');
+      await waitForCount(page, WIRE, wiresBefore + 1, 'a node added from a dangling wire is wired to it');
+      const fromWire = (await nodeIds(page, 'scale')).find((id) => !scalesBefore.includes(id));
+      await waitForState(page, byId(fromWire), ['done', 'cached']);
+
       // a cycle: two new Scale nodes A → B, then B's output back into A's free input
       const a = await quickAdd(page, await emptyCanvasPoint(page, { from: 'bottom-left', room: 200 }), 'scale', 'scale');
       const b = await quickAdd(page, await emptyCanvasPoint(page, { from: 'bottom-right', room: 200 }), 'scale', 'scale');
       await dragWire(page, socket(page, byId(a), 'output', 'Delta'), socket(page, byId(b), 'input', 'Delta'));
       const wired = await visibleGraph(page);
-      assert.equal(wired.wires.length, start.wires.length + 2, 'Scale A → Scale B was not connected');
+      assert.equal(wired.wires.length, start.wires.length + 3, 'Scale A → Scale B was not connected');
       await dragWire(page, socket(page, byId(b), 'output', 'Delta'), socket(page, byId(a), 'input', 'Delta'));
       const cycleAlert = await waitForAlert(page, /cycle/i);
       assert.match(cycleAlert, /refused/i, `the cycle alert does not say the connection was refused: "${cycleAlert}"`);
@@ -477,17 +515,23 @@ export const tests = [
       await page.keyboard.press('ArrowRight');
       const changed = await slider.inputValue();
       assert.notEqual(changed, original, 'ArrowRight did not move the α slider');
-      await waitForImageChange(page, SEL.preview('generate'), image.hash);
+      const edited = await waitForImageChange(page, SEL.preview('generate'), image.hash);
+      await waitForSettled(page);
       // back to the canvas (a click on empty space), where Ctrl+Z means undo
       const empty = await emptyCanvasPoint(page, { from: 'top-right', room: 40 });
       await page.mouse.click(empty.x, empty.y);
       await page.keyboard.press('Control+z');
       await page.waitForFunction(({ sel, v }) => document.querySelector(sel)?.value === v, { sel: `${byId(scaleId)} input[type="range"]`, v: original }, { timeout: 5_000 })
         .catch(async () => assert.fail(`Ctrl+Z left α at ${await slider.inputValue()}, expected ${original}`));
+      const undone = await waitForImageChange(page, SEL.preview('generate'), edited.hash);
+      assert.equal(undone.hash, image.hash, 'after Ctrl+Z the edited face is not the one before the change');
+      await waitForSettled(page);
       await page.keyboard.press('Control+Shift+z');
       await page.waitForFunction(({ sel, v }) => document.querySelector(sel)?.value === v, { sel: `${byId(scaleId)} input[type="range"]`, v: changed }, { timeout: 5_000 })
         .catch(async () => assert.fail(`Ctrl+Shift+Z left α at ${await slider.inputValue()}, expected ${changed}`));
       assert.equal(await page.locator(`${byId(scaleId)} input[type="number"]`).inputValue(), changed, 'the α number field does not follow redo');
+      const redone = await waitForImageChange(page, SEL.preview('generate'), image.hash);
+      assert.equal(redone.hash, edited.hash, 'after Ctrl+Shift+Z the edited face is not the changed one');
 
       // minimap: present and drawn; it follows a pan of the canvas
       const minimap = page.locator('[data-testid="minimap"] canvas');
