@@ -9,8 +9,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
+import { chromium } from 'playwright-core';
 import { ROOT } from '../lib/server.mjs';
-import { SEL, dropFile, exportThroughUi, importThroughUi, openEditor, waitForImage, waitForPersistedParam, waitForSettled } from '../lib/browser.mjs';
+import { CHROMIUM_PATH, SEL, dropFile, exportThroughUi, importThroughUi, openEditor, waitForImage, waitForPersistedParam, waitForSettled } from '../lib/browser.mjs';
 
 const FIXTURE = join(ROOT, 'models', 'fixture');
 
@@ -230,6 +231,55 @@ export const tests = [
       const { bytes } = await exportThroughUi(page, 'export-json');
       const exported = JSON.parse(bytes.toString('utf8'));
       assert.deepEqual(exported.packs.find((p) => p.id === id)?.url, url);
+    },
+  },
+  {
+    name: 'WebGPU on a software adapter (SwiftShader): chosen EP active, the same pixels as WASM',
+    async run(ctx) {
+      // headless Chromium has no GPU here; SwiftShader gives a real WebGPU adapter in software
+      const dir = await mkdtemp(join(tmpdir(), 'delta-e2e-webgpu-'));
+      const context = await chromium.launchPersistentContext(dir, {
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'],
+        viewport: { width: 1400, height: 900 },
+      });
+      ctx.onCleanup(async () => {
+        await context.close().catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+      });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pixels = async () =>
+        page.locator(SEL.preview('generate')).first().evaluate((el) => {
+          const c = document.createElement('canvas');
+          c.width = el.width || el.naturalWidth;
+          c.height = el.height || el.naturalHeight;
+          const g = c.getContext('2d');
+          g.drawImage(el, 0, 0);
+          return [...g.getImageData(0, 0, c.width, c.height).data];
+        });
+      const results = {};
+      for (const ep of ['wasm', 'webgpu']) {
+        if (ep === 'wasm') await openEditor(page, ctx.url);
+        await openManager(page);
+        await page.locator('[data-testid="ep-select"]').selectOption(ep);
+        await page.waitForFunction((ep) => document.querySelector('[data-testid="ep-active"]')?.getAttribute('data-ep') === ep, ep, { timeout: 30_000 });
+        // the sessions are new: the whole graph runs again on this EP (a reload starts from the stored choice)
+        await page.reload({ waitUntil: 'load' });
+        await waitForImage(page, SEL.preview('generate'), { timeout: 90_000 });
+        await waitForSettled(page, { timeout: 90_000 });
+        await openManager(page);
+        assert.equal(await page.locator('[data-testid="ep-active"]').getAttribute('data-ep'), ep);
+        const states = await page.evaluate(() => [...document.querySelectorAll('[data-node-type]')].map((e) => e.getAttribute('data-node-state')));
+        assert.ok(states.every((s) => s === 'done'), `not every node ran on ${ep}: ${states}`);
+        results[ep] = await pixels();
+      }
+      assert.match(await page.locator('[data-testid="ep-note"]').textContent(), /WebGPU/);
+      assert.equal(results.webgpu.length, results.wasm.length);
+      const maxDiff = results.wasm.reduce((m, v, i) => Math.max(m, Math.abs(v - results.webgpu[i])), 0);
+      // stated tolerance: at most 2 of 255 levels per channel on the 8-bit result
+      assert.ok(maxDiff <= 2, `WebGPU and WASM images differ by up to ${maxDiff} levels`);
+      process.stdout.write(`      WebGPU (SwiftShader) vs WASM, Generate image: max difference ${maxDiff} of 255 levels over ${results.wasm.length / 4} px\n`);
     },
   },
 ];

@@ -13,7 +13,7 @@ import type { PackFileInput } from '../../../src/workers/pack/manager';
 import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
 import { PackStore, layeredByteSource } from '../../../src/workers/pack/store';
 import { PackRefusedError, shapeProblems, validatePack } from '../../../src/workers/pack/validate';
-import { manifestWithVariant } from '../../../src/workers/pack/variant-runtime';
+import { VariantPackRuntime, manifestWithVariant } from '../../../src/workers/pack/variant-runtime';
 import { modelsDir } from '../nodes/helpers';
 
 ort.env.wasm.numThreads = 1;
@@ -245,5 +245,31 @@ describe('Engine with the pack store', () => {
     expect(none).toMatchObject({ ep: 'wasm', ort: ortModule });
     expect(none.note).toContain('no WebGPU adapter');
     expect((await selectBackend('wasm', wasm, async () => gpuOrt, { requestAdapter: async () => ({}) })).ep).toBe('wasm');
+  });
+});
+
+describe('VariantPackRuntime (fp16 variants on WebGPU)', () => {
+  it('runs the variant file where the manifest offers one and the chosen backend asks for it, the model itself otherwise', async () => {
+    const gen = new Uint8Array(await readFile(path.join(modelsDir, 'fixture/generator.onnx')));
+    // a stand-in "fp16" file: the same network with a run of weights overwritten, so its output differs
+    const variant = gen.slice();
+    variant.fill(0x3f, gen.length >> 1, (gen.length >> 1) + 64);
+    const manifest = JSON.parse(await readFile(path.join(modelsDir, 'fixture/manifest.json'), 'utf8'));
+    manifest.models.generator.variants = { fp16: { file: 'generator.fp16.onnx', sha256: await sha256Hex(variant) } };
+    const files: Record<string, Uint8Array> = { 'fixture/manifest.json': new TextEncoder().encode(JSON.stringify(manifest)), 'fixture/generator.fp16.onnx': variant };
+    const source = async (p: string) => files[p] ?? fsSource(p);
+    const w = { data: new Float32Array(4 * 16).map((_, i) => Math.sin(i)), dims: [1, 4, 16] };
+    const plain = await new VariantPackRuntime(source, ortModule, {}, null).run('fixture', 'generator', { w });
+    const fp16 = new VariantPackRuntime(source, ortModule, {}, 'fp16');
+    const swapped = await fp16.run('fixture', 'generator', { w });
+    expect(await fp16.variantModels('fixture')).toEqual(['generator']);
+    expect((await fp16.manifest('fixture')).models.generator.file).toBe('generator.fp16.onnx');
+    const reference = await new VariantPackRuntime(fsSource, ortModule, {}, null).run('fixture', 'generator', { w });
+    expect(plain.image.data).toEqual(reference.image.data);
+    const diff = swapped.image.data.reduce((m, v, i) => Math.max(m, Math.abs(v - plain.image.data[i])), 0);
+    expect(diff).toBeGreaterThan(1e-3);
+    // the mapping network has no variant: the same file either way
+    const z = { data: new Float32Array(16).fill(0.5), dims: [1, 16] };
+    expect((await fp16.run('fixture', 'mapping', { z })).w.data).toEqual((await new VariantPackRuntime(source, ortModule, {}, null).run('fixture', 'mapping', { z })).w.data);
   });
 });
