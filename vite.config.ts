@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 import { modelsPlugin } from './tools/vite-models-plugin';
 
@@ -12,7 +12,9 @@ export default defineConfig({
   plugins: [vue(), modelsPlugin()],
   server: { headers: isolation },
   preview: { headers: isolation },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // face-api and exifr are loaded lazily by the worker; pre-bundling them up front avoids Vite's
+  // mid-session re-optimisation reload the first time a face is aligned.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@vladmandic/face-api', 'exifr'] },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   test: {

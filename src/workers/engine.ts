@@ -244,6 +244,8 @@ export class Engine {
     const result = await executor.run(doc, {
       onEvent: (e) => {
         if (e.type === 'run-start') this.currentRunId = e.runId;
+        // the UI drops an errored node's preview, so a later cache hit must send it again
+        if (e.type === 'node-state' && e.state === 'error') this.sent.delete(e.nodeId);
         forward(e);
       },
     });

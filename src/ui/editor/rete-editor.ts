@@ -2,7 +2,8 @@
 // mutations, and every store change is mirrored back into Rete by a diffing sync.
 import { ClassicPreset, GetSchemes, NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
-import { ConnectionPlugin, Presets as ConnectionPresets } from 'rete-connection-plugin';
+import { ConnectionPlugin, ClassicFlow, getSourceTarget } from 'rete-connection-plugin';
+import { canConnect } from '../../graph/validate';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
@@ -195,7 +196,22 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   );
   render.addPreset(Presets.contextMenu.setup({ delay: 300 }));
   render.addPreset(canvasMinimapPreset(160));
-  connection.addPreset(ConnectionPresets.classic.setup());
+  let refused = false;
+  connection.addPreset(() => new ClassicFlow({
+    canMakeConnection(from, to) {
+      const pair = getSourceTarget(from, to);
+      if (!pair) return false;
+      const [s, t] = pair;
+      const verdict = canConnect(store.doc, { node: s.nodeId, socket: s.key }, { node: t.nodeId, socket: t.key }, store.catalog as never);
+      if (!verdict.ok) {
+        notify('error', `Connection refused: ${verdict.reason}`);
+        refused = true;
+        queueMicrotask(() => connection.drop());
+        return false;
+      }
+      return true;
+    },
+  }));
 
   editor.use(area);
   area.use(connection); // it must see socket renders: that is how it makes sockets draggable
@@ -220,6 +236,10 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
 
   // a wire dropped on empty canvas opens quick-add for the node types that can take it
   connection.addPipe((ctx) => {
+    if (ctx.type === 'connectiondrop' && refused) {
+      refused = false;
+      return ctx;
+    }
     if (ctx.type === 'connectiondrop' && !ctx.data.socket && !ctx.data.created) {
       const { nodeId, side, key } = ctx.data.initial;
       const node = editor.getNode(nodeId);
@@ -273,6 +293,9 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     callbacks.openQuickAdd({ x: e.clientX, y: e.clientY }, toArea({ x: e.clientX, y: e.clientY }));
   };
   container.addEventListener('dblclick', onDblClick);
+  container.addEventListener('change', (e) => {
+    if ((e.target as HTMLElement).matches?.('[data-testid="context-menu-search-input"]')) e.stopPropagation();
+  }, true);
 
   // Shift-drag on the background draws a selection rectangle
   const band = document.createElement('div');
@@ -443,7 +466,10 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
       if (stale) await editor.removeConnection(c.id);
     }
     for (const n of editor.getNodes()) {
-      if (!docNodes.has(n.id) || rebuild.has(n.id)) await editor.removeNode(n.id);
+      if (!docNodes.has(n.id) || rebuild.has(n.id)) {
+        await selectable.unselect(n.id);
+        await editor.removeNode(n.id);
+      }
     }
     for (const record of doc.nodes) {
       const existing = editor.getNode(record.id);
