@@ -21,6 +21,55 @@ export interface ValidatedPack {
   files: Map<string, Uint8Array>;
 }
 
+/** Files above this size get the ONNX structure check only: a trial session of a 1 GB encoder would double the memory the tab needs. */
+export const TRIAL_SESSION_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Why `bytes` is not an ONNX model, or null: walks the top-level protobuf fields of a ModelProto
+ * (cheap at any size: the graph is one length-delimited field) and wants ir_version and a graph.
+ */
+export function onnxStructureProblem(bytes: Uint8Array): string | null {
+  let at = 0;
+  let irVersion = false;
+  let graph = false;
+  const varint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (at >= bytes.length) throw new Error('the data ends inside a field');
+      const b = bytes[at++];
+      value += (b & 0x7f) * scale;
+      if (!(b & 0x80)) return value;
+      scale *= 128;
+    }
+    throw new Error('a malformed varint');
+  };
+  try {
+    if (bytes.length < 4) return `only ${bytes.length} bytes`;
+    while (at < bytes.length) {
+      const key = varint();
+      const field = Math.floor(key / 8);
+      const wire = key & 7;
+      if (field < 1 || field > 64) throw new Error(`field number ${field} at byte ${at}`);
+      if (wire === 0) varint();
+      else if (wire === 2) {
+        const length = varint();
+        if (at + length > bytes.length) throw new Error(`field ${field} claims ${length} bytes past the end`);
+        at += length;
+      } else if (wire === 1) at += 8;
+      else if (wire === 5) at += 4;
+      else throw new Error(`wire type ${wire} at byte ${at}`);
+      if (field === 1 && wire === 0) irVersion = true;
+      if (field === 7 && wire === 2) graph = true;
+    }
+  } catch (e) {
+    return `not an ONNX (protobuf) file: ${(e as Error).message}`;
+  }
+  if (at !== bytes.length) return 'not an ONNX (protobuf) file: the last field runs past the end';
+  if (!irVersion || !graph) return `not an ONNX model: no ${!irVersion ? 'ir_version' : 'graph'}`;
+  return null;
+}
+
 /** An optional fp16 (or other) variant of a model entry: `variants: { fp16: { file, sha256 } }`. */
 export function variantsOf(entry: PackModelEntry): Record<string, { file: string; sha256: string; bytes?: number }> {
   return entry.variants ?? {};
@@ -99,8 +148,9 @@ export function shapeProblems(m: PackManifest): string[] {
 
 /**
  * Validates a pack given as files (paths relative to anywhere: see packRelative). Throws
- * PackRefusedError listing every problem. With `ort`, each model file must also load as an
- * onnxruntime session (released right away), which catches files that are not ONNX.
+ * PackRefusedError listing every problem. Every model file must be an ONNX protobuf; with `ort`,
+ * each one up to TRIAL_SESSION_MAX_BYTES must also load as an onnxruntime session (released right
+ * away), which catches models onnxruntime cannot run (unknown ops, broken graphs).
  */
 export async function validatePack(
   input: Map<string, Uint8Array>,
@@ -145,13 +195,19 @@ export async function validatePack(
     kept.set(file, bytes);
   }
   if (problems.length) throw new PackRefusedError(problems);
+  for (const { file } of entries) {
+    const problem = onnxStructureProblem(kept.get(file)!);
+    if (problem) problems.push(`${file}: ${problem}`);
+  }
+  if (problems.length) throw new PackRefusedError(problems);
   if (options.ort) {
     for (const { file } of entries) {
+      if (kept.get(file)!.byteLength > TRIAL_SESSION_MAX_BYTES) continue;
       try {
         const session = await options.ort.InferenceSession.create(kept.get(file)!);
         await session.release?.();
       } catch (e) {
-        problems.push(`${file}: not a loadable ONNX model (onnxruntime: ${(e as Error).message})`);
+        problems.push(`${file}: not a loadable ONNX model (onnxruntime: ${(e as Error).message.trim()})`);
       }
     }
     if (problems.length) throw new PackRefusedError(problems);

@@ -12,7 +12,7 @@ import { selectBackend } from '../../../src/workers/pack/backend';
 import type { PackFileInput } from '../../../src/workers/pack/manager';
 import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
 import { PackStore, layeredByteSource } from '../../../src/workers/pack/store';
-import { PackRefusedError, shapeProblems, validatePack } from '../../../src/workers/pack/validate';
+import { PackRefusedError, onnxStructureProblem, shapeProblems, validatePack } from '../../../src/workers/pack/validate';
 import { VariantPackRuntime, manifestWithVariant } from '../../../src/workers/pack/variant-runtime';
 import { modelsDir } from '../nodes/helpers';
 
@@ -94,16 +94,27 @@ describe('pack validation', () => {
     expect(problems.some((p) => p.startsWith("manifest inconsistent: delta_decoder's dw"))).toBe(true);
   });
 
-  it('refuses a file that is not ONNX with onnxruntime\'s own error', async () => {
-    const files = await fixtureFiles();
-    const junk = new TextEncoder().encode('this is not an ONNX model at all');
-    files.set('my-pack/mapping.onnx', junk);
-    // the hash matches, so only onnxruntime can tell it is not a model
-    const junkSha = await sha256Hex(junk);
-    editManifest(files, 'my-pack/manifest.json', (m) => (m.models.mapping.sha256 = junkSha));
-    const problems = await refusal(files, true);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^mapping\.onnx: not a loadable ONNX model \(onnxruntime: .+\)$/);
+  it('refuses a file that is not ONNX: by its structure, or by onnxruntime\'s own error', async () => {
+    const cases: [Uint8Array, RegExp][] = [
+      [new TextEncoder().encode('this is not an ONNX model at all'), /^mapping\.onnx: not an ONNX \(protobuf\) file: /],
+      // the first 1000 bytes of a real model: a protobuf field runs past the end
+      [new Uint8Array(await readFile(path.join(modelsDir, 'fixture/mapping.onnx'))).slice(0, 1000), /^mapping\.onnx: not an ONNX \(protobuf\) file: field \d+ claims \d+ bytes past the end$/],
+      // well-formed protobuf with ir_version and an empty graph: only onnxruntime can tell
+      [new Uint8Array([0x08, 0x07, 0x3a, 0x00]), /^mapping\.onnx: not a loadable ONNX model \(onnxruntime: .+\)$/],
+    ];
+    for (const [junk, message] of cases) {
+      const files = await fixtureFiles();
+      files.set('my-pack/mapping.onnx', junk);
+      // the hash matches, so only the ONNX checks can tell it is not a model
+      const junkSha = await sha256Hex(junk);
+      editManifest(files, 'my-pack/manifest.json', (m) => (m.models.mapping.sha256 = junkSha));
+      const problems = await refusal(files, true);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(message);
+    }
+    for (const name of ['generator', 'encoder', 'mapping', 'delta_encoder', 'delta_decoder']) {
+      expect(onnxStructureProblem(new Uint8Array(await readFile(path.join(modelsDir, `fixture/${name}.onnx`))))).toBeNull();
+    }
   });
 
   it('refuses an invalid manifest by zod path, no manifest at all, and a bundled id', async () => {
