@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { nodeRegistry } from '../src/nodes';
 
 const PACK = process.argv[2] ?? 'fixture';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -16,8 +17,16 @@ const wire = (from: string, fromSocket: string, to: string, toSocket: string) =>
   to: { node: to, socket: toSocket },
 });
 
+/** Every param spelled out (defaults first), so the examples load without repairs. */
+function withDefaults(node: Node): Node {
+  const def = nodeRegistry.get(node.type);
+  if (!def) throw new Error(`unknown node type ${node.type}`);
+  const defaults = Object.fromEntries(def.params.map((p) => [p.name, p.kind === 'pack' ? PACK : p.default]));
+  return { ...node, params: { ...defaults, ...node.params } };
+}
+
 function graph(name: string, nodes: Node[], connections: ReturnType<typeof wire>[]) {
-  return { format: 'delta-studio/graph', version: 1, name, nodes, connections, packs, assets: {} };
+  return { format: 'delta-studio/graph', version: 1, name, nodes: nodes.map(withDefaults), connections, packs, assets: {} };
 }
 
 function write(file: string, doc: object) {
