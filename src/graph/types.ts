@@ -201,7 +201,19 @@ export interface ComputeContext {
    * Optional: the largest face of an encoded photo, EXIF-upright and aligned FFHQ-style, as
    * `size`×`size` RGBA (Load Face's "align face" mode; real-photo packs such as e4e expect it).
    */
-  alignFace?(bytes: Uint8Array, size: number): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+  alignFace?(
+    bytes: Uint8Array,
+    size: number,
+    /** which face, 0 = the largest (default) */
+    options?: { faceIndex?: number },
+  ): Promise<{ width: number; height: number; data: Uint8ClampedArray; /** how many faces the photo has */ faces?: number }>;
+  /**
+   * Optional: the 128-d face-recognition descriptor of the largest face in an RGBA image, or null
+   * when no face is found (Compare's identity readout, the paper's "CS").
+   */
+  faceDescriptor?(image: { width: number; height: number; data: Uint8ClampedArray }): Promise<Float32Array | null>;
+  /** Optional: a short remark shown on the node after it ran ("3 faces found, using face 0"). */
+  note?(text: string): void;
   signal: AbortSignal;
   /** report progress in [0,1] for the running node */
   progress(fraction: number): void;

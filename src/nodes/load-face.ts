@@ -17,15 +17,26 @@ async function sampleFace(name: string, size: number): Promise<Rgba> {
   return { width: img.width, height: img.height, data: img.data };
 }
 
-async function decode(ctx: ComputeContext, bytes: Uint8Array, what: string, crop: string, size: number): Promise<Rgba> {
+const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+
+/** What the node says about the faces of a photo: how many, and which one it used. */
+export function facesNote(faces: number, faceIndex: number): string {
+  const which = faceIndex === 0 ? 'largest' : `${ordinal(faceIndex + 1)} largest`;
+  return faces === 1 ? '1 face found' : `${faces} faces found, using face ${faceIndex} (${which}; "Face #" picks 0–${faces - 1})`;
+}
+
+async function decode(ctx: ComputeContext, bytes: Uint8Array, what: string, crop: string, size: number, faceIndex: number): Promise<Rgba> {
   if (crop === 'face') {
     if (!ctx.alignFace) throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
+    let aligned: Awaited<ReturnType<NonNullable<ComputeContext['alignFace']>>>;
     try {
       // aligned at 256 px at least, then downsized with antialiasing like every other source
-      return await ctx.alignFace(bytes, Math.max(size, 256));
+      aligned = await ctx.alignFace(bytes, Math.max(size, 256), { faceIndex });
     } catch (e) {
       throw new Error(`Load Face: cannot align the face in ${what}: ${(e as Error).message}`);
     }
+    if (aligned.faces !== undefined) ctx.note?.(facesNote(aligned.faces, faceIndex));
+    return { width: aligned.width, height: aligned.height, data: aligned.data };
   }
   try {
     return await ctx.decodeImage(bytes);
@@ -59,7 +70,18 @@ export const loadFaceNode: NodeDefinition = {
         { value: 'center', label: 'Center square' },
         { value: 'face', label: 'Detect & align face' },
       ],
-      doc: 'How a photo is cut: the centered square, or the largest face found and aligned as in FFHQ (for real-photo packs). Samples are already aligned.',
+      doc: 'How a photo is cut: the centered square, or a face found and aligned as in FFHQ (for real-photo packs). Samples are already aligned.',
+    },
+    {
+      kind: 'number',
+      name: 'face',
+      label: 'Face #',
+      default: 0,
+      min: 0,
+      max: 19,
+      step: 1,
+      integer: true,
+      doc: 'Which face of a photo with several to align, by size: 0 = the largest. Used when "crop" is "face".',
     },
   ],
   preview: 'image',
@@ -68,6 +90,10 @@ export const loadFaceNode: NodeDefinition = {
     const source = stringParam(params, 'source', 'Load Face');
     const crop = stringParam(params, 'crop', 'Load Face');
     if (crop !== 'center' && crop !== 'face') throw new Error(`Load Face: param "crop" must be "center" or "face", got "${crop}"`);
+    const faceIndex = params.face ?? 0;
+    if (typeof faceIndex !== 'number' || !Number.isInteger(faceIndex) || faceIndex < 0) {
+      throw new Error(`Load Face: param "face" must be a whole number from 0 (the largest face), got ${JSON.stringify(faceIndex)}`);
+    }
     const size = encoderInputSize(manifest).width;
     const colon = source.indexOf(':');
     const scheme = colon > 0 ? source.slice(0, colon) : 'asset';
@@ -78,7 +104,7 @@ export const loadFaceNode: NodeDefinition = {
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);
-      rgba = await decode(ctx, bytes, `asset "${ref}"`, crop, size);
+      rgba = await decode(ctx, bytes, `asset "${ref}"`, crop, size, faceIndex);
     } else if (scheme === 'url' || scheme === 'http' || scheme === 'https') {
       const url = scheme === 'url' ? ref : source;
       let bytes: Uint8Array;
@@ -87,7 +113,7 @@ export const loadFaceNode: NodeDefinition = {
       } catch (e) {
         throw new Error(`Load Face: cannot fetch ${url}: ${(e as Error).message}`);
       }
-      rgba = await decode(ctx, bytes, url, crop, size);
+      rgba = await decode(ctx, bytes, url, crop, size, faceIndex);
     } else {
       throw new Error(`Load Face: param "source" must start with sample:, asset: or url:, got "${source.slice(0, 80)}"`);
     }

@@ -51,6 +51,8 @@ export interface EngineDeps {
   fetchBytes: ComputeContext['fetchBytes'];
   /** face detection + FFHQ alignment for Load Face's "align face" mode (loaded lazily by the host) */
   alignFace?: ComputeContext['alignFace'];
+  /** face descriptors for Compare's identity readout (loaded lazily by the host) */
+  faceDescriptor?: ComputeContext['faceDescriptor'];
   /** marks a value's buffers for transfer (Comlink.transfer in the worker); identity elsewhere */
   transfer?: <T>(value: T, transferables: Transferable[]) => T;
   sessionOptions?: Record<string, unknown>;
@@ -141,6 +143,11 @@ export class Engine {
   /** the model manager (stored packs, execution provider); made on first use */
   private packsManager: PackManager | null = null;
   private modelsBaseUrl: string | null = null;
+  /** a node's remark (ctx.note) travels with its outputs, so a cache hit shows it again */
+  private notes = new WeakMap<NodeOutputs, string>();
+  private pendingNotes = new WeakMap<ComputeContext, string>();
+  /** outputs computed in the current run, per node (to put their note on the 'done' state) */
+  private computedNow = new Map<string, NodeOutputs>();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -175,6 +182,8 @@ export class Engine {
         decodeImage: this.deps.decodeImage,
         fetchBytes: this.deps.fetchBytes,
         ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
+        ...(this.deps.faceDescriptor ? { faceDescriptor: this.deps.faceDescriptor } : {}),
+        note: (text) => this.pendingNotes.set(ctx, text),
         signal,
         progress: onProgress,
       };
@@ -194,7 +203,10 @@ export class Engine {
       ...def,
       compute: async (inputs, params, ctx) => {
         const outputs = await def.compute(inputs, params, ctx);
+        const note = this.pendingNotes.get(ctx);
+        if (note !== undefined) this.notes.set(outputs, note);
         const owner = this.contexts.get(ctx);
+        if (owner) this.computedNow.set(owner.nodeId, outputs);
         if (owner && !ctx.signal.aborted) this.sendPreviews(owner.runId, owner.nodeId, outputs);
         return outputs;
       },
@@ -241,9 +253,19 @@ export class Engine {
     // nodes removed from the graph need no remembered previews
     const ids = new Set(doc.nodes.map((n) => n.id));
     for (const id of this.sent.keys()) if (!ids.has(id)) this.sent.delete(id);
+    this.computedNow.clear();
+    /** the note put on each cached node's state during the run (checked against its real outputs at the end) */
+    const cachedNotes = new Map<string, string | undefined>();
     const result = await executor.run(doc, {
       onEvent: (e) => {
         if (e.type === 'run-start') this.currentRunId = e.runId;
+        // a node's note rides on its final state; a cache hit most likely serves the outputs the UI last saw
+        if (e.type === 'node-state' && (e.state === 'done' || e.state === 'cached') && e.message === undefined) {
+          const outputs = e.state === 'done' ? this.computedNow.get(e.nodeId) : this.sent.get(e.nodeId);
+          const note = outputs && this.notes.get(outputs);
+          if (e.state === 'cached') cachedNotes.set(e.nodeId, note);
+          if (note !== undefined) e = { ...e, message: note };
+        }
         // the UI drops an errored node's preview, so a later cache hit must send it again
         if (e.type === 'node-state' && e.state === 'error') this.sent.delete(e.nodeId);
         forward(e);
@@ -254,7 +276,10 @@ export class Engine {
     if (result.status !== 'cancelled') {
       for (const id of result.cached) {
         const outputs = result.outputs.get(id);
-        if (outputs) this.sendPreviews(result.runId, id, outputs);
+        if (!outputs) continue;
+        const note = this.notes.get(outputs);
+        if (note !== cachedNotes.get(id)) forward({ type: 'node-state', runId: result.runId, nodeId: id, state: 'cached', message: note ?? '' });
+        this.sendPreviews(result.runId, id, outputs);
       }
     }
     return { runId: result.runId, status: result.status, executed: result.executed, cached: result.cached, errors: result.errors, ms: result.ms };

@@ -41,10 +41,16 @@ async function fetchBytes(url: string) {
 }
 
 /** face-api and its weights load on the first "align face" request only (they are large) */
-async function alignFace(bytes: Uint8Array, size: number) {
+async function alignFace(bytes: Uint8Array, size: number, options: { faceIndex?: number } = {}) {
   const { browserFaceAligner } = await import('./align/browser');
-  const aligned = await (await browserFaceAligner()).alignPhoto(bytes, decodeImage, { outputSize: size });
-  return aligned.image;
+  const aligned = await (await browserFaceAligner()).alignPhoto(bytes, decodeImage, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
+  return { ...aligned.image, faces: aligned.faces.length };
+}
+
+/** Compare's identity readout: the same lazily loaded face-api networks */
+async function faceDescriptor(image: { width: number; height: number; data: Uint8ClampedArray }) {
+  const { browserFaceAligner } = await import('./align/browser');
+  return (await (await browserFaceAligner()).describe(image))?.descriptor ?? null;
 }
 
 const deps: EngineDeps = {
@@ -52,6 +58,7 @@ const deps: EngineDeps = {
   decodeImage,
   fetchBytes,
   alignFace,
+  faceDescriptor,
   openPackStore: () => PackStore.open(),
   selectBackend: (preference) => selectBackend(preference, { ort: ort as unknown as OrtModule }, loadWebgpuOrt),
   transfer: (value, transferables) => Comlink.transfer(value, transferables),

@@ -84,6 +84,10 @@ export class NoFaceError extends Error {
 
 /** Longest side the detector sees: SSD resizes to 512 anyway, and big photos would cost memory. */
 const DETECT_MAX_SIDE = 1024;
+/** Side small images are upscaled to before the identity readout looks for a face. */
+const DESCRIBE_MIN_SIDE = 256;
+/** Generated faces score lower than photos; the readout accepts weaker detections than alignment. */
+const DESCRIBE_MIN_CONFIDENCE = 0.3;
 
 export class FaceAligner {
   private constructor(private readonly api: FaceApiModule) {}
@@ -171,11 +175,55 @@ export class FaceAligner {
     return { image: resampleQuad(upright, crop.quad, outputSize), crop, faces, faceIndex, photo: { width: upright.width, height: upright.height } };
   }
 
-  /** Identity similarity of two images' largest faces (cosine of descriptors), the paper's "CS". */
-  async identitySimilarity(a: RgbaImage, b: RgbaImage): Promise<number> {
-    const [fa, fb] = await Promise.all([this.detect(a, 0.3), this.detect(b, 0.3)]);
-    return cosineSimilarity(fa[0].descriptor, fb[0].descriptor);
+  /**
+   * The descriptor of the largest face in an image, or null when none is found. Small images
+   * (64-px generator outputs) are upscaled first, and a face that fills the whole frame gets a
+   * margin on a second try: the detector misses both otherwise.
+   */
+  async describe(img: RgbaImage): Promise<DetectedFace | null> {
+    const side = Math.max(img.width, img.height);
+    const target = Math.max(side, DESCRIBE_MIN_SIDE);
+    for (const margin of [0, 0.25]) {
+      const pad = side * margin;
+      const framed =
+        target === side && margin === 0
+          ? img
+          : resampleQuad(
+              img,
+              [
+                { x: -pad, y: -pad },
+                { x: -pad, y: side + pad },
+                { x: side + pad, y: side + pad },
+                { x: side + pad, y: -pad },
+              ],
+              Math.round(target * (1 + 2 * margin)),
+            );
+      try {
+        return (await this.detect(framed, DESCRIBE_MIN_CONFIDENCE))[0];
+      } catch (e) {
+        if (!(e instanceof NoFaceError)) throw e;
+      }
+    }
+    return null;
   }
+
+  /**
+   * Identity similarity of two images' largest faces (cosine of face descriptors), the paper's
+   * "CS": 1 = the same face. `similarity` is null when either image has no detectable face.
+   */
+  async identitySimilarity(a: RgbaImage, b: RgbaImage): Promise<IdentityReadout> {
+    // one after the other: tfjs runs one graph at a time anyway
+    const fa = await this.describe(a);
+    const fb = await this.describe(b);
+    const noFaceIn = [...(fa ? [] : (['a'] as const)), ...(fb ? [] : (['b'] as const))];
+    return { similarity: fa && fb ? cosineSimilarity(fa.descriptor, fb.descriptor) : null, noFaceIn };
+  }
+}
+
+/** Identity readout of two images: cosine similarity of their face descriptors, or null with the image(s) lacking a face. */
+export interface IdentityReadout {
+  similarity: number | null;
+  noFaceIn: ('a' | 'b')[];
 }
 
 export interface AlignedPhoto {

@@ -4,4 +4,4 @@ export { ffhqQuad, resampleQuad, shrinkImage, fitWithin, cosineSimilarity } from
 export type { Point, RgbaImage, FfhqQuad } from './ffhq';
 export { readOrientation, applyOrientation } from './exif';
 export { FaceAligner, NoFaceError, FACE_MODELS } from './detect';
-export type { DetectedFace, AlignedPhoto, FaceApiModule, FaceModelSource } from './detect';
+export type { DetectedFace, AlignedPhoto, FaceApiModule, FaceModelSource, IdentityReadout } from './detect';

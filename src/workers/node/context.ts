@@ -71,10 +71,16 @@ export async function fetchBytesNode(url: string): Promise<Uint8Array> {
 }
 
 /** Face detection + FFHQ alignment (face-api, loaded on first use: its weights are 12 MB). */
-export async function alignFaceNode(bytes: Uint8Array, size: number): Promise<Rgba> {
+export async function alignFaceNode(bytes: Uint8Array, size: number, options: { faceIndex?: number } = {}): Promise<Rgba & { faces: number }> {
   const { nodeFaceAligner } = await import('../align/node');
-  const aligned = await (await nodeFaceAligner()).alignPhoto(bytes, decodeImageNode, { outputSize: size });
-  return aligned.image;
+  const aligned = await (await nodeFaceAligner()).alignPhoto(bytes, decodeImageNode, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
+  return { ...aligned.image, faces: aligned.faces.length };
+}
+
+/** The largest face's descriptor for Compare's identity readout (null: no face found). */
+export async function faceDescriptorNode(image: Rgba): Promise<Float32Array | null> {
+  const { nodeFaceAligner } = await import('../align/node');
+  return (await (await nodeFaceAligner()).describe(image))?.descriptor ?? null;
 }
 
 /** A ComputeContext factory in the executor's shape `(signal, nodeId, onProgress) => ctx`. */
@@ -85,6 +91,7 @@ export function nodeContextFactory(packs: OnnxPackRuntime, assets: AssetStore) {
     decodeImage: decodeImageNode,
     fetchBytes: fetchBytesNode,
     alignFace: alignFaceNode,
+    faceDescriptor: faceDescriptorNode,
     signal,
     progress: onProgress,
   });
