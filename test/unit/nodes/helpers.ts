@@ -1,18 +1,21 @@
 // Shared set-up for node tests: the real fixture pack through onnxruntime-web in Node.
 import { fileURLToPath } from 'node:url';
 import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
-import { alignFaceNode, createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
+import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../../../src/workers/node/context';
 
 export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 export const packs = createNodePackRuntime(modelsDir);
 
-export function makeCtx(assets: Record<string, Uint8Array> = {}, progress: number[] = []): ComputeContext {
+/** A Node compute context; `notes` collects what the node says through ctx.note. */
+export function makeCtx(assets: Record<string, Uint8Array> = {}, progress: number[] = [], notes: string[] = []): ComputeContext {
   return {
     packs,
     assets: { get: (id) => assets[id] },
     decodeImage: decodeImageNode,
     fetchBytes: fetchBytesNode,
     alignFace: alignFaceNode,
+    faceDescriptor: faceDescriptorNode,
+    note: (text) => notes.push(text),
     signal: new AbortController().signal,
     progress: (f) => progress.push(f),
   };
