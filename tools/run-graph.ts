@@ -14,7 +14,7 @@ import { saveFileName } from '../src/nodes/save-image';
 import { assetStoreFromDoc } from '../src/workers/assets';
 import { previewOf } from '../src/workers/engine';
 import { tensorToRgba, type Rgba } from '../src/workers/image';
-import { alignFaceNode, createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../src/workers/node/context';
+import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../src/workers/node/context';
 
 const USAGE = 'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--quiet]';
 
@@ -112,12 +112,14 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
   const assets = assetStoreFromDoc(doc.assets as Record<string, { data: string }>);
   // relative paths in url: sources are relative to the graph file, as a user would expect
   const fetchBytes = (url: string) => fetchBytesNode(/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : path.resolve(graphDir, url));
-  const executor = new Executor(nodeRegistry, (signal, _nodeId, onProgress) => ({
+  const executor = new Executor(nodeRegistry, (signal, nodeId, onProgress) => ({
     packs,
     assets,
     decodeImage: decodeImageNode,
     fetchBytes,
     alignFace: alignFaceNode,
+    faceDescriptor: faceDescriptorNode,
+    note: (text: string) => info(`  note  ${nodeId}: ${text}`),
     signal,
     progress: onProgress,
   }));
