@@ -64,15 +64,25 @@ def train_ae(a):
     step, _ = ck.load(objs) if a.resume else (0, {})
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
+    start_step, start_sec = (step, timer.seconds()) if a.restart_lr else (0, 0.0)
+
+    def schedule_progress(s):
+        p = (s - start_step) / max(1, a.steps - start_step)
+        if a.max_minutes:
+            p = max(p, (timer.seconds() - start_sec) / max(1.0, 60 * a.max_minutes - start_sec))
+        return min(1.0, p)
+
     while step < a.steps:
         if a.max_minutes and timer.seconds() > 60 * a.max_minutes:
             print(f'[{a.name}] stopping at step {step}: --max-minutes {a.max_minutes} reached', flush=True)
             ck.save(step, objs, {'config': cfg.to_dict()})
             timer.write(steps=step, batch=a.batch, images=step * a.batch)
             break
-        # cosine decay of the autoencoder's learning rate over the run
+        # cosine decay of the autoencoder's learning rate over the run; with --restart-lr a
+        # resumed run starts a fresh cosine at --lr from the resume step (warm restart), and
+        # with --max-minutes the decay also follows the wall-time budget so a time stop ends low
         for g in opt_ge.param_groups:
-            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * schedule_progress(step))))
         x, _, _ = data.batch(rng.integers(0, len(data), a.batch), dev)
         if a.flip:
             x = torch.where(torch.rand(x.shape[0], 1, 1, 1, device=dev) < 0.5, x.flip(3), x)
@@ -114,7 +124,8 @@ def train_ae(a):
             if test is not None:
                 extra['test_psnr'] = evaluate_psnr(G, E, test, dev, n=128)
             log(a.name, step, rec=loss_rec.item(), shared=loss_shared.item(), off=loss_off.item(),
-                d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), sec=round(timer.seconds()), **extra)
+                d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), lr=opt_ge.param_groups[0]['lr'],
+                sec=round(timer.seconds()), **extra)
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs, {'config': cfg.to_dict()})
             timer.write(steps=step, batch=a.batch, images=step * a.batch)
@@ -369,7 +380,10 @@ def main(argv=None):
     s.add_argument('--test', default=str(DATA / 'photo-test'))
     s.add_argument('--width', type=float, default=1.0, help='channel multiplier (smoke test: small)')
     s.add_argument('--lr-latent', type=float, default=5e-4)
-    s.add_argument('--max-minutes', type=float, default=0, help='wall-time budget guard (0: none)')
+    s.add_argument('--max-minutes', type=float, default=0,
+                   help='wall-time budget (accumulated over resumes; 0: none); the LR decays over it too')
+    s.add_argument('--restart-lr', action='store_true',
+                   help='on --resume: a fresh cosine from --lr at the resume step (warm restart)')
     s.add_argument('--latent-steps', type=int, default=1)
     s.add_argument('--latent-noise', type=float, default=0.05)
     s.add_argument('--w-shared', type=float, default=0.5)
