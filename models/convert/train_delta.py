@@ -140,11 +140,16 @@ def sha256_file(path: Path) -> str:
 
 
 def run_tool(args, what):
-    """Runs a Node tool from the repo root (npx tsx ...); a failure raises with its output."""
-    proc = subprocess.run(['npx', 'tsx', *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        raise DeltaTrainError(f'{what} failed (exit {proc.returncode}):\n{proc.stdout.strip()[-3000:]}')
-    return proc.stdout
+    """Runs a Node tool from the repo root (npx tsx ...), streaming its output (long inversions show
+    progress); a failure raises with the end of that output."""
+    proc = subprocess.Popen(['npx', 'tsx', *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+        print(f'    {line.rstrip()}', flush=True)
+    if proc.wait() != 0:
+        raise DeltaTrainError(f'{what} failed (exit {proc.returncode}):\n' + '\n'.join(lines[-40:]))
+    return '\n'.join(lines)
 
 
 def read_manifest(pack: Path) -> dict:
@@ -224,15 +229,13 @@ def invert_sequences(a, names, pack: Path, manifest: dict, work: Path):
         args = ['tools/invert-sequences.ts', '--pack', str(pack), '--batch', str(a.invert_batch), '--threads', str(a.threads)]
         for d in todo:
             args += ['--in', str(d)]
-        out = run_tool(args, 'inverting the sequences with the pack encoder')
+        run_tool(args, 'inverting the sequences with the pack encoder')
         seconds = time.time() - t0
         for d in todo:
             (d / 'latents.json').write_text(json.dumps({'encoder_sha256': enc_sha,
                                                         'images_mtime': (d / 'images.npy').stat().st_mtime}))
         frames = len(todo) * a.sequences * a.steps
         log(f'inverted {frames} frames with the pack encoder in {seconds:.1f} s ({frames / seconds:.2f} frames/s)')
-        if a.verbose:
-            print(out)
     L, D = manifest['latent']['layers'], manifest['latent']['dim']
     lat = {}
     for name in names:
@@ -410,12 +413,13 @@ def main(argv=None):
     p.add_argument('--invert-batch', type=int, default=4, help='frames per encoder call')
     p.add_argument('--threads', type=int, default=1, help='onnxruntime-web wasm threads for the inversion')
     p.add_argument('--render-workers', type=int, default=1)
+    p.add_argument('--torch-threads', type=int, default=1,
+                   help='CPU threads for training (1 is fastest on a shared machine; 2 threads contend there)')
     p.add_argument('--tolerance', type=float, default=1e-3, help='max relative torch/onnx difference')
     p.add_argument('--log-every', type=int, default=100)
     p.add_argument('--ckpt-every', type=int, default=250)
-    p.add_argument('--verbose', action='store_true')
     a = p.parse_args(argv)
-    for k in ('sequences', 'iters', 'delta_dim', 'hidden', 'proj', 'rank', 'batch', 'invert_batch', 'threads', 'render_workers'):
+    for k in ('sequences', 'iters', 'torch_threads', 'delta_dim', 'hidden', 'proj', 'rank', 'batch', 'invert_batch', 'threads', 'render_workers'):
         if getattr(a, k) < 1:
             raise DeltaTrainError(f'--{k.replace("_", "-")}: expected a positive integer, got {getattr(a, k)}')
     if a.sequences < 2:
@@ -428,6 +432,7 @@ def main(argv=None):
     if a.device == 'cuda' and not torch.cuda.is_available():
         raise DeltaTrainError('--device cuda: this PyTorch sees no CUDA device')
     dev = torch.device('cuda' if a.device == 'cuda' or (a.device == 'auto' and torch.cuda.is_available()) else 'cpu')
+    torch.set_num_threads(a.torch_threads)
     work = Path(a.work) if a.work else ROOT / '.cache' / 'delta-training' / manifest['id']
     work.mkdir(parents=True, exist_ok=True)
     t_start = time.time()
