@@ -14,6 +14,7 @@ import type {
   Value,
 } from '../graph/types';
 import packIndex from '../../models/index.json';
+import { mulberry32 } from '../synth/noise';
 
 /** The demo pack when it is bundled, else the fixture pack: the default of every `pack` param. */
 export const DEFAULT_PACK: string = (packIndex as { packs: string[] }).packs.includes('faceworld') ? 'faceworld' : 'fixture';
@@ -124,18 +125,6 @@ export function meanOverBatch(t: Tensor): Tensor {
 export function batchItem(t: Tensor, index: number): Tensor {
   const per = t.data.length / t.dims[0];
   return { data: t.data.slice(index * per, (index + 1) * per), dims: [1, ...t.dims.slice(1)] };
-}
-
-/** Deterministic PRNG (mulberry32) so seeds give the same faces everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Standard normal samples (Box-Muller) from a seeded PRNG. */
