@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ TMP = Path(tempfile.mkdtemp(prefix='train-delta-'))
 PACK = TMP / 'models' / 'fixture'
 WORK = TMP / 'work'
 ORIGINAL = json.loads((ROOT / 'models' / 'fixture' / 'manifest.json').read_text())
-TINY = ['--attributes', 'smile,yaw', '--sequences', '3', '--steps', '3', '--delta-dim', '6', '--hidden', '64',
+TINY = ['--attributes', 'smile,yaw', '--sequences', '6', '--steps', '3', '--delta-dim', '6', '--hidden', '64',
         '--batch', '32', '--log-every', '100', '--ckpt-every', '100', '--work', str(WORK)]
 
 
@@ -80,13 +81,17 @@ def trains_a_fixture_copy_and_adds_the_delta_encoder_to_its_manifest():
         assert disk['models'][k] == ORIGINAL['models'][k], k
     assert {k: v for k, v in disk['meta'].items() if k != 'delta_training'} == ORIGINAL['meta']
     t = disk['meta']['delta_training']
-    assert t['attributes'] == ['smile', 'yaw'] and t['sequences'] == 3 and t['steps'] == 3 and t['device'].startswith('cpu')
+    assert t['attributes'] == ['smile', 'yaw'] and t['sequences'] == 6 and t['steps'] == 3 and t['device'].startswith('cpu')
     assert t['renderSize'] == 32 and t['iterations'] == 300
     assert t['seconds']['total'] > 0 and t['seconds']['train'] > 0
     for name in ('delta_encoder', 'delta_decoder'):
         assert t['parity'][name]['maxRel'] <= 1e-3, t['parity']
     # the DGE fit is better than no edit on every attribute (1 = no better)
     assert all(f['within'] < 0.5 and f['transfer'] < 0.5 for f in t['fit'].values()), t['fit']
+    # 2 of the 6 identities were held out (the default fifth, at least 2) and measured; 4 training
+    # identities of a random encoder overfit, but transfer still beats the plain latent difference
+    assert t['heldOutSequences'] == 2 and set(t['fitHeldOut']) == {'smile', 'yaw'}, t
+    assert all(math.isfinite(f['transfer']) and f['transfer'] < f['linearTransfer'] for f in t['fitHeldOut'].values()), t['fitHeldOut']
     assert 'wall time' in out
 
 

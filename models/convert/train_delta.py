@@ -194,9 +194,10 @@ def parse_attributes(text: str):
 
 def render_sequences(a, names, size, work: Path):
     seconds = 0.0
-    for i, name in enumerate(names):
+    for name in names:
         d = work / 'sequences' / name
-        want = {'count': a.sequences, 'steps': a.steps, 'size': size, 'seed': a.seed * 1000 + i, 'style': 'cgi'}
+        # the seed follows the attribute, not its place in --attributes: adding one re-renders nothing else
+        want = {'count': a.sequences, 'steps': a.steps, 'size': size, 'seed': a.seed * 1000 + ALL_ATTRIBUTES.index(name), 'style': 'cgi'}
         meta = d / 'meta.json'
         if meta.exists() and (d / 'images.npy').exists():
             have = json.loads(meta.read_text())
@@ -251,6 +252,10 @@ def invert_sequences(a, names, pack: Path, manifest: dict, work: Path):
 # --------------------------------------------------------------------------------------------
 # Step 3: the DGE loss
 
+def K_train(lat):
+    return int(next(iter(lat.values())).shape[0])
+
+
 def train(a, lat, manifest, dev, work: Path):
     L, D = manifest['latent']['layers'], manifest['latent']['dim']
     names = sorted(lat)
@@ -264,7 +269,7 @@ def train(a, lat, manifest, dev, work: Path):
     opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=a.lr)
     ckpt = work / 'ckpt.pt'
     config = dict(layers=L, dim=D, code=a.delta_dim, hidden=a.hidden, proj=min(a.proj, D), rank=min(a.rank, D),
-                  attributes=names, sequences=a.sequences, steps=a.steps, encoder_sha256=manifest['models']['encoder']['sha256'])
+                  attributes=names, sequences=K_train(lat), steps=a.steps, encoder_sha256=manifest['models']['encoder']['sha256'])
     step, seconds_before, history = 0, 0.0, []
     if a.resume and ckpt.exists():
         st = torch.load(ckpt, map_location='cpu')
@@ -278,7 +283,7 @@ def train(a, lat, manifest, dev, work: Path):
     elif a.resume:
         log(f'--resume: no checkpoint at {ckpt}, starting from scratch')
     log(f'Δ-encoder for W+ {L}x{D}: code {a.delta_dim}, hidden {a.hidden}, {count_params(enc, dec) / 1e6:.2f} M params, '
-        f'{len(names)} attributes x {a.sequences} sequences x {a.steps} steps, device {dev}')
+        f'{len(names)} attributes x {K_train(lat)} training sequences x {a.steps} steps, device {dev}')
     # each attribute's loss in units of its mean squared change: 1 = no better than no edit
     change = {t: max(float((v[:, None] - v[:, :, None]).pow(2).mean()) * v.shape[1] / (v.shape[1] - 1), 1e-12)
               for t, v in lat.items()}
@@ -333,7 +338,8 @@ def train(a, lat, manifest, dev, work: Path):
 @torch.no_grad()
 def fit_report(enc, dec, lat):
     """Per attribute over all step pairs i < j and identity pairs A != B: squared error of the
-    within-sequence reconstruction and of the transfer, relative to no edit (1 = no better)."""
+    within-sequence reconstruction and of the transfer, relative to no edit (1 = no better).
+    On held-out sequences it says how the code carries over to faces it never saw."""
     out = {}
     for name, L in sorted(lat.items()):
         K, n = L.shape[:2]
@@ -398,6 +404,9 @@ def main(argv=None):
     p.add_argument('--sequences', type=int, default=20, help='identities (sequences) per attribute')
     p.add_argument('--steps', type=int, default=8, help='renders per sequence')
     p.add_argument('--iters', type=int, default=2000, help='training iterations (in total, across resumes)')
+    p.add_argument('--holdout', type=int, default=-1,
+                   help='sequences per attribute kept out of training to measure the fit on unseen identities '
+                        '(default: a fifth, at least 2, when there are 6 or more)')
     p.add_argument('--delta-dim', type=int, default=16, help='size C of the code δ')
     p.add_argument('--hidden', type=int, default=256, help='width of the dense layers')
     p.add_argument('--proj', type=int, default=16, help='per-layer projection of W+ into the dense layers')
@@ -442,9 +451,18 @@ def main(argv=None):
 
     t_render = render_sequences(a, names, size, work)
     lat, t_invert = invert_sequences(a, names, pack, manifest, work)
-    enc, dec, t_train, history = train(a, lat, manifest, dev, work)
+    holdout = a.holdout if a.holdout >= 0 else (max(2, a.sequences // 5) if a.sequences >= 6 else 0)
+    if a.sequences - holdout < 2 or holdout == 1:
+        raise DeltaTrainError(f'--holdout {holdout}: keep at least 2 of the {a.sequences} sequences for training, '
+                              'and hold out 0 or at least 2 (the transfer needs two identities)')
+    train_lat = {k: v[:a.sequences - holdout] for k, v in lat.items()}
+    enc, dec, t_train, history = train(a, train_lat, manifest, dev, work)
     log(f'trained {a.iters} iterations in {t_train:.1f} s on {dev}; fit on the training sequences:')
-    fit = fit_report(enc, dec, lat)
+    fit = fit_report(enc, dec, train_lat)
+    fit_held_out = None
+    if holdout:
+        log(f'fit on {holdout} held-out sequences per attribute (identities never trained on):')
+        fit_held_out = fit_report(enc, dec, {k: v[a.sequences - holdout:] for k, v in lat.items()})
 
     t0 = time.time()
     entries, files, ref = export(enc, dec, lat, manifest, work)
@@ -461,7 +479,7 @@ def main(argv=None):
         'device': f'{dev.type}' + (f' ({torch.cuda.get_device_name(0)})' if dev.type == 'cuda' else f' ({os.cpu_count()} cores)'),
         'machine': f'{platform.machine()} {platform.system()}, torch {torch.__version__}',
         'seconds': {'render': round(t_render, 1), 'invert': round(t_invert, 1), 'train': round(t_train, 1)},
-        'fit': fit, 'history': history[-20:],
+        'heldOutSequences': holdout, 'fit': fit, 'fitHeldOut': fit_held_out, 'history': history[-20:],
     }
     cand_path = work / 'export' / 'manifest.json'
     cand_path.write_text(json.dumps(candidate, indent=2) + '\n')
