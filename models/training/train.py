@@ -221,6 +221,10 @@ def train_delta(a):
     noise = a.noise * scale
     change = {t: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1) for t, v in lat.items()}
     while step < a.steps:
+        # cosine decay: with a constant LR the last steps' per-attribute normalised loss (tiny
+        # changes for eyes) left the final weights at a noisy point, worse than no edit
+        for g in opt.param_groups:
+            g['lr'] = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         t = names[rng.integers(len(names))]
         L = lat[t]
         K, n = L.shape[:2]
