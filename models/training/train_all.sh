@@ -9,10 +9,13 @@ PY=${PY:-/usr/bin/python3}
 T=models/training
 bash $T/make_data.sh
 $PY $T/train.py ae --resume
+# round 2: a warm restart of the cosine (LR 1e-3 down to 1e-4) continues the autoencoder to the
+# committed pack's 3 536 steps (that run stopped on a 51.6-min wall-time budget; see TRAINING.md)
+$PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 3536
 # both need only the autoencoder: run them side by side
-$PY $T/train.py delta --resume &
+$PY $T/train.py delta --resume --steps 2000 &
 delta=$!
-$PY $T/train.py aux --resume
+$PY $T/train.py aux --resume --steps 1600
 wait $delta
 $PY $T/export.py
 npx tsx $T/parity.ts
