@@ -6,12 +6,9 @@ import contextlib
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 
 import torch
 
@@ -21,6 +18,7 @@ import convert  # noqa: E402
 import encoders  # noqa: E402
 import make_random_checkpoints as mrc  # noqa: E402
 import stylegan2  # noqa: E402
+from smoke_runner import run_tests  # noqa: E402
 
 TESTS = []
 
@@ -217,22 +215,7 @@ def bad_checkpoints_are_refused_by_name():
 
 
 def main():
-    torch.set_num_threads(min(2, torch.get_num_threads()))
-    t0 = time.time()
-    passed = failed = 0
-    for fn in TESTS:
-        t = time.time()
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                fn()
-            passed += 1
-            print(f"ok   {fn.__name__} ({time.time() - t:.1f}s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {fn.__name__}\n{traceback.format_exc()}")
-    shutil.rmtree(CKPT_DIR, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed ({time.time() - t0:.1f}s)")
-    return 1 if failed else 0
+    return run_tests(TESTS, min(2, torch.get_num_threads()), cleanup=[CKPT_DIR])
 
 
 if __name__ == "__main__":

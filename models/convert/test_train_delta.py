@@ -12,8 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 from pathlib import Path
 
 import onnx
@@ -23,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 import train_delta  # noqa: E402
+from smoke_runner import run_tests  # noqa: E402
 
 TESTS = []
 TMP = Path(tempfile.mkdtemp(prefix='train-delta-'))
@@ -188,22 +187,7 @@ def bad_input_is_refused_by_name():
 
 
 def main():
-    torch.set_num_threads(1)
-    t0 = time.time()
-    passed = failed = 0
-    for fn in TESTS:
-        t = time.time()
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                fn()
-            passed += 1
-            print(f'ok   {fn.__name__} ({time.time() - t:.1f}s)')
-        except Exception:
-            failed += 1
-            print(f'FAIL {fn.__name__}\n{traceback.format_exc()}')
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f'{passed} passed, {failed} failed ({time.time() - t0:.1f}s)')
-    return 1 if failed else 0
+    return run_tests(TESTS, 1, cleanup=[TMP])
 
 
 if __name__ == '__main__':
