@@ -64,7 +64,12 @@ export type Value = ImageValue | LatentValue | PairsValue | DeltaValue | NumberV
 // ---------------------------------------------------------------------------------------------
 // Node definitions
 
-export type ParamSpec =
+/** Show a param's control only while another param has one of these values (its value is kept either way). */
+export interface ParamVisibility {
+  when?: { param: string; is: ParamValue[] };
+}
+
+export type ParamSpec = ParamVisibility & (
   | {
       kind: 'number';
       name: string;
@@ -91,7 +96,8 @@ export type ParamSpec =
   /** a model pack id; the UI offers the installed packs */
   | { kind: 'pack'; name: string; label: string; default: string; doc?: string }
   /** an image asset: the value is an asset id (see GraphDocument.assets) or a sample/URL ref */
-  | { kind: 'image'; name: string; label: string; default: string; doc?: string };
+  | { kind: 'image'; name: string; label: string; default: string; doc?: string }
+);
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;

@@ -82,6 +82,7 @@ export const loadFaceNode: NodeDefinition = {
       step: 1,
       integer: true,
       doc: 'Which face of a photo with several to align, by size: 0 = the largest. Used when "crop" is "face".',
+      when: { param: 'crop', is: ['face'] },
     },
   ],
   preview: 'image',
