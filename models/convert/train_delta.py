@@ -34,6 +34,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+# the Δ-encoder fit measure is the demo pack trainer's, so both report the same figure
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'training'))
+from common import delta_fit  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 ALL_ATTRIBUTES = ['yaw', 'pitch', 'roll', 'smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise',
                   'frown', 'squint', 'lightAzimuth', 'lightElevation', 'lightIntensity']
@@ -335,25 +339,14 @@ def train(a, lat, manifest, dev, work: Path):
     return enc.cpu(), dec.cpu(), seconds, history
 
 
-@torch.no_grad()
 def fit_report(enc, dec, lat):
-    """Per attribute over all step pairs i < j and identity pairs A != B: squared error of the
-    within-sequence reconstruction and of the transfer, relative to no edit (1 = no better).
+    """The Δ-encoder's fit per attribute (the demo pack trainer's `delta_fit`), logged and rounded.
     On held-out sequences it says how the code carries over to faces it never saw."""
     out = {}
-    for name, L in sorted(lat.items()):
-        K, n = L.shape[:2]
-        i, j = torch.triu_indices(n, n, 1)
-        A = torch.arange(K).repeat_interleave(len(i))
-        B = (A + 1) % K
-        ii, jj = i.repeat(K), j.repeat(K)
-        ai, aj, bi, bj = L[A, ii], L[A, jj], L[B, ii], L[B, jj]
-        d = enc(ai, aj)
-        within = float((aj - ai - dec(ai, d)).pow(2).sum() / (aj - ai).pow(2).sum().clamp_min(1e-20))
-        transfer = float((bj - bi - dec(bi, d)).pow(2).sum() / (bj - bi).pow(2).sum().clamp_min(1e-20))
-        linear = float((bj - bi - (aj - ai)).pow(2).sum() / (bj - bi).pow(2).sum().clamp_min(1e-20))
-        out[name] = {'within': round(within, 4), 'transfer': round(transfer, 4), 'linearTransfer': round(linear, 4)}
-        log(f'  {name:15s} within {within:.3f}  transfer {transfer:.3f}  (linear difference transfer {linear:.3f})')
+    for name, f in delta_fit(enc, dec, lat).items():
+        out[name] = {k: round(v, 4) for k, v in f.items()}
+        log(f'  {name:15s} within {f["within"]:.3f}  transfer {f["transfer"]:.3f}  '
+            f'(linear difference transfer {f["linearTransfer"]:.3f})')
     return out
 
 

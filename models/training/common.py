@@ -107,3 +107,28 @@ class Timer:
 def log(name, step, **vals):
     parts = ' '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}' for k, v in vals.items())
     print(f'[{name}] step {step} {parts}', flush=True)
+
+
+@torch.no_grad()
+def delta_fit(enc, dec, lat):
+    """How well a Δ-encoder fits sequences of latents (`lat`: attribute -> [K, n, L, D]): per
+    attribute, over all step pairs i < j and identity pairs A != B, the squared error of the
+    within-sequence reconstruction, of the transfer of A's code onto B, and of transferring the
+    plain latent difference instead, each relative to no edit (1 = no better than no edit)."""
+    out = {}
+    for name, L in sorted(lat.items()):
+        K, n = L.shape[:2]
+        i, j = torch.triu_indices(n, n, 1)
+        A = torch.arange(K).repeat_interleave(len(i))
+        B = (A + 1) % K
+        ii, jj = i.repeat(K), j.repeat(K)
+        ai, aj, bi, bj = L[A, ii], L[A, jj], L[B, ii], L[B, jj]
+        d = enc(ai, aj)
+        norm_a = (aj - ai).pow(2).sum().clamp_min(1e-20)
+        norm_b = (bj - bi).pow(2).sum().clamp_min(1e-20)
+        out[name] = {
+            'within': float((aj - ai - dec(ai, d)).pow(2).sum() / norm_a),
+            'transfer': float((bj - bi - dec(bi, d)).pow(2).sum() / norm_b),
+            'linearTransfer': float((bj - bi - (aj - ai)).pow(2).sum() / norm_b),
+        }
+    return out

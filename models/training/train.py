@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS, Checkpoint, ImageSet, Timer, device, log, seed_all, to_tensor_images  # noqa: E402
+from common import DATA, RUNS, Checkpoint, ImageSet, Timer, delta_fit, device, log, seed_all, to_tensor_images  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
                       Encoder, Generator, LatentDiscriminator, Mapping, count_params)
 
@@ -263,24 +263,12 @@ def train_delta(a):
     report_delta(enc, dec, lat)
 
 
-@torch.no_grad()
 def report_delta(enc, dec, lat):
-    """Per attribute, over all ordered step pairs (i < j) and identity pairs A != B: squared
-    error of the within-sequence reconstruction and of the transfer, relative to no edit."""
+    """Prints the fit of the trained Δ-encoder per attribute (see common.delta_fit)."""
     enc.eval(), dec.eval()
-    for name, L in sorted(lat.items()):
-        K, n = L.shape[:2]
-        i, j = torch.triu_indices(n, n, 1)
-        A = torch.arange(K).repeat_interleave(len(i))
-        B = (A + 1) % K
-        ii, jj = i.repeat(K), j.repeat(K)
-        ai, aj, bi, bj = L[A, ii], L[A, jj], L[B, ii], L[B, jj]
-        d = enc(ai, aj)
-        w_err = (aj - ai - dec(ai, d)).pow(2).sum() / (aj - ai).pow(2).sum()
-        t_err = (bj - bi - dec(bi, d)).pow(2).sum() / (bj - bi).pow(2).sum()
-        lin = (bj - bi - (aj - ai)).pow(2).sum() / (bj - bi).pow(2).sum()
-        print(f'  {name:15s} within {w_err.item():.3f}  transfer {t_err.item():.3f}  '
-              f'(linear difference transfer {lin.item():.3f}; 1 = no better than no edit)', flush=True)
+    for name, f in delta_fit(enc, dec, lat).items():
+        print(f'  {name:15s} within {f["within"]:.3f}  transfer {f["transfer"]:.3f}  '
+              f'(linear difference transfer {f["linearTransfer"]:.3f}; 1 = no better than no edit)', flush=True)
     enc.train(), dec.train()
 
 
