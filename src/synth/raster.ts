@@ -178,8 +178,6 @@ export function drawShadow(sm: ShadowMap, mesh: GridMesh, w: WorldGrid): void {
     sy[v] = S / 2 - (x * sm.ux + y * sm.uy + z * sm.uz - sm.cb) * k;
     sd[v] = x * sm.lx + y * sm.ly + z * sm.lz;
   }
-  const nu = mesh.nu, nv = mesh.nv;
-  const cols = mesh.wrapU ? nu : nu - 1;
   const depth = sm.depth;
   const prm = mesh.prm;
   const discard = mesh.discard;
@@ -217,15 +215,7 @@ export function drawShadow(sm: ShadowMap, mesh: GridMesh, w: WorldGrid): void {
       }
     }
   };
-  for (let j = 0; j < nv - 1; j++) {
-    if (j === mesh.skipRow) continue;
-    const r0 = j * nu, r1 = (j + 1) * nu;
-    for (let i = 0; i < cols; i++) {
-      const i1 = i + 1 === nu ? 0 : i + 1;
-      tri(r0 + i, r0 + i1, r1 + i1);
-      tri(r0 + i, r1 + i1, r1 + i);
-    }
-  }
+  forEachGridTriangle(mesh, tri);
 }
 
 /** Fraction of light reaching world point (x, y, z): 1 lit, 0 in shadow (filtered over ~3 texels). */
@@ -343,15 +333,7 @@ export function drawGrid(gb: GBuffer, mesh: GridMesh, world: WorldGrid, cam: Cam
     }
   };
 
-  for (let j = 0; j < nv - 1; j++) {
-    if (j === mesh.skipRow) continue;
-    const r0 = j * nu, r1 = (j + 1) * nu;
-    for (let i = 0; i < cols; i++) {
-      const i1 = i + 1 === nu ? 0 : i + 1;
-      tri(r0 + i, r0 + i1, r1 + i1);
-      tri(r0 + i, r1 + i1, r1 + i);
-    }
-  }
+  forEachGridTriangle(mesh, tri);
 }
 
 /** Fills normals of a grid by central differences; `outwardFrom` orients them away from a point. */
@@ -384,6 +366,22 @@ export function gridNormals(mesh: GridMesh, outwardFrom: [number, number, number
       else if (outwardDir) { ox = outwardDir[0]; oy = outwardDir[1]; oz = outwardDir[2]; }
       if (nx * ox + ny * oy + nz * oz < 0) { nx = -nx; ny = -ny; nz = -nz; }
       nrm[o] = nx; nrm[o + 1] = ny; nrm[o + 2] = nz;
+    }
+  }
+}
+
+/** Calls `tri` with the vertex indices of both triangles of every grid cell (wrapping in u when
+ * the mesh is closed, skipping the mesh's split row) — the one walk the shadow and colour passes share. */
+function forEachGridTriangle(mesh: GridMesh, tri: (a: number, b: number, c: number) => void): void {
+  const nu = mesh.nu, nv = mesh.nv;
+  const cols = mesh.wrapU ? nu : nu - 1;
+  for (let j = 0; j < nv - 1; j++) {
+    if (j === mesh.skipRow) continue;
+    const r0 = j * nu, r1 = (j + 1) * nu;
+    for (let i = 0; i < cols; i++) {
+      const i1 = i + 1 === nu ? 0 : i + 1;
+      tri(r0 + i, r0 + i1, r1 + i1);
+      tri(r0 + i, r1 + i1, r1 + i);
     }
   }
 }
