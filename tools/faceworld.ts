@@ -3,7 +3,8 @@
 //   npm run faceworld -- sequences --style cgi --attribute smile [--from a --to b] --steps n --count K --size S --seed X --out DIR [--others neutral|random]
 //   npm run faceworld -- sheet     --attribute smile|--all --style cgi|photo|both --rows R --cols C --size S --seed X --out FILE.png|DIR
 //   npm run faceworld -- render    --style photo --size S --identity-seed X [--set name=value ...] --out FILE.png
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+//   npm run faceworld -- masks     --data DIR   (adds masks.npy: per image, the coverage of the expression features)
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { encode } from 'fast-png';
@@ -24,6 +25,7 @@ import {
 import { encodeNpy, npyHeader } from '../src/synth/npy';
 import { hash2 } from '../src/synth/noise';
 import { RenderPool } from '../src/synth/node/pool';
+import { featureRegion, regionCoverage } from '../src/synth/regions';
 import type { RenderJob } from '../src/synth/node/render-worker';
 
 type Args = Record<string, string | true | string[]>;
@@ -373,19 +375,49 @@ function renderOne(args: Args): void {
   process.stderr.write(`wrote ${out}\n`);
 }
 
+/**
+ * masks.npy for an existing data set: per image, the share of each pixel covered by the expression
+ * features (eyes, lids, brows, lips, mouth; src/synth/regions.ts) as uint8 0–255, re-derived from
+ * params.jsonl (the renderer is deterministic, so the masks line up with images.npy exactly).
+ */
+function masks(args: Args): void {
+  const dir = str(args, 'data');
+  const metaPath = join(dir, 'meta.json'), paramsPath = join(dir, 'params.jsonl');
+  if (!existsSync(metaPath) || !existsSync(paramsPath)) throw new Error(`${dir}: no meta.json/params.jsonl; make the data set first (npm run faceworld -- dataset … --out ${dir})`);
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { count: number; size: number; files?: Record<string, string> };
+  const lines = readFileSync(paramsPath, 'utf8').split('\n').filter((l) => l.trim());
+  if (lines.length !== meta.count) throw new Error(`${paramsPath}: ${lines.length} lines, meta.json says ${meta.count} images`);
+  const S = meta.size;
+  const out = new Uint8Array(meta.count * S * S);
+  const t0 = performance.now();
+  lines.forEach((line, k) => {
+    const p = JSON.parse(line) as { index: number; identity: Identity; attributes: Attributes };
+    if (p.index !== k) throw new Error(`${paramsPath}: line ${k + 1} has index ${p.index}`);
+    const cov = regionCoverage(p.identity, p.attributes, S, featureRegion);
+    for (let i = 0; i < cov.length; i++) out[k * S * S + i] = Math.round(cov[i] * 255);
+    if ((k + 1) % 2000 === 0) process.stderr.write(`masks: ${k + 1}/${meta.count}\n`);
+  });
+  writeFileSync(join(dir, 'masks.npy'), encodeNpy(out, [meta.count, S, S]));
+  meta.files = { ...meta.files, 'masks.npy': `uint8 [${meta.count}, ${S}, ${S}] coverage (0–255) of the expression features: eyes, lids, brows, lips, mouth` };
+  writeFileSync(metaPath, JSON.stringify(meta, null, 1));
+  process.stderr.write(`wrote ${join(dir, 'masks.npy')} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
 async function main(): Promise<void> {
   const { command, args } = parseArgs(process.argv.slice(2));
   if (command === 'dataset') await dataset(args);
   else if (command === 'sequences') await sequences(args);
   else if (command === 'sheet') sheet(args);
   else if (command === 'render') renderOne(args);
+  else if (command === 'masks') masks(args);
   else {
     process.stdout.write(
-      'usage: npm run faceworld -- <dataset|sequences|sheet|render> [options]\n' +
+      'usage: npm run faceworld -- <dataset|sequences|sheet|render|masks> [options]\n' +
         '  dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers <cores>] [--test-fraction 0.1]\n' +
         '  sequences --style cgi|photo --attribute NAME [--from a --to b] --steps n --count K --size S --seed X --out DIR [--others random|neutral]\n' +
         '  sheet     --attribute NAME | --all  [--style cgi|photo|both] [--rows 4 --cols 7 --size 96 --seed 1] --out FILE.png|DIR\n' +
-        '  render    [--style photo] [--size 256] [--identity-seed 1] [--set name=value ...] [--seed 0] --out FILE.png\n',
+        '  render    [--style photo] [--size 256] [--identity-seed 1] [--set name=value ...] [--seed 0] --out FILE.png\n' +
+        '  masks     --data DIR   (writes DIR/masks.npy: expression-feature coverage per image)\n',
     );
     if (command !== 'help') process.exitCode = 2;
   }

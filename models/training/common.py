@@ -48,9 +48,20 @@ class ImageSet:
                          else np.zeros((len(self.images), 0), np.float32))
         meta = folder / 'meta.json'
         self.meta = json.loads(meta.read_text()) if meta.exists() else {}
+        # optional: coverage of the expression features per pixel (`npm run faceworld -- masks`)
+        masks = folder / 'masks.npy'
+        self.masks = np.load(masks) if masks.exists() else None
+        if self.masks is not None and self.masks.shape != self.images.shape[:3]:
+            raise ValueError(f'{masks}: shape {self.masks.shape} does not match images {self.images.shape[:3]}')
 
     def __len__(self):
         return len(self.images)
+
+    def mask_batch(self, idx, dev):
+        """[B, 1, S, S] feature coverage in 0..1, or None when the data set has no masks.npy."""
+        if self.masks is None:
+            return None
+        return torch.from_numpy(self.masks[idx]).to(dev, torch.float32)[:, None] / 255.0
 
     def batch(self, idx, dev):
         return (to_tensor_images(self.images[idx]).to(dev),

@@ -40,6 +40,8 @@ def write_set(folder: Path, rng, n, grey=False):
     attrs = np.concatenate([p, rng.uniform(-1, 1, (n, 9)).astype(np.float32)], 1)  # A = 13
     np.save(folder / 'attributes.npy', attrs)
     np.save(folder / 'identity.npy', rng.uniform(0, 1, (n, 5)).astype(np.float32))
+    if not grey:  # feature masks (the photo sets have them): the blob itself
+        np.save(folder / 'masks.npy', np.where((imgs != (200, 200, 200)).any(-1), 255, 0).astype(np.uint8))
     (folder / 'meta.json').write_text(json.dumps({'attributes': [f'a{i}' for i in range(13)],
                                                   'identity': [f'i{i}' for i in range(5)]}))
 
@@ -84,6 +86,20 @@ def main():
                     '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
         assert (runs / 'ae' / 'final.pt').exists()
 
+    def feature_weighting():
+        x = torch.rand(2, 3, 64, 64) * 2 - 1
+        r = torch.rand(2, 3, 64, 64) * 2 - 1
+        assert torch.allclose(train.image_loss(r, x, torch.ones(2, 1, 64, 64)), train.image_loss(r, x))
+        m = torch.zeros(2, 1, 64, 64)
+        m[:, :, 20:30, 20:30] = 1
+        wt = train.feature_weight(m, 4.0)
+        assert torch.allclose(wt.mean(dim=(2, 3)), torch.ones(2, 1)), 'weights must average 1 per image'
+        assert (wt[:, :, 25, 25] > 3 * wt[:, :, 0, 0]).all()
+        assert train.feature_weight(m, 0) is None and train.feature_weight(None, 4.0) is None
+        off = x.clone()
+        off[:, :, 22:28, 22:28] += 0.5  # an error only on the features costs more when weighted
+        assert train.image_loss(off, x, wt) > 2 * train.image_loss(off, x)
+
     def ae_resume():
         before = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
         train.main(['ae', *small, '--steps', '5', '--width', '0.25', '--resume',
@@ -126,6 +142,7 @@ def main():
 
     check('ae: G + E + mapping train', ae)
     check('ae: resume from checkpoint', ae_resume)
+    check('ae: feature-weighted loss', feature_weighting)
     check('delta: Δ-encoder train', delta)
     check('aux: attribute estimator + domain classifier train', aux)
     check('export: ONNX opset 17, dynamic batch', onnx_export)

@@ -22,16 +22,34 @@ from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, Do
                       Encoder, Generator, LatentDiscriminator, Mapping, count_params)
 
 
-def image_loss(rec, x):
-    """L1 at 64, 32 and 16 px plus an L1 on image gradients (keeps edges from blurring)."""
-    loss = F.l1_loss(rec, x)
-    r, t = rec, x
+def image_loss(rec, x, weight=None):
+    """L1 at 64, 32 and 16 px plus an L1 on image gradients (keeps edges from blurring). With a
+    per-pixel weight [B, 1, S, S] (mean 1 per image) every term is weighted by it, pooled to
+    each scale."""
+    def l1(a, b, wt):
+        d = (a - b).abs()
+        return d.mean() if wt is None else (d * wt).mean()
+    loss = l1(rec, x, weight)
+    r, t, wt = rec, x, weight
     for _ in range(2):
         r, t = F.avg_pool2d(r, 2), F.avg_pool2d(t, 2)
-        loss = loss + F.l1_loss(r, t)
+        wt = None if wt is None else F.avg_pool2d(wt, 2)
+        loss = loss + l1(r, t, wt)
     gx = lambda a: a[..., :, 1:] - a[..., :, :-1]  # noqa: E731
     gy = lambda a: a[..., 1:, :] - a[..., :-1, :]  # noqa: E731
-    return loss + F.l1_loss(gx(rec), gx(x)) + F.l1_loss(gy(rec), gy(x))
+    wx = None if weight is None else weight[..., :, 1:]
+    wy = None if weight is None else weight[..., 1:, :]
+    return loss + l1(gx(rec), gx(x), wx) + l1(gy(rec), gy(x), wy)
+
+
+def feature_weight(mask, strength):
+    """Loss weight from the expression-feature coverage: 1 + strength × (coverage widened by a
+    pixel), normalised to mean 1 per image so the loss scale (and the LR) stays comparable."""
+    if mask is None or strength <= 0:
+        return None
+    wide = F.max_pool2d(mask, 3, stride=1, padding=1)
+    w = 1 + strength * wide
+    return w / w.mean(dim=(2, 3), keepdim=True)
 
 
 def psnr(a, b):
@@ -83,17 +101,22 @@ def train_ae(a):
         # with --max-minutes the decay also follows the wall-time budget so a time stop ends low
         for g in opt_ge.param_groups:
             g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * schedule_progress(step))))
-        x, _, _ = data.batch(rng.integers(0, len(data), a.batch), dev)
+        idx = rng.integers(0, len(data), a.batch)
+        x, _, _ = data.batch(idx, dev)
+        # eyes, brows and mouth are a few % of the pixels: weight them up (--feature-weight)
+        wt = feature_weight(data.mask_batch(idx, dev), a.feature_weight)
         if a.flip:
-            x = torch.where(torch.rand(x.shape[0], 1, 1, 1, device=dev) < 0.5, x.flip(3), x)
+            flip = torch.rand(x.shape[0], 1, 1, 1, device=dev) < 0.5
+            x = torch.where(flip, x.flip(3), x)
+            wt = None if wt is None else torch.where(flip, wt.flip(3), wt)
         wplus, w, off = E(x)
         # latent noise keeps the neighbourhood of each inversion decodable (editability)
         rec = G(wplus + a.latent_noise * torch.randn_like(wplus))
-        loss_rec = image_loss(rec, x)
+        loss_rec = image_loss(rec, x, wt)
         # the shared w alone must already decode to the face: that is what M(z) feeds G
         q = max(1, a.batch // 8)
         rec_w = G(w[:q, None, :].expand(-1, cfg.layers, -1))
-        loss_shared = image_loss(rec_w, x[:q])
+        loss_shared = image_loss(rec_w, x[:q], None if wt is None else wt[:q])
         loss_off = off.pow(2).mean()
         # pull E's shared w towards the region M covers, lightly (AAE encoder-side term)
         loss_prior = F.softplus(-Dz(w)).mean() if step > a.prior_start else torch.zeros((), device=dev)
@@ -376,6 +399,9 @@ def main(argv=None):
                    help='wall-time budget (accumulated over resumes; 0: none); the LR decays over it too')
     s.add_argument('--restart-lr', action='store_true',
                    help='on --resume: a fresh cosine from --lr at the resume step (warm restart)')
+    s.add_argument('--feature-weight', type=float, default=4.0,
+                   help='extra loss weight on the expression features (eyes, brows, mouth) where the data '
+                        'set has masks.npy; 0: plain L1')
     s.add_argument('--latent-steps', type=int, default=1)
     s.add_argument('--latent-noise', type=float, default=0.05)
     s.add_argument('--w-shared', type=float, default=0.5)

@@ -13,6 +13,7 @@ import {
   type Identity,
 } from '../../../src/synth/index';
 import { MAT } from '../../../src/synth/head';
+import { bothEyes, browRegion, eyeRegion, mouthRegion, regionCoverage, featureRegion } from '../../../src/synth/regions';
 
 const SIZE = 64;
 const SS = 2;
@@ -49,11 +50,6 @@ function changedMass(a: Uint8ClampedArray, b: Uint8ClampedArray, mask: Uint8Arra
 const ID: Identity = { ...sampleIdentity(5), hairStyle: 2 };
 
 const isSkinLike = (m: number) => m === MAT.skin || m === MAT.lid || m === MAT.eyeball || m === MAT.teeth || m === MAT.cavity;
-const mouthRegion = (m: number, u: number, v: number) => (m === MAT.skin && Math.abs(u) < 0.8 && v < -0.12 && v > -1.3) || m === MAT.teeth || m === MAT.cavity;
-const eyeRegion = (side: number) => (m: number, u: number, v: number, w: number) =>
-  ((m === MAT.eyeball || m === MAT.lid) && w === side) || (m === MAT.skin && u * side > 0.12 && u * side < 0.8 && v > -0.25 && v < 0.22);
-const browRegion = (m: number, u: number, v: number) => m === MAT.skin && Math.abs(u) < 1 && v > 0.02 && v < 0.85;
-const bothEyes = (m: number, u: number, v: number, w: number) => eyeRegion(1)(m, u, v, w) || eyeRegion(-1)(m, u, v, w);
 
 describe('FaceWorld render', () => {
   it('is deterministic and honours the size', () => {
@@ -115,6 +111,28 @@ describe('FaceWorld render', () => {
       expect(inside / (inside + outside), `${name}: share of the change inside its region`).toBeGreaterThan(0.85);
     });
   }
+
+  it('the feature coverage mask (training weight) holds what expressions change, and follows the pose', () => {
+    for (const pose of [{}, { yaw: 40, pitch: -15 }]) {
+      const base = withAttr(pose);
+      const cov = regionCoverage(ID, base, SIZE, featureRegion);
+      const covered = cov.reduce((s, c) => s + c, 0);
+      // a small part of the image: the features an L1 loss would average away
+      expect(covered / (SIZE * SIZE), JSON.stringify(pose)).toBeGreaterThan(0.01);
+      expect(covered / (SIZE * SIZE), JSON.stringify(pose)).toBeLessThan(0.2);
+      expect(Math.max(...cov)).toBeLessThanOrEqual(1 + 1e-6);
+      const neutral = render(ID, base, { size: SIZE, style: 'cgi' });
+      const mask = Uint8Array.from(cov, (c) => (c > 0 ? 1 : 0));
+      // mouth open also drops the jaw, whose outline lies outside the features
+      for (const [patch, least] of [[{ smile: 1 }, 0.6], [{ eyeClosedLeft: 1 }, 0.6], [{ browRaise: 1 }, 0.6], [{ mouthOpen: 1 }, 0.4]] as const) {
+        const changed = render(ID, { ...base, ...patch }, { size: SIZE, style: 'cgi' });
+        const both = regionCoverage(ID, { ...base, ...patch }, SIZE, featureRegion);
+        const union = mask.map((v, i) => v | (both[i] > 0 ? 1 : 0));
+        const { inside, outside } = changedMass(neutral.data, changed.data, union);
+        expect(inside / (inside + outside), `${JSON.stringify(pose)} ${JSON.stringify(patch)}`).toBeGreaterThan(least);
+      }
+    }
+  });
 
   it('closing one eye leaves the other eye alone', () => {
     const neutral = render(ID, neutralAttributes(), { size: SIZE, style: 'photo' });
