@@ -9,6 +9,9 @@ PHOTO=${PHOTO:-12000}; TEST=${TEST:-500}; CGI=${CGI:-2000}; SEQ=${SEQ:-20}; STEP
 fw() { npx tsx tools/faceworld.ts "$@"; }
 [ -f $D/photo-train/images.npy ] || fw dataset --style photo --count "$PHOTO" --size 64 --seed 1 --test-fraction 0 --out $D/photo-train
 [ -f $D/photo-test/images.npy ] || fw dataset --style photo --count "$TEST" --size 64 --seed 500000 --test-fraction 0 --out $D/photo-test
+# expression-feature masks for the autoencoder's weighted loss (train.py ae --feature-weight)
+[ -f $D/photo-train/masks.npy ] || fw masks --data $D/photo-train
+[ -f $D/photo-test/masks.npy ] || fw masks --data $D/photo-test
 [ -f $D/cgi-train/images.npy ] || fw dataset --style cgi --count "$CGI" --size 64 --seed 600000 --test-fraction 0 --out $D/cgi-train
 # one sweep set per attribute, over its whole range: the Δ-encoder's few synthetic sequences
 npx tsx -e "import { ATTRIBUTES } from './src/synth/params'; for (const a of ATTRIBUTES) console.log(a.name, a.min, a.max)" |
