@@ -6,6 +6,7 @@ import { encodeDeltaNode } from './encode-delta';
 import { ganInversionNode } from './gan-inversion';
 import { generateNode } from './generate';
 import { loadFaceNode } from './load-face';
+import { measureNode } from './measure';
 import { randomFaceNode } from './random-face';
 import { saveImageNode } from './save-image';
 import { scaleNode } from './scale';
@@ -21,6 +22,7 @@ export const nodeDefinitions: NodeDefinition[] = [
   addNode,
   generateNode,
   compareNode,
+  measureNode,
   saveImageNode,
 ];
 
