@@ -121,25 +121,34 @@ def log(name, step, **vals):
 
 
 @torch.no_grad()
-def delta_fit(enc, dec, lat):
+def delta_fit(enc, dec, lat, onto=None):
     """How well a Δ-encoder fits sequences of latents (`lat`: attribute -> [K, n, L, D]): per
     attribute, over all step pairs i < j and identity pairs A != B, the squared error of the
     within-sequence reconstruction, of the transfer of A's code onto B, and of transferring the
-    plain latent difference instead, each relative to no edit (1 = no better than no edit)."""
+    plain latent difference instead, each relative to no edit (1 = no better than no edit).
+    With `onto` (attribute -> [K2, n, L, D], the same schedule in another domain, e.g. photo
+    renders of other identities) B is taken from there: the cross-domain transfer."""
     out = {}
     for name, L in sorted(lat.items()):
+        if onto is not None and name not in onto:
+            continue
+        T = L if onto is None else onto[name]
         K, n = L.shape[:2]
+        assert T.shape[1] == n, f'{name}: {n} steps per sequence, but {T.shape[1]} in the transfer target'
         i, j = torch.triu_indices(n, n, 1)
         A = torch.arange(K).repeat_interleave(len(i))
-        B = (A + 1) % K
+        B = (A + 1) % K if onto is None else A % T.shape[0]
         ii, jj = i.repeat(K), j.repeat(K)
-        ai, aj, bi, bj = L[A, ii], L[A, jj], L[B, ii], L[B, jj]
+        ai, aj, bi, bj = L[A, ii], L[A, jj], T[B, ii], T[B, jj]
         d = enc(ai, aj)
         norm_a = (aj - ai).pow(2).sum().clamp_min(1e-20)
         norm_b = (bj - bi).pow(2).sum().clamp_min(1e-20)
+        db = dec(bi, d)
         out[name] = {
             'within': float((aj - ai - dec(ai, d)).pow(2).sum() / norm_a),
-            'transfer': float((bj - bi - dec(bi, d)).pow(2).sum() / norm_b),
+            'transfer': float((bj - bi - db).pow(2).sum() / norm_b),
             'linearTransfer': float((bj - bi - (aj - ai)).pow(2).sum() / norm_b),
+            # size of the decoded change against the true one (1 = right size, < 1 undershoot)
+            'gain': float((db * (bj - bi)).sum() / norm_b),
         }
     return out

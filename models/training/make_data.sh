@@ -19,3 +19,10 @@ while read -r name lo hi; do
   [ -f "$D/sequences/$name/images.npy" ] || fw sequences --style cgi --attribute "$name" --from "$lo" --to "$hi" \
     --steps "$STEPS" --count "$SEQ" --size 64 --seed 300000 --out "$D/sequences/$name" < /dev/null
 done
+# the same sweeps in photo style, other identities: validation only (train.py delta reports how
+# codes from the cgi sequences transfer onto them); never trained on
+npx tsx -e "import { ATTRIBUTES } from './src/synth/params'; for (const a of ATTRIBUTES) console.log(a.name, a.min, a.max)" |
+while read -r name lo hi; do
+  [ -f "$D/photo-sequences/$name/images.npy" ] || fw sequences --style photo --attribute "$name" --from "$lo" --to "$hi" \
+    --steps "$STEPS" --count "$SEQ" --size 64 --seed 400000 --out "$D/photo-sequences/$name" < /dev/null
+done

@@ -68,6 +68,7 @@ def main():
     write_set(data / 'photo-test', rng, 16)
     write_set(data / 'cgi-train', rng, 32, grey=True)
     write_sequences(data / 'sequences', rng)
+    write_sequences(data / 'photo-sequences', rng, K=2)
     small = ['--runs', str(runs), '--log-every', '2', '--ckpt-every', '2', '--batch', '8']
 
     def check(name, fn):
@@ -108,14 +109,32 @@ def main():
         assert (before, after) == (3, 5), f'resume went {before} -> {after}, expected 3 -> 5'
 
     def delta():
-        train.main(['delta', *small, '--steps', '4', '--hidden', '32', '--data', str(data / 'sequences')])
+        train.main(['delta', *small, '--steps', '4', '--hidden', '32', '--data', str(data / 'sequences'),
+                    '--validate', str(data / 'photo-sequences')])
         st = torch.load(runs / 'delta' / 'final.pt')
         assert st['attributes_trained'] == ['smile', 'yaw'], st['attributes_trained']
+        # the cross-domain report: codes of one set applied to the other's sequences
+        from common import delta_fit
+        _, _, E, _ = train.load_ae(runs, 'cpu')
+        cfg = train.Config.from_dict(st['config'])
+        enc, dec = train.DeltaEncoder(cfg), train.DeltaDecoder(cfg)
+        enc.load_state_dict(st['enc']), dec.load_state_dict(st['dec'])
+        enc.eval(), dec.eval()
+        with torch.no_grad():
+            lat = train.invert_sequences(E, train.load_sequences(data / 'sequences'), 'cpu')
+            onto = train.invert_sequences(E, train.load_sequences(data / 'photo-sequences'), 'cpu')
+            fit = delta_fit(enc, dec, lat, onto)
+        assert sorted(fit) == ['smile', 'yaw'] and all(set(f) == {'within', 'transfer', 'linearTransfer', 'gain'} for f in fit.values())
 
     def aux():
-        train.main(['aux', *small, '--steps', '3', '--data', str(data / 'photo-train'),
-                    '--cgi', str(data / 'cgi-train'), '--test', str(data / 'photo-test')])
-        assert (runs / 'aux' / 'final.pt').exists()
+        sets = ['--data', str(data / 'photo-train'), '--cgi', str(data / 'cgi-train'), '--test', str(data / 'photo-test')]
+        # as the pack is trained: renders only first, then fine-tuned with G's faces from those weights
+        train.main(['aux', *small, '--steps', '3', '--name', 'aux-renders', '--renders-only', *sets])
+        first = torch.load(runs / 'aux-renders' / 'final.pt')
+        train.main(['aux', *small, '--steps', '2', '--init', str(runs / 'aux-renders' / 'final.pt'), *sets])
+        st = torch.load(runs / 'aux' / 'final.pt')
+        moved = [k for k in st['est'] if st['est'][k].dtype.is_floating_point and not torch.equal(st['est'][k], first['est'][k])]
+        assert moved, 'fine-tuning from --init changed no estimator weight'
 
     def onnx_export():
         import onnx

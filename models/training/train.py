@@ -284,18 +284,34 @@ def train_delta(a):
     _save_final(a, dict(enc=enc, dec=dec), cfg, {'attributes_trained': names,
                                                  'sequences_per_attribute': int(lat[names[0]].shape[0])})
     report_delta(enc, dec, lat)
+    if a.validate and Path(a.validate).is_dir() and any(Path(a.validate).glob('*/images.npy')):
+        # labelled photo sweeps of other identities: read, never trained on
+        with torch.no_grad():
+            report_delta(enc, dec, lat, invert_sequences(E, load_sequences(a.validate), dev),
+                         label=f'cgi codes onto photo sequences ({a.validate})')
 
 
-def report_delta(enc, dec, lat):
+def report_delta(enc, dec, lat, onto=None, label=None):
     """Prints the fit of the trained Δ-encoder per attribute (see common.delta_fit)."""
     enc.eval(), dec.eval()
-    for name, f in delta_fit(enc, dec, lat).items():
-        print(f'  {name:15s} within {f["within"]:.3f}  transfer {f["transfer"]:.3f}  '
+    fits = delta_fit(enc, dec, lat, onto)
+    if label:
+        print(f'  {label}:', flush=True)
+    for name, f in fits.items():
+        print(f'  {name:15s} within {f["within"]:.3f}  transfer {f["transfer"]:.3f}  gain {f["gain"]:.2f}  '
               f'(linear difference transfer {f["linearTransfer"]:.3f}; 1 = no better than no edit)', flush=True)
+    if fits:
+        mean = lambda k: sum(f[k] for f in fits.values()) / len(fits)  # noqa: E731
+        print(f'  {"mean":15s} within {mean("within"):.3f}  transfer {mean("transfer"):.3f}  gain {mean("gain"):.2f}  '
+              f'(linear difference transfer {mean("linearTransfer"):.3f})', flush=True)
     enc.train(), dec.train()
+    return fits
 
 
 # --------------------------------------------------------------------------------------------
+
+EXPRESSIONS = ('smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise', 'frown', 'squint')
+
 
 def train_aux(a):
     """Attribute estimator on photo renders and domain classifier on cgi vs photo renders. When
@@ -304,27 +320,49 @@ def train_aux(a):
     seed_all(a.seed)
     dev = device()
     photo, cgi = ImageSet(a.data), ImageSet(a.cgi)
-    have_ae = (Path(a.runs) / 'ae' / 'final.pt').exists()
+    have_ae = (Path(a.runs) / 'ae' / 'final.pt').exists() and not a.renders_only
     if have_ae:
         cfg, G, E, M = load_ae(a.runs, dev)
         cfg.attrs, cfg.ident = photo.attributes.shape[1], photo.identity.shape[1]
     else:
         cfg, G, E, M = config_for(photo), None, None, None
-    print(f'[{a.name}] {"with" if have_ae else "without"} generated faces (autoencoder '
-          f'{"found" if have_ae else "not trained yet"})', flush=True)
-    est, dom = AttributeEstimator(cfg).to(dev), DomainClassifier(cfg).to(dev)
+    why = '--renders-only' if a.renders_only else f'autoencoder {"found" if have_ae else "not trained yet"}'
+    print(f'[{a.name}] {"with" if have_ae else "without"} generated faces ({why})', flush=True)
+    init = torch.load(a.init, map_location='cpu') if a.init else None
+    # the helpers keep the sizes they were trained with, whatever G's width
+    ecfg = Config.from_dict(init['config']) if init is not None else cfg
+    est, dom = AttributeEstimator(ecfg).to(dev), DomainClassifier(ecfg).to(dev)
     y = np.concatenate([photo.attributes, photo.identity], 1)
     est.mean.copy_(torch.from_numpy(y.mean(0)))
     est.std.copy_(torch.from_numpy(y.std(0) + 1e-3))
+    if init is not None:
+        # fine-tune: start from another run's weights (e.g. a renders-only run, then with G's faces)
+        est.load_state_dict(init['est']), dom.load_state_dict(init['dom'])
+        print(f'[{a.name}] initialised from {a.init}', flush=True)
+    # expressions are a few pixels at 64 px and learnt last: weight their outputs (--expression-weight)
+    names = [n['name'] if isinstance(n, dict) else n for n in photo.meta.get('attributes', [])]
+    out_weight = torch.ones(ecfg.attrs + ecfg.ident, device=dev)
+    for k, n in enumerate(names):
+        if n in EXPRESSIONS:
+            out_weight[k] = a.expression_weight
     opt = torch.optim.Adam(list(est.parameters()) + list(dom.parameters()), lr=a.lr)
     ck = Checkpoint(a.name, a.runs)
     objs = dict(est=est, dom=dom, opt=opt)
     step, _ = ck.load(objs) if a.resume else (0, {})
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
+    start_sec = timer.seconds()
     while step < a.steps:
+        if a.max_minutes and timer.seconds() - start_sec > 60 * a.max_minutes:
+            print(f'[{a.name}] stopping at step {step}: --max-minutes {a.max_minutes} reached', flush=True)
+            ck.save(step, objs)
+            timer.write(steps=step, batch=a.batch, with_generated=have_ae)
+            break
+        p = step / a.steps
+        if a.max_minutes:  # the LR decays over whichever budget runs out first
+            p = max(p, (timer.seconds() - start_sec) / (60 * a.max_minutes))
         for g in opt.param_groups:
-            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
         x, at, idn = photo.batch(rng.integers(0, len(photo), a.batch), dev)
         target = (torch.cat([at, idn], 1) - est.mean) / est.std
         xe, te, extra = x, target, []
@@ -334,7 +372,7 @@ def train_aux(a):
                 rec = G(E(x[:h])[0])
                 extra = [rec, G(M(torch.randn(h // 2, cfg.z_dim, device=dev)))]
             xe, te = torch.cat([x, rec]), torch.cat([target, target[:h]])
-        loss_est = F.smooth_l1_loss(est.forward_std(xe), te, beta=0.1)
+        loss_est = (F.smooth_l1_loss(est.forward_std(xe), te, beta=0.1, reduction='none') * out_weight).mean()
         xc, _, _ = cgi.batch(rng.integers(0, len(cgi), a.batch // 2), dev)
         xd = torch.cat([xc, x[:a.batch // 2], *extra])
         yd = torch.cat([torch.ones(len(xc)), torch.zeros(len(xd) - len(xc))]).to(dev)[:, None]
@@ -349,7 +387,7 @@ def train_aux(a):
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs)
             timer.write(steps=step, batch=a.batch, with_generated=have_ae)
-    _save_final(a, dict(est=est, dom=dom), cfg)
+    _save_final(a, dict(est=est, dom=dom), ecfg)
     if a.test and Path(a.test, 'images.npy').exists():
         report_aux(est, dom, ImageSet(a.test), G, E, dev)
 
@@ -362,7 +400,9 @@ def report_aux(est, dom, test, G, E, dev):
     mae = (pa - at).abs().mean(0)
     names = test.meta.get('attributes', [str(i) for i in range(at.shape[1])])
     names = [n['name'] if isinstance(n, dict) else n for n in names]
-    print('attribute MAE on held-out photos: ' + ', '.join(f'{n}={v:.3f}' for n, v in zip(names, mae.tolist())))
+    chance = (at - at.median(0).values).abs().mean(0)  # MAE of always answering the median
+    print('attribute MAE on held-out photos (chance level in brackets): ' +
+          ', '.join(f'{n}={v:.3f} ({c:.3f})' for n, v, c in zip(names, mae.tolist(), chance.tolist())))
     print(f'domain: photo judged cgi {(dom(x) > 0).float().mean().item():.3f}', flush=True)
     if G is not None:
         rec = G(E(x)[0])
@@ -416,6 +456,8 @@ def main(argv=None):
     common(s, 'delta', 1200, 64, 1e-3)
     s.add_argument('--data', default=str(DATA / 'sequences'))
     s.add_argument('--sequences', type=int, default=None, help='use only the first K sequences per attribute')
+    s.add_argument('--validate', default=str(DATA / 'photo-sequences'),
+                   help='photo sweeps of other identities: after training, report how the cgi codes transfer onto them')
     s.add_argument('--delta-dim', type=int, default=16)
     s.add_argument('--hidden', type=int, default=256)
     s.add_argument('--noise', type=float, default=0.05, help='input noise, in units of the latent std')
@@ -428,6 +470,11 @@ def main(argv=None):
     common(s, 'aux', 800, 48, 1e-3)
     s.add_argument('--data', default=str(DATA / 'photo-train'))
     s.add_argument('--cgi', default=str(DATA / 'cgi-train'))
+    s.add_argument('--renders-only', action='store_true',
+                   help="train on renders only, even when the autoencoder exists (then fine-tune with --init)")
+    s.add_argument('--init', default='', help="start from this run's final.pt (est + dom weights)")
+    s.add_argument('--expression-weight', type=float, default=4.0, help='loss weight of the expression outputs')
+    s.add_argument('--max-minutes', type=float, default=0, help='wall-time budget of this run (0: none)')
     s.add_argument('--test', default=str(DATA / 'photo-test'))
     s.set_defaults(fn=train_aux)
 

@@ -45,5 +45,13 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
   await time('generate', 'generator', { w });
   const image = { data: new Float32Array(3 * encSize * encSize).map((_, i) => Math.sin(i / 97)), dims: [1, 3, encSize, encSize] };
   await time('invert', 'encoder', { image });
+  // the Δ-encoder pair when the pack has one (the demo pack; converted packs get it from train_delta.py)
+  if (manifest.models.delta_encoder && manifest.models.delta_decoder) {
+    const C = manifest.deltaDim ?? 16;
+    const w2 = { data: randn(w.data.length, 3), dims: w.dims };
+    await time('deltaEncode', 'delta_encoder', { w_from: w, w_to: w2 });
+    await time('deltaDecode', 'delta_decoder', { w, delta: { data: randn(C, 4), dims: [1, C] } });
+  }
+  if (manifest.models.attributes) await time('attributes', 'attributes', { image });
   return figures;
 }
