@@ -121,13 +121,16 @@ def log(name, step, **vals):
 
 
 @torch.no_grad()
-def delta_fit(enc, dec, lat, onto=None):
+def delta_fit(enc, dec, lat, onto=None, G=None):
     """How well a Δ-encoder fits sequences of latents (`lat`: attribute -> [K, n, L, D]): per
     attribute, over all step pairs i < j and identity pairs A != B, the squared error of the
     within-sequence reconstruction, of the transfer of A's code onto B, and of transferring the
     plain latent difference instead, each relative to no edit (1 = no better than no edit).
     With `onto` (attribute -> [K2, n, L, D], the same schedule in another domain, e.g. photo
-    renders of other identities) B is taken from there: the cross-domain transfer."""
+    renders of other identities) B is taken from there: the cross-domain transfer. With a
+    generator `G` the transfer is also scored in image space, where W+ directions that do not
+    change the picture do not count: the edit's change G(b_i + Dec) − G(b_i) against the
+    sequence's G(b_j) − G(b_i), relative to no edit, and its gain."""
     out = {}
     for name, L in sorted(lat.items()):
         if onto is not None and name not in onto:
@@ -151,4 +154,17 @@ def delta_fit(enc, dec, lat, onto=None):
             # size of the decoded change against the true one (1 = right size, < 1 undershoot)
             'gain': float((db * (bj - bi)).sum() / norm_b),
         }
+        if G is not None:
+            se = se_lin = ch = dot = 0.0
+            for s in range(0, len(bi), 256):  # batches: G at 64 px on a few thousand latents
+                r = slice(s, s + 256)
+                gi, gj = G(bi[r]), G(bj[r])
+                true, got = gj - gi, G(bi[r] + db[r]) - gi
+                se += float((got - true).pow(2).sum())
+                se_lin += float((G(bi[r] + aj[r] - ai[r]) - gj).pow(2).sum())
+                ch += float(true.pow(2).sum())
+                dot += float((got * true).sum())
+            out[name]['imageTransfer'] = se / max(ch, 1e-20)
+            out[name]['imageGain'] = dot / max(ch, 1e-20)
+            out[name]['linearImageTransfer'] = se_lin / max(ch, 1e-20)
     return out

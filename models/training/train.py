@@ -288,22 +288,25 @@ def train_delta(a):
         # labelled photo sweeps of other identities: read, never trained on
         with torch.no_grad():
             report_delta(enc, dec, lat, invert_sequences(E, load_sequences(a.validate), dev),
-                         label=f'cgi codes onto photo sequences ({a.validate})')
+                         label=f'cgi codes onto photo sequences ({a.validate})', G=G)
 
 
-def report_delta(enc, dec, lat, onto=None, label=None):
+def report_delta(enc, dec, lat, onto=None, label=None, G=None):
     """Prints the fit of the trained Δ-encoder per attribute (see common.delta_fit)."""
     enc.eval(), dec.eval()
-    fits = delta_fit(enc, dec, lat, onto)
+    fits = delta_fit(enc, dec, lat, onto, G)
     if label:
         print(f'  {label}:', flush=True)
+    img = lambda f: (f'  image: transfer {f["imageTransfer"]:.3f} gain {f["imageGain"]:.2f} '  # noqa: E731
+                     f'linear {f["linearImageTransfer"]:.3f}'
+                     if 'imageTransfer' in f else '')
     for name, f in fits.items():
         print(f'  {name:15s} within {f["within"]:.3f}  transfer {f["transfer"]:.3f}  gain {f["gain"]:.2f}  '
-              f'(linear difference transfer {f["linearTransfer"]:.3f}; 1 = no better than no edit)', flush=True)
+              f'(linear difference transfer {f["linearTransfer"]:.3f}; 1 = no better than no edit){img(f)}', flush=True)
     if fits:
-        mean = lambda k: sum(f[k] for f in fits.values()) / len(fits)  # noqa: E731
-        print(f'  {"mean":15s} within {mean("within"):.3f}  transfer {mean("transfer"):.3f}  gain {mean("gain"):.2f}  '
-              f'(linear difference transfer {mean("linearTransfer"):.3f})', flush=True)
+        mean = {k: sum(f[k] for f in fits.values()) / len(fits) for k in next(iter(fits.values()))}
+        print(f'  {"mean":15s} within {mean["within"]:.3f}  transfer {mean["transfer"]:.3f}  gain {mean["gain"]:.2f}  '
+              f'(linear difference transfer {mean["linearTransfer"]:.3f}){img(mean)}', flush=True)
     enc.train(), dec.train()
     return fits
 
