@@ -8,14 +8,20 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 PY=${PY:-/usr/bin/python3}
 T=models/training
 bash $T/make_data.sh
-$PY $T/train.py ae --resume
-# round 2: a warm restart of the cosine (LR 1e-3 down to 1e-4) continues the autoencoder to the
-# committed pack's 3 536 steps (that run stopped on a 51.6-min wall-time budget; see TRAINING.md)
-$PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 3536
-# both need only the autoencoder: run them side by side
+# rounds 1 and 2 ran before the feature masks existed: plain L1 (--feature-weight 0)
+$PY $T/train.py ae --resume --feature-weight 0
+# round 2: a warm restart of the cosine (LR 1e-3 down to 1e-4) continues the autoencoder to
+# 3 536 steps (that run stopped on a 51.6-min wall-time budget; see TRAINING.md)
+$PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 3536 --feature-weight 0
+# round 3: another warm restart, now with the eyes/brows/mouth weighted 4x (masks.npy), to the
+# committed pack's 13 279 steps (that run stopped on a 124-min accumulated wall-time budget)
+$PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 13279
+# the helpers: renders only (needs no autoencoder, so it can run beside it), then fine-tuned
+# with G's reconstructions and random faces
+$PY $T/train.py aux --name aux-renders --renders-only --steps 7440
 $PY $T/train.py delta --resume --steps 2000 &
 delta=$!
-$PY $T/train.py aux --resume --steps 1600
+$PY $T/train.py aux --init $T/runs/aux-renders/final.pt --lr 5e-4 --steps 3000
 wait $delta
 $PY $T/export.py
 npx tsx $T/parity.ts
