@@ -36,7 +36,7 @@ import torch.nn as nn
 
 # the Δ-encoder fit measure is the demo pack trainer's, so both report the same figure
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'training'))
-from common import delta_fit  # noqa: E402
+from common import delta_fit, dge_losses  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_ATTRIBUTES = ['yaw', 'pitch', 'roll', 'smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise',
@@ -314,13 +314,7 @@ def train(a, lat, manifest, dev, work: Path):
         g = torch.Generator(device='cpu').manual_seed(int(rng.integers(1 << 31)))
         n_a = (noise * torch.randn(ai.shape, generator=g)).to(dev)
         n_b = (noise * torch.randn(bi.shape, generator=g)).to(dev)
-        d = enc(ai + n_a, aj + n_a)
-        loss_a = (aj - (ai + dec(ai + n_a, d))).pow(2).mean() / change[t]
-        loss_b = (bj - (bi + dec(bi + n_b, d))).pow(2).mean() / change[t]
-        # i->j then j->k equals i->k: keeps codes additive, so α-scaling and sums behave
-        q = max(1, a.batch // 4)
-        d_jk, d_ik = enc(aj[:q] + n_a[:q], ak[:q] + n_a[:q]), enc(ai[:q] + n_a[:q], ak[:q] + n_a[:q])
-        loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
+        loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t])
         loss = loss_a + loss_b + a.w_additive * loss_add
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -168,3 +168,18 @@ def delta_fit(enc, dec, lat, onto=None, G=None):
             out[name]['imageGain'] = dot / max(ch, 1e-20)
             out[name]['linearImageTransfer'] = se_lin / max(ch, 1e-20)
     return out
+
+
+def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change):
+    """The Δ-encoder's training terms (DGE.md), shared by the demo trainer and train_delta.py:
+    within-sequence reconstruction and cross-sequence transfer, each in units of the attribute's
+    mean squared change (`change`) so attributes whose inversions barely move count as much as
+    pose and light, plus additivity (i->j then j->k equals i->k, so α-scaling and sums behave).
+    n_a, n_b: one noise draw per sequence; it moves the anchor, not the change."""
+    d = enc(ai + n_a, aj + n_a)
+    loss_a = (aj - (ai + dec(ai + n_a, d))).pow(2).mean() / change
+    loss_b = (bj - (bi + dec(bi + n_b, d))).pow(2).mean() / change
+    q = max(1, len(ai) // 4)
+    d_jk, d_ik = enc(aj[:q] + n_a[:q], ak[:q] + n_a[:q]), enc(ai[:q] + n_a[:q], ak[:q] + n_a[:q])
+    loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
+    return loss_a, loss_b, loss_add

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS, Checkpoint, ImageSet, Timer, delta_fit, device, log, seed_all, to_tensor_images  # noqa: E402
+from common import DATA, RUNS, Checkpoint, ImageSet, Timer, delta_fit, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
                       Encoder, Generator, LatentDiscriminator, Mapping, count_params)
 
@@ -259,15 +259,7 @@ def train_delta(a):
         ai, aj, ak, bi, bj = L[ia, i], L[ia, j], L[ia, k], L[ib, i], L[ib, j]
         # one noise draw per sequence (a + n_a, b + n_b): it moves the anchor, not the change
         n_a, n_b = noise * torch.randn_like(ai), noise * torch.randn_like(bi)
-        d = enc(ai + n_a, aj + n_a)
-        # each attribute's loss in units of its mean squared change, so that attributes whose
-        # inversions barely move (expressions) count as much as pose and light
-        loss_a = (aj - (ai + dec(ai + n_a, d))).pow(2).mean() / change[t]
-        loss_b = (bj - (bi + dec(bi + n_b, d))).pow(2).mean() / change[t]
-        # i->j then j->k equals i->k: keeps codes additive, so alpha-scaling and sums behave
-        q = max(1, a.batch // 4)
-        d_jk, d_ik = enc(aj[:q] + n_a[:q], ak[:q] + n_a[:q]), enc(ai[:q] + n_a[:q], ak[:q] + n_a[:q])
-        loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
+        loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t])
         loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
         opt.zero_grad(set_to_none=True)
         loss.backward()
