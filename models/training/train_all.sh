@@ -21,7 +21,7 @@ $PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 13279
 $PY $T/train.py aux --name aux-renders --renders-only --steps 7440
 $PY $T/train.py delta --resume --steps 2000 &
 delta=$!
-$PY $T/train.py aux --init $T/runs/aux-renders/final.pt --lr 5e-4 --steps 3000
+$PY $T/train.py aux --init $T/runs/aux-renders/final.pt --lr 5e-4 --steps 912
 wait $delta
 $PY $T/export.py
 npx tsx $T/parity.ts
