@@ -18,10 +18,10 @@ $PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 3536 --feature-weight
 $PY $T/train.py ae --resume --restart-lr --lr 1e-3 --steps 13279
 # the helpers: renders only (needs no autoencoder, so it can run beside it), then fine-tuned
 # with G's reconstructions and random faces
-$PY $T/train.py aux --name aux-renders --renders-only --steps 7440
+$PY $T/train.py aux --name aux-renders --renders-only --resume --steps 7440
 $PY $T/train.py delta --resume --steps 2000 &
 delta=$!
-$PY $T/train.py aux --init $T/runs/aux-renders/final.pt --lr 5e-4 --steps 912
+$PY $T/train.py aux --init $T/runs/aux-renders/final.pt --resume --lr 5e-4 --steps 912
 wait $delta
 $PY $T/export.py
 npx tsx $T/parity.ts
