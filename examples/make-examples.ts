@@ -87,10 +87,18 @@ write(
       { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [840, 0] },
       { id: 'generate', type: 'generate', params: { pack: PACK }, position: [1120, 0] },
       { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs edited' },
+      // the attribute estimator reads pose, expression and light off the plain inversion and the
+      // edit: both come out of the same generator, so the difference is the edit's
+      { id: 'generate-inversion', type: 'generate', params: { pack: PACK }, position: [840, 380], label: 'Inversion (no edit)' },
+      { id: 'measure-inversion', type: 'measure', params: { pack: PACK }, position: [1120, 380], label: 'Inversion, measured' },
+      { id: 'measure-edited', type: 'measure', params: { pack: PACK }, position: [1400, 380], label: 'Edited, measured' },
     ],
     [
       wire('face', 'image', 'invert', 'image'),
       wire('invert', 'latent', 'add', 'latent'),
+      wire('invert', 'latent', 'generate-inversion', 'latent'),
+      wire('generate-inversion', 'image', 'measure-inversion', 'image'),
+      wire('generate', 'image', 'measure-edited', 'image'),
       wire('smile-pairs', 'pairs', 'smile-delta', 'pairs'),
       wire('smile-delta', 'delta', 'smile-scale', 'delta'),
       wire('smile-scale', 'delta', 'add', 'deltas'),
