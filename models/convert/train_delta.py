@@ -36,7 +36,7 @@ import torch.nn as nn
 
 # the Δ-encoder fit measure is the demo pack trainer's, so both report the same figure
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'training'))
-from common import delta_fit, dge_losses  # noqa: E402
+from common import cosine_lr, delta_fit, dge_losses  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_ATTRIBUTES = ['yaw', 'pitch', 'roll', 'smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise',
@@ -302,7 +302,7 @@ def train(a, lat, manifest, dev, work: Path):
     while step < a.iters:
         rng = np.random.default_rng(a.seed * 100003 + step)  # per-iteration stream: a resumed run draws what it would have
         for g in opt.param_groups:
-            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.iters)))
+            g['lr'] = cosine_lr(a.lr, step / a.iters, 0.1)
         t = names[rng.integers(len(names))]
         Lt = lat[t]
         K, n = Lt.shape[:2]

@@ -1,5 +1,6 @@
 """Shared plumbing for the trainers: device, seeds, data sets, checkpoints, timing log."""
 import json
+import math
 import os
 import random
 import time
@@ -56,6 +57,12 @@ class ImageSet:
 
     def __len__(self):
         return len(self.images)
+
+    @property
+    def attribute_names(self):
+        """Attribute names in column order (meta.json lists them as names or as {name, …} objects)."""
+        names = self.meta.get('attributes', [str(i) for i in range(self.attributes.shape[1])])
+        return [n['name'] if isinstance(n, dict) else n for n in names]
 
     def mask_batch(self, idx, dev):
         """[B, 1, S, S] feature coverage in 0..1, or None when the data set has no masks.npy."""
@@ -183,3 +190,8 @@ def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change):
     d_jk, d_ik = enc(aj[:q] + n_a[:q], ak[:q] + n_a[:q]), enc(ai[:q] + n_a[:q], ak[:q] + n_a[:q])
     loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
     return loss_a, loss_b, loss_add
+
+
+def cosine_lr(base, progress, floor):
+    """Cosine decay from `base` at progress 0 to `floor` × base at progress 1 (clamped)."""
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))

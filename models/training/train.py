@@ -8,7 +8,6 @@ Each resumes from runs/<model>/ckpt.pt with --resume; CPU by default, CUDA when 
 """
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS, Checkpoint, ImageSet, Timer, delta_fit, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
+from common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, delta_fit, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
                       Encoder, Generator, LatentDiscriminator, Mapping, count_params)
 
@@ -100,7 +99,7 @@ def train_ae(a):
         # resumed run starts a fresh cosine at --lr from the resume step (warm restart), and
         # with --max-minutes the decay also follows the wall-time budget so a time stop ends low
         for g in opt_ge.param_groups:
-            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * schedule_progress(step))))
+            g['lr'] = cosine_lr(a.lr, schedule_progress(step), 0.1)
         idx = rng.integers(0, len(data), a.batch)
         x, _, _ = data.batch(idx, dev)
         # eyes, brows and mouth are a few % of the pixels: weight them up (--feature-weight)
@@ -247,7 +246,7 @@ def train_delta(a):
         # cosine decay: with a constant LR the last steps' per-attribute normalised loss (tiny
         # changes for eyes) left the final weights at a noisy point, worse than no edit
         for g in opt.param_groups:
-            g['lr'] = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
+            g['lr'] = cosine_lr(a.lr, step / a.steps, 0.05)
         t = names[rng.integers(len(names))]
         L = lat[t]
         K, n = L.shape[:2]
@@ -335,7 +334,7 @@ def train_aux(a):
         est.load_state_dict(init['est']), dom.load_state_dict(init['dom'])
         print(f'[{a.name}] initialised from {a.init}', flush=True)
     # expressions are a few pixels at 64 px and learnt last: weight their outputs (--expression-weight)
-    names = [n['name'] if isinstance(n, dict) else n for n in photo.meta.get('attributes', [])]
+    names = photo.attribute_names
     out_weight = torch.ones(ecfg.attrs + ecfg.ident, device=dev)
     for k, n in enumerate(names):
         if n in EXPRESSIONS:
@@ -357,7 +356,7 @@ def train_aux(a):
         if a.max_minutes:  # the LR decays over whichever budget runs out first
             p = max(p, (timer.seconds() - start_sec) / (60 * a.max_minutes))
         for g in opt.param_groups:
-            g['lr'] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+            g['lr'] = cosine_lr(a.lr, p, 0.1)
         x, at, idn = photo.batch(rng.integers(0, len(photo), a.batch), dev)
         target = (torch.cat([at, idn], 1) - est.mean) / est.std
         xe, te, extra = x, target, []
@@ -393,8 +392,7 @@ def report_aux(est, dom, test, G, E, dev):
     x, at, _ = test.batch(np.arange(min(500, len(test))), dev)
     pa, _ = est(x)
     mae = (pa - at).abs().mean(0)
-    names = test.meta.get('attributes', [str(i) for i in range(at.shape[1])])
-    names = [n['name'] if isinstance(n, dict) else n for n in names]
+    names = test.attribute_names
     chance = (at - at.median(0).values).abs().mean(0)  # MAE of always answering the median
     print('attribute MAE on held-out photos (chance level in brackets): ' +
           ', '.join(f'{n}={v:.3f} ({c:.3f})' for n, v, c in zip(names, mae.tolist(), chance.tolist())))

@@ -2,7 +2,7 @@
 // attribute estimator, and how much the image looks like a cgi render with its domain classifier.
 import type { NodeDefinition, PackManifest, PackModelEntry, Tensor } from '../graph/types';
 import { ATTRIBUTE_NAMES } from '../synth';
-import { resizeImageValue } from '../workers/image';
+import { modelInputSize, resizeImageValue } from '../workers/image';
 import { input, nodePack, packParam } from './common';
 
 /**
@@ -29,20 +29,11 @@ function attributeNames(manifest: PackManifest): readonly string[] {
   return ATTRIBUTE_NAMES;
 }
 
-/** The model's square input size and value range, from its manifest entry (falls back to the pack's image). */
-function inputSpec(entry: PackModelEntry, manifest: PackManifest): { size: [number, number]; range: [number, number] } {
-  const io = entry.inputs[0];
-  const h = io.shape[2];
-  const w = io.shape[3];
-  const size: [number, number] = typeof h === 'number' && typeof w === 'number' ? [w, h] : [manifest.image.size, manifest.image.size];
-  return { size, range: io.range ?? manifest.image.range };
-}
-
 /** An image value ([-1,1]) brought to a model's input: resized, then mapped to its range. */
 function modelInput(image: Tensor, entry: PackModelEntry, manifest: PackManifest): Tensor {
-  const { size, range } = inputSpec(entry, manifest);
-  const sized = resizeImageValue({ kind: 'image', tensor: image }, size[0], size[1]).tensor;
-  const [lo, hi] = range;
+  const { width, height } = modelInputSize(manifest, entry);
+  const sized = resizeImageValue({ kind: 'image', tensor: image }, width, height).tensor;
+  const [lo, hi] = entry.inputs[0].range ?? manifest.image.range;
   if (lo === -1 && hi === 1) return sized;
   return { data: sized.data.map((v) => lo + ((v + 1) / 2) * (hi - lo)), dims: [...sized.dims] };
 }

@@ -1,6 +1,6 @@
 // Image helpers shared by the nodes, the worker and the headless run: RGBA <-> [1,3,H,W] tensors,
 // antialiased resize, center crop, previews, side-by-side and PSNR. No DOM.
-import type { ImageValue, PackManifest, Tensor } from '../graph/types';
+import type { ImageValue, PackManifest, PackModelEntry, Tensor } from '../graph/types';
 
 export interface Rgba {
   width: number;
@@ -132,13 +132,18 @@ export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
   return { width, height, data };
 }
 
-/** The pack's encoder input size (from its manifest, never hard-coded). */
-export function encoderInputSize(manifest: PackManifest): { width: number; height: number } {
-  const shape = manifest.models.encoder.inputs[0].shape;
+/** The image input size of one of the pack's models (from its manifest entry, else the pack's image size). */
+export function modelInputSize(manifest: PackManifest, entry: PackModelEntry): { width: number; height: number } {
+  const shape = entry.inputs[0].shape;
   const h = shape[2];
   const w = shape[3];
   if (typeof h === 'number' && typeof w === 'number') return { width: w, height: h };
   return { width: manifest.image.size, height: manifest.image.size };
+}
+
+/** The pack's encoder input size (from its manifest, never hard-coded). */
+export function encoderInputSize(manifest: PackManifest): { width: number; height: number } {
+  return modelInputSize(manifest, manifest.models.encoder);
 }
 
 /** Decoded picture -> the pack's encoder input: center-crop to square, resize, normalise to the pack's range. */

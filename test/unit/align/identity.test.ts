@@ -2,6 +2,7 @@
 // descriptors of Debian's sample portrait (skipped with a message when it is absent).
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mirrored } from '../images';
 import type { RgbaImage } from '../../../src/workers/align';
 import { nodeIdentitySimilarity } from '../../../src/workers/align/node';
 import { decodeImageNode } from '../../../src/workers/node/context';
@@ -11,17 +12,6 @@ import { neutralAttributes, render, sampleIdentity } from '../../../src/synth';
 const PHOTO = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 const havePhoto = existsSync(PHOTO);
 if (!havePhoto) console.warn(`skipping identity readout tests: ${PHOTO} is missing (apt-get install python-matplotlib-data)`);
-
-function mirrored(img: RgbaImage): RgbaImage {
-  const data = new Uint8ClampedArray(img.data.length);
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const s = (y * img.width + x) * 4;
-      data.set(img.data.subarray(s, s + 4), (y * img.width + img.width - 1 - x) * 4);
-    }
-  }
-  return { width: img.width, height: img.height, data };
-}
 
 describe.skipIf(!havePhoto)('identity readout for benchmarks (nodeIdentitySimilarity)', () => {
   let photo: RgbaImage;

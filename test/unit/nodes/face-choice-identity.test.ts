@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { encode as encodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mirrored } from '../images';
 import type { GraphDocument } from '../../../src/graph/document';
 import type { ImageValue, NumberValue } from '../../../src/graph/types';
 import { compareNode } from '../../../src/nodes/compare';
@@ -20,17 +21,6 @@ import { makeCtx, maxAbsDiff, modelsDir } from './helpers';
 const PORTRAIT = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 const havePortrait = existsSync(PORTRAIT);
 if (!havePortrait) console.warn(`skipping identity / face-choice tests: ${PORTRAIT} is missing (apt-get install python-matplotlib-data)`);
-
-function mirrored(img: RgbaImage): RgbaImage {
-  const data = new Uint8ClampedArray(img.data.length);
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      const s = (y * img.width + x) * 4;
-      data.set(img.data.subarray(s, s + 4), (y * img.width + img.width - 1 - x) * 4);
-    }
-  }
-  return { width: img.width, height: img.height, data };
-}
 
 /** The portrait at full size on the left and mirrored at half size on the right: two faces, the mirrored one smaller. */
 function twoFaces(photo: RgbaImage): RgbaImage {
