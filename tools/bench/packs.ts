@@ -1,7 +1,9 @@
 // Generate / invert / map timings of a converted StyleGAN2 pack in onnxruntime-web (wasm), under
 // Node and, with --browser, in Chromium too (same runtime code, same steps), through the app's own
 // OnnxPackRuntime (sha256-checked load, session reuse).
-//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--threads 2] [--browser] [--json]
+//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--warmup 30] [--threads 2] [--browser] [--json]
+// Each model: first call, --warmup runs (median reported apart: V8 optimises the wasm kernels only
+// after they have run a while), then the median of --runs (steady state).
 // Make the default pack first (random weights in the published layout, see models/README.md):
 //   /usr/bin/python3 models/convert/make_random_checkpoints.py --size 256 --encoders e4e --out models/converted/random-ckpt-256
 //   /usr/bin/python3 models/convert/convert.py --stylegan2 models/converted/random-ckpt-256/stylegan2.pt \
@@ -22,13 +24,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 interface Options {
   pack: string;
   runs: number;
+  warmup: number;
   threads: number;
   json: boolean;
   browser: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, threads: 2, json: false, browser: false };
+  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, warmup: 30, threads: 2, json: false, browser: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -40,10 +43,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--browser') opts.browser = true;
     else if (a === '--pack') opts.pack = value();
     else if (a === '--runs') opts.runs = Number(value());
+    else if (a === '--warmup') opts.warmup = Number(value());
     else if (a === '--threads') opts.threads = Number(value());
-    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --threads N, --browser, --json)`);
+    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --warmup N, --threads N, --browser, --json)`);
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`--runs must be a positive integer, got ${opts.runs}`);
+  if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new Error(`--warmup must be a whole number, got ${opts.warmup}`);
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`--threads must be a positive integer, got ${opts.threads}`);
   return opts;
 }
@@ -54,7 +59,7 @@ async function benchNode(dir: string, id: string, opts: Options): Promise<PackTi
   ort.env.wasm.numThreads = opts.threads;
   const runtime = new OnnxPackRuntime(async (rel) => new Uint8Array(await readFile(path.join(path.dirname(dir), rel))), ort as unknown as OrtModule);
   try {
-    return await timePack(runtime, id, opts.runs);
+    return await timePack(runtime, id, opts.runs, opts.warmup);
   } finally {
     await runtime.dispose();
   }
@@ -85,11 +90,11 @@ async function benchChromium(dir: string, id: string, opts: Options): Promise<{ 
       try {
         await page.goto(`http://127.0.0.1:${port}/`);
         return await page.evaluate(
-          async ([moduleUrl, b, p, r, t]) => {
+          async ([moduleUrl, b, p, r, t, wu]) => {
             const m = (await import(/* @vite-ignore */ moduleUrl)) as typeof import('./packs-browser');
-            return m.runInBrowser(b, p, r, t);
+            return m.runInBrowser(b, p, r, t, wu);
           },
-          ['/tools/bench/packs-browser.ts', base, id, opts.runs, opts.threads] as const,
+          ['/tools/bench/packs-browser.ts', base, id, opts.runs, opts.threads, opts.warmup] as const,
         );
       } catch (e) {
         lastError = e;
@@ -126,6 +131,7 @@ async function main(): Promise<void> {
     node: process.version,
     threads: opts.threads,
     runs: opts.runs,
+    warmup: opts.warmup,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     loadAvg1m: round(os.loadavg()[0]),
@@ -145,12 +151,12 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`bench:packs ${manifest.id} (${result.imageSize}px, W+ ${result.latent}; generator ${result.generatorMB} MB, encoder ${result.encoderMB} MB)`);
-  console.log(`onnxruntime-web ${result.ortWeb} wasm, ${opts.threads} threads, median of ${opts.runs}; ${result.cores} cores, load average ${result.loadAvg1m}`);
-  console.log(`step       Node first ms   Node ms${chromium ? '   Chromium first ms   Chromium ms   Chromium/Node' : ''}`);
-  for (const step of ['mapping', 'generate', 'invert']) {
-    let line = `${step.padEnd(10)} ${String(node[`${step}FirstMs`]).padStart(13)} ${String(node[`${step}Ms`]).padStart(9)}`;
-    if (chromium) line += ` ${String(chromium[`${step}FirstMs`]).padStart(19)} ${String(chromium[`${step}Ms`]).padStart(13)} ${String(result[`${step}ChromiumOverNode`]).padStart(15)}`;
-    console.log(line);
+  console.log(`onnxruntime-web ${result.ortWeb} wasm, ${opts.threads} threads, ${opts.warmup} warm-up runs then median of ${opts.runs}; ${result.cores} cores, load average ${result.loadAvg1m}`);
+  const cols = (t: PackTimings, step: string) => [t[`${step}FirstMs`], t[`${step}WarmupMs`] ?? '-', t[`${step}Ms`]].map((v) => String(v).padStart(9)).join(' ');
+  console.log(`step        Node: first   warm-up    steady${chromium ? '   Chromium: first   warm-up    steady' : ''}`);
+  for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes']) {
+    if (node[`${step}Ms`] === undefined) continue;
+    console.log(`${step.padEnd(11)} ${cols(node, step)}${chromium ? `         ${cols(chromium, step)}` : ''}`);
   }
   if (inBrowser && !inBrowser.crossOriginIsolated) console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
 }

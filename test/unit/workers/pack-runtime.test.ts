@@ -115,4 +115,39 @@ describe('OnnxPackRuntime', () => {
       expect(await sha256Hex(await readModels(`fixture/${entry.file}`))).toBe(entry.sha256);
     }
   });
+  it('warms a model up in the background after its first run, and a request during the warm-up gets its own result', async () => {
+    const packs = createNodePackRuntime(modelsDir);
+    packs.warmUp = { models: ['generator'], maxRuns: 6, maxMs: 60_000 };
+    const w1 = { data: new Float32Array(4 * 16).map((_, i) => Math.sin(i)), dims: [1, 4, 16] };
+    const w2 = { data: new Float32Array(4 * 16).map((_, i) => Math.cos(3 * i)), dims: [1, 4, 16] };
+    const first = await packs.run('fixture', 'generator', { w: w1 });
+    // the warm-up started with that run; a real request now is served between warm-up runs
+    const during = await packs.run('fixture', 'generator', { w: w2 });
+    await packs.warmedUp('fixture', 'generator');
+    expect(packs.warmUpRuns.get('fixture/generator')).toBe(6);
+    // the warm-up ran on its own zero inputs: the same latents still give the same images
+    const again = await packs.run('fixture', 'generator', { w: w2 });
+    expect(Array.from(again.image.data)).toEqual(Array.from(during.image.data));
+    expect(Array.from(first.image.data)).not.toEqual(Array.from(during.image.data));
+    // models not named are not warmed, and the warm-up does not start twice
+    await packs.run('fixture', 'encoder', { image: { data: new Float32Array(3 * 32 * 32), dims: [1, 3, 32, 32] } });
+    expect(packs.warmUpRuns.has('fixture/encoder')).toBe(false);
+    expect(packs.warmUpRuns.get('fixture/generator')).toBe(6);
+    await packs.dispose();
+  });
+
+  it('stops warming up at its time budget and when disposed', async () => {
+    const packs = createNodePackRuntime(modelsDir);
+    packs.warmUp = { models: ['generator'], maxRuns: 1000, maxMs: 0.001 };
+    await packs.run('fixture', 'generator', { w: { data: new Float32Array(4 * 16), dims: [1, 4, 16] } });
+    await packs.warmedUp('fixture', 'generator');
+    expect(packs.warmUpRuns.get('fixture/generator')).toBe(1);
+    const other = createNodePackRuntime(modelsDir);
+    other.warmUp = { models: ['generator'], maxRuns: 1000, maxMs: 60_000 };
+    await other.run('fixture', 'generator', { w: { data: new Float32Array(4 * 16), dims: [1, 4, 16] } });
+    await other.dispose();
+    await other.warmedUp('fixture', 'generator');
+    expect(other.warmUpRuns.get('fixture/generator') ?? 0).toBeLessThan(1000);
+    await packs.dispose();
+  });
 });
