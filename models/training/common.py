@@ -192,6 +192,19 @@ def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change):
     return loss_a, loss_b, loss_add
 
 
+def dge_image_loss(G, enc, dec, ai, aj, bi, g_aj, g_bj, n_a, n_b, change):
+    """The DGE terms again, in image space through the frozen generator G: the within-sequence
+    reconstruction ‖G(a_i + Dec(a_i, δ)) − G(a_j)‖² and the transfer ‖G(b_i + Dec(b_i, δ)) − G(b_j)‖²,
+    in units of the attribute's mean squared image change (`change`). In W+ a noisy inversion
+    makes the regression shrink every code towards no edit (a head turn decoded at 10-20 % of
+    its size); the picture counts only the directions G draws. g_aj, g_bj: G(a_j), G(b_j)."""
+    d = enc(ai + n_a, aj + n_a)
+    both = torch.cat([ai + dec(ai + n_a, d), bi + dec(bi + n_b, d)])
+    out = G(both)
+    k = len(ai)
+    return ((out[:k] - g_aj).pow(2).mean() + (out[k:] - g_bj).pow(2).mean()) / change
+
+
 def cosine_lr(base, progress, floor):
     """Cosine decay from `base` at progress 0 to `floor` × base at progress 1 (clamped)."""
     return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))

@@ -109,8 +109,9 @@ def main():
         assert (before, after) == (3, 5), f'resume went {before} -> {after}, expected 3 -> 5'
 
     def delta():
+        # --w-image: the image-space terms through G (an option, measured and off by default)
         train.main(['delta', *small, '--steps', '4', '--hidden', '32', '--data', str(data / 'sequences'),
-                    '--validate', str(data / 'photo-sequences')])
+                    '--validate', str(data / 'photo-sequences'), '--w-image', '1'])
         st = torch.load(runs / 'delta' / 'final.pt')
         assert st['attributes_trained'] == ['smile', 'yaw'], st['attributes_trained']
         # the cross-domain report: codes of one set applied to the other's sequences

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, delta_fit, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
+from common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, delta_fit, dge_image_loss, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
                       Encoder, Generator, LatentDiscriminator, Mapping, count_params)
 
@@ -242,6 +242,16 @@ def train_delta(a):
     rng = np.random.default_rng(a.seed + step)
     noise = a.noise * scale
     change = {t: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1) for t, v in lat.items()}
+    if a.w_image > 0:
+        # G of every sequence latent, once (G is frozen), and each attribute's mean squared
+        # image change between two steps of a sequence, the image term's unit
+        for p_ in G.parameters():
+            p_.requires_grad_(False)
+        with torch.no_grad():
+            img = {t: torch.cat([G(x) for x in v.flatten(0, 1).split(256)]).view(*v.shape[:2], -1)
+                   for t, v in lat.items()}
+        change_img = {t: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1)
+                      for t, v in img.items()}
     while step < a.steps:
         # cosine decay: with a constant LR the last steps' per-attribute normalised loss (tiny
         # changes for eyes) left the final weights at a noisy point, worse than no edit
@@ -260,6 +270,13 @@ def train_delta(a):
         n_a, n_b = noise * torch.randn_like(ai), noise * torch.randn_like(bi)
         loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t])
         loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
+        loss_img = torch.zeros(())
+        if a.w_image > 0:
+            q = max(1, a.batch // 4)  # G at 64 px costs: a quarter of the batch
+            shape = (q, 3, cfg.size, cfg.size)
+            loss_img = dge_image_loss(G, enc, dec, ai[:q], aj[:q], bi[:q], img[t][ia[:q], j[:q]].view(shape),
+                                      img[t][ib[:q], j[:q]].view(shape), n_a[:q], n_b[:q], change_img[t])
+            loss = loss + a.w_image * loss_img
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -267,7 +284,7 @@ def train_delta(a):
         if step % a.log_every == 0 or step == a.steps:
             # losses are relative to the attribute's mean change: 1 = no better than no edit
             log(a.name, step, attribute=t, within=loss_a.item(), transfer=loss_b.item(),
-                additive=loss_add.item(), sec=round(timer.seconds()))
+                additive=loss_add.item(), image=loss_img.item(), sec=round(timer.seconds()))
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs)
             timer.write(steps=step, batch=a.batch, sequences_per_attribute=int(lat[names[0]].shape[0]),
@@ -457,6 +474,10 @@ def main(argv=None):
     s.add_argument('--w-within', type=float, default=1.0)
     s.add_argument('--w-transfer', type=float, default=1.0)
     s.add_argument('--w-additive', type=float, default=0.1)
+    s.add_argument('--w-image', type=float, default=0.0,
+                   help='weight of the within + transfer terms in image space through G (0: W+ only). '
+                        'Measured at 1 on the round-3 pack: photo-sweep image transfer 1.017 vs 1.013, yaw gain '
+                        '0.11 vs 0.10, 2.7x the time; so it stays off (TRAINING.md)')
     s.set_defaults(fn=train_delta)
 
     s = sub.add_parser('aux', help='attribute estimator + domain classifier')

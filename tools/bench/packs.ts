@@ -90,11 +90,18 @@ async function benchChromium(dir: string, id: string, opts: Options): Promise<{ 
       try {
         await page.goto(`http://127.0.0.1:${port}/`);
         return await page.evaluate(
-          async ([moduleUrl, b, p, r, t, wu]) => {
-            const m = (await import(/* @vite-ignore */ moduleUrl)) as typeof import('./packs-browser');
-            return m.runInBrowser(b, p, r, t, wu);
-          },
-          ['/tools/bench/packs-browser.ts', base, id, opts.runs, opts.threads, opts.warmup] as const,
+          ([workerUrl, b, p, r, t, wu]) =>
+            new Promise<{ timings: PackTimings; crossOriginIsolated: boolean }>((resolve, reject) => {
+              const worker = new Worker(workerUrl, { type: 'module' });
+              worker.onmessage = (e) => {
+                worker.terminate();
+                if (e.data.ok) resolve(e.data.result);
+                else reject(new Error(e.data.error));
+              };
+              worker.onerror = (e) => reject(new Error(`bench worker: ${e.message}`));
+              worker.postMessage({ base: b, id: p, runs: r, threads: t, warmup: wu });
+            }),
+          ['/tools/bench/packs-browser-worker.ts', base, id, opts.runs, opts.threads, opts.warmup] as const,
         );
       } catch (e) {
         lastError = e;

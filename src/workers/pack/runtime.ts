@@ -81,7 +81,8 @@ function checkOne(model: string, io: PackModelIO, feed: Tensor, named: Map<strin
  * in V8's baseline compiler and are recompiled by the optimising one only after they have run a
  * while: the 64-px FaceWorld generator takes 40–60 ms per image for its first ~25 runs, then 8 ms.
  * Running the model on zero inputs while the worker is otherwise idle moves that phase out of the
- * user's first slider drags. A real request waits for at most one warm-up run.
+ * user's first slider drags. Warm-up runs start only when no real run has been asked for a while
+ * (`idleMs`), so a request waits for at most one warm-up run, and none while the user is editing.
  */
 export interface WarmUpOptions {
   /** manifest model names to warm (e.g. generator, encoder) */
@@ -90,6 +91,8 @@ export interface WarmUpOptions {
   maxRuns: number;
   /** and at most this much inference time per model, ms (a 1024-px generator runs seconds per image) */
   maxMs: number;
+  /** a warm-up run starts only after this long without real runs, ms (a slider drag is not slowed) */
+  idleMs?: number;
 }
 
 export class OnnxPackRuntime implements PackRuntime {
@@ -106,6 +109,7 @@ export class OnnxPackRuntime implements PackRuntime {
   private warming = new Map<string, Promise<void>>();
   /** real runs queued or running: warm-up runs only when this is 0 */
   private pending = 0;
+  private lastRealRun = 0;
   private disposed = false;
 
   constructor(
@@ -236,6 +240,7 @@ export class OnnxPackRuntime implements PackRuntime {
       result = await job;
     } finally {
       this.pending--;
+      this.lastRealRun = performance.now();
     }
     this.startWarmUp(packId, model, entry, session);
     if (signal?.aborted) throw abortError();
@@ -260,9 +265,14 @@ export class OnnxPackRuntime implements PackRuntime {
     const warm = async () => {
       let spent = 0;
       for (let i = 0; i < opts.maxRuns && spent < opts.maxMs; i++) {
-        // a macrotask between runs lets the worker take new requests (messages) first
-        await new Promise((r) => setTimeout(r, 0));
-        while (this.pending > 0) await this.queue;
+        // wait (in macrotasks, so the worker takes new requests first) until nothing real has
+        // run for idleMs
+        const idleMs = opts.idleMs ?? 0;
+        for (;;) {
+          await new Promise((r) => setTimeout(r, Math.max(0, this.lastRealRun + idleMs - performance.now())));
+          if (this.pending > 0) await this.queue;
+          else if (performance.now() - this.lastRealRun >= idleMs) break;
+        }
         if (this.disposed) return;
         const job = this.queue.then(async () => {
           const t = performance.now();

@@ -150,4 +150,20 @@ describe('OnnxPackRuntime', () => {
     expect(other.warmUpRuns.get('fixture/generator') ?? 0).toBeLessThan(1000);
     await packs.dispose();
   });
+
+  it('waits for idleMs without real runs before warming up', async () => {
+    const packs = createNodePackRuntime(modelsDir);
+    packs.warmUp = { models: ['generator'], maxRuns: 3, maxMs: 60_000, idleMs: 400 };
+    const w = { data: new Float32Array(4 * 16), dims: [1, 4, 16] };
+    await packs.run('fixture', 'generator', { w });
+    // real runs every 100 ms (a slider drag) keep it waiting
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await packs.run('fixture', 'generator', { w });
+      expect(packs.warmUpRuns.get('fixture/generator') ?? 0).toBe(0);
+    }
+    await packs.warmedUp('fixture', 'generator');
+    expect(packs.warmUpRuns.get('fixture/generator')).toBe(3);
+    await packs.dispose();
+  });
 });
