@@ -60,8 +60,6 @@ export interface EngineDeps {
   openPackStore?: PackManagerDeps['openPackStore'];
   /** picks onnxruntime build + execution provider for a preference (WebGPU or WASM) */
   selectBackend?: PackManagerDeps['selectBackend'];
-  /** background warm-up of generator/encoder after their first run (the browser worker sets it) */
-  warmUp?: PackManagerDeps['warmUp'];
 }
 
 const PREVIEW_MAX = 256;
@@ -309,8 +307,8 @@ export class Engine {
 
   // Model manager (src/workers/pack/manager.ts): a change reloads the pack list; the UI keeps its graph.
   private manager(): PackManager {
-    const { ort, sessionOptions, openPackStore, selectBackend, warmUp } = this.deps;
-    return (this.packsManager ??= new PackManager({ ort, sessionOptions, openPackStore, selectBackend, warmUp }));
+    const { ort, sessionOptions, openPackStore, selectBackend } = this.deps;
+    return (this.packsManager ??= new PackManager({ ort, sessionOptions, openPackStore, selectBackend }));
   }
 
   private reload(): ReturnType<Engine['init']> {

@@ -62,12 +62,6 @@ const deps: EngineDeps = {
   openPackStore: () => PackStore.open(),
   selectBackend: (preference) => selectBackend(preference, { ort: ort as unknown as OrtModule }, loadWebgpuOrt),
   transfer: (value, transferables) => Comlink.transfer(value, transferables),
-  // wasm kernels start unoptimised in V8 and are optimised only after they have run a while: in
-  // this worker with 2 threads the 64-px generator takes 30-60 ms per image for its first ~75
-  // runs, then 4.2 ms. Idle-time runs after the first real one (at most 3 s of inference per
-  // model) get there before the user's edits do (npm run bench:packs -- --browser); they wait
-  // for 300 ms without edits, so a drag is never slowed by them.
-  warmUp: { models: ['generator', 'encoder', 'delta_decoder'], maxRuns: 100, maxMs: 3000, idleMs: 300 },
 };
 
 const engine = createEngine(deps);

@@ -1,9 +1,9 @@
 // Generate / invert / map timings of a converted StyleGAN2 pack in onnxruntime-web (wasm), under
 // Node and, with --browser, in Chromium too (same runtime code, same steps), through the app's own
 // OnnxPackRuntime (sha256-checked load, session reuse).
-//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--warmup 30] [--threads 2] [--browser] [--json]
-// Each model: first call, --warmup runs (median reported apart: V8 optimises the wasm kernels only
-// after they have run a while), then the median of --runs (steady state).
+//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--warmup 250] [--threads 2] [--browser] [--json]
+// Each model: first call, --warmup runs or 5 s of them (median reported apart: V8 optimises the wasm
+// kernels only after they have run a while), then the median of --runs (steady state).
 // Make the default pack first (random weights in the published layout, see models/README.md):
 //   /usr/bin/python3 models/convert/make_random_checkpoints.py --size 256 --encoders e4e --out models/converted/random-ckpt-256
 //   /usr/bin/python3 models/convert/convert.py --stylegan2 models/converted/random-ckpt-256/stylegan2.pt \
@@ -31,7 +31,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, warmup: 30, threads: 2, json: false, browser: false };
+  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, warmup: 250, threads: 2, json: false, browser: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {

@@ -2,7 +2,7 @@
 // (validated) and deleting packs, and the execution provider the sessions are created with.
 // Plain module: the worker wires in IndexedDB and onnxruntime, tests wire in fake-indexeddb.
 import type { PackManifest } from '../../graph/types';
-import type { ByteSource, OrtModule, WarmUpOptions } from './runtime';
+import type { ByteSource, OrtModule } from './runtime';
 import { PackStore, bundledPackIds, layeredByteSource, storageEstimate, type StoredPackInfo } from './store';
 import { validatePack } from './validate';
 import { VariantPackRuntime } from './variant-runtime';
@@ -49,8 +49,6 @@ export interface PackManagerDeps {
   openPackStore?: () => Promise<PackStore | null>;
   /** picks the backend for a preference (the worker probes navigator.gpu and imports the WebGPU build) */
   selectBackend?: (preference: EpPreference) => Promise<Backend>;
-  /** background warm-up of the runtimes' models after their first run (see WarmUpOptions) */
-  warmUp?: WarmUpOptions;
 }
 
 export class PackManager {
@@ -75,9 +73,7 @@ export class PackManager {
   async createRuntime(bundled: ByteSource): Promise<VariantPackRuntime> {
     const store = await this.openStore();
     const source = store ? layeredByteSource(store, bundled) : bundled;
-    const runtime = new VariantPackRuntime(source, this.backend.ort, this.backend.sessionOptions, this.backend.variant);
-    runtime.warmUp = this.deps.warmUp ?? null;
-    return runtime;
+    return new VariantPackRuntime(source, this.backend.ort, this.backend.sessionOptions, this.backend.variant);
   }
 
   async listing(bundled: ByteSource): Promise<PackListing> {

@@ -76,25 +76,6 @@ function checkOne(model: string, io: PackModelIO, feed: Tensor, named: Map<strin
   }
 }
 
-/**
- * Background warm-up after a model's first real run. In Chromium (and Node) the wasm kernels start
- * in V8's baseline compiler and are recompiled by the optimising one only after they have run a
- * while: the 64-px FaceWorld generator takes 40–60 ms per image for its first ~25 runs, then 8 ms.
- * Running the model on zero inputs while the worker is otherwise idle moves that phase out of the
- * user's first slider drags. Warm-up runs start only when no real run has been asked for a while
- * (`idleMs`), so a request waits for at most one warm-up run, and none while the user is editing.
- */
-export interface WarmUpOptions {
-  /** manifest model names to warm (e.g. generator, encoder) */
-  models: string[];
-  /** at most this many warm-up runs per model */
-  maxRuns: number;
-  /** and at most this much inference time per model, ms (a 1024-px generator runs seconds per image) */
-  maxMs: number;
-  /** a warm-up run starts only after this long without real runs, ms (a slider drag is not slowed) */
-  idleMs?: number;
-}
-
 export class OnnxPackRuntime implements PackRuntime {
   private manifests = new Map<string, Promise<{ manifest: PackManifest; digest: string }>>();
   private sessions = new Map<string, Promise<OrtSession>>();
@@ -102,15 +83,6 @@ export class OnnxPackRuntime implements PackRuntime {
   private queue: Promise<unknown> = Promise.resolve();
   /** how many sessions were created (tests prove reuse with it) */
   sessionsCreated = 0;
-  /** warm-up after a model's first run; off unless the host sets it (the browser worker does) */
-  warmUp: WarmUpOptions | null = null;
-  /** warm-up inferences run so far, per `${packId}/${model}` (tests, benchmarks) */
-  readonly warmUpRuns = new Map<string, number>();
-  private warming = new Map<string, Promise<void>>();
-  /** real runs queued or running: warm-up runs only when this is 0 */
-  private pending = 0;
-  private lastRealRun = 0;
-  private disposed = false;
 
   constructor(
     private readonly readBytes: ByteSource,
@@ -216,7 +188,6 @@ export class OnnxPackRuntime implements PackRuntime {
     }
     checkFeeds(model, entry, feeds);
     const session = await this.session(packId, model, entry);
-    this.pending++;
     const job = this.queue.then(async () => {
       if (signal?.aborted) throw abortError();
       const ortFeeds: Record<string, unknown> = {};
@@ -235,63 +206,13 @@ export class OnnxPackRuntime implements PackRuntime {
       return result;
     });
     this.queue = job.catch(() => undefined);
-    let result: Record<string, Tensor>;
-    try {
-      result = await job;
-    } finally {
-      this.pending--;
-      this.lastRealRun = performance.now();
-    }
-    this.startWarmUp(packId, model, entry, session);
+    const result = await job;
     if (signal?.aborted) throw abortError();
     return result;
   }
 
-  /** Resolves when the warm-up of a model (if one started) has finished. */
-  warmedUp(packId: string, model: string): Promise<void> {
-    return this.warming.get(`${packId}/${model}`) ?? Promise.resolve();
-  }
-
-  private startWarmUp(packId: string, model: string, entry: PackModelEntry, session: OrtSession): void {
-    const key = `${packId}/${model}`;
-    const opts = this.warmUp;
-    if (!opts || !opts.models.includes(model) || this.warming.has(key)) return;
-    // zero inputs of the model's own shapes, dynamic dims (batch) as 1
-    const feeds: Record<string, unknown> = {};
-    for (const io of entry.inputs) {
-      const dims = io.shape.map((d) => (typeof d === 'number' ? d : 1));
-      feeds[io.name] = new this.ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
-    }
-    const warm = async () => {
-      let spent = 0;
-      for (let i = 0; i < opts.maxRuns && spent < opts.maxMs; i++) {
-        // wait (in macrotasks, so the worker takes new requests first) until nothing real has
-        // run for idleMs
-        const idleMs = opts.idleMs ?? 0;
-        for (;;) {
-          await new Promise((r) => setTimeout(r, Math.max(0, this.lastRealRun + idleMs - performance.now())));
-          if (this.pending > 0) await this.queue;
-          else if (performance.now() - this.lastRealRun >= idleMs) break;
-        }
-        if (this.disposed) return;
-        const job = this.queue.then(async () => {
-          const t = performance.now();
-          await session.run(feeds);
-          return performance.now() - t;
-        });
-        this.queue = job.catch(() => undefined);
-        spent += await job;
-        this.warmUpRuns.set(key, (this.warmUpRuns.get(key) ?? 0) + 1);
-      }
-    };
-    // a failed warm-up is only a lost speed-up: the real runs report their own errors
-    this.warming.set(key, warm().catch(() => undefined));
-  }
-
   /** Releases every ONNX session (tests, worker shutdown). */
   async dispose(): Promise<void> {
-    this.disposed = true;
-    await this.queue; // a warm-up run in flight finishes before its session goes
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s.catch(() => undefined))?.release?.();
