@@ -1,6 +1,6 @@
-// bench:packs --browser runs its steps in this dedicated worker, where the app runs onnxruntime
-// too (src/workers/engine.worker.ts): a worker may block on Atomics.wait while the wasm threads
-// work, the page's main thread may not (it spins), so only a worker shows the app's timings.
+// bench:packs --browser runs its steps in this dedicated worker because the app runs onnxruntime
+// in one too (src/workers/engine.worker.ts): a worker may block on Atomics.wait while the wasm
+// threads work, a page's main thread may not.
 import { runInBrowser } from './packs-browser';
 
 self.onmessage = async (e: MessageEvent<{ base: string; id: string; runs: number; threads: number; warmup: number }>) => {

@@ -1,5 +1,6 @@
 // The browser half of bench:packs: the same pack runtime and steps in Chromium's onnxruntime-web
-// (wasm). tools/bench/packs.ts --browser imports this module into a page of the Vite dev server.
+// (wasm). tools/bench/packs.ts --browser runs it in a dedicated worker (packs-browser-worker.ts)
+// started from a page of the Vite dev server.
 import * as ort from 'onnxruntime-web/wasm';
 import { OnnxPackRuntime, type OrtModule } from '../../src/workers/pack/runtime';
 import { timePack, type PackTimings } from './packs-steps';
