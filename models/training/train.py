@@ -241,17 +241,17 @@ def train_delta(a):
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     noise = a.noise * scale
-    change = {t: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1) for t, v in lat.items()}
+    # mean squared change between two different steps of a sequence [K, n, ...]: the loss unit
+    step_change = lambda v: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1)  # noqa: E731
+    change = {t: step_change(v) for t, v in lat.items()}
     if a.w_image > 0:
-        # G of every sequence latent, once (G is frozen), and each attribute's mean squared
-        # image change between two steps of a sequence, the image term's unit
+        # G of every sequence latent, once (G is frozen), and the image term's unit
         for p_ in G.parameters():
             p_.requires_grad_(False)
         with torch.no_grad():
             img = {t: torch.cat([G(x) for x in v.flatten(0, 1).split(256)]).view(*v.shape[:2], -1)
                    for t, v in lat.items()}
-        change_img = {t: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1)
-                      for t, v in img.items()}
+        change_img = {t: step_change(v) for t, v in img.items()}
     while step < a.steps:
         # cosine decay: with a constant LR the last steps' per-attribute normalised loss (tiny
         # changes for eyes) left the final weights at a noisy point, worse than no edit

@@ -35,27 +35,19 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
   const encSize = Number(manifest.models.encoder.inputs[0].shape[2]);
   const figures: PackTimings = {};
   const time = async (label: string, model: string, feeds: Record<string, Tensor>) => {
-    let t = performance.now();
-    await runtime.run(packId, model, feeds);
-    figures[`${label}FirstMs`] = round(performance.now() - t);
-    if (warmup > 0) {
-      const early: number[] = [];
-      // runs or time, whichever ends first
-      for (let i = 0, spent = 0; i < warmup && spent < WARMUP_MAX_MS; i++) {
-        t = performance.now();
+    // durations of up to n runs, stopping early once capMs of them have passed
+    const series = async (n: number, capMs = Infinity) => {
+      const out: number[] = [];
+      for (let spent = 0; out.length < n && spent < capMs; spent += out[out.length - 1]) {
+        const t = performance.now();
         await runtime.run(packId, model, feeds);
-        early.push(performance.now() - t);
-        spent += early[early.length - 1];
+        out.push(performance.now() - t);
       }
-      figures[`${label}WarmupMs`] = round(median(early));
-    }
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      t = performance.now();
-      await runtime.run(packId, model, feeds);
-      times.push(performance.now() - t);
-    }
-    figures[`${label}Ms`] = round(median(times));
+      return out;
+    };
+    figures[`${label}FirstMs`] = round((await series(1))[0]);
+    if (warmup > 0) figures[`${label}WarmupMs`] = round(median(await series(warmup, WARMUP_MAX_MS)));
+    figures[`${label}Ms`] = round(median(await series(runs)));
   };
   if (manifest.models.mapping) {
     await time('mapping', 'mapping', { z: { data: randn(D, 1), dims: [1, D] } });

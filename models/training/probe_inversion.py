@@ -1,0 +1,118 @@
+"""Where does the autoencoder lose the expression features? Probes on a trained pack's G and E
+(runs/ae/final.pt), written down in TRAINING.md ("Round 4 experiments"):
+
+  python3 models/training/probe_inversion.py optimise            # W+ optimised per image through G
+  python3 models/training/probe_inversion.py encoder --minutes 5 # E fine-tuned alone, G frozen
+  python3 models/training/probe_inversion.py pyramid --minutes 7 # E + pSp-style 16x16/8x8 heads, G frozen
+
+Nothing is saved: each prints held-out PSNR before and after.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, RUNS, ImageSet  # noqa: E402
+from train import evaluate_psnr, feature_weight, image_loss, load_ae, psnr  # noqa: E402
+
+
+class PyramidEncoder(nn.Module):
+    """E plus heads on its 16x16 and 8x8 feature maps whose W+ offsets start at zero, so the
+    probe starts exactly at E's inversion."""
+
+    def __init__(self, E, cfg):
+        super().__init__()
+        self.E, self.cfg = E, cfg
+        c, n = cfg.e_channels, cfg.layers * cfg.dim
+        self.h16 = nn.Sequential(nn.Conv2d(c[2], 32, 3, padding=1), nn.LeakyReLU(0.2), nn.AdaptiveAvgPool2d(8),
+                                 nn.Flatten(), nn.Linear(32 * 64, 256), nn.LeakyReLU(0.2), nn.Linear(256, n))
+        self.h8 = nn.Sequential(nn.Conv2d(c[3], 48, 3, padding=1), nn.LeakyReLU(0.2),
+                                nn.Flatten(), nn.Linear(48 * 64, 256), nn.LeakyReLU(0.2), nn.Linear(256, n))
+        for h in (self.h16, self.h8):
+            nn.init.zeros_(h[-1].weight)
+            nn.init.zeros_(h[-1].bias)
+
+    def forward(self, x):
+        b = self.E.backbone
+        f, feats = b.stem(x), []
+        for blk in b.blocks:
+            f = blk(f)
+            feats.append(f)
+        h = b.head(f)
+        extra = (self.h16(feats[1]) + self.h8(feats[2])).view(-1, self.cfg.layers, self.cfg.dim)
+        off = self.E.to_offsets(h).view(-1, self.cfg.layers, self.cfg.dim) + extra
+        w = self.E.to_w(h)
+        return w[:, None, :] + off, w, off
+
+
+def optimise(G, E, test, a):
+    x, _, _ = test.batch(np.arange(a.faces), 'cpu')
+    masks = test.mask_batch(np.arange(a.faces), 'cpu')
+    m = (masks > 0.1).float()
+
+    def feature_psnr(r):
+        return (10 * torch.log10(4 / ((((r - x) ** 2) * m).sum() / (m.sum() * 3)))).item()
+    with torch.no_grad():
+        w0 = E(x)[0]
+        r0 = G(w0)
+    print(f'encoder: {psnr(r0, x):.2f} dB, feature regions {feature_psnr(r0):.2f} dB', flush=True)
+    for p in G.parameters():
+        p.requires_grad_(False)
+    w = w0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([w], lr=0.02)
+    for i in range(a.steps):
+        r = G(w)
+        loss = (r - x).abs().mean() + 4 * ((r - x).abs() * masks).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        r = G(w)
+    print(f'after {a.steps} steps of W+ optimisation: {psnr(r, x):.2f} dB, feature regions {feature_psnr(r):.2f} dB')
+
+
+def finetune(G, net, data, test, a):
+    print(f'start: held-out {evaluate_psnr(G, net, test, "cpu", n=512):.2f} dB', flush=True)
+    for p in G.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.Adam(net.parameters(), lr=5e-4, betas=(0.9, 0.99))
+    rng, t, step = np.random.default_rng(5), time.time(), 0
+    while time.time() - t < 60 * a.minutes:
+        idx = rng.integers(0, len(data), 16)
+        x, _, _ = data.batch(idx, 'cpu')
+        wplus, _, off = net(x)
+        loss = image_loss(G(wplus), x, feature_weight(data.mask_batch(idx, 'cpu'), 4)) + 0.1 * off.pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+    print(f'after {step} steps ({a.minutes} min): held-out {evaluate_psnr(G, net, test, "cpu", n=512):.2f} dB')
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid'])
+    p.add_argument('--runs', default=str(RUNS))
+    p.add_argument('--data', default=str(DATA / 'photo-train'))
+    p.add_argument('--test', default=str(DATA / 'photo-test'))
+    p.add_argument('--faces', type=int, default=8, help='optimise: held-out faces')
+    p.add_argument('--steps', type=int, default=600, help='optimise: Adam steps')
+    p.add_argument('--minutes', type=float, default=5, help='encoder/pyramid: wall-time budget')
+    a = p.parse_args()
+    torch.manual_seed(0)
+    cfg, G, E, _ = load_ae(a.runs, 'cpu')
+    test = ImageSet(a.test)
+    if a.probe == 'optimise':
+        optimise(G, E, test, a)
+        return
+    G.train(), E.train()
+    finetune(G, E if a.probe == 'encoder' else PyramidEncoder(E, cfg), ImageSet(a.data), test, a)
+
+
+if __name__ == '__main__':
+    main()
