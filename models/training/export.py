@@ -18,7 +18,7 @@ import torch.nn as nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, RUNS  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
-                      Encoder, Generator, Mapping)
+                      Encoder, Generator, GeneratorGrad, Mapping)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,14 +87,19 @@ def main(argv=None):
     img = lambda n: torch.rand(n, 3, S, S) * 2 - 1  # noqa: E731
     shapes = {'w': ['batch', L, D], 'image': ['batch', 3, S, S], 'z': ['batch', Z],
               'w_from': ['batch', L, D], 'w_to': ['batch', L, D], 'dw': ['batch', L, D],
-              'logit': ['batch', 1]}
-    ranges = {'image': [-1, 1]}
+              'logit': ['batch', 1], 'target': ['batch', 3, S, S], 'loss': ['batch'], 'grad': ['batch', L, D]}
+    ranges = {'image': [-1, 1], 'target': [-1, 1]}
     with torch.no_grad():
         w_sample = M(torch.randn(2, Z))
     models = {
         'generator': export_one(G, 'generator', {'w': w_sample}, ['image'], out, ref_dir,
                                 'W+ -> image; a style-based generator trained here on photo-style FaceWorld renders',
                                 ranges, shapes),
+        'generator_grad': export_one(GeneratorGrad(G), 'generator_grad', {'w': w_sample, 'target': img(2)},
+                                     ['image', 'loss', 'grad'], out, ref_dir,
+                                     '(W+, target image) -> (G(W+), mean |G(W+) - target| per image, its gradient '
+                                     'with respect to W+): per-image refinement of an inversion (GAN Inversion '
+                                     '"refine steps"); the backward pass written out as forward ops', ranges, shapes),
         'mapping': export_one(M, 'mapping', {'z': torch.randn(2, Z)}, ['w'], out, ref_dir,
                               'z ~ N(0, I) -> w broadcast to W+; random faces', ranges, shapes),
         'encoder': export_one(EncoderWPlus(E), 'encoder', {'image': img(2)}, ['w'], out, ref_dir,

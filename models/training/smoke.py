@@ -101,12 +101,37 @@ def main():
         off[:, :, 22:28, 22:28] += 0.5  # an error only on the features costs more when weighted
         assert train.image_loss(off, x, wt) > 2 * train.image_loss(off, x)
 
+    def seg():
+        train.main(['seg', *small, '--steps', '3', '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
+        net = train.load_feature_net(runs / 'seg', 'cpu')
+        x = torch.rand(2, 3, 64, 64) * 2 - 1
+        assert float(train.perceptual_loss(net, x, x)) == 0.0
+        assert float(train.perceptual_loss(net, x.flip(3), x)) > 0.0
+
     def ae_resume():
+        # resumed as the pack's later rounds were: with the FeatureNet perceptual term on
         before = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
-        train.main(['ae', *small, '--steps', '5', '--width', '0.25', '--resume',
+        train.main(['ae', *small, '--steps', '5', '--width', '0.25', '--resume', '--restart-lr',
+                    '--w-perceptual', '0.5', '--perceptual', str(runs / 'seg'),
                     '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
         after = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
         assert (before, after) == (3, 5), f'resume went {before} -> {after}, expected 3 -> 5'
+
+    def generator_grad():
+        # the written-out backward pass equals autograd's gradient of mean |G(W+) - target|
+        from fwmodels import GeneratorGrad
+        _, G, _, _ = train.load_ae(runs, 'cpu')
+        w = torch.randn(3, 10, 64)
+        t = torch.rand(3, 3, 64, 64) * 2 - 1
+        with torch.no_grad():
+            img, loss, grad = GeneratorGrad(G)(w, t)
+        w.requires_grad_(True)
+        r = G(w)
+        (r - t).abs().mean(dim=(1, 2, 3)).sum().backward()
+        assert torch.allclose(img, r.detach(), atol=1e-6)
+        err = (grad - w.grad).abs().max().item()
+        assert err < 1e-6 * max(1.0, w.grad.abs().max().item() * 1e3), f'gradient differs from autograd by {err}'
+        assert w.grad.abs().max().item() > 0
 
     def delta():
         # --w-image: the image-space terms through G (an option, measured and off by default)
@@ -151,7 +176,7 @@ def main():
     def manifest():
         man = json.loads((out / 'manifest.json').read_text())
         assert man['format'] == 'delta-studio/model-pack' and man['version'] == 1
-        want = {'generator', 'mapping', 'encoder', 'delta_encoder', 'delta_decoder', 'attributes', 'domain'}
+        want = {'generator', 'generator_grad', 'mapping', 'encoder', 'delta_encoder', 'delta_decoder', 'attributes', 'domain'}
         assert set(man['models']) == want, sorted(man['models'])
         for name, entry in man['models'].items():
             assert export.sha256(out / entry['file']) == entry['sha256'], f'{name}: sha256 mismatch'
@@ -161,8 +186,10 @@ def main():
         assert refs == sorted(want), refs
 
     check('ae: G + E + mapping train', ae)
-    check('ae: resume from checkpoint', ae_resume)
+    check('seg: FeatureNet train + perceptual loss', seg)
+    check('ae: resume from checkpoint (perceptual term on)', ae_resume)
     check('ae: feature-weighted loss', feature_weighting)
+    check('generator_grad: written-out backward == autograd', generator_grad)
     check('delta: Δ-encoder train', delta)
     check('aux: attribute estimator + domain classifier train', aux)
     check('export: ONNX opset 17, dynamic batch', onnx_export)

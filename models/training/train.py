@@ -18,7 +18,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, delta_fit, dge_image_loss, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
-                      Encoder, Generator, LatentDiscriminator, Mapping, count_params)
+                      Encoder, FeatureNet, Generator, LatentDiscriminator, Mapping, count_params)
 
 
 def image_loss(rec, x, weight=None):
@@ -82,6 +82,7 @@ def train_ae(a):
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     start_step, start_sec = (step, timer.seconds()) if a.restart_lr else (0, 0.0)
+    fnet = load_feature_net(a.perceptual, dev) if a.w_perceptual > 0 else None
 
     def schedule_progress(s):
         p = (s - start_step) / max(1, a.steps - start_step)
@@ -119,7 +120,9 @@ def train_ae(a):
         loss_off = off.pow(2).mean()
         # pull E's shared w towards the region M covers, lightly (AAE encoder-side term)
         loss_prior = F.softplus(-Dz(w)).mean() if step > a.prior_start else torch.zeros((), device=dev)
-        loss = loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
+        loss_perc = perceptual_loss(fnet, rec, x) if fnet is not None else torch.zeros((), device=dev)
+        loss = (loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
+                + a.w_perceptual * loss_perc)
         opt_ge.zero_grad(set_to_none=True)
         loss.backward()
         opt_ge.step()
@@ -145,7 +148,7 @@ def train_ae(a):
             extra = {}
             if test is not None:
                 extra['test_psnr'] = evaluate_psnr(G, E, test, dev, n=128)
-            log(a.name, step, rec=loss_rec.item(), shared=loss_shared.item(), off=loss_off.item(),
+            log(a.name, step, rec=loss_rec.item(), perc=loss_perc.item(), shared=loss_shared.item(), off=loss_off.item(),
                 d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), lr=opt_ge.param_groups[0]['lr'],
                 sec=round(timer.seconds()), **extra)
         if step % a.ckpt_every == 0 or step == a.steps:
@@ -156,6 +159,82 @@ def train_ae(a):
         p = evaluate_psnr(G, E, test, dev, n=len(test))
         print(f'[{a.name}] final held-out reconstruction PSNR {p:.2f} dB', flush=True)
         timer.write(steps=step, batch=a.batch, images=step * a.batch, test_psnr=round(p, 2))
+
+
+def load_feature_net(run_dir, dev):
+    """The frozen FeatureNet of a `train.py seg` run, for the perceptual term."""
+    path = Path(run_dir) / 'final.pt'
+    if not path.exists():
+        raise FileNotFoundError(f'{path} missing: train it first with `train.py seg`')
+    net = FeatureNet()
+    net.load_state_dict(torch.load(path, map_location='cpu')['net'])
+    net.to(dev).eval()
+    for q in net.parameters():
+        q.requires_grad_(False)
+    return net
+
+
+def perceptual_loss(fnet, rec, x):
+    """L1 between FeatureNet's maps of the reconstruction and of the source, each layer divided
+    by the source maps' mean magnitude (so every layer counts alike), plus L1 between the
+    predicted feature coverages."""
+    lr_, fr = fnet(rec)
+    with torch.no_grad():
+        lx, fx = fnet(x)
+    loss = sum((a - b).abs().mean() / (b.abs().mean() + 1e-6) for a, b in zip(fr, fx)) / len(fx)
+    return loss + (torch.sigmoid(lr_) - torch.sigmoid(lx)).abs().mean()
+
+
+def train_seg(a):
+    """FeatureNet: photo render -> coverage of eyes, lids, brows, lips and mouth (masks.npy)."""
+    seed_all(a.seed)
+    dev = device()
+    data, test = ImageSet(a.data), ImageSet(a.test)
+    if data.masks is None or test.masks is None:
+        raise FileNotFoundError('train.py seg needs masks.npy beside the images (`npm run faceworld -- masks`)')
+    net = FeatureNet().to(dev)
+    opt = torch.optim.Adam(net.parameters(), lr=a.lr, betas=(0.9, 0.99))
+    ck = Checkpoint(a.name, a.runs)
+    step, _ = ck.load(dict(net=net, opt=opt)) if a.resume else (0, {})
+    timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
+    rng = np.random.default_rng(a.seed + step)
+
+    def evaluate(n=256):
+        net.eval()
+        with torch.no_grad():
+            idx = np.arange(min(n, len(test)))
+            x, _, _ = test.batch(idx, dev)
+            m = test.mask_batch(idx, dev)
+            p = torch.sigmoid(net(x)[0])
+            inter = torch.minimum(p, m).sum().item()
+            union = torch.maximum(p, m).sum().item()
+        net.train()
+        return (p - m).abs().mean().item(), inter / max(union, 1e-6)
+
+    while step < a.steps:
+        for g in opt.param_groups:
+            g['lr'] = cosine_lr(a.lr, step / a.steps, 0.05)
+        idx = rng.integers(0, len(data), a.batch)
+        x, _, _ = data.batch(idx, dev)
+        m = data.mask_batch(idx, dev)
+        if rng.random() < 0.5:
+            x, m = x.flip(3), m.flip(3)
+        loss = F.binary_cross_entropy_with_logits(net(x)[0], m)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % a.log_every == 0 or step == a.steps:
+            mae, iou = evaluate(128)
+            log(a.name, step, bce=loss.item(), test_mae=mae, test_soft_iou=iou, sec=round(timer.seconds()))
+        if step % a.ckpt_every == 0 or step == a.steps:
+            ck.save(step, dict(net=net, opt=opt))
+            timer.write(steps=step, batch=a.batch, images=step * a.batch)
+    out = Path(a.runs) / a.name / 'final.pt'
+    torch.save({'net': net.state_dict()}, out)
+    mae, iou = evaluate(len(test))
+    print(f'[{a.name}] wrote {out}; held-out coverage MAE {mae:.4f}, soft IoU {iou:.3f}', flush=True)
+    timer.write(steps=step, batch=a.batch, images=step * a.batch, test_mae=round(mae, 4), test_soft_iou=round(iou, 3))
 
 
 @torch.no_grad()
@@ -460,7 +539,17 @@ def main(argv=None):
     s.add_argument('--prior-start', type=int, default=500)
     s.add_argument('--no-flip', dest='flip', action='store_false',
                    help='turn off mirror augmentation (harmless here: the autoencoder sees no labels)')
+    s.add_argument('--perceptual', default=str(RUNS / 'seg'),
+                   help='run folder of the FeatureNet (`train.py seg`) for the perceptual term')
+    s.add_argument('--w-perceptual', type=float, default=0.0,
+                   help='weight of the perceptual term (FeatureNet maps of G(E(x)) vs x); 0: off')
     s.set_defaults(fn=train_ae)
+
+    s = sub.add_parser('seg', help='FeatureNet: where the eyes, brows and mouth are (perceptual loss for ae)')
+    common(s, 'seg', 3000, 32, 2e-3)
+    s.add_argument('--data', default=str(DATA / 'photo-train'))
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.set_defaults(fn=train_seg)
 
     s = sub.add_parser('delta', help='the Δ-encoder (DGE) on inverted cgi sequences')
     common(s, 'delta', 1200, 64, 1e-3)
