@@ -94,13 +94,27 @@ class Checkpoint:
         torch.save(state, tmp)
         os.replace(tmp, self.path)  # never leave a half-written checkpoint behind
 
-    def load(self, objects: dict):
-        """Returns (step, extra); step 0 when there is nothing to resume."""
+    def load(self, objects: dict, grow: bool = False):
+        """Returns (step, extra); step 0 when there is nothing to resume. With `grow`, modules may
+        have parameters the checkpoint lacks (a model grown by a new, zero-initialised part): those
+        keep their initial values, and an optimiser whose parameters no longer match starts fresh."""
         if not self.path.exists():
             return 0, {}
         state = torch.load(self.path, map_location='cpu')
         for k, v in objects.items():
-            v.load_state_dict(state[k])
+            if grow and isinstance(v, torch.nn.Module):
+                res = v.load_state_dict(state[k], strict=False)
+                if res.unexpected_keys:
+                    raise ValueError(f'{self.path}: {k} has parameters this model lacks: {res.unexpected_keys}')
+                if res.missing_keys:
+                    print(f'[{self.dir.name}] {k} grown: new {res.missing_keys} keep their initial values', flush=True)
+            elif grow and isinstance(v, torch.optim.Optimizer):
+                try:
+                    v.load_state_dict(state[k])
+                except ValueError:
+                    print(f'[{self.dir.name}] {k}: fresh optimiser state (its model grew)', flush=True)
+            else:
+                v.load_state_dict(state[k])
         torch.set_rng_state(state['_rng'])
         np.random.set_state(state['_np_rng'])
         return state['_step'], state.get('_extra', {})

@@ -14,7 +14,7 @@ class Config:
     """Sizes shared by every model; the export writes them into the manifest."""
 
     def __init__(self, size=64, layers=10, dim=64, z_dim=32, delta_dim=16, attrs=13, ident=8,
-                 g_channels=None, e_channels=None, delta_hidden=512, width_mult=1.0):
+                 g_channels=None, e_channels=None, delta_hidden=512, width_mult=1.0, g_input=False):
         assert size == 64, 'the demo pack is 64 px (4 upsampling stages from a 4x4 constant)'
         self.size, self.layers, self.dim, self.z_dim = size, layers, dim, z_dim
         self.delta_dim, self.attrs, self.ident = delta_dim, attrs, ident
@@ -23,19 +23,21 @@ class Config:
                                          {4: 128, 8: 96, 16: 64, 32: 32, 64: 16}.items()}
         self.e_channels = e_channels or [max(8, int(c * m)) for c in (24, 32, 64, 96, 128)]
         self.delta_hidden = max(16, int(delta_hidden * m))
+        # G's 4x4 input = learned constant + a linear map of W+ layer 0 (round 5: spatial control)
+        self.g_input = g_input
 
     def to_dict(self):
         return dict(size=self.size, layers=self.layers, dim=self.dim, z_dim=self.z_dim,
                     delta_dim=self.delta_dim, attrs=self.attrs, ident=self.ident,
                     g_channels={str(k): v for k, v in self.g_channels.items()},
-                    e_channels=self.e_channels, delta_hidden=self.delta_hidden)
+                    e_channels=self.e_channels, delta_hidden=self.delta_hidden, g_input=self.g_input)
 
     @staticmethod
     def from_dict(d):
         c = Config(size=d['size'], layers=d['layers'], dim=d['dim'], z_dim=d['z_dim'],
                    delta_dim=d['delta_dim'], attrs=d['attrs'], ident=d['ident'],
                    g_channels={int(k): v for k, v in d['g_channels'].items()},
-                   e_channels=d['e_channels'], delta_hidden=d['delta_hidden'])
+                   e_channels=d['e_channels'], delta_hidden=d['delta_hidden'], g_input=d.get('g_input', False))
         return c
 
 
@@ -78,6 +80,11 @@ class Generator(nn.Module):
         super().__init__()
         ch = cfg.g_channels
         self.const = nn.Parameter(torch.randn(1, ch[4], 4, 4))
+        if cfg.g_input:
+            # zero-initialised, so a generator grown from one without it starts as the same function
+            self.to_input = nn.Linear(cfg.dim, ch[4] * 16)
+            nn.init.zeros_(self.to_input.weight)
+            nn.init.zeros_(self.to_input.bias)
         convs = [ModConv(ch[4], ch[4], cfg.dim)]
         for r in (8, 16, 32, 64):
             convs.append(ModConv(ch[r // 2], ch[r], cfg.dim, up=True))
@@ -86,8 +93,14 @@ class Generator(nn.Module):
         self.to_rgb = ModConv(ch[64], 3, cfg.dim, k=1, demod=False, act=False)
         assert len(self.convs) + 1 == cfg.layers, f'W+ needs {len(self.convs) + 1} layers'
 
-    def forward(self, w):
+    def input(self, w):
         x = self.const.expand(w.shape[0], -1, -1, -1)
+        if hasattr(self, 'to_input'):
+            x = x + self.to_input(w[:, 0]).view(-1, *self.const.shape[1:])
+        return x
+
+    def forward(self, w):
+        x = self.input(w)
         for i, conv in enumerate(self.convs):
             x = conv(x, w[:, i])
         return torch.tanh(self.to_rgb(x, w[:, -1]))
@@ -332,7 +345,7 @@ class GeneratorGrad(nn.Module):
 
     def forward(self, w, target):
         G = self.G
-        x = G.const.expand(w.shape[0], -1, -1, -1)
+        x = G.input(w)
         caches = []
         for i, conv in enumerate(G.convs):
             x, c = self._fwd(conv, x, w[:, i])
@@ -348,5 +361,7 @@ class GeneratorGrad(nn.Module):
         for i in reversed(range(len(G.convs))):
             g, g_w = self._bwd(i, G.convs[i], caches[i], g)
             grads.append(g_w)
+        if hasattr(G, 'to_input'):  # layer 0 also drives the 4x4 input
+            grads[-1] = grads[-1] + g.flatten(1) @ G.to_input.weight
         grad = torch.stack(grads[::-1], dim=1)  # layers 0 .. L-1
         return img, loss, grad

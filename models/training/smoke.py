@@ -117,6 +117,23 @@ def main():
         after = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
         assert (before, after) == (3, 5), f'resume went {before} -> {after}, expected 3 -> 5'
 
+    def ae_grow():
+        # round 5: resuming with --g-input grows G by a zero-initialised input path, same function
+        _, G0, E0, _ = train.load_ae(runs, 'cpu')
+        x = torch.rand(2, 3, 64, 64) * 2 - 1
+        with torch.no_grad():
+            before = G0(E0(x)[0])
+        from fwmodels import Generator
+        cfg = train.Config.from_dict({**torch.load(runs / 'ae' / 'final.pt')['config'], 'g_input': True})
+        G1 = Generator(cfg)
+        G1.load_state_dict(G0.state_dict(), strict=False)
+        with torch.no_grad():
+            assert torch.equal(G1(E0(x)[0]), before), 'a grown generator must start as the same function'
+        train.main(['ae', *small, '--steps', '7', '--width', '0.25', '--resume', '--g-input',
+                    '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
+        _, G2, _, _ = train.load_ae(runs, 'cpu')
+        assert G2.to_input.weight.abs().max() > 0, 'the new input path did not train'
+
     def generator_grad():
         # the written-out backward pass equals autograd's gradient of mean |G(W+) - target|
         from fwmodels import GeneratorGrad
@@ -189,6 +206,7 @@ def main():
     check('seg: FeatureNet train + perceptual loss', seg)
     check('ae: resume from checkpoint (perceptual term on)', ae_resume)
     check('ae: feature-weighted loss', feature_weighting)
+    check('ae: grow G input on resume (--g-input)', ae_grow)
     check('generator_grad: written-out backward == autograd', generator_grad)
     check('delta: Δ-encoder train', delta)
     check('aux: attribute estimator + domain classifier train', aux)

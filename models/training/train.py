@@ -69,7 +69,7 @@ def train_ae(a):
     dev = device()
     data = ImageSet(a.data)
     test = ImageSet(a.test) if a.test and Path(a.test, 'images.npy').exists() else None
-    cfg = config_for(data, width_mult=a.width)
+    cfg = config_for(data, width_mult=a.width, g_input=a.g_input)
     G, E, M, Dz = Generator(cfg).to(dev), Encoder(cfg).to(dev), Mapping(cfg).to(dev), LatentDiscriminator(cfg).to(dev)
     print(f'G {count_params(G)/1e6:.2f}M  E {count_params(E)/1e6:.2f}M  M {count_params(M)/1e6:.2f}M params, '
           f'{len(data)} train images, device {dev}', flush=True)
@@ -78,7 +78,7 @@ def train_ae(a):
     opt_d = torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9))
     ck = Checkpoint(a.name, a.runs)
     objs = dict(G=G, E=E, M=M, Dz=Dz, opt_ge=opt_ge, opt_m=opt_m, opt_d=opt_d)
-    step, _ = ck.load(objs) if a.resume else (0, {})
+    step, _ = ck.load(objs, grow=a.g_input) if a.resume else (0, {})
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     start_step, start_sec = (step, timer.seconds()) if a.restart_lr else (0, 0.0)
@@ -539,6 +539,9 @@ def main(argv=None):
     s.add_argument('--prior-start', type=int, default=500)
     s.add_argument('--no-flip', dest='flip', action='store_false',
                    help='turn off mirror augmentation (harmless here: the autoencoder sees no labels)')
+    s.add_argument('--g-input', action='store_true',
+                   help="G's 4x4 input = constant + linear map of W+ layer 0 (zero-initialised; resuming a "
+                        'checkpoint without it grows the generator, same function at the start)')
     s.add_argument('--perceptual', default=str(RUNS / 'seg'),
                    help='run folder of the FeatureNet (`train.py seg`) for the perceptual term')
     s.add_argument('--w-perceptual', type=float, default=0.0,
