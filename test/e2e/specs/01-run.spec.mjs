@@ -59,4 +59,25 @@ export const tests = [
       assert.equal(back.hash, before.hash, 'returning the slider did not give back the same image');
     },
   },
+  {
+    name: 'GAN Inversion refine steps re-run the inversion (pairs stay cached) and change the edited face',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      const before = await previewStats(page, SEL.preview('generate'));
+      // the first slider of GAN Inversion is "Refine steps" (0 in the example: encoder only)
+      assert.equal(Number(await sliderValue(page, 'gan-inversion')), 0);
+      await setSlider(page, 'gan-inversion', 20);
+      const after = await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
+      assert.ok(after.std >= 4, 'the refined, edited image went blank');
+      await waitForSettled(page);
+      const states = await nodeStates(page);
+      assert.deepEqual(states['gan-inversion'], ['done'], `GAN Inversion should have re-run, was ${states['gan-inversion']}`);
+      for (const type of ['load-face', 'synthetic-pair', 'encode-delta']) {
+        assert.deepEqual(states[type], ['cached'], `${type} does not depend on the inversion and should be cached, was ${states[type]}`);
+      }
+      assert.equal(await page.locator(SEL.alert).count(), 0, 'refining raised an alert');
+    },
+  },
 ];
