@@ -4,6 +4,8 @@
   python3 models/training/probe_inversion.py optimise            # W+ optimised per image through G
   python3 models/training/probe_inversion.py encoder --minutes 5 # E fine-tuned alone, G frozen
   python3 models/training/probe_inversion.py pyramid --minutes 7 # E + pSp-style 16x16/8x8 heads, G frozen
+  python3 models/training/probe_inversion.py recon --compare ae ae5 [--grid out.png]
+                                                                 # runs side by side: held-out PSNR, feature regions
 
 Nothing is saved: each prints held-out PSNR before and after.
 """
@@ -76,6 +78,38 @@ def optimise(G, E, test, a):
     print(f'after {a.steps} steps of W+ optimisation: {psnr(r, x):.2f} dB, feature regions {feature_psnr(r):.2f} dB')
 
 
+def load_run(runs, name):
+    """G and E of any ae-style run (final.pt, else its checkpoint)."""
+    from fwmodels import Config, Encoder, Generator
+    path = Path(runs) / name / 'final.pt'
+    st = torch.load(path if path.exists() else Path(runs) / name / 'ckpt.pt', map_location='cpu')
+    cfg = Config.from_dict(st['config'] if 'config' in st else st['_extra']['config'])
+    G, E = Generator(cfg), Encoder(cfg)
+    G.load_state_dict(st['G']), E.load_state_dict(st['E'])
+    return G.eval(), E.eval()
+
+
+def recon(test, a):
+    """Held-out PSNR of G(E(x)) over the whole image and over the expression features (mask > 0.1)."""
+    idx = np.arange(min(a.faces, len(test)))
+    x, _, _ = test.batch(idx, 'cpu')
+    m = (test.mask_batch(idx, 'cpu') > 0.1).float()
+    rows = [x[:12]]
+    for name in a.compare:
+        G, E = load_run(a.runs, name)
+        with torch.no_grad():
+            r = G(E(x)[0])
+        feat = (10 * torch.log10(4 / ((((r - x) ** 2) * m).sum() / (m.sum() * 3)))).item()
+        print(f'{name}: held-out PSNR {psnr(r, x):.2f} dB, feature regions {feat:.2f} dB ({len(idx)} faces)')
+        rows.append(r[:12])
+    if a.grid:
+        from PIL import Image
+        g = torch.cat([torch.cat(list(t), 2) for t in rows], 1)
+        img = ((g.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+        Image.fromarray(img).save(a.grid)
+        print(f'wrote {a.grid}: sources, then one row per run')
+
+
 def finetune(G, net, data, test, a):
     print(f'start: held-out {evaluate_psnr(G, net, test, "cpu", n=512):.2f} dB', flush=True)
     for p in G.parameters():
@@ -96,17 +130,22 @@ def finetune(G, net, data, test, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid'])
+    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid', 'recon'])
+    p.add_argument('--compare', nargs='+', default=['ae'], help='recon: run folders to compare')
+    p.add_argument('--grid', default='', help='recon: write sources and reconstructions to this PNG')
     p.add_argument('--runs', default=str(RUNS))
     p.add_argument('--data', default=str(DATA / 'photo-train'))
     p.add_argument('--test', default=str(DATA / 'photo-test'))
-    p.add_argument('--faces', type=int, default=8, help='optimise: held-out faces')
+    p.add_argument('--faces', type=int, default=8, help='optimise / recon: held-out faces')
     p.add_argument('--steps', type=int, default=600, help='optimise: Adam steps')
     p.add_argument('--minutes', type=float, default=5, help='encoder/pyramid: wall-time budget')
     a = p.parse_args()
     torch.manual_seed(0)
-    cfg, G, E, _ = load_ae(a.runs, 'cpu')
     test = ImageSet(a.test)
+    if a.probe == 'recon':
+        recon(test, a)
+        return
+    cfg, G, E, _ = load_ae(a.runs, 'cpu')
     if a.probe == 'optimise':
         optimise(G, E, test, a)
         return

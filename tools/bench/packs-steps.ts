@@ -66,5 +66,11 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
     await time('deltaDecode', 'delta_decoder', { w, delta: { data: randn(C, 4), dims: [1, C] } });
   }
   if (manifest.models.attributes) await time('attributes', 'attributes', { image });
+  // one step of GAN Inversion's refinement (G forward + its backward pass to W+), packs that have it
+  if (manifest.models.generator_grad) {
+    const size = manifest.image.size;
+    const target = { data: new Float32Array(3 * size * size).map((_, i) => Math.cos(i / 89)), dims: [1, 3, size, size] };
+    await time('refineStep', 'generator_grad', { w, target });
+  }
   return figures;
 }
