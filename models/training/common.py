@@ -94,10 +94,12 @@ class Checkpoint:
         torch.save(state, tmp)
         os.replace(tmp, self.path)  # never leave a half-written checkpoint behind
 
-    def load(self, objects: dict, grow: bool = False):
+    def load(self, objects: dict, grow: bool = False, param_names: dict | None = None):
         """Returns (step, extra); step 0 when there is nothing to resume. With `grow`, modules may
         have parameters the checkpoint lacks (a model grown by a new, zero-initialised part): those
-        keep their initial values, and an optimiser whose parameters no longer match starts fresh."""
+        keep their initial values, and an optimiser whose parameters no longer match keeps the
+        state of every parameter it still has when `param_names[opt]` names its parameters in
+        order as (module key, module) pairs, else starts fresh."""
         if not self.path.exists():
             return 0, {}
         state = torch.load(self.path, map_location='cpu')
@@ -112,12 +114,31 @@ class Checkpoint:
                 try:
                     v.load_state_dict(state[k])
                 except ValueError:
-                    print(f'[{self.dir.name}] {k}: fresh optimiser state (its model grew)', flush=True)
+                    if param_names and k in param_names:
+                        _remap_optimizer(v, state[k], param_names[k], state)
+                        print(f'[{self.dir.name}] {k}: optimiser state kept for the old parameters, new ones start fresh', flush=True)
+                    else:
+                        print(f'[{self.dir.name}] {k}: fresh optimiser state (its model grew)', flush=True)
             else:
                 v.load_state_dict(state[k])
         torch.set_rng_state(state['_rng'])
         np.random.set_state(state['_np_rng'])
         return state['_step'], state.get('_extra', {})
+
+
+def _remap_optimizer(opt, old: dict, modules: list, state: dict):
+    """Loads a one-group optimiser's saved state into `opt` whose parameters are those of
+    `modules` ((key, module) pairs, in order) after some modules grew: the saved state is indexed
+    by the old parameter order, which is the order of each module's saved state-dict keys (the
+    modules have no buffers)."""
+    old_names = [f'{key}.{n}' for key, _ in modules for n in state[key]]
+    new_names = [f'{key}.{n}' for key, m in modules for n, _ in m.named_parameters()]
+    where = {n: i for i, n in enumerate(old_names)}
+    sd = opt.state_dict()
+    assert len(sd['param_groups']) == 1 and len(old['param_groups']) == 1
+    sd['state'] = {j: old['state'][where[n]] for j, n in enumerate(new_names) if n in where and where[n] in old['state']}
+    sd['param_groups'][0] = {**old['param_groups'][0], 'params': sd['param_groups'][0]['params']}
+    opt.load_state_dict(sd)
 
 
 class Timer:

@@ -78,7 +78,7 @@ def train_ae(a):
     opt_d = torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9))
     ck = Checkpoint(a.name, a.runs)
     objs = dict(G=G, E=E, M=M, Dz=Dz, opt_ge=opt_ge, opt_m=opt_m, opt_d=opt_d)
-    step, _ = ck.load(objs, grow=a.g_input) if a.resume else (0, {})
+    step, _ = ck.load(objs, grow=a.g_input, param_names={'opt_ge': [('G', G), ('E', E)]}) if a.resume else (0, {})
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     start_step, start_sec = (step, timer.seconds()) if a.restart_lr else (0, 0.0)
