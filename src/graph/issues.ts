@@ -92,3 +92,13 @@ export function capMessages(messages: string[]): string[] {
   if (messages.length <= MAX_MESSAGES) return messages;
   return [...messages.slice(0, MAX_MESSAGES), `… and ${messages.length - MAX_MESSAGES} more`];
 }
+
+/**
+ * Repair warnings in the order a user needs them: what changed the graph (a wire cut, a node
+ * type unknown, a value clamped) first, then params a file simply did not have (a node that
+ * gained a param since the file was written) — those only take their defaults. Stable otherwise.
+ */
+export function byImportance(warnings: string[]): string[] {
+  const routine = (m: string) => / missing — set to the default /.test(m);
+  return [...warnings.filter((m) => !routine(m)), ...warnings.filter(routine)];
+}

@@ -11,6 +11,7 @@ import {
 } from '../../../src/graph/document';
 import { canConnect, connect, createNode, isPlaceholder, toDisplayText } from '../../../src/graph/validate';
 import { testRegistry } from './test-registry';
+import { byImportance } from '../../../src/graph/issues';
 
 const fixture = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../../fixtures/graphs/${name}`, import.meta.url)), 'utf8');
@@ -222,6 +223,24 @@ describe('graph document: broken and hostile files', () => {
       'nodes[1].params.note: missing — set to the default ""',
       'nodes[1].params.extra: "Multiply" has no such parameter — kept but ignored',
     ]);
+  });
+
+  it('orders repairs for the user: changes first, params a file simply lacked (defaults) last', () => {
+    const doc = JSON.parse(fixture('valid.dge.json'));
+    doc.nodes[1].params = { factor: 99 };
+    doc.connections.push({ ...doc.connections[0] });
+    const r = parseGraphFile(JSON.stringify(doc), testRegistry);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const ordered = byImportance(r.warnings);
+    expect([...ordered].sort()).toEqual([...r.warnings].sort());
+    const firstDefault = ordered.findIndex((m) => m.includes('missing — set to the default'));
+    expect(firstDefault).toBeGreaterThan(0);
+    expect(ordered.slice(firstDefault).every((m) => m.includes('missing — set to the default'))).toBe(true);
+    expect(ordered.slice(0, firstDefault)).toEqual(expect.arrayContaining([
+      'nodes[1].params.factor: 99 is outside -10…10 — set to 10',
+      expect.stringMatching(/^connections\[\d+\]: removed — the same wire appears twice/),
+    ]));
   });
 
   it('keeps only the first wire into a single input and renames duplicate connection ids', () => {
