@@ -66,7 +66,8 @@ export type Value = ImageValue | LatentValue | PairsValue | DeltaValue | NumberV
 
 /** Show a param's control only while another param has one of these values (its value is kept either way). */
 export interface ParamVisibility {
-  when?: { param: string; is: ParamValue[] };
+  /** shown only while `param` has one of the values `is`, or none of the values `isNot` */
+  when?: { param: string; is: ParamValue[]; isNot?: undefined } | { param: string; isNot: ParamValue[]; is?: undefined };
 }
 
 export type ParamSpec = ParamVisibility & (

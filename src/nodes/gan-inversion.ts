@@ -22,6 +22,7 @@ export const ganInversionNode: NodeDefinition = {
     },
     {
       kind: 'number', name: 'refineRate', label: 'Refine rate', default: 0.05, min: 0.005, max: 0.5, step: 0.005,
+      when: { param: 'refineSteps', isNot: [0] },
       doc: 'Adam step size of the refinement, in latent units.',
     },
   ],

@@ -68,7 +68,10 @@ export const tests = [
       const before = await previewStats(page, SEL.preview('generate'));
       // the first slider of GAN Inversion is "Refine steps" (0 in the example: encoder only)
       assert.equal(Number(await sliderValue(page, 'gan-inversion')), 0);
+      const sliders = page.locator(`${SEL.node('gan-inversion')} input[type="range"]`);
+      assert.equal(await sliders.count(), 1, 'the refine rate should be hidden while refine steps is 0');
       await setSlider(page, 'gan-inversion', 20);
+      await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.node('gan-inversion')} input[type="range"]`, { timeout: 5_000 });
       const after = await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
       assert.ok(after.std >= 4, 'the refined, edited image went blank');
       await waitForSettled(page);
