@@ -2,7 +2,10 @@
 // turn) and the two combined, every column produced by `npm run graph` on the example
 // examples/combine-smile-yaw.dge.json with the two Scale nodes' α set to 0 or 1.
 //
-//   npx tsx models/training/edit-example.ts [--out docs/results/edit-example.png] [--zoom 3]
+//   npx tsx models/training/edit-example.ts [--out docs/results/edit-example.png] [--zoom 3] [--refine 0]
+//
+// --refine N sets the GAN Inversion node's refine steps (N gradient steps through G after the
+// encoder): docs/results/edit-example-refined.png is `--refine 100`.
 //
 // Columns, left to right: source render, inversion (α 0/0), smile (1/0), head turn (0/1), both (1/1).
 import { execFileSync } from 'node:child_process';
@@ -26,6 +29,11 @@ const example = path.join(root, 'examples/combine-smile-yaw.dge.json');
 const graph = JSON.parse(readFileSync(example, 'utf8')) as {
   nodes: { id: string; type: string; params: Record<string, unknown> }[];
 };
+const refine = Number(opt('refine', '0'));
+if (!Number.isInteger(refine) || refine < 0 || refine > 500) throw new Error(`--refine must be a whole number 0..500, got ${opt('refine', '0')}`);
+const inversions = graph.nodes.filter((node) => node.type === 'gan-inversion');
+if (inversions.length === 0) throw new Error(`${example}: no gan-inversion node`);
+for (const n of inversions) n.params.refineSteps = refine;
 const scaleNode = (id: string) => {
   const n = graph.nodes.find((node) => node.id === id && node.type === 'scale');
   if (!n) throw new Error(`${example}: no scale node "${id}" (the picture sets its alpha)`);
@@ -68,7 +76,7 @@ try {
     }
   });
   writeFileSync(out, encode({ width, height: cell, data: rgba, channels: 4 }));
-  console.log(`wrote ${path.relative(root, out)}: source, inversion, smile, head turn, smile + head turn (${size} px ×${zoom})`);
+  console.log(`wrote ${path.relative(root, out)}: source, inversion${refine ? ` (refined ${refine} steps)` : ''}, smile, head turn, smile + head turn (${size} px ×${zoom})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
