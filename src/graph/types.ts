@@ -66,6 +66,11 @@ export type Value = ImageValue | LatentValue | PairsValue | DeltaValue | NumberV
 
 /** Show a param's control only while another param has one of these values (its value is kept either way). */
 export interface ParamVisibility {
+  /**
+   * A param added to a node type after files were written, whose default is exactly the
+   * behaviour before it existed: a file without it takes the default silently (no repair warning).
+   */
+  optional?: boolean;
   /** shown only while `param` has one of the values `is`, or none of the values `isNot` */
   when?: { param: string; is: ParamValue[]; isNot?: undefined } | { param: string; isNot: ParamValue[]; is?: undefined };
 }

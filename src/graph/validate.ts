@@ -197,7 +197,7 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
       const ppath = `${path}.params.${spec.name}`;
       if (!Object.prototype.hasOwnProperty.call(node.params, spec.name)) {
         params[spec.name] = spec.default;
-        warnings.push(`${ppath}: missing — set to the default ${JSON.stringify(spec.default)}`);
+        if (!spec.optional) warnings.push(`${ppath}: missing — set to the default ${JSON.stringify(spec.default)}`);
         continue;
       }
       const checked = checkParam(spec, node.params[spec.name]!, ppath, assetIds);

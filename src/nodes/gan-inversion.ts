@@ -17,12 +17,15 @@ export const ganInversionNode: NodeDefinition = {
     packParam(),
     {
       kind: 'number', name: 'refineSteps', label: 'Refine steps', default: 0, min: 0, max: 500, step: 10, integer: true,
+      // added in round 5; 0 is the node as it was, so older files need no repair
+      optional: true,
       doc: 'Gradient steps on w against |G(w) − image| after the encoder (0: encoder only). Needs a pack with a ' +
         'generator_grad model; about 3 generator runs per step.',
     },
     {
       kind: 'number', name: 'refineRate', label: 'Refine rate', default: 0.05, min: 0.005, max: 0.5, step: 0.005,
       when: { param: 'refineSteps', isNot: [0] },
+      optional: true,
       doc: 'Adam step size of the refinement, in latent units.',
     },
   ],

@@ -30,6 +30,22 @@ describe('graph core with the real node registry', () => {
     });
   }
 
+  it('a file written before GAN Inversion had refine steps loads silently, as the encoder-only node it was', () => {
+    const text = readFileSync(examplesDir + 'edit-smile.dge.json', 'utf8');
+    const old = JSON.parse(text);
+    const inv = old.nodes.find((n: { type: string }) => n.type === 'gan-inversion');
+    delete inv.params.refineSteps;
+    delete inv.params.refineRate;
+    const r = parseGraphFile(JSON.stringify(old), nodeRegistry);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.warnings).toEqual([]);
+    expect(r.doc.nodes.find((n) => n.type === 'gan-inversion')!.params).toMatchObject({ refineSteps: 0, refineRate: 0.05 });
+    // a param that is not optional still reports its repair
+    delete inv.params.pack;
+    const r2 = parseGraphFile(JSON.stringify(old), nodeRegistry);
+    expect(r2.ok && r2.warnings).toEqual([expect.stringMatching(/params\.pack: missing — set to the default/)]);
+  });
+
   it('the DGE pipeline wires are allowed; a Latent into a Delta input is refused', () => {
     const doc = createEmptyGraph('pipeline');
     const add = (type: string) => {
