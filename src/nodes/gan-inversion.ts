@@ -54,6 +54,8 @@ export const ganInversionNode: NodeDefinition = {
         throw new Error(`GAN Inversion: ${err instanceof Error ? err.message : String(err)}`);
       });
       latent = refined.latent;
+      const [before, after] = [refined.lossBefore[0], refined.lossAfter[0]];
+      ctx.note?.(`Refined: mean |G(w) − image| ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(0)} % lower)`);
     }
     return { latent: { kind: 'latent', pack: id, tensor: latent } };
   },

@@ -81,6 +81,9 @@ export const tests = [
         assert.deepEqual(states[type], ['cached'], `${type} does not depend on the inversion and should be cached, was ${states[type]}`);
       }
       assert.equal(await page.locator(SEL.alert).count(), 0, 'refining raised an alert');
+      const note = await page.locator(`${SEL.node('gan-inversion')} [data-testid="node-note"]`).innerText();
+      const [, lossBefore, lossAfter] = note.match(/Refined: mean \|G\(w\) − image\| (\d\.\d+) → (\d\.\d+)/) ?? [];
+      assert.ok(lossBefore && Number(lossAfter) < Number(lossBefore), `the node should report a lower reconstruction error, says "${note}"`);
     },
   },
 ];

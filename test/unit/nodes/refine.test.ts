@@ -22,8 +22,8 @@ function l1(a: Tensor, b: Tensor): number {
   return s / a.data.length;
 }
 
-async function invert(image: ImageValue, params: Record<string, string | number>, progress: number[] = []): Promise<Tensor> {
-  return ((await ganInversionNode.compute({ image }, params, makeCtx({}, progress))).latent as LatentValue).tensor;
+async function invert(image: ImageValue, params: Record<string, string | number>, progress: number[] = [], notes: string[] = []): Promise<Tensor> {
+  return ((await ganInversionNode.compute({ image }, params, makeCtx({}, progress, notes))).latent as LatentValue).tensor;
 }
 
 describe('GAN Inversion refinement (generator_grad)', () => {
@@ -61,7 +61,9 @@ describe('GAN Inversion refinement (generator_grad)', () => {
     const image = face(7);
     const w0 = await invert(image, FW);
     const progress: number[] = [];
-    const w1 = await invert(image, { ...FW, refineSteps: 30 }, progress);
+    const notes: string[] = [];
+    const w1 = await invert(image, { ...FW, refineSteps: 30 }, progress, notes);
+    expect(notes).toEqual([expect.stringMatching(/^Refined: mean \|G\(w\) − image\| \d\.\d{3} → \d\.\d{3} \(\d+ % lower\)$/)]);
     expect(maxAbsDiff(w0, w1)).toBeGreaterThan(1e-3);
     const rec = async (w: Tensor) => l1((await packs.run('faceworld', 'generator', { w })).image, image.tensor);
     const before = await rec(w0);
