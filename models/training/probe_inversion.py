@@ -4,6 +4,8 @@
   python3 models/training/probe_inversion.py optimise            # W+ optimised per image through G
   python3 models/training/probe_inversion.py encoder --minutes 5 # E fine-tuned alone, G frozen
   python3 models/training/probe_inversion.py pyramid --minutes 7 # E + pSp-style 16x16/8x8 heads, G frozen
+  python3 models/training/probe_inversion.py transfer --attribute mouthOpen --steps 100
+                                                                 # linear difference of refined vs encoder inversions
   python3 models/training/probe_inversion.py recon --compare ae ae5 [--grid out.png]
                                                                  # runs side by side: held-out PSNR, feature regions
 
@@ -78,6 +80,42 @@ def optimise(G, E, test, a):
     print(f'after {a.steps} steps of W+ optimisation: {psnr(r, x):.2f} dB, feature regions {feature_psnr(r):.2f} dB')
 
 
+def transfer(G, E, a):
+    """Would refined inversions make better edit pairs? The linear difference (last − first frame,
+    averaged over the cgi sweeps of `--attribute`) applied to the first frame of each photo sweep,
+    with encoder and with refined (`--steps` Adam steps, lr 0.05) inversions of both: error of the
+    edit against the photo sweep's last frame, relative to no edit (1 = no better)."""
+    from common import to_tensor_images
+    for q in G.parameters():
+        q.requires_grad_(False)
+
+    def invert(u8):
+        x = to_tensor_images(u8.reshape(-1, *u8.shape[-3:]))
+        with torch.no_grad():
+            w0 = E(x)[0]
+        w = w0.clone().requires_grad_(True)
+        opt = torch.optim.Adam([w], lr=0.05)
+        for _ in range(a.steps):
+            loss = image_loss(G(w), x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return x, w0, w.detach()
+    cgi = np.load(Path(a.data).parent / 'sequences' / a.attribute / 'images.npy')
+    photo = np.load(Path(a.data).parent / 'photo-sequences' / a.attribute / 'images.npy')
+    _, wc0, wc = invert(cgi)
+    xp, wp0, wp = invert(photo)
+    K, n = photo.shape[:2]
+    gt = xp.view(K, n, *xp.shape[1:])[:, -1]
+    for name, wcs, wps in (('encoder', wc0, wp0), (f'refined {a.steps}', wc, wp)):
+        wcs, wps = wcs.view(cgi.shape[0], n, *wcs.shape[1:]), wps.view(K, n, *wps.shape[1:])
+        d = (wcs[:, -1] - wcs[:, 0]).mean(0)
+        with torch.no_grad():
+            src, ed = G(wps[:, 0]), G(wps[:, 0] + d)
+        ratio = ((ed - gt) ** 2).mean().item() / ((src - gt) ** 2).mean().item()
+        print(f'{a.attribute}, {name} inversions: edit error / no-edit error = {ratio:.3f}', flush=True)
+
+
 def load_run(runs, name):
     """G and E of any ae-style run (final.pt, else its checkpoint)."""
     from fwmodels import Config, Encoder, Generator
@@ -130,14 +168,15 @@ def finetune(G, net, data, test, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid', 'recon'])
+    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid', 'recon', 'transfer'])
+    p.add_argument('--attribute', default='mouthOpen', help='transfer: which sweeps')
     p.add_argument('--compare', nargs='+', default=['ae'], help='recon: run folders to compare')
     p.add_argument('--grid', default='', help='recon: write sources and reconstructions to this PNG')
     p.add_argument('--runs', default=str(RUNS))
     p.add_argument('--data', default=str(DATA / 'photo-train'))
     p.add_argument('--test', default=str(DATA / 'photo-test'))
     p.add_argument('--faces', type=int, default=8, help='optimise / recon: held-out faces')
-    p.add_argument('--steps', type=int, default=600, help='optimise: Adam steps')
+    p.add_argument('--steps', type=int, default=600, help='optimise / transfer: Adam steps')
     p.add_argument('--minutes', type=float, default=5, help='encoder/pyramid: wall-time budget')
     a = p.parse_args()
     torch.manual_seed(0)
@@ -148,6 +187,9 @@ def main():
     cfg, G, E, _ = load_ae(a.runs, 'cpu')
     if a.probe == 'optimise':
         optimise(G, E, test, a)
+        return
+    if a.probe == 'transfer':
+        transfer(G, E, a)
         return
     G.train(), E.train()
     finetune(G, E if a.probe == 'encoder' else PyramidEncoder(E, cfg), ImageSet(a.data), test, a)
