@@ -20,7 +20,7 @@ export const ganInversionNode: NodeDefinition = {
       // added in round 5; 0 is the node as it was, so older files need no repair
       optional: true,
       doc: 'Gradient steps on w against |G(w) − image| after the encoder (0: encoder only). Needs a pack with a ' +
-        'generator_grad model; about 3 generator runs per step.',
+        'generator_grad model; a step costs about two generator runs.',
     },
     {
       kind: 'number', name: 'refineRate', label: 'Refine rate', default: 0.05, min: 0.005, max: 0.5, step: 0.005,
