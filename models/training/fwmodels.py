@@ -58,18 +58,24 @@ class ModConv(nn.Module):
         self.demod, self.up, self.act, self.pad = demod, up, act, k // 2
 
     def forward(self, x, w):
+        return self.forward_cached(x, w)[0]
+
+    def forward_cached(self, x, w):
+        """The output and what the written-out backward pass needs (GeneratorGrad)."""
         s = self.affine(w)  # [B, cin] style
-        if self.up:
-            x = F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False)
+        xin = F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False) if self.up else x
         weight = self.weight * self.scale
-        x = F.conv2d(x * s[:, :, None, None], weight, padding=self.pad)
+        h = F.conv2d(xin * s[:, :, None, None], weight, padding=self.pad)
+        d = None
         if self.demod:
             # sum over (cin, k, k) of (W * s)^2, as a matmul so it stays cheap
             wsq = weight.pow(2).sum(dim=(2, 3))  # [cout, cin]
             d = torch.rsqrt(s.pow(2) @ wsq.t() + 1e-8)
-            x = x * d[:, :, None, None]
-        x = x + self.bias[None, :, None, None]
-        return F.leaky_relu(x, 0.2) * math.sqrt(2) if self.act else x
+            y = h * d[:, :, None, None] + self.bias[None, :, None, None]
+        else:
+            y = h + self.bias[None, :, None, None]
+        out = F.leaky_relu(y, 0.2) * math.sqrt(2) if self.act else y
+        return out, (xin, s, h, d, y)
 
 
 class Generator(nn.Module):
@@ -306,22 +312,6 @@ class GeneratorGrad(nn.Module):
                 n = G.const.shape[-1] * 2 ** ((i + 1) // 2 - 1)
                 self.register_buffer(f'up{i}', _upsample_matrix(n))
 
-    @staticmethod
-    def _fwd(conv: ModConv, x, wl):
-        s = conv.affine(wl)
-        xin = F.interpolate(x, scale_factor=2.0, mode='bilinear', align_corners=False) if conv.up else x
-        weight = conv.weight * conv.scale
-        h = F.conv2d(xin * s[:, :, None, None], weight, padding=conv.pad)
-        d = None
-        if conv.demod:
-            wsq = weight.pow(2).sum(dim=(2, 3))
-            d = torch.rsqrt(s.pow(2) @ wsq.t() + 1e-8)
-            y = h * d[:, :, None, None] + conv.bias[None, :, None, None]
-        else:
-            y = h + conv.bias[None, :, None, None]
-        out = F.leaky_relu(y, 0.2) * math.sqrt(2) if conv.act else y
-        return out, (xin, s, h, d, y)
-
     def _bwd(self, i, conv: ModConv, cache, g):
         xin, s, h, d, y = cache
         weight = conv.weight * conv.scale
@@ -351,9 +341,9 @@ class GeneratorGrad(nn.Module):
         x = G.input(w)
         caches = []
         for i, conv in enumerate(G.convs):
-            x, c = self._fwd(conv, x, w[:, i])
+            x, c = conv.forward_cached(x, w[:, i])
             caches.append(c)
-        pre, c_rgb = self._fwd(G.to_rgb, x, w[:, -1])
+        pre, c_rgb = G.to_rgb.forward_cached(x, w[:, -1])
         img = torch.tanh(pre)
         diff = img - target
         loss = diff.abs().mean(dim=(1, 2, 3))

@@ -61,6 +61,11 @@ function concat(ts: Tensor[]): Tensor {
   for (const t of ts) { data.set(t.data, o); o += t.data.length; }
   return { data, dims: [n, ...ts[0].dims.slice(1)] };
 }
+/** Items s..e-1 of a batch tensor. */
+function itemsOf(t: Tensor, s: number, e: number): Tensor {
+  const per = t.data.length / t.dims[0];
+  return { data: t.data.slice(s * per, e * per), dims: [e - s, ...t.dims.slice(1)] };
+}
 function rows(t: Tensor): Float32Array[] {
   const per = t.data.length / t.dims[0];
   return Array.from({ length: t.dims[0] }, (_, i) => t.data.subarray(i * per, (i + 1) * per));
@@ -140,11 +145,7 @@ async function main() {
     const n = Object.values(feeds)[0].dims[0];
     const parts: Record<string, Tensor[]> = {};
     for (let s = 0; s < n; s += chunk) {
-      const sub = Object.fromEntries(Object.entries(feeds).map(([k, t]) => {
-        const per = t.data.length / t.dims[0];
-        const e = Math.min(n, s + chunk);
-        return [k, { data: t.data.slice(s * per, e * per), dims: [e - s, ...t.dims.slice(1)] }];
-      }));
+      const sub = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, itemsOf(t, s, Math.min(n, s + chunk))]));
       const out = await runtime.run(PACK, model, sub);
       for (const [k, t] of Object.entries(out)) (parts[k] ??= []).push(t);
     }
@@ -186,8 +187,7 @@ async function main() {
     const parts: Tensor[] = [];
     for (let s = 0; s < FACES; s += 50) {
       const e = Math.min(FACES, s + 50);
-      const part = (t: Tensor) => { const per = t.data.length / t.dims[0]; return { data: t.data.slice(s * per, e * per), dims: [e - s, ...t.dims.slice(1)] }; };
-      parts.push((await refineLatents(runtime, PACK, manifest, part(w), part(x), { steps: REFINE, rate: REFINE_RATE })).latent);
+      parts.push((await refineLatents(runtime, PACK, manifest, itemsOf(w, s, e), itemsOf(x, s, e), { steps: REFINE, rate: REFINE_RATE })).latent);
     }
     w = concat(parts);
     log(`  refined the ${FACES} inversions by ${REFINE} steps (rate ${REFINE_RATE}) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

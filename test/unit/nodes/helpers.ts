@@ -2,6 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
 import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../../../src/workers/node/context';
+import { neutralAttributes, render, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
+import { rgbaToTensor } from '../../../src/workers/image';
 
 export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 export const packs = createNodePackRuntime(modelsDir);
@@ -24,6 +26,12 @@ export function makeCtx(assets: Record<string, Uint8Array> = {}, progress: numbe
 export function latentFrom(seed: number, pack = 'fixture'): LatentValue {
   const data = new Float32Array(64).map((_, i) => Math.sin(seed * 13.1 + i * 0.7));
   return { kind: 'latent', pack, tensor: { data, dims: [1, 4, 16] } };
+}
+
+/** A FaceWorld render (neutral attributes except `changes`) as an image value in [-1,1]. */
+export function renderFace(seed: number, changes: Partial<Record<AttributeName, number>> = {}, style: RenderStyle = 'photo', size = 64): ImageValue {
+  const attrs = { ...neutralAttributes(), ...changes };
+  return { kind: 'image', tensor: rgbaToTensor(render(sampleIdentity(seed), attrs, { size, style, seed })) };
 }
 
 export function imageFrom(seed: number, size = 32): ImageValue {

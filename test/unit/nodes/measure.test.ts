@@ -5,18 +5,12 @@ import { describe, expect, it } from 'vitest';
 import type { ImageValue, NodeOutputs } from '../../../src/graph/types';
 import { generateNode } from '../../../src/nodes/generate';
 import { MEASURED, measureNode } from '../../../src/nodes/measure';
-import { neutralAttributes, render, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
-import { rgbaToTensor } from '../../../src/workers/image';
-import { latentFrom, makeCtx } from './helpers';
+import { latentFrom, makeCtx, renderFace } from './helpers';
 
 const FW = { pack: 'faceworld' };
 const SEEDS = [1, 2, 3];
 
-/** A FaceWorld render (neutral attributes except `changes`) as an image value in [-1,1]. */
-function face(seed: number, changes: Partial<Record<AttributeName, number>>, style: RenderStyle = 'photo', size = 64): ImageValue {
-  const attrs = { ...neutralAttributes(), ...changes };
-  return { kind: 'image', tensor: rgbaToTensor(render(sampleIdentity(seed), attrs, { size, style, seed })) };
-}
+const face = renderFace;
 
 async function measure(image: ImageValue, params: Record<string, string> = FW, notes: string[] = []): Promise<Record<string, number>> {
   const out: NodeOutputs = await measureNode.compute({ image }, params, makeCtx({}, [], notes));

@@ -6,15 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { ImageValue, LatentValue, Tensor } from '../../../src/graph/types';
 import { ganInversionNode } from '../../../src/nodes/gan-inversion';
 import { canRefine, refineLatents } from '../../../src/nodes/refine';
-import { neutralAttributes, render, sampleIdentity } from '../../../src/synth';
-import { rgbaToTensor } from '../../../src/workers/image';
-import { imageFrom, makeCtx, maxAbsDiff, packs } from './helpers';
+import { imageFrom, makeCtx, maxAbsDiff, packs, renderFace } from './helpers';
 
 const FW = { pack: 'faceworld', refineSteps: 0, refineRate: 0.05 };
 
-function face(seed: number, size = 64): ImageValue {
-  return { kind: 'image', tensor: rgbaToTensor(render(sampleIdentity(seed), { ...neutralAttributes(), smile: 0.8 }, { size, style: 'photo', seed })) };
-}
+const face = (seed: number): ImageValue => renderFace(seed, { smile: 0.8 });
 
 function l1(a: Tensor, b: Tensor): number {
   let s = 0;
