@@ -94,16 +94,20 @@ class Checkpoint:
         torch.save(state, tmp)
         os.replace(tmp, self.path)  # never leave a half-written checkpoint behind
 
-    def load(self, objects: dict, grow: bool = False, param_names: dict | None = None):
+    def load(self, objects: dict, grow: bool = False, param_names: dict | None = None, optional=()):
         """Returns (step, extra); step 0 when there is nothing to resume. With `grow`, modules may
         have parameters the checkpoint lacks (a model grown by a new, zero-initialised part): those
         keep their initial values, and an optimiser whose parameters no longer match keeps the
         state of every parameter it still has when `param_names[opt]` names its parameters in
-        order as (module key, module) pairs, else starts fresh."""
+        order as (module key, module) pairs, else starts fresh. Keys in `optional` (parts added to
+        a run that did not have them, e.g. a discriminator) start fresh when the checkpoint lacks them."""
         if not self.path.exists():
             return 0, {}
         state = torch.load(self.path, map_location='cpu')
         for k, v in objects.items():
+            if k in optional and k not in state:
+                print(f'[{self.dir.name}] {k}: not in the checkpoint, starts fresh', flush=True)
+                continue
             if grow and isinstance(v, torch.nn.Module):
                 res = v.load_state_dict(state[k], strict=False)
                 if res.unexpected_keys:
@@ -189,12 +193,17 @@ def delta_fit(enc, dec, lat, onto=None, G=None):
         norm_a = (aj - ai).pow(2).sum().clamp_min(1e-20)
         norm_b = (bj - bi).pow(2).sum().clamp_min(1e-20)
         db = dec(bi, d)
+        # the editor's use: the code averaged over all K sequences' pair (i, j), applied to B
+        dm = d.view(K, len(i), -1).mean(0).repeat(K, 1)
+        dbm = dec(bi, dm)
         out[name] = {
             'within': float((aj - ai - dec(ai, d)).pow(2).sum() / norm_a),
             'transfer': float((bj - bi - db).pow(2).sum() / norm_b),
             'linearTransfer': float((bj - bi - (aj - ai)).pow(2).sum() / norm_b),
             # size of the decoded change against the true one (1 = right size, < 1 undershoot)
             'gain': float((db * (bj - bi)).sum() / norm_b),
+            'transferMean': float((bj - bi - dbm).pow(2).sum() / norm_b),
+            'gainMean': float((dbm * (bj - bi)).sum() / norm_b),
         }
         if G is not None:
             se = se_lin = ch = dot = 0.0
@@ -212,18 +221,20 @@ def delta_fit(enc, dec, lat, onto=None, G=None):
     return out
 
 
-def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change):
+def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change, d=None):
     """The Δ-encoder's training terms (DGE.md), shared by the demo trainer and train_delta.py:
     within-sequence reconstruction and cross-sequence transfer, each in units of the attribute's
     mean squared change (`change`) so attributes whose inversions barely move count as much as
     pose and light, plus additivity (i->j then j->k equals i->k, so α-scaling and sums behave).
-    n_a, n_b: one noise draw per sequence; it moves the anchor, not the change."""
-    d = enc(ai + n_a, aj + n_a)
+    n_a, n_b: one noise draw per sequence; it moves the anchor, not the change. d: the code to
+    decode, when not Enc(a_i, a_j) (e.g. averaged over several sequences' same step)."""
+    d1 = enc(ai + n_a, aj + n_a)
+    d = d1 if d is None else d
     loss_a = (aj - (ai + dec(ai + n_a, d))).pow(2).mean() / change
     loss_b = (bj - (bi + dec(bi + n_b, d))).pow(2).mean() / change
     q = max(1, len(ai) // 4)
     d_jk, d_ik = enc(aj[:q] + n_a[:q], ak[:q] + n_a[:q]), enc(ai[:q] + n_a[:q], ak[:q] + n_a[:q])
-    loss_add = (d[:q] + d_jk - d_ik).pow(2).mean()
+    loss_add = (d1[:q] + d_jk - d_ik).pow(2).mean()
     return loss_a, loss_b, loss_add
 
 

@@ -141,6 +141,22 @@ class LatentDiscriminator(nn.Module):
         return self.net(w)
 
 
+class PatchDiscriminator(nn.Module):
+    """Training only (not in the pack): image [B, 3, 64, 64] -> a 16x16 map of real/fake
+    logits, each seeing a ~22 px patch — about an eye or a mouth. The autoencoder's adversarial
+    term weights the map by where the expression features are (train.py ae --w-adv)."""
+
+    def __init__(self, c=32):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(3, c, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(2 * c, 2 * c, 3, 1, 1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(2 * c, 1, 3, 1, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
 # --------------------------------------------------------------------------------------------
 # Image -> vector backbone shared in shape (not weights) by E, the attribute estimator and the
 # domain classifier.

@@ -134,6 +134,20 @@ def main():
         _, G2, _, _ = train.load_ae(runs, 'cpu')
         assert G2.to_input.weight.abs().max() > 0, 'the new input path did not train'
 
+    def ae_adv():
+        # round 6: a patch discriminator joins a resumed run (the checkpoint has none: fresh)
+        wm = train.patch_weight(torch.zeros(2, 1, 64, 64).index_fill_(2, torch.arange(20, 26), 1.0), 0.1)
+        assert wm.shape == (2, 1, 16, 16) and torch.allclose(wm.mean(dim=(2, 3)), torch.ones(2, 1))
+        assert wm[0, 0, 5, 0] > 5 * wm[0, 0, 12, 0], 'feature rows must weigh more than the rest'
+        train.main(['ae', *small, '--steps', '9', '--width', '0.25', '--resume', '--g-input', '--w-adv', '0.5',
+                    '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
+        st = torch.load(runs / 'ae' / 'ckpt.pt')
+        assert st['_step'] == 9 and 'Dp' in st and 'opt_dp' in st, sorted(st)
+        # and resumes with it
+        train.main(['ae', *small, '--steps', '10', '--width', '0.25', '--resume', '--g-input', '--w-adv', '0.5',
+                    '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test')])
+        assert torch.load(runs / 'ae' / 'ckpt.pt')['_step'] == 10
+
     def generator_grad():
         # the written-out backward pass equals autograd's gradient of mean |G(W+) - target|
         from fwmodels import GeneratorGrad
@@ -151,9 +165,10 @@ def main():
         assert w.grad.abs().max().item() > 0
 
     def delta():
-        # --w-image: the image-space terms through G (an option, measured and off by default)
+        # --w-image: the image-space terms through G; --code-pairs: codes averaged over sequences
+        # (options, measured and off by default)
         train.main(['delta', *small, '--steps', '4', '--hidden', '32', '--data', str(data / 'sequences'),
-                    '--validate', str(data / 'photo-sequences'), '--w-image', '1'])
+                    '--validate', str(data / 'photo-sequences'), '--w-image', '1', '--code-pairs', '2'])
         st = torch.load(runs / 'delta' / 'final.pt')
         assert st['attributes_trained'] == ['smile', 'yaw'], st['attributes_trained']
         # the cross-domain report: codes of one set applied to the other's sequences
@@ -167,7 +182,8 @@ def main():
             lat = train.invert_sequences(E, train.load_sequences(data / 'sequences'), 'cpu')
             onto = train.invert_sequences(E, train.load_sequences(data / 'photo-sequences'), 'cpu')
             fit = delta_fit(enc, dec, lat, onto)
-        assert sorted(fit) == ['smile', 'yaw'] and all(set(f) == {'within', 'transfer', 'linearTransfer', 'gain'} for f in fit.values())
+        assert sorted(fit) == ['smile', 'yaw'] and all(
+            set(f) == {'within', 'transfer', 'linearTransfer', 'gain', 'transferMean', 'gainMean'} for f in fit.values())
 
     def aux():
         sets = ['--data', str(data / 'photo-train'), '--cgi', str(data / 'cgi-train'), '--test', str(data / 'photo-test')]
@@ -207,6 +223,7 @@ def main():
     check('ae: resume from checkpoint (perceptual term on)', ae_resume)
     check('ae: feature-weighted loss', feature_weighting)
     check('ae: grow G input on resume (--g-input)', ae_grow)
+    check('ae: patch discriminator added on resume (--w-adv)', ae_adv)
     check('generator_grad: written-out backward == autograd', generator_grad)
     check('delta: Δ-encoder train', delta)
     check('aux: attribute estimator + domain classifier train', aux)

@@ -18,7 +18,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, delta_fit, dge_image_loss, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
 from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
-                      Encoder, FeatureNet, Generator, LatentDiscriminator, Mapping, count_params)
+                      Encoder, FeatureNet, Generator, LatentDiscriminator, Mapping, PatchDiscriminator,
+                      count_params)
 
 
 def image_loss(rec, x, weight=None):
@@ -78,7 +79,13 @@ def train_ae(a):
     opt_d = torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9))
     ck = Checkpoint(a.name, a.runs)
     objs = dict(G=G, E=E, M=M, Dz=Dz, opt_ge=opt_ge, opt_m=opt_m, opt_d=opt_d)
-    step, _ = ck.load(objs, grow=a.g_input, param_names={'opt_ge': [('G', G), ('E', E)]}) if a.resume else (0, {})
+    Dp = None
+    if a.w_adv > 0:
+        # patch discriminator on the feature regions (round 6): real renders vs reconstructions
+        Dp = PatchDiscriminator().to(dev)
+        objs.update(Dp=Dp, opt_dp=torch.optim.Adam(Dp.parameters(), lr=a.lr_adv, betas=(0.5, 0.99)))
+    step, _ = ck.load(objs, grow=a.g_input, param_names={'opt_ge': [('G', G), ('E', E)]},
+                      optional=('Dp', 'opt_dp')) if a.resume else (0, {})
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     start_step, start_sec = (step, timer.seconds()) if a.restart_lr else (0, 0.0)
@@ -121,8 +128,13 @@ def train_ae(a):
         # pull E's shared w towards the region M covers, lightly (AAE encoder-side term)
         loss_prior = F.softplus(-Dz(w)).mean() if step > a.prior_start else torch.zeros((), device=dev)
         loss_perc = perceptual_loss(fnet, rec, x) if fnet is not None else torch.zeros((), device=dev)
+        loss_adv, loss_dp = torch.zeros((), device=dev), 0.0
+        if Dp is not None:
+            wm = patch_weight(data.mask_batch(idx, dev), a.adv_floor, flip if a.flip else None)
+            loss_dp = train_patch_d(Dp, objs['opt_dp'], x, rec.detach(), wm, a.r1)
+            loss_adv = (F.softplus(-Dp(rec)) * wm).mean()
         loss = (loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
-                + a.w_perceptual * loss_perc)
+                + a.w_perceptual * loss_perc + a.w_adv * loss_adv)
         opt_ge.zero_grad(set_to_none=True)
         loss.backward()
         opt_ge.step()
@@ -148,7 +160,7 @@ def train_ae(a):
             extra = {}
             if test is not None:
                 extra['test_psnr'] = evaluate_psnr(G, E, test, dev, n=128)
-            log(a.name, step, rec=loss_rec.item(), perc=loss_perc.item(), shared=loss_shared.item(), off=loss_off.item(),
+            log(a.name, step, rec=loss_rec.item(), perc=loss_perc.item(), adv=loss_adv.item(), dp=loss_dp, shared=loss_shared.item(), off=loss_off.item(),
                 d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), lr=opt_ge.param_groups[0]['lr'],
                 sec=round(timer.seconds()), **extra)
         if step % a.ckpt_every == 0 or step == a.steps:
@@ -159,6 +171,33 @@ def train_ae(a):
         p = evaluate_psnr(G, E, test, dev, n=len(test))
         print(f'[{a.name}] final held-out reconstruction PSNR {p:.2f} dB', flush=True)
         timer.write(steps=step, batch=a.batch, images=step * a.batch, test_psnr=round(p, 2))
+
+
+def patch_weight(mask, floor, flip=None):
+    """Per-cell weight of the patch discriminator's 16x16 map: `floor` everywhere plus the
+    feature coverage (eyes, lids, brows, lips, mouth) widened by 2 px and pooled to the map;
+    mean 1 per image. Uniform (1) when the data set has no masks."""
+    if mask is None:
+        return 1.0
+    if flip is not None:
+        mask = torch.where(flip, mask.flip(3), mask)
+    m = F.avg_pool2d(F.max_pool2d(mask, 5, stride=1, padding=2), 4)
+    w = floor + m
+    return w / w.mean(dim=(2, 3), keepdim=True)
+
+
+def train_patch_d(Dp, opt, real, fake, wm, r1_weight):
+    """One step of the patch discriminator: non-saturating loss on the weighted cells plus the
+    R1 penalty on real images."""
+    real = real.detach().requires_grad_(True)
+    dr = Dp(real)
+    # R1 on each image's mean logit (a sum over the 256 cells would scale the penalty by 256²)
+    r1 = torch.autograd.grad((dr * wm).mean(dim=(1, 2, 3)).sum(), real, create_graph=True)[0].pow(2).sum(dim=(1, 2, 3)).mean()
+    loss = ((F.softplus(-dr) + F.softplus(Dp(fake))) * wm).mean() + 0.5 * r1_weight * r1
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss.item()
 
 
 def load_feature_net(run_dir, dev):
@@ -347,7 +386,17 @@ def train_delta(a):
         ai, aj, ak, bi, bj = L[ia, i], L[ia, j], L[ia, k], L[ib, i], L[ib, j]
         # one noise draw per sequence (a + n_a, b + n_b): it moves the anchor, not the change
         n_a, n_b = noise * torch.randn_like(ai), noise * torch.randn_like(bi)
-        loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t])
+        d = None
+        if a.code_pairs > 1:
+            # the editor averages the codes of K pairs: train the decoder on codes averaged over
+            # m sequences' same step (sequence A first), so it is not fitted to one pair's noise
+            # (a code read from one noisy pair makes a regression shrink the edit)
+            m = min(a.code_pairs, K)
+            more = torch.as_tensor((ia.numpy()[:, None] + rng.permutation(np.arange(1, K))[None, :m - 1]) % K)
+            ni = noise * torch.randn(a.batch, m - 1, *ai.shape[1:])
+            d_more = enc((L[more, i[:, None]] + ni).flatten(0, 1), (L[more, j[:, None]] + ni).flatten(0, 1))
+            d = (enc(ai + n_a, aj + n_a) + d_more.view(a.batch, m - 1, -1).sum(1)) / m
+        loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t], d)
         loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
         loss_img = torch.zeros(())
         if a.w_image > 0:
@@ -389,6 +438,7 @@ def report_delta(enc, dec, lat, onto=None, label=None, G=None):
                      if 'imageTransfer' in f else '')
     for name, f in fits.items():
         print(f'  {name:15s} within {f["within"]:.3f}  transfer {f["transfer"]:.3f}  gain {f["gain"]:.2f}  '
+              f'K-mean code: transfer {f["transferMean"]:.3f} gain {f["gainMean"]:.2f}  '
               f'(linear difference transfer {f["linearTransfer"]:.3f}; 1 = no better than no edit){img(f)}', flush=True)
     if fits:
         mean = {k: sum(f[k] for f in fits.values()) / len(fits) for k in next(iter(fits.values()))}
@@ -539,6 +589,13 @@ def main(argv=None):
     s.add_argument('--prior-start', type=int, default=500)
     s.add_argument('--no-flip', dest='flip', action='store_false',
                    help='turn off mirror augmentation (harmless here: the autoencoder sees no labels)')
+    s.add_argument('--w-adv', type=float, default=0.0,
+                   help='weight of a patch-discriminator term on the feature regions (0: off; round 6, '
+                        'TRAINING.md); the discriminator starts fresh when resuming a run without one')
+    s.add_argument('--adv-floor', type=float, default=0.1,
+                   help='patch-discriminator weight outside the feature regions (inside: 1 + this)')
+    s.add_argument('--lr-adv', type=float, default=2e-4)
+    s.add_argument('--r1', type=float, default=1.0, help='R1 penalty weight of the patch discriminator')
     s.add_argument('--g-input', action='store_true',
                    help="G's 4x4 input = constant + linear map of W+ layer 0 (zero-initialised; resuming a "
                         'checkpoint without it grows the generator, same function at the start)')
@@ -566,6 +623,8 @@ def main(argv=None):
     s.add_argument('--w-within', type=float, default=1.0)
     s.add_argument('--w-transfer', type=float, default=1.0)
     s.add_argument('--w-additive', type=float, default=0.1)
+    s.add_argument('--code-pairs', type=int, default=1,
+                   help='average the code over this many sequences\' same step before decoding (1: DGE.md as written)')
     s.add_argument('--w-image', type=float, default=0.0,
                    help='weight of the within + transfer terms in image space through G (0: W+ only). '
                         'Measured at 1 on the round-3 pack: photo-sweep image transfer 1.017 vs 1.013, yaw gain '
