@@ -443,6 +443,7 @@ def report_delta(enc, dec, lat, onto=None, label=None, G=None):
     if fits:
         mean = {k: sum(f[k] for f in fits.values()) / len(fits) for k in next(iter(fits.values()))}
         print(f'  {"mean":15s} within {mean["within"]:.3f}  transfer {mean["transfer"]:.3f}  gain {mean["gain"]:.2f}  '
+              f'K-mean code: transfer {mean["transferMean"]:.3f} gain {mean["gainMean"]:.2f}  '
               f'(linear difference transfer {mean["linearTransfer"]:.3f}){img(mean)}', flush=True)
     enc.train(), dec.train()
     return fits
