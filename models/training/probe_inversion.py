@@ -119,10 +119,13 @@ def transfer(G, E, a):
 
 
 def load_run(runs, name):
-    """G and E of any ae-style run (final.pt, else its checkpoint)."""
+    """G and E of any ae-style run: the newer of final.pt and its checkpoint (a run started from a
+    copy of another run's folder and stopped early has an older final.pt than its checkpoint)."""
     from fwmodels import Config, Encoder, Generator
-    path = Path(runs) / name / 'final.pt'
-    st = torch.load(path if path.exists() else Path(runs) / name / 'ckpt.pt', map_location='cpu')
+    files = [f for f in (Path(runs) / name / 'final.pt', Path(runs) / name / 'ckpt.pt') if f.exists()]
+    if not files:
+        raise FileNotFoundError(f'{Path(runs) / name}: no final.pt or ckpt.pt')
+    st = torch.load(max(files, key=lambda f: f.stat().st_mtime), map_location='cpu')
     cfg = Config.from_dict(st['config'] if 'config' in st else st['_extra']['config'])
     G, E = Generator(cfg), Encoder(cfg)
     G.load_state_dict(st['G']), E.load_state_dict(st['E'])
