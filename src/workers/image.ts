@@ -184,6 +184,30 @@ export function hstack(images: Rgba[], gap = 0): Rgba {
   return { width, height, data };
 }
 
+/** Per-pixel change between two images, for seeing where an edit acted: `after` against `before`
+ * resized to `after`'s size; each pixel's mean |Δ| over R, G, B times `gain`, drawn as grey
+ * (black = unchanged). `meanAbs`: mean |Δ| in levels of 255 (before the gain); `changed`: share of
+ * pixels whose mean |Δ| exceeds `threshold` levels. */
+export function differenceRgba(before: Rgba, after: Rgba, gain = 4, threshold = 8): { image: Rgba; meanAbs: number; changed: number } {
+  if (!(gain > 0)) throw new Error(`difference gain must be > 0, got ${gain}`);
+  const { width, height } = after;
+  const b = resizeRgba(before, width, height).data;
+  const a = after.data;
+  const data = new Uint8ClampedArray(width * height * 4);
+  let sum = 0;
+  let changed = 0;
+  for (let i = 0; i < width * height; i++) {
+    const o = i * 4;
+    const d = (Math.abs(a[o] - b[o]) + Math.abs(a[o + 1] - b[o + 1]) + Math.abs(a[o + 2] - b[o + 2])) / 3;
+    sum += d;
+    if (d > threshold) changed++;
+    data[o] = data[o + 1] = data[o + 2] = d * gain;
+    data[o + 3] = 255;
+  }
+  const n = Math.max(1, width * height);
+  return { image: { width, height, data }, meanAbs: sum / n, changed: changed / n };
+}
+
 /** PSNR in dB between two equal-shape tensors whose values span `range`; identical images give 100 dB (a cap, so the value stays finite and serialisable). */
 export function psnr(a: Tensor, b: Tensor, range: [number, number] = [-1, 1]): number {
   if (a.data.length !== b.data.length) throw new Error(`PSNR needs equal shapes, got [${a.dims.join(',')}] and [${b.dims.join(',')}]`);

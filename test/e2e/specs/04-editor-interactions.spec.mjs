@@ -635,6 +635,17 @@ export const tests = [
       await compare.getByRole('button', { name: 'Side by side' }).click();
       await compare.locator('figure [data-testid="compare-before"]').waitFor({ timeout: 5_000 });
       assert.equal(await compare.locator('figure canvas').count(), 2, 'side by side does not show two images');
+      // Difference: where the edit acted, amplified, with how much and how widely
+      await compare.getByRole('button', { name: 'Difference' }).click();
+      const stats = compare.locator('[data-testid="compare-diff-stats"]');
+      await stats.waitFor({ timeout: 5_000 });
+      const [, meanAbs, share] = (await stats.innerText()).match(/mean \|Δ\| ([0-9.]+) of 255 · ([0-9.]+) %/) ?? [];
+      assert.ok(Number(meanAbs) > 0 && Number(share) > 0, `the source and the edited face should differ: "${await stats.innerText()}"`);
+      const diffSel = '[data-testid="compare-view"] [data-testid="compare-diff"]';
+      const diff4 = await waitForImage(page, diffSel, { timeout: 5_000, minStd: 1 });
+      await compare.getByRole('button', { name: '×16' }).click();
+      const diff16 = await waitForImageChange(page, diffSel, diff4.hash, { timeout: 5_000 });
+      assert.ok(diff16.mean > diff4.mean, `gain ×16 should brighten the difference (${diff4.mean} → ${diff16.mean})`);
       await compare.getByRole('button', { name: 'Close compare view' }).click();
       await compare.waitFor({ state: 'detached', timeout: 5_000 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centerCropSquare, hstack, previewRgba, psnr, resizeRgba, rgbaToTensor, tensorToRgba } from '../../../src/workers/image';
+import { centerCropSquare, differenceRgba, hstack, previewRgba, psnr, resizeRgba, rgbaToTensor, tensorToRgba } from '../../../src/workers/image';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { encode } from 'fast-png';
 
@@ -17,6 +17,24 @@ function gradient(w: number, h: number) {
 }
 
 describe('image helpers', () => {
+  it('difference: black where nothing changed, the change × gain where it did, at the after image\'s size', () => {
+    const before = gradient(8, 8);
+    const after = { ...before, data: new Uint8ClampedArray(before.data) };
+    for (let x = 0; x < 8; x++) after.data[(2 * 8 + x) * 4 + 2] += 30; // row 2: blue 128 → 158 (mean over RGB: 10 levels)
+    const same = differenceRgba(before, before);
+    expect(same.meanAbs).toBe(0);
+    expect(same.changed).toBe(0);
+    const d = differenceRgba(before, after, 4);
+    expect(d.image.data[(2 * 8 + 3) * 4]).toBe(40);
+    expect(d.image.data[(5 * 8 + 3) * 4]).toBe(0);
+    expect(d.image.data[(5 * 8 + 3) * 4 + 3]).toBe(255);
+    expect(d.meanAbs).toBeCloseTo(10 / 8, 5);
+    expect(d.changed).toBeCloseTo(1 / 8, 5);
+    // a larger "before" (a 128 px source against a 64 px generated face) is brought to the after's size
+    expect(differenceRgba(resizeRgba(before, 16, 16), after).image.width).toBe(8);
+    expect(() => differenceRgba(before, after, 0)).toThrow(/gain/);
+  });
+
   it('round-trips RGBA through a [-1,1] tensor', () => {
     const img = gradient(7, 5);
     const t = rgbaToTensor(img);
