@@ -221,15 +221,16 @@ def delta_fit(enc, dec, lat, onto=None, G=None):
     return out
 
 
-def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change, d=None):
+def dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change, more=None):
     """The Δ-encoder's training terms (DGE.md), shared by the demo trainer and train_delta.py:
     within-sequence reconstruction and cross-sequence transfer, each in units of the attribute's
     mean squared change (`change`) so attributes whose inversions barely move count as much as
     pose and light, plus additivity (i->j then j->k equals i->k, so α-scaling and sums behave).
-    n_a, n_b: one noise draw per sequence; it moves the anchor, not the change. d: the code to
-    decode, when not Enc(a_i, a_j) (e.g. averaged over several sequences' same step)."""
+    n_a, n_b: one noise draw per sequence; it moves the anchor, not the change. more: (sum of
+    other sequences' codes for the same step, their count + 1): the decoded code is then the
+    average of Enc(a_i, a_j) and those."""
     d1 = enc(ai + n_a, aj + n_a)
-    d = d1 if d is None else d
+    d = d1 if more is None else (d1 + more[0]) / more[1]
     loss_a = (aj - (ai + dec(ai + n_a, d))).pow(2).mean() / change
     loss_b = (bj - (bi + dec(bi + n_b, d))).pow(2).mean() / change
     q = max(1, len(ai) // 4)
