@@ -56,17 +56,19 @@ class PyramidEncoder(nn.Module):
         return w[:, None, :] + off, w, off
 
 
+def feature_psnr(r, x, m):
+    """PSNR of `r` against `x` over the pixels where the mask `m` [B, 1, S, S] is 1 (images in [-1, 1])."""
+    return (10 * torch.log10(4 / ((((r - x) ** 2) * m).sum() / (m.sum() * 3)))).item()
+
+
 def optimise(G, E, test, a):
     x, _, _ = test.batch(np.arange(a.faces), 'cpu')
     masks = test.mask_batch(np.arange(a.faces), 'cpu')
     m = (masks > 0.1).float()
-
-    def feature_psnr(r):
-        return (10 * torch.log10(4 / ((((r - x) ** 2) * m).sum() / (m.sum() * 3)))).item()
     with torch.no_grad():
         w0 = E(x)[0]
         r0 = G(w0)
-    print(f'encoder: {psnr(r0, x):.2f} dB, feature regions {feature_psnr(r0):.2f} dB', flush=True)
+    print(f'encoder: {psnr(r0, x):.2f} dB, feature regions {feature_psnr(r0, x, m):.2f} dB', flush=True)
     for p in G.parameters():
         p.requires_grad_(False)
     w = w0.clone().requires_grad_(True)
@@ -79,7 +81,7 @@ def optimise(G, E, test, a):
         opt.step()
     with torch.no_grad():
         r = G(w)
-    print(f'after {a.steps} steps of W+ optimisation: {psnr(r, x):.2f} dB, feature regions {feature_psnr(r):.2f} dB')
+    print(f'after {a.steps} steps of W+ optimisation: {psnr(r, x):.2f} dB, feature regions {feature_psnr(r, x, m):.2f} dB')
 
 
 def transfer(G, E, a):
@@ -142,7 +144,7 @@ def recon(test, a):
         G, E = load_run(a.runs, name)
         with torch.no_grad():
             r = G(E(x)[0])
-        feat = (10 * torch.log10(4 / ((((r - x) ** 2) * m).sum() / (m.sum() * 3)))).item()
+        feat = feature_psnr(r, x, m)
         print(f'{name}: held-out PSNR {psnr(r, x):.2f} dB, feature regions {feat:.2f} dB ({len(idx)} faces)')
         rows.append(r[:12])
     if a.grid:
@@ -193,7 +195,7 @@ def scratch(data, test, a):
             with torch.no_grad():
                 r = G(E(xt)[0])
             G.train(), E.train()
-            feat = (10 * torch.log10(4 / ((((r - xt) ** 2) * m).sum() / (m.sum() * 3)))).item()
+            feat = feature_psnr(r, xt, m)
             print(f'{a.decoder} decoder, {el / 60:.1f} min, {step} steps: held-out {psnr(r, xt):.2f} dB, '
                   f'feature regions {feat:.2f} dB', flush=True)
             next_report += 120
@@ -246,7 +248,6 @@ def main():
         recon(test, a)
         return
     if a.probe == 'scratch':
-        torch.manual_seed(0)
         scratch(ImageSet(a.data), test, a)
         return
     cfg, G, E, _ = load_ae(a.runs, 'cpu')
