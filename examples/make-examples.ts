@@ -42,34 +42,41 @@ const pairNode = (id: string, attribute: string, from: number, to: number, y: nu
   position: [0, y],
 });
 
-write(
-  'edit-smile.dge.json',
-  graph(
-    'Edit: smile',
-    [
-      { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:1' }, position: [0, 0] },
-      { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
-      pairNode('pairs', 'smile', 0, 1, 380, 'Smile pairs'),
-      { id: 'delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 380] },
-      { id: 'scale', type: 'scale', params: { alpha: 1 }, position: [560, 380] },
-      { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [560, 0] },
-      { id: 'generate', type: 'generate', params: { pack: PACK }, position: [840, 0] },
-      { id: 'compare', type: 'compare', params: {}, position: [1120, 0], label: 'Source vs edited' },
-      { id: 'save', type: 'save-image', params: { filename: 'edited-smile.png' }, position: [1120, 380] },
-    ],
-    [
-      wire('face', 'image', 'invert', 'image'),
-      wire('invert', 'latent', 'add', 'latent'),
-      wire('pairs', 'pairs', 'delta', 'pairs'),
-      wire('delta', 'delta', 'scale', 'delta'),
-      wire('scale', 'delta', 'add', 'deltas'),
-      wire('add', 'latent', 'generate', 'latent'),
-      wire('face', 'image', 'compare', 'a'),
-      wire('generate', 'image', 'compare', 'b'),
-      wire('generate', 'image', 'save', 'image'),
-    ],
-  ),
-);
+/** One edit: a face, its inversion, one attribute's pairs → Δ → Scale → Add → Generate. */
+function singleEdit(file: string, name: string, pairs: Node, saveAs: string): void {
+  write(
+    file,
+    graph(
+      name,
+      [
+        { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:1' }, position: [0, 0] },
+        { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
+        pairs,
+        { id: 'delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 380] },
+        { id: 'scale', type: 'scale', params: { alpha: 1 }, position: [560, 380] },
+        { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [560, 0] },
+        { id: 'generate', type: 'generate', params: { pack: PACK }, position: [840, 0] },
+        { id: 'compare', type: 'compare', params: {}, position: [1120, 0], label: 'Source vs edited' },
+        { id: 'save', type: 'save-image', params: { filename: saveAs }, position: [1120, 380] },
+      ],
+      [
+        wire('face', 'image', 'invert', 'image'),
+        wire('invert', 'latent', 'add', 'latent'),
+        wire('pairs', 'pairs', 'delta', 'pairs'),
+        wire('delta', 'delta', 'scale', 'delta'),
+        wire('scale', 'delta', 'add', 'deltas'),
+        wire('add', 'latent', 'generate', 'latent'),
+        wire('face', 'image', 'compare', 'a'),
+        wire('generate', 'image', 'compare', 'b'),
+        wire('generate', 'image', 'save', 'image'),
+      ],
+    ),
+  );
+}
+
+singleEdit('edit-smile.dge.json', 'Edit: smile', pairNode('pairs', 'smile', 0, 1, 380, 'Smile pairs'), 'edited-smile.png');
+// the editor opens this one on a first visit: the demo pack shows a head turn clearly
+singleEdit('edit-head-turn.dge.json', 'Edit: head turn', pairNode('pairs', 'yaw', 0, 25, 380, 'Head turn pairs'), 'edited-head-turn.png');
 
 write(
   'combine-smile-yaw.dge.json',

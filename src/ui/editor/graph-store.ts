@@ -21,7 +21,8 @@ export type GraphChange =
   | { kind: 'layout' }
   | { kind: 'meta' };
 
-type Snapshot = { doc: EditorGraph };
+/** `load`: the step between this snapshot and the next state swaps the whole graph (an opened example) */
+type Snapshot = { doc: EditorGraph; load?: boolean };
 
 const HISTORY_LIMIT = 200;
 /** Successive edits with the same key within this window form one undo step (slider drags, moves). */
@@ -114,8 +115,10 @@ export class GraphStore {
 
   /** Replace the whole document (open from library/import/restore); clears history unless asked. */
   load(doc: EditorGraph, { keepHistory = false } = {}): void {
-    if (keepHistory) this.pushUndo(null);
-    else {
+    if (keepHistory) {
+      this.pushUndo(null);
+      this.undoStack[this.undoStack.length - 1].load = true;
+    } else {
       this.undoStack = [];
       this.redoStack = [];
     }
@@ -281,7 +284,7 @@ export class GraphStore {
   undo(): boolean {
     const snap = this.undoStack.pop();
     if (!snap) return false;
-    this.redoStack.push({ doc: cloneDoc(this.current) });
+    this.redoStack.push({ doc: cloneDoc(this.current), load: snap.load });
     this.restore(snap);
     return true;
   }
@@ -289,7 +292,7 @@ export class GraphStore {
   redo(): boolean {
     const snap = this.redoStack.pop();
     if (!snap) return false;
-    this.undoStack.push({ doc: cloneDoc(this.current) });
+    this.undoStack.push({ doc: cloneDoc(this.current), load: snap.load });
     this.restore(snap);
     return true;
   }
@@ -300,8 +303,9 @@ export class GraphStore {
     this.current = snap.doc;
     this.lastKey = null;
     for (const n of this.current.nodes) this.bump(n.id);
-    // same graph, other state: keep previews of nodes that survive, re-run what changed
-    this.emit({ kind: 'structure' });
+    // same graph, other state: keep previews of nodes that survive, re-run what changed; across
+    // a load (another graph whose node ids may repeat) nothing carries over
+    this.emit({ kind: snap.load ? 'load' : 'structure' });
   }
 
   /** Record the state before a mutation; `key` merges a burst of the same edit into one step. */

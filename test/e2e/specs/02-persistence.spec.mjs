@@ -31,7 +31,56 @@ async function editAndPersist(page) {
 const library = (page) => page.locator(SEL.library);
 const libraryItems = (page) => page.locator(`${SEL.library} [data-testid="library-item"]`);
 
+const graphName = (page) => page.inputValue('[data-testid="graph-name"]');
+async function waitForGraphName(page, name) {
+  await page.waitForFunction((n) => document.querySelector('[data-testid="graph-name"]')?.value === n, name, { timeout: 15_000 });
+}
+const exampleButton = (page, file) => page.locator(`${SEL.library} [data-testid="example-open"][data-file="${file}"]`);
+
 export const tests = [
+  {
+    name: 'examples: a head turn opens first; another example opens as a new graph and undo brings the old one back',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      assert.equal(await graphName(page), 'Edit: head turn', 'a first visit should open the head-turn example');
+      const edited = await editAndPersist(page); // the open graph is now changed and was never saved
+
+      await exampleButton(page, 'combine-smile-yaw.dge.json').click();
+      await waitForGraphName(page, 'Combine: smile + head turn');
+      assert.equal(await page.locator(SEL.node('scale')).count(), 2);
+      assert.match(await page.locator('[data-testid="library-notice"]').innerText(), /new graph.*Ctrl\+Z/);
+      await waitForSettled(page);
+      await waitForImage(page, SEL.preview('generate'));
+
+      await page.keyboard.press('Control+z');
+      await waitForGraphName(page, 'Edit: head turn');
+      assert.equal(await page.locator(SEL.node('scale')).count(), 1);
+      assert.equal(Number(await sliderValue(page, 'scale')), edited.target, 'undo must bring back the edited graph');
+      await waitForSettled(page);
+      const back = await waitForImage(page, SEL.preview('generate'));
+      assert.equal(back.hash, edited.image.hash, 'the graph that came back does not give its image back');
+
+      // a library graph with unsaved changes: opening an example asks first, and Cancel keeps it
+      await library(page).locator('[data-testid="library-save"]').click();
+      await libraryItems(page).first().waitFor({ timeout: 10_000 });
+      const changedTo = await anotherSliderValue(page, 'scale');
+      await setSlider(page, 'scale', changedTo);
+      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-dirty') === 'true', `${SEL.library} [data-testid="library-save"]`, {
+        timeout: 10_000,
+      });
+      await exampleButton(page, 'random-face.dge.json').click();
+      await page.locator('[data-testid="library-unsaved"]').waitFor({ timeout: 5000 });
+      await page.locator('[data-testid="library-unsaved-cancel"]').click();
+      assert.equal(await graphName(page), 'Edit: head turn');
+      assert.equal(Number(await sliderValue(page, 'scale')), changedTo, 'cancel must keep the open graph');
+      await exampleButton(page, 'random-face.dge.json').click();
+      await page.locator('[data-testid="library-unsaved-discard"]').click();
+      await waitForGraphName(page, 'Random face');
+      await waitForSettled(page);
+      await waitForImage(page, SEL.preview('generate'));
+    },
+  },
   {
     name: 'autosave: reloading the page restores the open graph and its image',
     async run(ctx) {

@@ -149,4 +149,29 @@ describe('GraphStore.load', () => {
     expect(store.node(scale.id)!.params.alpha).toBe(2);
     expect(store.canUndo).toBe(false);
   });
+
+  it('with keepHistory, undo brings the replaced graph back as another graph (a load), and redo reopens the new one', () => {
+    const store = new GraphStore(createEmptyGraph('mine'), catalog, () => 'fixture');
+    const scale = store.addNode('scale', [0, 0]);
+    store.setParam(scale.id, 'alpha', 3);
+    const example = createEmptyGraph('example');
+    example.nodes.push({ id: scale.id, type: 'scale', params: { alpha: 1 }, position: [0, 0] });
+    const kinds: string[] = [];
+    store.onChange((c) => kinds.push(c.kind));
+    store.load(example, { keepHistory: true });
+    expect(store.doc.name).toBe('example');
+    expect(store.undo()).toBe(true);
+    expect(store.doc.name).toBe('mine');
+    expect(store.node(scale.id)!.params.alpha).toBe(3);
+    expect(store.redo()).toBe(true);
+    expect(store.doc.name).toBe('example');
+    expect(store.node(scale.id)!.params.alpha).toBe(1);
+    // the node id repeats across the two graphs: every step must say "another graph", so no
+    // preview of one graph's node is shown for the other's
+    expect(kinds).toEqual(['load', 'load', 'load']);
+    // the edits before the load are still there behind it
+    store.undo();
+    store.undo();
+    expect(store.node(scale.id)!.params.alpha).not.toBe(3);
+  });
 });
