@@ -135,17 +135,27 @@ def load_run(runs, name):
 
 
 def recon(test, a):
-    """Held-out PSNR of G(E(x)) over the whole image and over the expression features (mask > 0.1)."""
+    """Held-out PSNR of G(E(x)) over the whole image and over the expression features (mask > 0.1);
+    beside it the PSNR of G fed E's shared w alone (what the per-layer offsets add) and, once, of
+    the source itself brought down to 8 / 16 / 32 px and back up (how much detail a PSNR means)."""
+    import torch.nn.functional as F
     idx = np.arange(min(a.faces, len(test)))
     x, _, _ = test.batch(idx, 'cpu')
     m = (test.mask_batch(idx, 'cpu') > 0.1).float()
+    for s in (8, 16, 32):
+        b = F.interpolate(F.interpolate(x, size=s, mode='area'), size=x.shape[-1], mode='bilinear', align_corners=False)
+        print(f'source at {s} px, upsampled: {psnr(b, x):.2f} dB, feature regions {feature_psnr(b, x, m):.2f} dB')
     rows = [x[:12]]
     for name in a.compare:
         G, E = load_run(a.runs, name)
         with torch.no_grad():
-            r = G(E(x)[0])
+            wplus, w, off = E(x)
+            r = G(wplus)
+            rs = G(w[:, None, :].expand_as(wplus))
         feat = feature_psnr(r, x, m)
-        print(f'{name}: held-out PSNR {psnr(r, x):.2f} dB, feature regions {feat:.2f} dB ({len(idx)} faces)')
+        print(f'{name}: held-out PSNR {psnr(r, x):.2f} dB, feature regions {feat:.2f} dB; shared w alone '
+              f'{psnr(rs, x):.2f} dB; offsets rms {off.pow(2).mean().sqrt():.3f} vs shared w std '
+              f'{w.std(0).mean():.3f} ({len(idx)} faces)')
         rows.append(r[:12])
     if a.grid:
         from PIL import Image
