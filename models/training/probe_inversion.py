@@ -10,6 +10,8 @@
                                                                  # runs side by side: held-out PSNR, feature regions
   python3 models/training/probe_inversion.py scratch --decoder plain --minutes 4
                                                                  # G + E from scratch, style G vs a plain conv decoder
+  python3 models/training/probe_inversion.py crops --src data/photo-train-128 --out data/photo-train-crop
+                                                                 # face-centred crops of 128-px renders, at 64 px
 
 Nothing is saved: each prints held-out PSNR before and after.
 """
@@ -158,11 +160,16 @@ def recon(test, a):
               f'{w.std(0).mean():.3f} ({len(idx)} faces)')
         rows.append(r[:12])
     if a.grid:
-        from PIL import Image
-        g = torch.cat([torch.cat(list(t), 2) for t in rows], 1)
-        img = ((g.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
-        Image.fromarray(img).save(a.grid)
-        print(f'wrote {a.grid}: sources, then one row per run')
+        save_grid(rows, a.grid)
+
+
+def save_grid(rows, path):
+    """Rows of images [-1, 1] side by side into one PNG: sources, then one row per run."""
+    from PIL import Image
+    g = torch.cat([torch.cat(list(t), 2) for t in rows], 1)
+    img = ((g.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+    Image.fromarray(img).save(path)
+    print(f'wrote {path}: sources, then one row per run')
 
 
 class PlainDecoder(nn.Module):
@@ -186,6 +193,45 @@ class PlainDecoder(nn.Module):
         return torch.tanh(self.net(self.fc(w.flatten(1)).view(-1, self.c0, 4, 4)))
 
 
+def face_crops(src, out, crop):
+    """Face-centred crops: each image of the set `src` (with masks.npy) cut to a `crop`-px square
+    around the centroid of its eyes, brows and mouth (the masks), kept inside the frame, and
+    area-resampled to 64 px with its mask; attributes, identity and meta are copied. A probe of
+    framing: the features twice as large and always near the centre, as in an aligned face set."""
+    import json
+    import shutil
+    import torch.nn.functional as F
+    data = ImageSet(src)
+    if data.masks is None:
+        raise FileNotFoundError(f'{src}/masks.npy missing: `npm run faceworld -- masks --data {src}`')
+    n, size = len(data), data.images.shape[1]
+    if not 8 <= crop <= size:
+        raise ValueError(f'--crop {crop}: must lie in 8..{size} (the images are {size} px)')
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    images, masks = np.empty((n, 64, 64, 3), np.uint8), np.empty((n, 64, 64), np.uint8)
+    for s in range(0, n, 256):
+        img = torch.from_numpy(data.images[s:s + 256]).permute(0, 3, 1, 2).float()
+        msk = torch.from_numpy(data.masks[s:s + 256]).float()[:, None]
+        for i in range(img.shape[0]):
+            m = data.masks[s + i].astype(np.float32)
+            total = m.sum()
+            cx, cy = ((xs * m).sum() / total, (ys * m).sum() / total) if total > 0 else (size / 2, size / 2)
+            x0 = int(round(min(max(cx - crop / 2, 0), size - crop)))
+            y0 = int(round(min(max(cy - crop / 2, 0), size - crop)))
+            box = (slice(None), slice(None), slice(y0, y0 + crop), slice(x0, x0 + crop))
+            images[s + i] = F.interpolate(img[i:i + 1][box], size=64, mode='area')[0].permute(1, 2, 0).round().clamp(0, 255).byte().numpy()
+            masks[s + i] = F.interpolate(msk[i:i + 1][box], size=64, mode='area')[0, 0].round().clamp(0, 255).byte().numpy()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / 'images.npy', images)
+    np.save(out / 'masks.npy', masks)
+    for f in ('attributes.npy', 'identity.npy', 'meta.json', 'params.jsonl'):
+        if (Path(src) / f).exists():
+            shutil.copy(Path(src) / f, out / f)
+    (out / 'crop.json').write_text(json.dumps({'source': str(src), 'crop_px': crop, 'size': 64}))
+    print(f'wrote {n} face-centred {crop}-px crops of {src} at 64 px to {out}')
+
+
 def scratch(data, test, a):
     """G and E trained from scratch on the reconstruction loss alone (feature weight 4, batch 16,
     lr 1e-3) for `--minutes`; held-out PSNR (256 faces) and feature-region PSNR every 2 minutes."""
@@ -194,9 +240,13 @@ def scratch(data, test, a):
     G = Generator(cfg) if a.decoder == 'style' else PlainDecoder(cfg)
     E = Encoder(cfg)
     opt = torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=1e-3, betas=(0.9, 0.99))
+    import torch.nn.functional as F
     idx = np.arange(min(256, len(test)))
     xt, _, _ = test.batch(idx, 'cpu')
     m = (test.mask_batch(idx, 'cpu') > 0.1).float()
+    for s in (8, 16):
+        b = F.interpolate(F.interpolate(xt, size=s, mode='area'), size=64, mode='bilinear', align_corners=False)
+        print(f'{Path(a.test).name} at {s} px, upsampled: {psnr(b, xt):.2f} dB, feature regions {feature_psnr(b, xt, m):.2f} dB')
     rng, t, step, next_report = np.random.default_rng(0), time.time(), 0, 0.0
     while True:
         el = time.time() - t
@@ -210,6 +260,8 @@ def scratch(data, test, a):
                   f'feature regions {feat:.2f} dB', flush=True)
             next_report += 120
             if el >= 60 * a.minutes:
+                if a.grid:
+                    save_grid([xt[:12], r[:12]], a.grid)
                 return
         b = rng.integers(0, len(data), 16)
         x, _, _ = data.batch(b, 'cpu')
@@ -240,11 +292,14 @@ def finetune(G, net, data, test, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid', 'recon', 'transfer', 'scratch'])
+    p.add_argument('probe', choices=['optimise', 'encoder', 'pyramid', 'recon', 'transfer', 'scratch', 'crops'])
+    p.add_argument('--src', default='', help='crops: a 128-px data set with masks.npy')
+    p.add_argument('--out', default='', help='crops: where to write the cropped set')
+    p.add_argument('--crop', type=int, default=80, help='crops: square side in source pixels')
     p.add_argument('--decoder', choices=['style', 'plain'], default='style', help='scratch: which generator')
     p.add_argument('--attribute', default='mouthOpen', help='transfer: which sweeps')
     p.add_argument('--compare', nargs='+', default=['ae'], help='recon: run folders to compare')
-    p.add_argument('--grid', default='', help='recon: write sources and reconstructions to this PNG')
+    p.add_argument('--grid', default='', help='recon / scratch: write sources and reconstructions to this PNG')
     p.add_argument('--runs', default=str(RUNS))
     p.add_argument('--data', default=str(DATA / 'photo-train'))
     p.add_argument('--test', default=str(DATA / 'photo-test'))
@@ -253,6 +308,9 @@ def main():
     p.add_argument('--minutes', type=float, default=5, help='encoder / pyramid / scratch: wall-time budget')
     a = p.parse_args()
     torch.manual_seed(0)
+    if a.probe == 'crops':
+        face_crops(a.src, a.out, a.crop)
+        return
     test = ImageSet(a.test)
     if a.probe == 'recon':
         recon(test, a)
