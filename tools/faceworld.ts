@@ -1,6 +1,7 @@
 // FaceWorld command line: training data sets, attribute sequences and contact sheets.
-//   npm run faceworld -- dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers W (default: one per core)] [--test-fraction F]
-//   npm run faceworld -- sequences --style cgi --attribute smile [--from a --to b] --steps n --count K --size S --seed X --out DIR [--others neutral|random]
+//   npm run faceworld -- dataset   --style photo|cgi --count N --size S --seed X --out DIR [--workers W (default: one per core)] [--test-fraction F] [--framing frame|face]
+//   npm run faceworld -- sequences --style cgi --attribute smile [--from a --to b] --steps n --count K --size S --seed X --out DIR [--others neutral|random] [--framing frame|face]
+//   (--framing face: each image cut around its eyes, brows and mouth, src/synth/framing.ts; default frame, the whole head)
 //   npm run faceworld -- sheet     --attribute smile|--all --style cgi|photo|both --rows R --cols C --size S --seed X --out FILE.png|DIR
 //   npm run faceworld -- render    --style photo --size S --identity-seed X [--set name=value ...] --out FILE.png
 //   npm run faceworld -- masks     --data DIR   (adds masks.npy: per image, the coverage of the expression features)
@@ -25,7 +26,7 @@ import {
 import { encodeNpy, npyHeader } from '../src/synth/npy';
 import { hash2 } from '../src/synth/noise';
 import { RenderPool } from '../src/synth/node/pool';
-import { featureRegion, regionCoverage } from '../src/synth/regions';
+import { FRAMINGS, framedFeatures, type Framing } from '../src/synth/framing';
 import type { RenderJob } from '../src/synth/node/render-worker';
 
 type Args = Record<string, string | true | string[]>;
@@ -71,6 +72,12 @@ function str(args: Args, name: string, fallback?: string): string {
   }
   if (typeof raw !== 'string') throw new Error(`--${name}: expected a value`);
   return raw;
+}
+
+function framingOf(args: Args): Framing {
+  const f = str(args, 'framing', 'frame');
+  if (!(FRAMINGS as readonly string[]).includes(f)) throw new Error(`--framing: expected ${FRAMINGS.join(' or ')}, got "${f}"`);
+  return f as Framing;
 }
 
 function style(args: Args, fallback: RenderStyle): RenderStyle {
@@ -152,6 +159,7 @@ async function dataset(args: Args): Promise<void> {
   const out = str(args, 'out');
   const workers = num(args, 'workers', availableParallelism(), { min: 1, max: 64, integer: true });
   const testFraction = num(args, 'test-fraction', 0.1, { min: 0, max: 1 });
+  const framing = framingOf(args);
   mkdirSync(out, { recursive: true });
   const A = ATTRIBUTES.length, I = IDENTITY_PARAMS.length;
   const attrs = new Float32Array(count * A), ident = new Float32Array(count * I);
@@ -167,7 +175,7 @@ async function dataset(args: Args): Promise<void> {
     if (split === 'test') test.push(i);
     attrs.set(attributeVector(attributes), i * A);
     ident.set(identityVector(identity), i * I);
-    jobs.push({ index: i, identity, attributes, style: st, size, seed: renderSeed });
+    jobs.push({ index: i, identity, attributes, style: st, size, seed: renderSeed, framing });
     lines.push(JSON.stringify({ index: i, split, identitySeed, attributeSeed, renderSeed, identity, attributes }));
   }
   const imageBytes = size * size * 3;
@@ -202,6 +210,7 @@ async function dataset(args: Args): Promise<void> {
         count,
         size,
         seed,
+        framing,
         ...paramMeta(),
         files: {
           'images.npy': `uint8 [${count}, ${size}, ${size}, 3] RGB`,
@@ -235,6 +244,7 @@ async function sequences(args: Args): Promise<void> {
   const workers = num(args, 'workers', availableParallelism(), { min: 1, max: 64, integer: true });
   const others = str(args, 'others', 'random');
   if (others !== 'neutral' && others !== 'random') throw new Error(`--others: expected neutral or random, got "${others}"`);
+  const framing = framingOf(args);
   mkdirSync(out, { recursive: true });
   const A = ATTRIBUTES.length, I = IDENTITY_PARAMS.length;
   const attrs = new Float32Array(count * steps * A), ident = new Float32Array(count * I);
@@ -251,7 +261,7 @@ async function sequences(args: Args): Promise<void> {
       const attributes = { ...baseAttrs, [attribute.name]: value } as Attributes;
       validateAttributes(attributes);
       attrs.set(attributeVector(attributes), (k * steps + s) * A);
-      jobs.push({ index: k * steps + s, identity, attributes, style: st, size, seed: renderSeed });
+      jobs.push({ index: k * steps + s, identity, attributes, style: st, size, seed: renderSeed, framing });
     }
     lines.push(JSON.stringify({ sequence: k, identitySeed, attributeSeed, renderSeed, identity, attributes: baseAttrs, attribute: attribute.name, values: Array.from({ length: steps }, (_, s) => from + ((to - from) * s) / (steps - 1)) }));
   }
@@ -291,6 +301,7 @@ async function sequences(args: Args): Promise<void> {
         steps,
         count,
         size,
+        framing,
         seed,
         others,
         ...paramMeta(),
@@ -384,7 +395,7 @@ function masks(args: Args): void {
   const dir = str(args, 'data');
   const metaPath = join(dir, 'meta.json'), paramsPath = join(dir, 'params.jsonl');
   if (!existsSync(metaPath) || !existsSync(paramsPath)) throw new Error(`${dir}: no meta.json/params.jsonl; make the data set first (npm run faceworld -- dataset … --out ${dir})`);
-  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { count: number; size: number; files?: Record<string, string> };
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { count: number; size: number; framing?: Framing; files?: Record<string, string> };
   const lines = readFileSync(paramsPath, 'utf8').split('\n').filter((l) => l.trim());
   if (lines.length !== meta.count) throw new Error(`${paramsPath}: ${lines.length} lines, meta.json says ${meta.count} images`);
   const S = meta.size;
@@ -393,7 +404,7 @@ function masks(args: Args): void {
   lines.forEach((line, k) => {
     const p = JSON.parse(line) as { index: number; identity: Identity; attributes: Attributes };
     if (p.index !== k) throw new Error(`${paramsPath}: line ${k + 1} has index ${p.index}`);
-    const cov = regionCoverage(p.identity, p.attributes, S, featureRegion);
+    const cov = framedFeatures(p.identity, p.attributes, S, meta.framing ?? 'frame');
     for (let i = 0; i < cov.length; i++) out[k * S * S + i] = Math.round(cov[i] * 255);
     if ((k + 1) % 2000 === 0) process.stderr.write(`masks: ${k + 1}/${meta.count}\n`);
   });

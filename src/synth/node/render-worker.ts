@@ -1,7 +1,8 @@
 // Node worker_thread that renders batches of FaceWorld images for the data set tool and the
 // benchmark; replies with packed RGB bytes (alpha dropped) transferred, not copied.
 import { parentPort } from 'node:worker_threads';
-import { render, type Attributes, type Identity, type RenderStyle } from '../index';
+import { type Attributes, type Identity, type RenderStyle } from '../index';
+import { renderFramed, type Framing } from '../framing';
 
 export interface RenderJob {
   index: number;
@@ -10,6 +11,8 @@ export interface RenderJob {
   style: RenderStyle;
   size: number;
   seed: number;
+  /** default 'frame' (the whole head at the fixed camera); 'face': src/synth/framing.ts */
+  framing?: Framing;
 }
 
 export interface RenderBatchReply {
@@ -30,7 +33,7 @@ if (parentPort) {
       const ms: number[] = [];
       jobs.forEach((job, k) => {
         const t0 = performance.now();
-        const img = render(job.identity, job.attributes, { size: job.size, style: job.style, seed: job.seed });
+        const img = renderFramed(job.identity, job.attributes, { size: job.size, style: job.style, seed: job.seed }, job.framing ?? 'frame');
         ms.push(performance.now() - t0);
         const src = img.data;
         let d = k * bytes;

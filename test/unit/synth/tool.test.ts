@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ATTRIBUTES, IDENTITY_PARAMS, render } from '../../../src/synth/index';
+import { framedFeatures, renderFramed } from '../../../src/synth/framing';
 
 const dir = mkdtempSync(join(tmpdir(), 'faceworld-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,6 +67,28 @@ describe('faceworld CLI', () => {
     for (let j = 0; j < A; j++) if (j !== k) expect(a[2 * A + j]).toBe(a[j]);
   });
 
+  it('--framing face: the images and their masks are cut around the face, and meta.json says so', () => {
+    const out = join(dir, 'face');
+    faceworld(['dataset', '--style', 'photo', '--count', '3', '--size', '32', '--seed', '7', '--workers', '1', '--test-fraction', '0', '--framing', 'face', '--out', out]);
+    faceworld(['masks', '--data', out]);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).framing).toBe('face');
+    const images = readNpy(join(out, 'images.npy'));
+    const masks = readNpy(join(out, 'masks.npy'));
+    expect(masks.shape).toEqual([3, 32, 32]);
+    const p = JSON.parse(readFileSync(join(out, 'params.jsonl'), 'utf8').trim().split('\n')[2]);
+    const img = renderFramed(p.identity, p.attributes, { size: 32, style: 'photo', seed: p.renderSeed }, 'face');
+    const stored = images.data.subarray(2 * 32 * 32 * 3, 3 * 32 * 32 * 3);
+    let differ = 0;
+    for (let i = 0, j = 0; i < img.data.length; i += 4, j += 3) if (img.data[i] !== stored[j] || img.data[i + 1] !== stored[j + 1] || img.data[i + 2] !== stored[j + 2]) differ++;
+    expect(differ).toBe(0);
+    const features = framedFeatures(p.identity, p.attributes, 32, 'face');
+    const mask = masks.data.subarray(2 * 32 * 32, 3 * 32 * 32);
+    expect(Math.max(...Array.from(features, (f, i) => Math.abs(Math.round(f * 255) - mask[i])))).toBeLessThanOrEqual(1);
+    // the whole-head framing of the same face is another picture
+    const frame = render(p.identity, p.attributes, { size: 32, style: 'photo', seed: p.renderSeed });
+    expect(Buffer.from(frame.data).equals(Buffer.from(img.data))).toBe(false);
+  });
+
   it('refuses bad options with a message naming the option', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/faceworld.ts', 'dataset', '--count', '3', '--size', '8', '--out', join(dir, 'bad')], { encoding: 'utf8' });
     expect(r.status).toBe(1);
@@ -73,5 +96,8 @@ describe('faceworld CLI', () => {
     const s = spawnSync(process.execPath, ['--import', 'tsx', 'tools/faceworld.ts', 'sequences', '--attribute', 'grin', '--count', '1', '--out', join(dir, 'bad')], { encoding: 'utf8' });
     expect(s.status).toBe(1);
     expect(s.stderr).toContain('unknown attribute "grin"');
+    const f = spawnSync(process.execPath, ['--import', 'tsx', 'tools/faceworld.ts', 'dataset', '--count', '1', '--framing', 'tight', '--out', join(dir, 'bad')], { encoding: 'utf8' });
+    expect(f.status).toBe(1);
+    expect(f.stderr).toContain('--framing: expected frame or face, got "tight"');
   });
 });
