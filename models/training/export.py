@@ -108,8 +108,12 @@ def main(argv=None):
     meta = {'config': cfg.to_dict(), 'machine': f'{platform.machine()} {platform.system()}, torch {torch.__version__}',
             'training_seconds': {}}
     data_meta = Path(a.meta_from)
+    framing = 'frame'
     if data_meta.exists():
         dm = json.loads(data_meta.read_text())
+        # how the training faces were framed (`faceworld dataset --framing`): the app frames the
+        # synthetic pairs and sample faces the same way (manifest image.framing)
+        framing = dm.get('framing', 'frame')
         for key in ('attributes', 'identity'):
             if key in dm:
                 meta[f'{key}_names'] = [n['name'] if isinstance(n, dict) else n for n in dm[key]]
@@ -126,7 +130,8 @@ def main(argv=None):
                                'Δ-encoder trained on procedurally rendered FaceWorld faces; attribute estimator '
                                'and cgi/photo domain classifier for measuring edits.',
                 'latent': {'layers': L, 'dim': D},
-                'image': {'size': S, 'channels': 3, 'range': [-1, 1], 'layout': 'NCHW'},
+                'image': {'size': S, 'channels': 3, 'range': [-1, 1], 'layout': 'NCHW',
+                          **({'framing': framing} if framing != 'frame' else {})},
                 'zDim': Z, 'models': models, 'meta': meta}
 
     if (runs / 'delta' / 'final.pt').exists():

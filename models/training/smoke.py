@@ -217,6 +217,17 @@ def main():
         assert man['meta']['attributes_names'][0] == 'a0'
         refs = sorted(p.stem for p in (runs / 'parity').glob('*.json'))
         assert refs == sorted(want), refs
+        assert 'framing' not in man['image'], man['image']  # whole-frame data: the app's default
+
+    def framed_export():
+        # a data set made with `faceworld dataset --framing face` says so in its meta.json; the
+        # manifest passes it on so the app frames synthetic pairs and sample faces the same way
+        meta = json.loads((data / 'photo-train' / 'meta.json').read_text())
+        framed = data / 'framed-meta.json'
+        framed.write_text(json.dumps({**meta, 'framing': 'face'}))
+        out2 = out.parent / 'pack-framed'
+        export.main(['--runs', str(runs), '--out', str(out2), '--meta-from', str(framed), '--id', 'smoke-framed'])
+        assert json.loads((out2 / 'manifest.json').read_text())['image']['framing'] == 'face'
 
     check('ae: G + E + mapping train', ae)
     check('seg: FeatureNet train + perceptual loss', seg)
@@ -229,6 +240,7 @@ def main():
     check('aux: attribute estimator + domain classifier train', aux)
     check('export: ONNX opset 17, dynamic batch', onnx_export)
     check('export: manifest and parity references', manifest)
+    check('export: the data set\'s framing reaches the manifest', framed_export)
     passed = sum(ok for _, ok in results)
     print(f'{passed} passed, {len(results) - passed} failed')
     if not keep:

@@ -166,7 +166,15 @@ export interface PackManifest {
   source: string;
   description?: string;
   latent: { layers: number; dim: number };
-  image: { size: number; channels: 3; range: [number, number]; layout: 'NCHW' };
+  image: {
+    size: number;
+    channels: 3;
+    range: [number, number];
+    layout: 'NCHW';
+    /** how FaceWorld renders (synthetic pairs, sample faces) are framed for this pack's encoder:
+     *  'face' = cut around the features as an aligned face set (src/synth/framing.ts); default 'frame' */
+    framing?: 'frame' | 'face';
+  };
   /** Δ-encoder code size, when the pack has one */
   deltaDim?: number;
   /** z size of the mapping network, when the pack has one */

@@ -1,7 +1,7 @@
 // Load Face: a bundled sample face, an uploaded file (graph asset) or a URL -> the pack's encoder
 // input (center-cropped square, resized, normalised).
 import type { ComputeContext, NodeDefinition } from '../graph/types';
-import { neutralAttributes, render, sampleIdentity } from '../synth';
+import { neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
 import { encoderInputSize, rgbaToPackImage, type Rgba } from '../workers/image';
 import { nodePack, packParam, stringParam } from './common';
 
@@ -10,10 +10,11 @@ export const SAMPLE_FACES = [1, 2, 3, 4, 5, 6].map((n) => ({ value: `sample:${n}
 /** Identity seeds of the samples are offset so they differ from the CGI pair identities (seeds 1..K). */
 const SAMPLE_SEED_OFFSET = 7000;
 
-async function sampleFace(name: string, size: number): Promise<Rgba> {
+async function sampleFace(name: string, size: number, framing: Framing): Promise<Rgba> {
   const n = Number(name);
   if (!Number.isInteger(n) || n < 1 || n > 999) throw new Error(`Load Face: unknown sample "${name}" (samples are sample:1 … sample:${SAMPLE_FACES.length}, or any number up to 999)`);
-  const img = render(sampleIdentity(SAMPLE_SEED_OFFSET + n), neutralAttributes(), { size, style: 'photo', seed: n });
+  // framed as the pack's encoder was trained (manifest image.framing)
+  const img = renderFramed(sampleIdentity(SAMPLE_SEED_OFFSET + n), neutralAttributes(), { size, style: 'photo', seed: n }, framing);
   return { width: img.width, height: img.height, data: img.data };
 }
 
@@ -101,7 +102,7 @@ export const loadFaceNode: NodeDefinition = {
     const ref = colon > 0 ? source.slice(colon + 1) : source;
     let rgba: Rgba;
     if (scheme === 'sample') {
-      rgba = await sampleFace(ref, size);
+      rgba = await sampleFace(ref, size, manifest.image.framing ?? 'frame');
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);

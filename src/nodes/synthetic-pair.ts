@@ -1,7 +1,7 @@
 // Synthetic Pair: K CGI-style renders pairs (FaceWorld, src/synth) of K identities in which ONE
 // attribute goes from `from` to `to` and everything else stays fixed.
 import type { NodeDefinition, SyntheticPair } from '../graph/types';
-import { ATTRIBUTES, neutralAttributes, render, sampleIdentity, type Attributes } from '../synth';
+import { ATTRIBUTES, neutralAttributes, renderFramed, sampleIdentity, type Attributes } from '../synth';
 import { encoderInputSize, rgbaToTensor } from '../workers/image';
 import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './common';
 
@@ -52,9 +52,11 @@ export const syntheticPairNode: NodeDefinition = {
       const a: Attributes = { ...attrs, [spec.name]: from };
       const b: Attributes = { ...attrs, [spec.name]: to };
       const opts = { size, style: 'cgi' as const, seed: seed + k };
-      const ra = render(identity, a, opts);
+      // framed as the pack's encoder was trained (manifest image.framing)
+      const framing = manifest.image.framing ?? 'frame';
+      const ra = renderFramed(identity, a, opts, framing);
       await yieldToLoop(ctx.signal);
-      const rb = render(identity, b, opts);
+      const rb = renderFramed(identity, b, opts, framing);
       pairs.push({
         from: { kind: 'image', tensor: rgbaToTensor(ra, manifest.image.range) },
         to: { kind: 'image', tensor: rgbaToTensor(rb, manifest.image.range) },

@@ -121,8 +121,12 @@ function identityVector(face: Face, names: string[]): number[] {
   const id = face.identity as unknown as Record<string, unknown>;
   return names.map((n) => Number(id[n]));
 }
+/** A render framed as the pack's encoder was trained (manifest image.framing): sources, labelled
+ *  faces, synthetic pairs and every ground truth alike. */
+let framing: synth.Framing = 'frame';
+
 function renderTensor(face: Face, attrs: Attrs, style: 'photo' | 'cgi', size: number, imgRange: [number, number]): Tensor {
-  return rgbaToTensor(synth.render(face.identity, attrs as ReturnType<typeof synth.neutralAttributes>, { size, style, seed: face.seed }), imgRange);
+  return rgbaToTensor(synth.renderFramed(face.identity, attrs as ReturnType<typeof synth.neutralAttributes>, { size, style, seed: face.seed }, framing), imgRange);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +143,7 @@ async function main() {
   const identRange = identNames.map((n) => { const p = synth.IDENTITY_PARAMS.find((q) => q.name === n); return p ? p.max - p.min : 1; });
   const size = manifest.image.size;
   const imgRange = manifest.image.range;
+  framing = manifest.image.framing ?? 'frame';
   const [L, D] = [manifest.latent.layers, manifest.latent.dim];
 
   async function run(model: string, feeds: Record<string, Tensor>, chunk = 50): Promise<Record<string, Tensor>> {

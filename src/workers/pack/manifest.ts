@@ -42,6 +42,7 @@ export const zPackManifest = z.object({
     channels: z.literal(3),
     range: z.tuple([z.number(), z.number()]),
     layout: z.literal('NCHW'),
+    framing: z.enum(['frame', 'face']).optional(),
   }),
   deltaDim: z.number().int().positive().optional(),
   zDim: z.number().int().positive().optional(),

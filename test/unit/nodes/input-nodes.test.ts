@@ -5,11 +5,45 @@ import path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import type { ImageValue, PairsValue } from '../../../src/graph/types';
+import type { ComputeContext, ImageValue, PairsValue } from '../../../src/graph/types';
 import { loadFaceNode } from '../../../src/nodes/load-face';
 import { syntheticPairNode } from '../../../src/nodes/synthetic-pair';
-import { ATTRIBUTES } from '../../../src/synth';
+import { ATTRIBUTES, neutralAttributes, renderFramed, sampleIdentity } from '../../../src/synth';
+import { rgbaToTensor } from '../../../src/workers/image';
 import { makeCtx, maxAbsDiff, std } from './helpers';
+
+/** The fixture pack as a face-framed pack would declare itself (manifest image.framing). */
+function faceFramedCtx(): ComputeContext {
+  const ctx = makeCtx();
+  const packs = ctx.packs;
+  return {
+    ...ctx,
+    packs: {
+      manifest: async (id) => {
+        const m = await packs.manifest(id);
+        return { ...m, image: { ...m.image, framing: 'face' } };
+      },
+      run: (...args) => packs.run(...args),
+    },
+  };
+}
+
+describe('a pack framed on the face (manifest image.framing: face)', () => {
+  it('gets its synthetic pairs and sample faces cut around the face, as its encoder was trained', async () => {
+    const params = { pack: 'fixture', attribute: 'smile', from: 0, to: 1, identitySeed: 3, count: 1 };
+    const framed = ((await syntheticPairNode.compute({}, params, faceFramedCtx())).pairs as PairsValue).pairs[0];
+    const plain = ((await syntheticPairNode.compute({}, params, makeCtx())).pairs as PairsValue).pairs[0];
+    const attrs = { ...neutralAttributes(), smile: 0 };
+    const range = (await makeCtx().packs.manifest('fixture')).image.range;
+    const expected = rgbaToTensor(renderFramed(sampleIdentity(3), attrs, { size: 32, style: 'cgi', seed: 3 }, 'face'), range);
+    expect(maxAbsDiff(framed.from.tensor, expected)).toBe(0);
+    expect(maxAbsDiff(framed.from.tensor, plain.from.tensor)).toBeGreaterThan(0.1);
+    const face = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, faceFramedCtx())).image as ImageValue;
+    const whole = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx())).image as ImageValue;
+    expect(face.tensor.dims).toEqual(whole.tensor.dims);
+    expect(maxAbsDiff(face.tensor, whole.tensor)).toBeGreaterThan(0.1);
+  });
+});
 
 /** A 48x40 picture: left half red, right half blue. */
 function redBlueRgba(): Uint8Array {

@@ -38,6 +38,15 @@ describe('pack manifest schema', () => {
     expect(message).toContain('models.encoder');
   });
 
+  it('keeps the image framing a pack declares, and names a framing it does not know', async () => {
+    const json = await fixtureManifestJson();
+    expect(parsePackManifest(json).image.framing).toBeUndefined(); // the whole-frame default
+    json.image.framing = 'face';
+    expect(parsePackManifest(json).image.framing).toBe('face');
+    json.image.framing = 'tight';
+    expect(() => parsePackManifest(json)).toThrow(/image\.framing: /);
+  });
+
   it('refuses a model file path that escapes the pack folder', async () => {
     const json = await fixtureManifestJson();
     json.models.generator.file = '../../etc/passwd';
