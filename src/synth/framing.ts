@@ -6,7 +6,7 @@
 // enters a face-framed pack (training sets, synthetic pairs, sample faces, benchmark ground
 // truth) is cut the same way. It matches `probe_inversion.py crops --crop 80` on 128-px renders.
 import { featureRegion, regionCoverage } from './regions';
-import { defaultSupersample, render, type RGBAImage } from './render';
+import { defaultSupersample, render, renderLayers, type RGBAImage } from './render';
 import type { Attributes, Identity, RenderOptions } from './params';
 
 export type Framing = 'frame' | 'face';
@@ -72,15 +72,13 @@ export function areaCrop(src: ArrayLike<number>, size: number, channels: number,
   return dst;
 }
 
-/** Where the face crop of one face lies: the render size, the square, and the feature coverage it was placed by. */
-function faceCut(identity: Identity, attributes: Attributes, out: number, supersample?: number) {
+/** Where the face crop lies, given the features' coverage at twice the output size. */
+function faceCut(cover: Float32Array, out: number) {
   const big = out * FACE_FRAMING.renderScale;
   const side = Math.round(big * FACE_FRAMING.cropShare);
-  const ss = supersample ?? defaultSupersample(big);
-  const cover = regionCoverage(identity, attributes, big, featureRegion, ss);
   // placed by the masks as the training tool stores them (coverage in 1/255 steps)
   const stored = cover.map((v) => Math.round(v * 255));
-  return { big, side, ss, stored, ...faceCropBox(stored, big, side) };
+  return { big, side, stored, ...faceCropBox(stored, big, side) };
 }
 
 function checkFraming(framing: Framing): void {
@@ -91,7 +89,8 @@ function checkFraming(framing: Framing): void {
 export function framedFeatures(identity: Identity, attributes: Attributes, size: number, framing: Framing, supersample?: number): Float32Array {
   checkFraming(framing);
   if (framing === 'frame') return regionCoverage(identity, attributes, size, featureRegion, supersample ?? defaultSupersample(size));
-  const cut = faceCut(identity, attributes, size, supersample);
+  const big = size * FACE_FRAMING.renderScale;
+  const cut = faceCut(regionCoverage(identity, attributes, big, featureRegion, supersample ?? defaultSupersample(big)), size);
   return Float32Array.from(areaCrop(cut.stored, cut.big, 1, cut.x0, cut.y0, cut.side, size), (v) => v / 255);
 }
 
@@ -103,9 +102,11 @@ export function renderFramed(identity: Identity, attributes: Attributes, options
   checkFraming(framing);
   if (framing === 'frame') return render(identity, attributes, options);
   const out = options.size;
-  const cut = faceCut(identity, attributes, out, options.supersample);
-  const full = render(identity, attributes, { ...options, size: cut.big, supersample: cut.ss });
-  const rgba = areaCrop(full.data, cut.big, 4, cut.x0, cut.y0, cut.side, out);
+  const big = out * FACE_FRAMING.renderScale;
+  // one rasterisation gives the picture and the features that place the crop
+  const full = renderLayers(identity, attributes, { ...options, size: big, supersample: options.supersample ?? defaultSupersample(big) }, featureRegion);
+  const cut = faceCut(full.regionCoverage!, out);
+  const rgba = areaCrop(full.image.data, big, 4, cut.x0, cut.y0, cut.side, out);
   const data = new Uint8ClampedArray(out * out * 4);
   for (let i = 0; i < rgba.length; i++) data[i] = roundHalfEven(rgba[i]);
   return { width: out, height: out, data };

@@ -3,6 +3,7 @@
 import { buildHead, browMask, lidLower, lidUpper, MAT, type HeadScene } from './head';
 import * as noise from './noise';
 import { validateParams, type Attributes, type Identity, type RenderOptions } from './params';
+import type { RegionTest } from './regions';
 import { createGBuffer, createShadowMap, drawGrid, drawShadow, headRotation, shadowLookup, transformGrid, type Camera, type GBuffer, type ShadowMap } from './raster';
 
 // local bindings: module-namespace getters are measurably slow in the per-pixel loops
@@ -66,8 +67,15 @@ export function render(identity: Identity, attributes: Attributes, options: Rend
 /**
  * The image plus its coverage (fraction of each pixel covered by the head, neck and shoulders),
  * both from the same rasterisation; the coverage depends on geometry only, never on the style.
+ * With `region`, also the share of each pixel that lies in that surface region (as
+ * `regionCoverage` gives it) from the same rasterisation.
  */
-export function renderLayers(identity: Identity, attributes: Attributes, options: RenderOptions): { image: RGBAImage; coverage: Float32Array } {
+export function renderLayers(
+  identity: Identity,
+  attributes: Attributes,
+  options: RenderOptions,
+  region?: RegionTest,
+): { image: RGBAImage; coverage: Float32Array; regionCoverage?: Float32Array } {
   validateParams(identity, attributes, options);
   const size = options.size;
   const ss = options.supersample ?? defaultSupersample(size);
@@ -75,6 +83,15 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
   const photo = options.style === 'photo';
   const { gb, scene, shadow } = rasterize(identity, attributes, size, ss);
   const S = gb.size;
+  let inRegion: Float32Array | undefined;
+  if (region) {
+    inRegion = new Float32Array(size * size);
+    const share = 1 / (ss * ss);
+    for (let i = 0; i < S * S; i++) {
+      const m = gb.material[i];
+      if (m !== 0 && region(m, gb.p0[i], gb.p1[i], gb.p2[i])) inRegion[Math.floor(Math.floor(i / S) / ss) * size + Math.floor((i % S) / ss)] += share;
+    }
+  }
   if (!hiPool || hiPool.length !== S * S * 3) hiPool = new Float32Array(S * S * 3);
   const hi = hiPool;
 
@@ -379,7 +396,7 @@ export function renderLayers(identity: Identity, attributes: Attributes, options
       out[q + 3] = 255;
     }
   }
-  return { image: { width: size, height: size, data: out }, coverage };
+  return { image: { width: size, height: size, data: out }, coverage, ...(inRegion ? { regionCoverage: inRegion } : {}) };
 }
 
 /** Shadow of the upper lid on the eyeball (and darkening near the corners). */

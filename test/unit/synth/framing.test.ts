@@ -1,6 +1,7 @@
 // Face framing (src/synth/framing.ts): the crop every image of a face-framed pack goes through.
 import { describe, expect, it } from 'vitest';
-import { neutralAttributes, sampleIdentity } from '../../../src/synth/index';
+import { neutralAttributes, renderLayers, sampleIdentity } from '../../../src/synth/index';
+import { featureRegion, regionCoverage } from '../../../src/synth/regions';
 import { FACE_FRAMING, areaCrop, faceCropBox, framedFeatures, renderFramed, type Framing } from '../../../src/synth/framing';
 
 /** Coverage-weighted centroid and total of a size × size map. */
@@ -74,6 +75,12 @@ describe('renderFramed', () => {
     expect(Math.sqrt(sumSq / n - (sum / n) ** 2)).toBeGreaterThan(10);
     expect(opaque).toBe(true);
     expect(FACE_FRAMING.renderScale * 64 * FACE_FRAMING.cropShare).toBe(80); // the probe's --crop 80 on 128-px renders
+  });
+
+  it('takes the features from the same rasterisation as the picture: equal to regionCoverage', () => {
+    const layers = renderLayers(identity, attrs, { size: 64, style: 'photo', seed: 3 }, featureRegion);
+    expect(Array.from(layers.regionCoverage!)).toEqual(Array.from(regionCoverage(identity, attrs, 64, featureRegion)));
+    expect(renderLayers(identity, attrs, { size: 64, style: 'photo', seed: 3 }).regionCoverage).toBeUndefined();
   });
 
   it('is deterministic and names a wrong framing', () => {
