@@ -1,8 +1,9 @@
 // FaceWorld renderer benchmark: median render time per image at 64/128/256 px on the main thread
-// and in a worker_thread, and data set throughput with one worker per core.
+// and in a worker_thread, a 64-px face-framed render (src/synth/framing.ts), and data set
+// throughput with one worker per core.
 //   npm run bench:synth [-- --json] [-- --count 400]
 import { availableParallelism } from 'node:os';
-import { render, sampleAttributes, sampleIdentity, type RenderStyle } from '../../src/synth/index';
+import { render, renderFramed, sampleAttributes, sampleIdentity, type RenderStyle } from '../../src/synth/index';
 import { RenderPool } from '../../src/synth/node/pool';
 import type { RenderJob } from '../../src/synth/node/render-worker';
 
@@ -37,6 +38,22 @@ async function main(): Promise<void> {
     figures[`node_ms_${size}`] = +median(ms).toFixed(2);
     // CPU time is robust when other processes share the cores (wall time is not)
     figures[`node_cpu_ms_${size}`] = +median(cpu).toFixed(2);
+  }
+  // face framing at 64 px (rendered at 128 and cut around the face): what a face-framed pack's
+  // Synthetic Pair node pays per image, against the whole-frame node_ms_64 above
+  {
+    for (const j of jobs(8, 64, 'photo', 1000)) renderFramed(j.identity, j.attributes, { size: 64, style: j.style, seed: j.seed }, 'face');
+    const ms: number[] = [], cpu: number[] = [];
+    for (const [k, j] of jobs(repeats(64), 64, 'photo').entries()) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      renderFramed(j.identity, j.attributes, { size: 64, style: k % 2 ? 'cgi' : 'photo', seed: j.seed }, 'face');
+      const c1 = process.cpuUsage(c0);
+      ms.push(performance.now() - t0);
+      cpu.push((c1.user + c1.system) / 1000);
+    }
+    figures.node_ms_64_face = +median(ms).toFixed(2);
+    figures.node_cpu_ms_64_face = +median(cpu).toFixed(2);
   }
   // one worker_thread: the same work, timed inside the worker
   const one = new RenderPool(1);
@@ -75,6 +92,7 @@ async function main(): Promise<void> {
     ['figure', 'value'],
     ...SIZES.map((s) => [`render ${s} px, main thread (median ms)`, String(figures[`node_ms_${s}`])]),
     ...SIZES.map((s) => [`render ${s} px, main thread (median CPU ms)`, String(figures[`node_cpu_ms_${s}`])]),
+    ['render 64 px face-framed, main thread (median ms / CPU ms)', `${figures.node_ms_64_face} / ${figures.node_cpu_ms_64_face}`],
     ...SIZES.map((s) => [`render ${s} px, worker_thread (median ms)`, String(figures[`worker_ms_${s}`])]),
     [`data set 64 px, ${cores} workers (images/s)`, String(figures.dataset_images_per_s_64)],
     ['50,000 images of 64 px (minutes)', String(figures.dataset_minutes_for_50k_64)],
