@@ -1,8 +1,10 @@
 // Shared set-up for node tests: the real fixture pack through onnxruntime-web in Node.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
 import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../../../src/workers/node/context';
-import { neutralAttributes, render, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
+import { neutralAttributes, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
+import { renderFramed, type Framing } from '../../../src/synth/framing';
 import { rgbaToTensor } from '../../../src/workers/image';
 
 export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -28,10 +30,23 @@ export function latentFrom(seed: number, pack = 'fixture'): LatentValue {
   return { kind: 'latent', pack, tensor: { data, dims: [1, 4, 16] } };
 }
 
-/** A FaceWorld render (neutral attributes except `changes`) as an image value in [-1,1]. */
-export function renderFace(seed: number, changes: Partial<Record<AttributeName, number>> = {}, style: RenderStyle = 'photo', size = 64): ImageValue {
+/** The framing a committed pack's manifest declares (`image.framing`; whole frame when absent). */
+export function packFraming(pack: string): Framing {
+  const manifest = JSON.parse(readFileSync(`${modelsDir}/${pack}/manifest.json`, 'utf8')) as { image?: { framing?: Framing } };
+  return manifest.image?.framing ?? 'frame';
+}
+
+/** A FaceWorld render (neutral attributes except `changes`) as an image value in [-1,1], in the
+ *  given framing (the whole frame, or cut around the face as a face-framed pack was trained). */
+export function renderFace(
+  seed: number,
+  changes: Partial<Record<AttributeName, number>> = {},
+  style: RenderStyle = 'photo',
+  size = 64,
+  framing: Framing = 'frame',
+): ImageValue {
   const attrs = { ...neutralAttributes(), ...changes };
-  return { kind: 'image', tensor: rgbaToTensor(render(sampleIdentity(seed), attrs, { size, style, seed })) };
+  return { kind: 'image', tensor: rgbaToTensor(renderFramed(sampleIdentity(seed), attrs, { size, style, seed }, framing)) };
 }
 
 export function imageFrom(seed: number, size = 32): ImageValue {

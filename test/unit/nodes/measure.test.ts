@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 import type { ImageValue, NodeOutputs } from '../../../src/graph/types';
 import { generateNode } from '../../../src/nodes/generate';
 import { MEASURED, measureNode } from '../../../src/nodes/measure';
-import { latentFrom, makeCtx, renderFace } from './helpers';
+import { latentFrom, makeCtx, packFraming, renderFace } from './helpers';
 
 const FW = { pack: 'faceworld' };
 const SEEDS = [1, 2, 3];
 
-const face = renderFace;
+// renders framed as the demo pack's estimator was trained (the whole head, or cut around the face)
+const FRAMING = packFraming('faceworld');
+const face = (seed: number, changes: Parameters<typeof renderFace>[1] = {}, style: Parameters<typeof renderFace>[2] = 'photo', size = 64) =>
+  renderFace(seed, changes, style, size, FRAMING);
 
 async function measure(image: ImageValue, params: Record<string, string> = FW, notes: string[] = []): Promise<Record<string, number>> {
   const out: NodeOutputs = await measureNode.compute({ image }, params, makeCtx({}, [], notes));
