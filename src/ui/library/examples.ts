@@ -12,9 +12,9 @@ export interface ExampleGraph {
 }
 
 /**
- * In the order the Library lists them. The first opens on a first visit: a head turn, because
- * it is the edit the demo pack shows clearly (its generator draws no mouth yet, so a smile
- * changes almost nothing; docs/results/README.md).
+ * In the order the Library lists them. The first opens on a first visit: a head turn, the edit
+ * whose effect is plainest at 64 px (since round 8 the demo pack's generator draws eyes, brows and
+ * mouths, so a smile shows too, more faintly; docs/results/README.md).
  */
 export const EXAMPLES: readonly ExampleGraph[] = [
   { file: 'edit-head-turn.dge.json', title: 'Edit: head turn', note: 'One DGE edit: head turn 0° → 25°, scaled by α.' },
@@ -26,7 +26,7 @@ export const EXAMPLES: readonly ExampleGraph[] = [
   {
     file: 'edit-smile.dge.json',
     title: 'Edit: smile',
-    note: 'One DGE edit: smile. On the demo pack the change is faint: its generator draws no mouth yet.',
+    note: 'One DGE edit: smile (0 → 1 on the synthetic pairs), scaled by α. At 64 px the mouth widens; raise α to see more.',
   },
   { file: 'random-face.dge.json', title: 'Random face', note: 'The mapping network samples a face from a seed.' },
 ];
