@@ -1,7 +1,7 @@
 // Load Face: a bundled sample face, an uploaded file (graph asset) or a URL -> the pack's encoder
 // input (center-cropped square, resized, normalised).
 import type { ComputeContext, NodeDefinition } from '../graph/types';
-import { neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
+import { imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
 import { encoderInputSize, rgbaToPackImage, type Rgba } from '../workers/image';
 import { nodePack, packParam, stringParam } from './common';
 
@@ -102,7 +102,7 @@ export const loadFaceNode: NodeDefinition = {
     const ref = colon > 0 ? source.slice(colon + 1) : source;
     let rgba: Rgba;
     if (scheme === 'sample') {
-      rgba = await sampleFace(ref, size, manifest.image.framing ?? 'frame');
+      rgba = await sampleFace(ref, size, imageFraming(manifest.image));
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);

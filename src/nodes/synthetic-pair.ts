@@ -1,7 +1,7 @@
 // Synthetic Pair: K CGI-style renders pairs (FaceWorld, src/synth) of K identities in which ONE
 // attribute goes from `from` to `to` and everything else stays fixed.
 import type { NodeDefinition, SyntheticPair } from '../graph/types';
-import { ATTRIBUTES, neutralAttributes, renderFramed, sampleIdentity, type Attributes } from '../synth';
+import { ATTRIBUTES, imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Attributes } from '../synth';
 import { encoderInputSize, rgbaToTensor } from '../workers/image';
 import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './common';
 
@@ -45,6 +45,8 @@ export const syntheticPairNode: NodeDefinition = {
     if (!Number.isInteger(count)) throw new Error(`${node}: param "count" must be a whole number, got ${count}`);
     // the pairs only ever go into the encoder: render at its input size (256 for a 1024-px FFHQ pack)
     const size = encoderInputSize(manifest).width;
+    // framed as the pack's encoder was trained (manifest image.framing)
+    const framing = imageFraming(manifest.image);
     const pairs: SyntheticPair[] = [];
     for (let k = 0; k < count; k++) {
       const identity = sampleIdentity(seed + k);
@@ -52,8 +54,6 @@ export const syntheticPairNode: NodeDefinition = {
       const a: Attributes = { ...attrs, [spec.name]: from };
       const b: Attributes = { ...attrs, [spec.name]: to };
       const opts = { size, style: 'cgi' as const, seed: seed + k };
-      // framed as the pack's encoder was trained (manifest image.framing)
-      const framing = manifest.image.framing ?? 'frame';
       const ra = renderFramed(identity, a, opts, framing);
       await yieldToLoop(ctx.signal);
       const rb = renderFramed(identity, b, opts, framing);

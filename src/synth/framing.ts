@@ -81,6 +81,11 @@ function faceCut(cover: Float32Array, out: number) {
   return { big, side, stored, ...faceCropBox(stored, big, side) };
 }
 
+/** The framing a pack's `image` block declares (manifest `image.framing`); the whole frame when absent. */
+export function imageFraming(image: { framing?: Framing }): Framing {
+  return image.framing ?? 'frame';
+}
+
 function checkFraming(framing: Framing): void {
   if (framing !== 'frame' && framing !== 'face') throw new Error(`framing: expected ${FRAMINGS.map((f) => `"${f}"`).join(' or ')}, got ${JSON.stringify(framing)}`);
 }

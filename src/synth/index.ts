@@ -17,7 +17,7 @@ export {
 } from './params';
 export type { AttributeName, Attributes, Identity, IdentityParamName, ParamInfo, RenderOptions, RenderStyle } from './params';
 export { render, renderLayers, rasterize, defaultSupersample, CAMERA } from './render';
-export { renderFramed, framedFeatures, faceCropBox, areaCrop, FACE_FRAMING, FRAMINGS } from './framing';
+export { renderFramed, framedFeatures, faceCropBox, areaCrop, imageFraming, FACE_FRAMING, FRAMINGS } from './framing';
 export type { Framing } from './framing';
 export type { RGBAImage } from './render';
 export { encodeNpy } from './npy';

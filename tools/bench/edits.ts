@@ -121,12 +121,11 @@ function identityVector(face: Face, names: string[]): number[] {
   const id = face.identity as unknown as Record<string, unknown>;
   return names.map((n) => Number(id[n]));
 }
-/** A render framed as the pack's encoder was trained (manifest image.framing): sources, labelled
- *  faces, synthetic pairs and every ground truth alike. */
-let framing: synth.Framing = 'frame';
-
-function renderTensor(face: Face, attrs: Attrs, style: 'photo' | 'cgi', size: number, imgRange: [number, number]): Tensor {
-  return rgbaToTensor(synth.renderFramed(face.identity, attrs as ReturnType<typeof synth.neutralAttributes>, { size, style, seed: face.seed }, framing), imgRange);
+/** A render at the pack's size and range, framed as its encoder was trained (manifest
+ *  image.framing): sources, labelled faces, synthetic pairs and every ground truth alike. */
+function renderTensor(face: Face, attrs: Attrs, style: 'photo' | 'cgi', image: PackManifest['image']): Tensor {
+  const rgba = synth.renderFramed(face.identity, attrs as ReturnType<typeof synth.neutralAttributes>, { size: image.size, style, seed: face.seed }, synth.imageFraming(image));
+  return rgbaToTensor(rgba, image.range);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,8 +141,6 @@ async function main() {
   const identNames = meta.identity_names ?? synth.IDENTITY_PARAMS.map((p) => p.name);
   const identRange = identNames.map((n) => { const p = synth.IDENTITY_PARAMS.find((q) => q.name === n); return p ? p.max - p.min : 1; });
   const size = manifest.image.size;
-  const imgRange = manifest.image.range;
-  framing = manifest.image.framing ?? 'frame';
   const [L, D] = [manifest.latent.layers, manifest.latent.dim];
 
   async function run(model: string, feeds: Record<string, Tensor>, chunk = 50): Promise<Record<string, Tensor>> {
@@ -185,7 +182,7 @@ async function main() {
   const t0 = performance.now();
   log(`rendering ${FACES} held-out photo faces and ${LABELLED} labelled ones…`);
   const sources: Face[] = Array.from({ length: FACES }, (_, s) => ({ identity: synth.sampleIdentity(SOURCE_SEED + s), attrs: sampleAttrs(SOURCE_SEED + s), seed: SOURCE_SEED + s }));
-  const x = concat(sources.map((f) => renderTensor(f, f.attrs, 'photo', size, imgRange)));
+  const x = concat(sources.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)));
   let w = await encode(x);
   const encoderCeiling = avg(rows(await generate(w)).map((r, i) => psnr(r, rows(x)[i])));
   if (REFINE > 0) {
@@ -204,7 +201,7 @@ async function main() {
 
   // Supervised baseline: ridge regression of each attribute on the inverted latents of labelled photos
   const labelled: Face[] = Array.from({ length: LABELLED }, (_, s) => ({ identity: synth.sampleIdentity(LABELLED_SEED + s), attrs: sampleAttrs(LABELLED_SEED + s), seed: LABELLED_SEED + s }));
-  const wl = rows(await encode(concat(labelled.map((f) => renderTensor(f, f.attrs, 'photo', size, imgRange)))));
+  const wl = rows(await encode(concat(labelled.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)))));
   // ridge regression of every attribute on the latents; λ picked on a 20 % hold-out
   const n = L * D;
   const mu = mean(wl);
@@ -285,10 +282,10 @@ async function main() {
       step[a] = neutral[a] + d <= s.max ? d : -d; // step away from the neutral value, inside the range
     }
     const pairs = Array.from({ length: Math.max(...KS) }, (_, k) => ({ identity: synth.sampleIdentity(PAIR_SEED + k), attrs: neutral, seed: PAIR_SEED + k }));
-    const from = concat(pairs.map((f) => renderTensor(f, neutral, 'cgi', size, imgRange)));
+    const from = concat(pairs.map((f) => renderTensor(f, neutral, 'cgi', manifest.image)));
     const toAttrs = { ...neutral };
     for (const a of e.attrs) toAttrs[a] += step[a];
-    const to = concat(pairs.map((f) => renderTensor(f, toAttrs, 'cgi', size, imgRange)));
+    const to = concat(pairs.map((f) => renderTensor(f, toAttrs, 'cgi', manifest.image)));
     const [wa, wb] = [await encode(from), await encode(to)];
     const fwd = rows((await run('delta_encoder', { w_from: wa, w_to: wb })).delta).map((r) => r.slice());
     const rev = rows((await run('delta_encoder', { w_from: wb, w_to: wa })).delta).map((r) => r.slice());
@@ -368,7 +365,7 @@ async function main() {
       for (const p of ps) for (const a of p.spec.attrs) {
         attrs[a] = clampTo(a, f.attrs[a] + p.sign[s] * alpha * p.step[a]);
       }
-      return renderTensor(f, attrs, 'photo', size, imgRange);
+      return renderTensor(f, attrs, 'photo', manifest.image);
     }));
   }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
 import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../../../src/workers/node/context';
 import { neutralAttributes, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
-import { renderFramed, type Framing } from '../../../src/synth/framing';
+import { imageFraming, renderFramed, type Framing } from '../../../src/synth/framing';
 import { rgbaToTensor } from '../../../src/workers/image';
 
 export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -32,8 +32,8 @@ export function latentFrom(seed: number, pack = 'fixture'): LatentValue {
 
 /** The framing a committed pack's manifest declares (`image.framing`; whole frame when absent). */
 export function packFraming(pack: string): Framing {
-  const manifest = JSON.parse(readFileSync(`${modelsDir}/${pack}/manifest.json`, 'utf8')) as { image?: { framing?: Framing } };
-  return manifest.image?.framing ?? 'frame';
+  const manifest = JSON.parse(readFileSync(`${modelsDir}/${pack}/manifest.json`, 'utf8')) as { image: { framing?: Framing } };
+  return imageFraming(manifest.image);
 }
 
 /** A FaceWorld render (neutral attributes except `changes`) as an image value in [-1,1], in the
