@@ -13,6 +13,29 @@ export interface GBuffer {
   p2: Float32Array;
 }
 
+/**
+ * The share of each output pixel (`size` px; the G-buffer is `size × supersample`) whose surface
+ * point passes `inside(material, u, v, w)`: a region's coverage, box-filtered like the image.
+ */
+export function gbufferCoverage(
+  gb: GBuffer,
+  size: number,
+  supersample: number,
+  inside: (mat: number, u: number, v: number, w: number) => boolean,
+): Float32Array {
+  const out = new Float32Array(size * size);
+  const S = gb.size;
+  const share = 1 / (supersample * supersample);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const i = y * S + x;
+      const m = gb.material[i];
+      if (m !== 0 && inside(m, gb.p0[i], gb.p1[i], gb.p2[i])) out[Math.floor(y / supersample) * size + Math.floor(x / supersample)] += share;
+    }
+  }
+  return out;
+}
+
 /** A quad grid of nu × nv vertices in the head or world frame, drawn as two triangles per cell. */
 export interface GridMesh {
   material: number;

@@ -4,6 +4,7 @@
 // brows, mouth) so the demo autoencoder can weight the small features an L1 loss averages away.
 import { MAT } from './head';
 import type { Attributes, Identity } from './params';
+import { gbufferCoverage } from './raster';
 import { defaultSupersample, rasterize } from './render';
 
 /** A test on one G-buffer sample: material, surface coordinates u, v, w. */
@@ -36,15 +37,5 @@ export const featureRegion: RegionTest = (m, u, v) =>
  */
 export function regionCoverage(identity: Identity, attributes: Attributes, size: number, region: RegionTest, supersample = defaultSupersample(size)): Float32Array {
   const { gb } = rasterize(identity, attributes, size, supersample);
-  const out = new Float32Array(size * size);
-  const S = gb.size;
-  const share = 1 / (supersample * supersample);
-  for (let y = 0; y < S; y++) {
-    for (let x = 0; x < S; x++) {
-      const i = y * S + x;
-      const m = gb.material[i];
-      if (m !== 0 && region(m, gb.p0[i], gb.p1[i], gb.p2[i])) out[Math.floor(y / supersample) * size + Math.floor(x / supersample)] += share;
-    }
-  }
-  return out;
+  return gbufferCoverage(gb, size, supersample, region);
 }

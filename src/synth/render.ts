@@ -4,7 +4,7 @@ import { buildHead, browMask, lidLower, lidUpper, MAT, type HeadScene } from './
 import * as noise from './noise';
 import { validateParams, type Attributes, type Identity, type RenderOptions } from './params';
 import type { RegionTest } from './regions';
-import { createGBuffer, createShadowMap, drawGrid, drawShadow, headRotation, shadowLookup, transformGrid, type Camera, type GBuffer, type ShadowMap } from './raster';
+import { createGBuffer, createShadowMap, gbufferCoverage, drawGrid, drawShadow, headRotation, shadowLookup, transformGrid, type Camera, type GBuffer, type ShadowMap } from './raster';
 
 // local bindings: module-namespace getters are measurably slow in the per-pixel loops
 const { fbm2, hash2, mulberry32, smoothstep, valueNoise, clamp01 } = noise;
@@ -83,15 +83,7 @@ export function renderLayers(
   const photo = options.style === 'photo';
   const { gb, scene, shadow } = rasterize(identity, attributes, size, ss);
   const S = gb.size;
-  let inRegion: Float32Array | undefined;
-  if (region) {
-    inRegion = new Float32Array(size * size);
-    const share = 1 / (ss * ss);
-    for (let i = 0; i < S * S; i++) {
-      const m = gb.material[i];
-      if (m !== 0 && region(m, gb.p0[i], gb.p1[i], gb.p2[i])) inRegion[Math.floor(Math.floor(i / S) / ss) * size + Math.floor((i % S) / ss)] += share;
-    }
-  }
+  const inRegion = region ? gbufferCoverage(gb, size, ss, region) : undefined;
   if (!hiPool || hiPool.length !== S * S * 3) hiPool = new Float32Array(S * S * 3);
   const hi = hiPool;
 
