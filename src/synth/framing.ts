@@ -1,5 +1,5 @@
 // Face framing: the head cut out around its expression features, as aligned face sets (FFHQ)
-// are. Round 7 of the demo pack (models/training/TRAINING.md) found that in the full frame —
+// are. Round 7 of the demo pack (training/TRAINING.md) found that in the full frame —
 // head, hair, neck and shoulders at a fixed camera — the eyes are a few pixels wide and sit
 // anywhere, and the demo autoencoder averages them away; centred on the face, the same network
 // draws them within 20 CPU minutes. This is that crop, written once, so that every image that

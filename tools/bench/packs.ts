@@ -5,8 +5,8 @@
 // Each model: first call, --warmup runs or 5 s of them (median reported apart: V8 optimises the wasm
 // kernels only after they have run a while), then the median of --runs (steady state).
 // Make the default pack first (random weights in the published layout, see models/README.md):
-//   /usr/bin/python3 models/convert/make_random_checkpoints.py --size 256 --encoders e4e --out models/converted/random-ckpt-256
-//   /usr/bin/python3 models/convert/convert.py --stylegan2 models/converted/random-ckpt-256/stylegan2.pt \
+//   /usr/bin/python3 -m training.convert.make_random_checkpoints --size 256 --encoders e4e --out models/converted/random-ckpt-256
+//   /usr/bin/python3 -m training.convert.convert --stylegan2 models/converted/random-ckpt-256/stylegan2.pt \
 //       --e4e models/converted/random-ckpt-256/e4e.pt --size 256 --id random-e4e-256 --out models/converted/random-e4e-256
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const dir = path.resolve(opts.pack);
   if (!existsSync(path.join(dir, 'manifest.json'))) {
-    throw new Error(`no pack at ${opts.pack} (manifest.json missing); build it with models/convert (see the header of tools/bench/packs.ts or models/README.md)`);
+    throw new Error(`no pack at ${opts.pack} (manifest.json missing); build it with training/convert (see the header of tools/bench/packs.ts or models/README.md)`);
   }
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as PackManifest;
   if (path.basename(dir) !== manifest.id) throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);

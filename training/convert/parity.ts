@@ -1,7 +1,7 @@
 // Torch vs onnxruntime-web parity for a converted pack: loads the pack through the app's own
 // OnnxPackRuntime (sha256 checks, manifest validation, feed checks), runs every model on the
 // reference inputs convert.py saved, and writes the max abs differences into manifest.meta.parity.
-//   npx tsx models/convert/parity.ts <pack-dir> [--json] [--tolerance 1e-3]
+//   npx tsx training/convert/parity.ts <pack-dir> [--json] [--tolerance 1e-3]
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   const ti = argv.indexOf('--tolerance');
   const tolerance = ti >= 0 ? Number(argv[ti + 1]) : 1e-3;
   if (!packDir || !Number.isFinite(tolerance)) {
-    console.error('usage: npx tsx models/convert/parity.ts <pack-dir> [--json] [--tolerance 1e-3]');
+    console.error('usage: npx tsx training/convert/parity.ts <pack-dir> [--json] [--tolerance 1e-3]');
     return 2;
   }
   const figures = await checkParity(packDir);
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     ...manifest.meta,
     parity: {
       runtime: `onnxruntime-web ${ort.env.versions?.web ?? ''} (wasm, Node ${process.version})`.replace('  ', ' '),
-      reference: 'PyTorch (models/convert/convert.py reference/*.npy)',
+      reference: 'PyTorch (training/convert/convert.py reference/*.npy)',
       tolerance,
       ...figures,
     },

@@ -1,7 +1,7 @@
 """The FaceWorld demo pack's networks, top to bottom as in the pack:
 generator G (W+ -> image), mapping M (z -> w), inversion encoder E (image -> W+),
-latent discriminator (for the adversarial-autoencoder regulariser), Δ-encoder (DGE),
-attribute estimator and domain classifier. Everything is sized for 64x64 images and for
+latent discriminator (for the adversarial-autoencoder regulariser), attribute estimator and
+domain classifier; the Δ-encoder is in delta.py. Everything is sized for 64x64 images and for
 onnxruntime-web in a browser; all ops export to ONNX opset 17 with a dynamic batch."""
 import math
 
@@ -14,7 +14,7 @@ class Config:
     """Sizes shared by every model; the export writes them into the manifest."""
 
     def __init__(self, size=64, layers=10, dim=64, z_dim=32, delta_dim=16, attrs=13, ident=8,
-                 g_channels=None, e_channels=None, delta_hidden=512, width_mult=1.0, g_input=False):
+                 g_channels=None, e_channels=None, delta_hidden=512, width_mult=1.0):
         assert size == 64, 'the demo pack is 64 px (4 upsampling stages from a 4x4 constant)'
         self.size, self.layers, self.dim, self.z_dim = size, layers, dim, z_dim
         self.delta_dim, self.attrs, self.ident = delta_dim, attrs, ident
@@ -23,21 +23,19 @@ class Config:
                                          {4: 128, 8: 96, 16: 64, 32: 32, 64: 16}.items()}
         self.e_channels = e_channels or [max(8, int(c * m)) for c in (24, 32, 64, 96, 128)]
         self.delta_hidden = max(16, int(delta_hidden * m))
-        # G's 4x4 input = learned constant + a linear map of W+ layer 0 (round 5: spatial control)
-        self.g_input = g_input
 
     def to_dict(self):
         return dict(size=self.size, layers=self.layers, dim=self.dim, z_dim=self.z_dim,
                     delta_dim=self.delta_dim, attrs=self.attrs, ident=self.ident,
                     g_channels={str(k): v for k, v in self.g_channels.items()},
-                    e_channels=self.e_channels, delta_hidden=self.delta_hidden, g_input=self.g_input)
+                    e_channels=self.e_channels, delta_hidden=self.delta_hidden)
 
     @staticmethod
     def from_dict(d):
         c = Config(size=d['size'], layers=d['layers'], dim=d['dim'], z_dim=d['z_dim'],
                    delta_dim=d['delta_dim'], attrs=d['attrs'], ident=d['ident'],
                    g_channels={int(k): v for k, v in d['g_channels'].items()},
-                   e_channels=d['e_channels'], delta_hidden=d['delta_hidden'], g_input=d.get('g_input', False))
+                   e_channels=d['e_channels'], delta_hidden=d['delta_hidden'])
         return c
 
 
@@ -86,11 +84,6 @@ class Generator(nn.Module):
         super().__init__()
         ch = cfg.g_channels
         self.const = nn.Parameter(torch.randn(1, ch[4], 4, 4))
-        if cfg.g_input:
-            # zero-initialised, so a generator grown from one without it starts as the same function
-            self.to_input = nn.Linear(cfg.dim, ch[4] * 16)
-            nn.init.zeros_(self.to_input.weight)
-            nn.init.zeros_(self.to_input.bias)
         convs = [ModConv(ch[4], ch[4], cfg.dim)]
         for r in (8, 16, 32, 64):
             convs.append(ModConv(ch[r // 2], ch[r], cfg.dim, up=True))
@@ -100,10 +93,7 @@ class Generator(nn.Module):
         assert len(self.convs) + 1 == cfg.layers, f'W+ needs {len(self.convs) + 1} layers'
 
     def input(self, w):
-        x = self.const.expand(w.shape[0], -1, -1, -1)
-        if hasattr(self, 'to_input'):
-            x = x + self.to_input(w[:, 0]).view(-1, *self.const.shape[1:])
-        return x
+        return self.const.expand(w.shape[0], -1, -1, -1)
 
     def forward(self, w):
         x = self.input(w)
@@ -139,22 +129,6 @@ class LatentDiscriminator(nn.Module):
 
     def forward(self, w):
         return self.net(w)
-
-
-class PatchDiscriminator(nn.Module):
-    """Training only (not in the pack): image [B, 3, 64, 64] -> a 16x16 map of real/fake
-    logits, each seeing a ~22 px patch — about an eye or a mouth. The autoencoder's adversarial
-    term weights the map by where the expression features are (train.py ae --w-adv)."""
-
-    def __init__(self, c=32):
-        super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(3, c, 4, 2, 1), nn.LeakyReLU(0.2),
-                                 nn.Conv2d(c, 2 * c, 4, 2, 1), nn.LeakyReLU(0.2),
-                                 nn.Conv2d(2 * c, 2 * c, 3, 1, 1), nn.LeakyReLU(0.2),
-                                 nn.Conv2d(2 * c, 1, 3, 1, 1))
-
-    def forward(self, x):
-        return self.net(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,39 +179,6 @@ class Encoder(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------
-# Δ-encoder (DGE): Enc(a_i, a_j) -> δ [B, C]; residual decoder dw = Dec(w, δ), w' = w + dw.
-
-class DeltaEncoder(nn.Module):
-    def __init__(self, cfg: Config):
-        super().__init__()
-        n, h = cfg.layers * cfg.dim, cfg.delta_hidden
-        # sees the anchor and the change, so it can read the change relative to the face
-        self.net = nn.Sequential(nn.Linear(2 * n, h), nn.LeakyReLU(0.2), nn.Dropout(0.1),
-                                 nn.Linear(h, h), nn.LeakyReLU(0.2),
-                                 nn.Linear(h, cfg.delta_dim))
-
-    def forward(self, w_from, w_to):
-        a = w_from.flatten(1)
-        return self.net(torch.cat([a, w_to.flatten(1) - a], dim=1))
-
-
-class DeltaDecoder(nn.Module):
-    def __init__(self, cfg: Config):
-        super().__init__()
-        self.layers, self.dim = cfg.layers, cfg.dim
-        n, h = cfg.layers * cfg.dim, cfg.delta_hidden
-        self.net = nn.Sequential(nn.Linear(n + cfg.delta_dim, h), nn.LeakyReLU(0.2),
-                                 nn.Linear(h, h), nn.LeakyReLU(0.2),
-                                 nn.Linear(h, n))
-
-    def forward(self, w, delta):
-        dw = self.net(torch.cat([w.flatten(1), delta], dim=1))
-        # Dec(w, 0) is subtracted so that a zero code (alpha = 0) is exactly no edit
-        dw0 = self.net(torch.cat([w.flatten(1), torch.zeros_like(delta)], dim=1))
-        return (dw - dw0).view(-1, self.layers, self.dim)
-
-
-# --------------------------------------------------------------------------------------------
 # Helpers that score the benchmark: attribute estimator and domain classifier.
 
 class AttributeEstimator(nn.Module):
@@ -270,33 +211,6 @@ class DomainClassifier(nn.Module):
 
     def forward(self, x):
         return self.out(self.backbone(x))
-
-
-class FeatureNet(nn.Module):
-    """Where are the eyes, brows and mouth? image -> per-pixel coverage logits [B, 1, S, S] of the
-    expression features (the renderer's masks.npy), a small U-Net. Trained on photo renders only
-    (`train.py seg`); the autoencoder uses its feature maps as a perceptual loss (`ae
-    --perceptual`), so G is pushed to draw these features where the source has them. It sees no
-    attribute labels, so the benchmark's estimator stays an independent judge."""
-
-    def __init__(self, c=(16, 32, 64, 96)):
-        super().__init__()
-        self.down = nn.ModuleList([conv_block(3, c[0], 1)] + [conv_block(c[i], c[i + 1], 2) for i in range(3)])
-        self.up = nn.ModuleList([conv_block(c[i + 1] + c[i], c[i], 1) for i in reversed(range(3))])
-        self.out = nn.Conv2d(c[0], 1, 1)
-
-    def forward(self, x):
-        feats = []
-        f = x
-        for blk in self.down:
-            f = blk(f)
-            feats.append(f)
-        skips = feats[:-1]
-        for blk in self.up:
-            f = F.interpolate(f, scale_factor=2.0, mode='bilinear', align_corners=False)
-            f = blk(torch.cat([f, skips.pop()], dim=1))
-            feats.append(f)
-        return self.out(f), feats
 
 
 def count_params(m: nn.Module) -> int:
@@ -370,7 +284,5 @@ class GeneratorGrad(nn.Module):
         for i in reversed(range(len(G.convs))):
             g, g_w = self._bwd(i, G.convs[i], caches[i], g)
             grads.append(g_w)
-        if hasattr(G, 'to_input'):  # layer 0 also drives the 4x4 input
-            grads[-1] = grads[-1] + g.flatten(1) @ G.to_input.weight
         grad = torch.stack(grads[::-1], dim=1)  # layers 0 .. L-1
         return img, loss, grad

@@ -2,7 +2,7 @@
 // turn) and the two combined, every column produced by `npm run graph` on the example
 // examples/combine-smile-yaw.dge.json with the two Scale nodes' α set to 0 or 1.
 //
-//   npx tsx models/training/edit-example.ts [--out docs/results/edit-example.png] [--zoom 3] [--refine 0]
+//   npx tsx tools/edit-example.ts [--out docs/results/edit-example.png] [--zoom 3] [--refine 0]
 //
 // --refine N sets the GAN Inversion node's refine steps (N gradient steps through G after the
 // encoder): docs/results/edit-example-refined.png is `--refine 100`.
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, encode } from 'fast-png';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
   const i = argv.indexOf(`--${name}`);

@@ -1,11 +1,11 @@
 // Parity of the exported ONNX models: runs each model of a pack in onnxruntime-web (Node, wasm)
 // through the shared PackRuntime on the inputs export.py saved, compares with torch's outputs,
 // writes the max abs difference into the manifest's meta.parity and exits non-zero above --tol.
-//   npx tsx models/training/parity.ts [--pack models/faceworld] [--refs models/training/runs/parity] [--tol 1e-3]
+//   npx tsx training/parity.ts [--pack models/faceworld] [--refs training/runs/parity] [--tol 1e-3]
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createNodePackRuntime } from '../../src/workers/node/context';
+import { createNodePackRuntime } from '../src/workers/node/context';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -21,7 +21,7 @@ interface Ref {
 }
 
 async function main() {
-  const packDir = path.resolve(arg('pack', path.join(here, '..', 'faceworld')));
+  const packDir = path.resolve(arg('pack', path.join(here, '..', 'models', 'faceworld')));
   const refsDir = path.resolve(arg('refs', path.join(here, 'runs', 'parity')));
   const tol = Number(arg('tol', '1e-3'));
   const manifestPath = path.join(packDir, 'manifest.json');

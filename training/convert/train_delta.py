@@ -1,6 +1,6 @@
 """Trains a DGE Δ-encoder for ANY model pack and adds it to the pack.
 
-  OMP_NUM_THREADS=2 /usr/bin/python3 models/convert/train_delta.py --pack models/<pack> \\
+  OMP_NUM_THREADS=2 /usr/bin/python3 -m training.convert.train_delta --pack models/<pack> \\
       [--attributes smile,yaw,...] [--sequences 20 --steps 8] [--iters 2000] [--delta-dim 16] \\
       [--device cpu|cuda] [--seed 1] [--resume] [--work DIR]
 
@@ -12,7 +12,7 @@
    reconstruction + transfer onto another identity + noise on the inputs), checkpointing to
    <work>/ckpt.pt (`--resume` continues), CUDA when present;
 4. exports delta_encoder.onnx / delta_decoder.onnx (opset 17, dynamic batch), checks torch vs
-   onnxruntime-web through the app's pack runtime (`models/convert/check_delta.ts`), and only then
+   onnxruntime-web through the app's pack runtime (`training/convert/check_delta.ts`), and only then
    copies them into the pack and adds their entries, `deltaDim` and `meta.delta_training`.
 
 The work folder (default .cache/delta-training/<pack-id>, git-ignored) keeps renders, latents and
@@ -21,7 +21,6 @@ the checkpoint, so a rerun with the same settings skips what is done.
 import argparse
 import hashlib
 import json
-import math
 import os
 import platform
 import shutil
@@ -32,13 +31,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 
-# the Δ-encoder fit measure is the demo pack trainer's, so both report the same figure
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'training'))
-from common import cosine_lr, delta_fit, dge_losses  # noqa: E402
+from ..common import cosine_lr
 
-ROOT = Path(__file__).resolve().parents[2]
+# one Δ-encoder module for both trainers: networks, pair sampling, loss terms and fit measure
+from ..delta import build_models, delta_fit, dge_losses, draw_pairs, step_change
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 ALL_ATTRIBUTES = ['yaw', 'pitch', 'roll', 'smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise',
                   'frown', 'squint', 'lightAzimuth', 'lightElevation', 'lightIntensity']
 MAX_RENDER = 512  # FaceWorld's sequences command renders up to 512 px
@@ -46,83 +45,6 @@ MAX_RENDER = 512  # FaceWorld's sequences command renders up to 512 px
 
 class DeltaTrainError(Exception):
     """A bad pack, bad option or failed step, with a message that names it."""
-
-
-# --------------------------------------------------------------------------------------------
-# The Δ-encoder, sized to any W+ of L x D: per-layer projections keep it small for 18x512
-# (the 2018 Delta-encoder's 8192-wide dense layers would be hundreds of MB at that size).
-
-class LayerLinear(nn.Module):
-    """[B, L, din] -> [B, L, dout] with its own weights per W+ layer (batched MatMul in ONNX)."""
-
-    def __init__(self, layers, din, dout, bias=True):
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(layers, din, dout) / math.sqrt(din))
-        self.bias = nn.Parameter(torch.zeros(layers, dout)) if bias else None
-
-    def forward(self, x):
-        y = torch.matmul(x.transpose(0, 1), self.weight).transpose(0, 1)
-        return y + self.bias if self.bias is not None else y
-
-
-def mlp(din, hidden, dout):
-    return nn.Sequential(nn.Linear(din, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                         nn.Linear(hidden, dout))
-
-
-class LatentStats(nn.Module):
-    """Per-(layer, dim) mean and std of the training latents, stored in the ONNX as constants, so
-    the networks see standardised inputs whatever the pack's latent scale."""
-
-    def __init__(self, layers, dim):
-        super().__init__()
-        self.register_buffer('mean', torch.zeros(layers, dim))
-        self.register_buffer('std', torch.ones(layers, dim))
-
-    def fit(self, w):  # w [N, L, D]
-        self.mean.copy_(w.mean(0))
-        std = w.std(0)
-        self.std.copy_(std.clamp_min(1e-3 * float(std.mean()) + 1e-8))
-
-
-class DeltaEncoder(nn.Module):
-    """(w_from, w_to) [B, L, D] -> δ [B, C]: reads the change relative to the face it starts from."""
-
-    def __init__(self, layers, dim, code, hidden=256, proj=16):
-        super().__init__()
-        self.stats = LatentStats(layers, dim)
-        self.proj_anchor = LayerLinear(layers, dim, proj)
-        self.proj_change = LayerLinear(layers, dim, proj)
-        self.net = mlp(2 * layers * proj, hidden, code)
-
-    def forward(self, w_from, w_to):
-        a = (w_from - self.stats.mean) / self.stats.std
-        d = (w_to - w_from) / self.stats.std
-        h = torch.cat([self.proj_anchor(a), self.proj_change(d)], dim=2).flatten(1)
-        return self.net(h)
-
-
-class DeltaDecoder(nn.Module):
-    """(w, δ) -> dw [B, L, D], applied as w + dw; Dec(w, 0) = 0 exactly, so α = 0 is no edit."""
-
-    def __init__(self, layers, dim, code, hidden=256, proj=16, rank=32):
-        super().__init__()
-        self.layers, self.dim, self.rank = layers, dim, rank
-        self.stats = LatentStats(layers, dim)
-        self.proj = LayerLinear(layers, dim, proj)
-        self.net = mlp(layers * proj + code, hidden, layers * rank)
-        # each layer's change lives in its own rank-r basis of the D dims (no bias: zero in, zero out)
-        self.expand = LayerLinear(layers, rank, dim, bias=False)
-
-    def forward(self, w, delta):
-        a = self.proj((w - self.stats.mean) / self.stats.std).flatten(1)
-        h = self.net(torch.cat([a, delta], dim=1)) - self.net(torch.cat([a, torch.zeros_like(delta)], dim=1))
-        return self.expand(h.view(-1, self.layers, self.rank)) * self.stats.std
-
-
-def build_models(layers, dim, code, hidden, proj, rank):
-    proj, rank = min(proj, dim), min(rank, dim)
-    return DeltaEncoder(layers, dim, code, hidden, proj), DeltaDecoder(layers, dim, code, hidden, proj, rank)
 
 
 def count_params(*models):
@@ -289,8 +211,7 @@ def train(a, lat, manifest, dev, work: Path):
     log(f'Δ-encoder for W+ {L}x{D}: code {a.delta_dim}, hidden {a.hidden}, {count_params(enc, dec) / 1e6:.2f} M params, '
         f'{len(names)} attributes x {K_train(lat)} training sequences x {a.steps} steps, device {dev}')
     # each attribute's loss in units of its mean squared change: 1 = no better than no edit
-    change = {t: max(float((v[:, None] - v[:, :, None]).pow(2).mean()) * v.shape[1] / (v.shape[1] - 1), 1e-12)
-              for t, v in lat.items()}
+    change = {t: max(step_change(v), 1e-12) for t, v in lat.items()}
     noise = a.noise * scale
     t0 = time.time()
 
@@ -306,9 +227,7 @@ def train(a, lat, manifest, dev, work: Path):
         t = names[rng.integers(len(names))]
         Lt = lat[t]
         K, n = Lt.shape[:2]
-        ia = rng.integers(0, K, a.batch)
-        ib = (ia + rng.integers(1, max(2, K), a.batch)) % K  # another identity, same schedule
-        i, j, k = (rng.integers(0, n, a.batch) for _ in range(3))
+        ia, ib, i, j, k = draw_pairs(rng, K, n, a.batch)  # B: another identity, same schedule
         ai, aj, ak, bi, bj = Lt[ia, i], Lt[ia, j], Lt[ia, k], Lt[ib, i], Lt[ib, j]
         # one noise draw per sequence (a + n_a, b + n_b): it moves the anchor, not the change
         g = torch.Generator(device='cpu').manual_seed(int(rng.integers(1 << 31)))
@@ -357,7 +276,7 @@ def export(enc, dec, lat, manifest, work: Path):
         delta = enc(w_from, w_to)
         dw = dec(w_from, delta * 1.5)
     jobs = [('delta_encoder', enc, {'w_from': w_from, 'w_to': w_to}, 'delta', delta,
-             'DGE Δ-encoder: (w_from, w_to) -> δ, the change as a low-dimensional code (trained by models/convert/train_delta.py)'),
+             'DGE Δ-encoder: (w_from, w_to) -> δ, the change as a low-dimensional code (trained by training/convert/train_delta.py)'),
             ('delta_decoder', dec, {'w': w_from, 'delta': delta * 1.5}, 'dw', dw,
              'DGE residual decoder: (w, δ) -> dw; the edit is w + dw, and δ = 0 gives dw = 0')]
     shapes = {'w_from': ['batch', L, D], 'w_to': ['batch', L, D], 'w': ['batch', L, D], 'delta': ['batch', C], 'dw': ['batch', L, D]}
@@ -376,7 +295,7 @@ def export(enc, dec, lat, manifest, work: Path):
 
 
 def check_parity(candidate: Path, files: Path, ref: Path, tolerance: float):
-    out = run_tool(['models/convert/check_delta.ts', '--manifest', str(candidate), '--files', str(files), '--ref', str(ref),
+    out = run_tool(['training/convert/check_delta.ts', '--manifest', str(candidate), '--files', str(files), '--ref', str(ref),
                     '--tolerance', str(tolerance)], 'torch vs onnxruntime-web parity of the Δ-encoder')
     line = [ln for ln in out.splitlines() if ln.startswith('{')]
     if not line:
@@ -459,7 +378,7 @@ def main(argv=None):
     candidate['deltaDim'] = a.delta_dim
     meta = candidate.setdefault('meta', {})
     meta['delta_training'] = {
-        'tool': 'models/convert/train_delta.py',
+        'tool': 'training/convert/train_delta.py',
         'attributes': names, 'sequences': a.sequences, 'steps': a.steps, 'renderSize': size, 'style': 'cgi',
         'iterations': a.iters, 'batch': a.batch, 'seed': a.seed,
         'network': {'deltaDim': a.delta_dim, 'hidden': a.hidden, 'proj': min(a.proj, manifest['latent']['dim']),

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from stylegan2 import EqualLinear
+from .stylegan2 import EqualLinear
 
 Bottleneck = namedtuple("Bottleneck", ["in_channel", "depth", "stride"])
 

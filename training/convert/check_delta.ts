@@ -2,7 +2,7 @@
 // the candidate manifest and the new ONNX files are served to the app's own OnnxPackRuntime
 // (manifest validation, sha256, feed checks) as if they were installed, and run on the
 // reference inputs train_delta.py saved. Prints one JSON object of figures.
-//   npx tsx models/convert/check_delta.ts --manifest <candidate.json> --files <dir> --ref <dir> [--tolerance 1e-3]
+//   npx tsx training/convert/check_delta.ts --manifest <candidate.json> --files <dir> --ref <dir> [--tolerance 1e-3]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   const manifestPath = opt('--manifest'), files = opt('--files'), ref = opt('--ref');
   const tolerance = Number(opt('--tolerance') ?? 1e-3);
   if (!manifestPath || !files || !ref || !Number.isFinite(tolerance)) {
-    console.error('usage: npx tsx models/convert/check_delta.ts --manifest <candidate.json> --files <dir> --ref <dir> [--tolerance 1e-3]');
+    console.error('usage: npx tsx training/convert/check_delta.ts --manifest <candidate.json> --files <dir> --ref <dir> [--tolerance 1e-3]');
     return 2;
   }
   const figures = await checkDelta(manifestPath, files, ref);

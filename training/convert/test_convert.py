@@ -1,10 +1,9 @@
 """Smoke test of the checkpoint converter at tiny configurations (< 90 s on 2 cores):
-  OMP_NUM_THREADS=2 /usr/bin/python3 models/convert/test_convert.py
+  OMP_NUM_THREADS=2 /usr/bin/python3 -m training.convert.test_convert
 Prints `N passed, M failed` and exits non-zero on any failure.
 """
 import contextlib
 import json
-import math
 import os
 import subprocess
 import sys
@@ -12,13 +11,9 @@ import tempfile
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import convert  # noqa: E402
-import encoders  # noqa: E402
-import make_random_checkpoints as mrc  # noqa: E402
-import stylegan2  # noqa: E402
-from smoke_runner import run_tests  # noqa: E402
+from . import convert, encoders, stylegan2
+from . import make_random_checkpoints as mrc
+from .smoke_runner import run_tests
 
 TESTS = []
 

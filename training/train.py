@@ -1,25 +1,24 @@
-"""Trains the FaceWorld demo pack. One command per model:
+"""Trains the FaceWorld demo pack. One command per model, from the repository root:
 
-  python3 models/training/train.py ae     # G + E + mapping M (adversarial-autoencoder prior)
-  python3 models/training/train.py delta  # the Δ-encoder on inverted cgi sequences (needs ae)
-  python3 models/training/train.py aux    # attribute estimator + domain classifier (needs ae)
+  python3 -m training.train ae     # G + E + mapping M (adversarial-autoencoder prior)
+  python3 -m training.train delta  # the Δ-encoder on inverted cgi sequences (needs ae)
+  python3 -m training.train aux    # attribute estimator + domain classifier (needs ae)
 
-Each resumes from runs/<model>/ckpt.pt with --resume; CPU by default, CUDA when present.
+Data from training/data (face-framed renders, `bash training/make_data.sh`), runs in
+training/runs; each resumes from runs/<model>/ckpt.pt with --resume; CPU by default, CUDA when
+present.
 """
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, delta_fit, dge_image_loss, dge_losses, device, log, seed_all, to_tensor_images  # noqa: E402
-from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
-                      Encoder, FeatureNet, Generator, LatentDiscriminator, Mapping, PatchDiscriminator,
-                      count_params)
+from .common import DATA, RUNS, Checkpoint, ImageSet, Timer, cosine_lr, device, log, seed_all, to_tensor_images
+from .delta import DeltaDecoder, DeltaEncoder, delta_fit, dge_losses, draw_pairs, step_change
+from .fwmodels import AttributeEstimator, Config, DomainClassifier, Encoder, Generator, LatentDiscriminator, Mapping, count_params
 
 
 def image_loss(rec, x, weight=None):
@@ -70,7 +69,7 @@ def train_ae(a):
     dev = device()
     data = ImageSet(a.data)
     test = ImageSet(a.test) if a.test and Path(a.test, 'images.npy').exists() else None
-    cfg = config_for(data, width_mult=a.width, g_input=a.g_input)
+    cfg = config_for(data, width_mult=a.width)
     G, E, M, Dz = Generator(cfg).to(dev), Encoder(cfg).to(dev), Mapping(cfg).to(dev), LatentDiscriminator(cfg).to(dev)
     print(f'G {count_params(G)/1e6:.2f}M  E {count_params(E)/1e6:.2f}M  M {count_params(M)/1e6:.2f}M params, '
           f'{len(data)} train images, device {dev}', flush=True)
@@ -79,17 +78,10 @@ def train_ae(a):
     opt_d = torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9))
     ck = Checkpoint(a.name, a.runs)
     objs = dict(G=G, E=E, M=M, Dz=Dz, opt_ge=opt_ge, opt_m=opt_m, opt_d=opt_d)
-    Dp = None
-    if a.w_adv > 0:
-        # patch discriminator on the feature regions (round 6): real renders vs reconstructions
-        Dp = PatchDiscriminator().to(dev)
-        objs.update(Dp=Dp, opt_dp=torch.optim.Adam(Dp.parameters(), lr=a.lr_adv, betas=(0.5, 0.99)))
-    step, _ = ck.load(objs, grow=a.g_input, param_names={'opt_ge': [('G', G), ('E', E)]},
-                      optional=('Dp', 'opt_dp')) if a.resume else (0, {})
+    step, _ = ck.load(objs) if a.resume else (0, {})
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     start_step, start_sec = (step, timer.seconds()) if a.restart_lr else (0, 0.0)
-    fnet = load_feature_net(a.perceptual, dev) if a.w_perceptual > 0 else None
 
     def schedule_progress(s):
         p = (s - start_step) / max(1, a.steps - start_step)
@@ -127,14 +119,7 @@ def train_ae(a):
         loss_off = off.pow(2).mean()
         # pull E's shared w towards the region M covers, lightly (AAE encoder-side term)
         loss_prior = F.softplus(-Dz(w)).mean() if step > a.prior_start else torch.zeros((), device=dev)
-        loss_perc = perceptual_loss(fnet, rec, x) if fnet is not None else torch.zeros((), device=dev)
-        loss_adv, loss_dp = torch.zeros((), device=dev), 0.0
-        if Dp is not None:
-            wm = patch_weight(data.mask_batch(idx, dev), a.adv_floor, flip if a.flip else None)
-            loss_dp = train_patch_d(Dp, objs['opt_dp'], x, rec.detach(), wm, a.r1)
-            loss_adv = (F.softplus(-Dp(rec)) * wm).mean()
-        loss = (loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
-                + a.w_perceptual * loss_perc + a.w_adv * loss_adv)
+        loss = loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
         opt_ge.zero_grad(set_to_none=True)
         loss.backward()
         opt_ge.step()
@@ -160,7 +145,7 @@ def train_ae(a):
             extra = {}
             if test is not None:
                 extra['test_psnr'] = evaluate_psnr(G, E, test, dev, n=128)
-            log(a.name, step, rec=loss_rec.item(), perc=loss_perc.item(), adv=loss_adv.item(), dp=loss_dp, shared=loss_shared.item(), off=loss_off.item(),
+            log(a.name, step, rec=loss_rec.item(), shared=loss_shared.item(), off=loss_off.item(),
                 d=loss_d.item(), m=loss_m.item(), psnr=psnr(rec.detach(), x), lr=opt_ge.param_groups[0]['lr'],
                 sec=round(timer.seconds()), **extra)
         if step % a.ckpt_every == 0 or step == a.steps:
@@ -171,109 +156,6 @@ def train_ae(a):
         p = evaluate_psnr(G, E, test, dev, n=len(test))
         print(f'[{a.name}] final held-out reconstruction PSNR {p:.2f} dB', flush=True)
         timer.write(steps=step, batch=a.batch, images=step * a.batch, test_psnr=round(p, 2))
-
-
-def patch_weight(mask, floor, flip=None):
-    """Per-cell weight of the patch discriminator's 16x16 map: `floor` everywhere plus the
-    feature coverage (eyes, lids, brows, lips, mouth) widened by 2 px and pooled to the map;
-    mean 1 per image. Uniform (1) when the data set has no masks."""
-    if mask is None:
-        return 1.0
-    if flip is not None:
-        mask = torch.where(flip, mask.flip(3), mask)
-    m = F.avg_pool2d(F.max_pool2d(mask, 5, stride=1, padding=2), 4)
-    w = floor + m
-    return w / w.mean(dim=(2, 3), keepdim=True)
-
-
-def train_patch_d(Dp, opt, real, fake, wm, r1_weight):
-    """One step of the patch discriminator: non-saturating loss on the weighted cells plus the
-    R1 penalty on real images."""
-    real = real.detach().requires_grad_(True)
-    dr = Dp(real)
-    # R1 on each image's mean logit (a sum over the 256 cells would scale the penalty by 256²)
-    r1 = torch.autograd.grad((dr * wm).mean(dim=(1, 2, 3)).sum(), real, create_graph=True)[0].pow(2).sum(dim=(1, 2, 3)).mean()
-    loss = ((F.softplus(-dr) + F.softplus(Dp(fake))) * wm).mean() + 0.5 * r1_weight * r1
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-    return loss.item()
-
-
-def load_feature_net(run_dir, dev):
-    """The frozen FeatureNet of a `train.py seg` run, for the perceptual term."""
-    path = Path(run_dir) / 'final.pt'
-    if not path.exists():
-        raise FileNotFoundError(f'{path} missing: train it first with `train.py seg`')
-    net = FeatureNet()
-    net.load_state_dict(torch.load(path, map_location='cpu')['net'])
-    net.to(dev).eval()
-    for q in net.parameters():
-        q.requires_grad_(False)
-    return net
-
-
-def perceptual_loss(fnet, rec, x):
-    """L1 between FeatureNet's maps of the reconstruction and of the source, each layer divided
-    by the source maps' mean magnitude (so every layer counts alike), plus L1 between the
-    predicted feature coverages."""
-    lr_, fr = fnet(rec)
-    with torch.no_grad():
-        lx, fx = fnet(x)
-    loss = sum((a - b).abs().mean() / (b.abs().mean() + 1e-6) for a, b in zip(fr, fx)) / len(fx)
-    return loss + (torch.sigmoid(lr_) - torch.sigmoid(lx)).abs().mean()
-
-
-def train_seg(a):
-    """FeatureNet: photo render -> coverage of eyes, lids, brows, lips and mouth (masks.npy)."""
-    seed_all(a.seed)
-    dev = device()
-    data, test = ImageSet(a.data), ImageSet(a.test)
-    if data.masks is None or test.masks is None:
-        raise FileNotFoundError('train.py seg needs masks.npy beside the images (`npm run faceworld -- masks`)')
-    net = FeatureNet().to(dev)
-    opt = torch.optim.Adam(net.parameters(), lr=a.lr, betas=(0.9, 0.99))
-    ck = Checkpoint(a.name, a.runs)
-    step, _ = ck.load(dict(net=net, opt=opt)) if a.resume else (0, {})
-    timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
-    rng = np.random.default_rng(a.seed + step)
-
-    def evaluate(n=256):
-        net.eval()
-        with torch.no_grad():
-            idx = np.arange(min(n, len(test)))
-            x, _, _ = test.batch(idx, dev)
-            m = test.mask_batch(idx, dev)
-            p = torch.sigmoid(net(x)[0])
-            inter = torch.minimum(p, m).sum().item()
-            union = torch.maximum(p, m).sum().item()
-        net.train()
-        return (p - m).abs().mean().item(), inter / max(union, 1e-6)
-
-    while step < a.steps:
-        for g in opt.param_groups:
-            g['lr'] = cosine_lr(a.lr, step / a.steps, 0.05)
-        idx = rng.integers(0, len(data), a.batch)
-        x, _, _ = data.batch(idx, dev)
-        m = data.mask_batch(idx, dev)
-        if rng.random() < 0.5:
-            x, m = x.flip(3), m.flip(3)
-        loss = F.binary_cross_entropy_with_logits(net(x)[0], m)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        step += 1
-        if step % a.log_every == 0 or step == a.steps:
-            mae, iou = evaluate(128)
-            log(a.name, step, bce=loss.item(), test_mae=mae, test_soft_iou=iou, sec=round(timer.seconds()))
-        if step % a.ckpt_every == 0 or step == a.steps:
-            ck.save(step, dict(net=net, opt=opt))
-            timer.write(steps=step, batch=a.batch, images=step * a.batch)
-    out = Path(a.runs) / a.name / 'final.pt'
-    torch.save({'net': net.state_dict()}, out)
-    mae, iou = evaluate(len(test))
-    print(f'[{a.name}] wrote {out}; held-out coverage MAE {mae:.4f}, soft IoU {iou:.3f}', flush=True)
-    timer.write(steps=step, batch=a.batch, images=step * a.batch, test_mae=round(mae, 4), test_soft_iou=round(iou, 3))
 
 
 @torch.no_grad()
@@ -359,17 +241,7 @@ def train_delta(a):
     timer = Timer(a.name, a.runs) if a.resume else _fresh_timer(a)
     rng = np.random.default_rng(a.seed + step)
     noise = a.noise * scale
-    # mean squared change between two different steps of a sequence [K, n, ...]: the loss unit
-    step_change = lambda v: (v[:, None] - v[:, :, None]).pow(2).mean().item() * v.shape[1] / (v.shape[1] - 1)  # noqa: E731
-    change = {t: step_change(v) for t, v in lat.items()}
-    if a.w_image > 0:
-        # G of every sequence latent, once (G is frozen), and the image term's unit
-        for p_ in G.parameters():
-            p_.requires_grad_(False)
-        with torch.no_grad():
-            img = {t: torch.cat([G(x) for x in v.flatten(0, 1).split(256)]).view(*v.shape[:2], -1)
-                   for t, v in lat.items()}
-        change_img = {t: step_change(v) for t, v in img.items()}
+    change = {t: step_change(v) for t, v in lat.items()}  # the loss unit
     while step < a.steps:
         # cosine decay: with a constant LR the last steps' per-attribute normalised loss (tiny
         # changes for eyes) left the final weights at a noisy point, worse than no edit
@@ -378,32 +250,12 @@ def train_delta(a):
         t = names[rng.integers(len(names))]
         L = lat[t]
         K, n = L.shape[:2]
-        ia = torch.as_tensor(rng.integers(0, K, a.batch))
-        ib = torch.as_tensor((ia.numpy() + rng.integers(1, max(2, K), a.batch)) % K)  # another identity
-        i = torch.as_tensor(rng.integers(0, n, a.batch))
-        j = torch.as_tensor(rng.integers(0, n, a.batch))
-        k = torch.as_tensor(rng.integers(0, n, a.batch))
+        ia, ib, i, j, k = draw_pairs(rng, K, n, a.batch)  # B: another identity, same schedule
         ai, aj, ak, bi, bj = L[ia, i], L[ia, j], L[ia, k], L[ib, i], L[ib, j]
         # one noise draw per sequence (a + n_a, b + n_b): it moves the anchor, not the change
         n_a, n_b = noise * torch.randn_like(ai), noise * torch.randn_like(bi)
-        more = None
-        if a.code_pairs > 1:
-            # the editor averages the codes of K pairs: decode the average over m sequences' same
-            # step (A and m − 1 others). Measured in round 6: no change to the pose undershoot
-            m = min(a.code_pairs, K)
-            seqs = torch.as_tensor((ia.numpy()[:, None] + rng.permutation(np.arange(1, K))[None, :m - 1]) % K)
-            ni = noise * torch.randn(a.batch, m - 1, *ai.shape[1:])
-            codes = enc((L[seqs, i[:, None]] + ni).flatten(0, 1), (L[seqs, j[:, None]] + ni).flatten(0, 1))
-            more = (codes.view(a.batch, m - 1, -1).sum(1), m)
-        loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t], more)
+        loss_a, loss_b, loss_add = dge_losses(enc, dec, ai, aj, ak, bi, bj, n_a, n_b, change[t])
         loss = a.w_within * loss_a + a.w_transfer * loss_b + a.w_additive * loss_add
-        loss_img = torch.zeros(())
-        if a.w_image > 0:
-            q = max(1, a.batch // 4)  # G at 64 px costs: a quarter of the batch
-            shape = (q, 3, cfg.size, cfg.size)
-            loss_img = dge_image_loss(G, enc, dec, ai[:q], aj[:q], bi[:q], img[t][ia[:q], j[:q]].view(shape),
-                                      img[t][ib[:q], j[:q]].view(shape), n_a[:q], n_b[:q], change_img[t])
-            loss = loss + a.w_image * loss_img
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -411,7 +263,7 @@ def train_delta(a):
         if step % a.log_every == 0 or step == a.steps:
             # losses are relative to the attribute's mean change: 1 = no better than no edit
             log(a.name, step, attribute=t, within=loss_a.item(), transfer=loss_b.item(),
-                additive=loss_add.item(), image=loss_img.item(), sec=round(timer.seconds()))
+                additive=loss_add.item(), sec=round(timer.seconds()))
         if step % a.ckpt_every == 0 or step == a.steps:
             ck.save(step, objs)
             timer.write(steps=step, batch=a.batch, sequences_per_attribute=int(lat[names[0]].shape[0]),
@@ -569,7 +421,7 @@ def main(argv=None):
         s.add_argument('--ckpt-every', type=int, default=500)
 
     s = sub.add_parser('ae', help='generator + inversion encoder + mapping network')
-    common(s, 'ae', 1400, 16, 1.5e-3)
+    common(s, 'ae', 25378, 16, 1e-3)
     s.add_argument('--data', default=str(DATA / 'photo-train'))
     s.add_argument('--test', default=str(DATA / 'photo-test'))
     s.add_argument('--width', type=float, default=1.0, help='channel multiplier (smoke test: small)')
@@ -589,30 +441,10 @@ def main(argv=None):
     s.add_argument('--prior-start', type=int, default=500)
     s.add_argument('--no-flip', dest='flip', action='store_false',
                    help='turn off mirror augmentation (harmless here: the autoencoder sees no labels)')
-    s.add_argument('--w-adv', type=float, default=0.0,
-                   help='weight of a patch-discriminator term on the feature regions (0: off; round 6, '
-                        'TRAINING.md); the discriminator starts fresh when resuming a run without one')
-    s.add_argument('--adv-floor', type=float, default=0.1,
-                   help='patch-discriminator weight outside the feature regions (inside: 1 + this)')
-    s.add_argument('--lr-adv', type=float, default=2e-4)
-    s.add_argument('--r1', type=float, default=1.0, help='R1 penalty weight of the patch discriminator')
-    s.add_argument('--g-input', action='store_true',
-                   help="G's 4x4 input = constant + linear map of W+ layer 0 (zero-initialised; resuming a "
-                        'checkpoint without it grows the generator, same function at the start)')
-    s.add_argument('--perceptual', default=str(RUNS / 'seg'),
-                   help='run folder of the FeatureNet (`train.py seg`) for the perceptual term')
-    s.add_argument('--w-perceptual', type=float, default=0.0,
-                   help='weight of the perceptual term (FeatureNet maps of G(E(x)) vs x); 0: off')
     s.set_defaults(fn=train_ae)
 
-    s = sub.add_parser('seg', help='FeatureNet: where the eyes, brows and mouth are (perceptual loss for ae)')
-    common(s, 'seg', 3000, 32, 2e-3)
-    s.add_argument('--data', default=str(DATA / 'photo-train'))
-    s.add_argument('--test', default=str(DATA / 'photo-test'))
-    s.set_defaults(fn=train_seg)
-
     s = sub.add_parser('delta', help='the Δ-encoder (DGE) on inverted cgi sequences')
-    common(s, 'delta', 1200, 64, 1e-3)
+    common(s, 'delta', 2000, 64, 1e-3)
     s.add_argument('--data', default=str(DATA / 'sequences'))
     s.add_argument('--sequences', type=int, default=None, help='use only the first K sequences per attribute')
     s.add_argument('--validate', default=str(DATA / 'photo-sequences'),
@@ -623,13 +455,6 @@ def main(argv=None):
     s.add_argument('--w-within', type=float, default=1.0)
     s.add_argument('--w-transfer', type=float, default=1.0)
     s.add_argument('--w-additive', type=float, default=0.1)
-    s.add_argument('--code-pairs', type=int, default=1,
-                   help='average the code over this many sequences\' same step before decoding (1: DGE.md as written). '
-                        'Measured at 5 on the round-3 pack: photo-sweep yaw gain 0.12 vs 0.12, so it stays 1 (TRAINING.md)')
-    s.add_argument('--w-image', type=float, default=0.0,
-                   help='weight of the within + transfer terms in image space through G (0: W+ only). '
-                        'Measured at 1 on the round-3 pack: photo-sweep image transfer 1.017 vs 1.013, yaw gain '
-                        '0.11 vs 0.10, 2.7x the time; so it stays off (TRAINING.md)')
     s.set_defaults(fn=train_delta)
 
     s = sub.add_parser('aux', help='attribute estimator + domain classifier')

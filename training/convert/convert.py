@@ -3,7 +3,7 @@ Studio model pack: generator.onnx (W+ -> image), mapping.onnx (z -> W+), encoder
 (image -> W+, latent average added), manifest.json with shapes, ranges and sha256, and
 torch reference outputs for the onnxruntime-web parity check (parity.ts), which it then runs.
 
-  OMP_NUM_THREADS=2 /usr/bin/python3 models/convert/convert.py \
+  OMP_NUM_THREADS=2 /usr/bin/python3 -m training.convert.convert \
       --stylegan2 stylegan2-ffhq-config-f.pt --e4e e4e_ffhq_encode.pt --size 1024 \
       --id ffhq-e4e --name "StyleGAN2 FFHQ + e4e" --out models/converted/ffhq-e4e
 
@@ -21,9 +21,7 @@ import time
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import encoders  # noqa: E402
-import stylegan2  # noqa: E402
+from . import encoders, stylegan2
 
 OPSET = 17
 ENCODER_INPUT = 256  # e4e and pSp both see the face resized to 256 px
@@ -142,7 +140,7 @@ def main(argv=None):
     ap.add_argument("--name", help="pack display name")
     ap.add_argument("--license", default="see the checkpoints' licenses (StyleGAN2: NVIDIA Source Code License-NC; e4e/pSp: MIT)")
     ap.add_argument("--source", help="where the checkpoints came from (default: their file names)")
-    ap.add_argument("--no-parity", action="store_true", help="skip the onnxruntime-web parity run (npx tsx models/convert/parity.ts)")
+    ap.add_argument("--no-parity", action="store_true", help="skip the onnxruntime-web parity run (npx tsx training/convert/parity.ts)")
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -216,7 +214,7 @@ def main(argv=None):
         "id": pack_id,
         "name": args.name or f"StyleGAN2 {S}px + {kind}",
         "license": args.license,
-        "source": args.source or f"converted by models/convert/convert.py from {g_source} and {os.path.basename(enc_path)}",
+        "source": args.source or f"converted by training/convert/convert.py from {g_source} and {os.path.basename(enc_path)}",
         "description": f"StyleGAN2 generator ({S} px, W+ {L}x{D}, fixed noise buffers) with a {kind} encoder ({enc_type}, IR-SE-50).",
         "latent": {"layers": L, "dim": D},
         "image": {"size": S, "channels": 3, "range": [-1, 1], "layout": "NCHW"},
@@ -233,14 +231,14 @@ def main(argv=None):
                              f"{kind} inversion: aligned face resized to {ENCODER_INPUT} px in [-1,1] -> W+ with the latent average added"),
         },
         "meta": {
-            "converter": "models/convert/convert.py",
+            "converter": "training/convert/convert.py",
             "encoderType": enc_type,
             "encoderInputSize": ENCODER_INPUT,
             "opset": OPSET,
             "latentAvg": "added inside encoder.onnx",
             "torchFusedVsPerSampleMaxAbs": fused_vs_per_sample,
             "torchTimings": {k: round(v, 1) for k, v in timings.items()},
-            "parity": "pending: run npx tsx models/convert/parity.ts " + out,
+            "parity": "pending: run npx tsx training/convert/parity.ts " + out,
         },
     }
     with open(os.path.join(out, "manifest.json"), "w") as f:
@@ -251,7 +249,7 @@ def main(argv=None):
         print(f"  {name:9s} {e['file']:15s} {e['bytes'] / 1e6:8.1f} MB  sha256 {e['sha256'][:16]}…")
 
     if not args.no_parity:
-        cmd = ["npx", "tsx", os.path.join(REPO_ROOT, "models", "convert", "parity.ts"), os.path.abspath(out)]
+        cmd = ["npx", "tsx", os.path.join(REPO_ROOT, "training", "convert", "parity.ts"), os.path.abspath(out)]
         rc = subprocess.call(cmd, cwd=REPO_ROOT)
         if rc != 0:
             raise ConvertError(f"parity check failed (exit {rc}): {' '.join(cmd)}")

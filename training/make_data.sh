@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Renders the FaceWorld training data into models/training/data (git-ignored) with the data set
-# tool (tools/faceworld.ts). Seeds are disjoint from the benchmark's (700000+, 800000+, 900000+).
-# Sizes can be overridden: PHOTO=12000 TEST=500 CGI=2000 SEQ=20 STEPS=8 bash models/training/make_data.sh
-# FRAMING=face DATA=models/training/data-face bash models/training/make_data.sh: every image cut
-# around the face (src/synth/framing.ts; TRAINING.md, round 7), into its own folder
+# Renders the FaceWorld training data into training/data (git-ignored) with the data set
+# tool (tools/faceworld.ts), every image cut around the face (src/synth/framing.ts).
+# Seeds are disjoint from the benchmark's (700000+, 800000+, 900000+).
+# Sizes can be overridden: PHOTO=12000 TEST=500 CGI=2000 SEQ=20 STEPS=8 bash training/make_data.sh
+# DATA=<folder> writes elsewhere; FRAMING=frame renders the whole head (rounds 1-3, docs/history.md)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-D=${DATA:-models/training/data}
-FRAMING=${FRAMING:-frame}
+cd "$(dirname "$0")/.."
+D=${DATA:-training/data}
+FRAMING=${FRAMING:-face}
 PHOTO=${PHOTO:-12000}; TEST=${TEST:-500}; CGI=${CGI:-2000}; SEQ=${SEQ:-20}; STEPS=${STEPS:-8}
 fw() { npx tsx tools/faceworld.ts "$@"; }
 [ -f $D/photo-train/images.npy ] || fw dataset --style photo --count "$PHOTO" --size 64 --seed 1 --test-fraction 0 --framing "$FRAMING" --out $D/photo-train

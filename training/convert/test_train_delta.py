@@ -1,5 +1,5 @@
 """Smoke test of train_delta.py on a COPY of the fixture pack (< 60 s on 2 busy cores):
-  /usr/bin/python3 models/convert/test_train_delta.py
+  /usr/bin/python3 -m training.convert.test_train_delta
 Prints `N passed, M failed` and exits non-zero on any failure.
 """
 import contextlib
@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -17,11 +16,10 @@ from pathlib import Path
 import onnx
 import torch
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-import train_delta  # noqa: E402
-from smoke_runner import run_tests  # noqa: E402
+from . import train_delta
+from .smoke_runner import run_tests
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TESTS = []
 TMP = Path(tempfile.mkdtemp(prefix='train-delta-'))

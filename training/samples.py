@@ -1,21 +1,19 @@
 """Contact sheet of the trained pack: held-out photo renders, their reconstructions G(E(x)),
 and random faces G(M(z)), one row each (for TRAINING.md / docs/results).
 
-  python3 models/training/samples.py [--out docs/results/faceworld-samples.png] [--n 10]
+  python3 -m training.samples [--out docs/results/faceworld-samples.png] [--n 10]
 """
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS, ImageSet  # noqa: E402
-from train import load_ae  # noqa: E402
+from .common import DATA, RUNS, ImageSet
+from .train import load_ae
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def to_u8(x: torch.Tensor) -> np.ndarray:

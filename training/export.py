@@ -2,25 +2,22 @@
 manifest (models/faceworld/manifest.json) and the torch reference outputs that parity.ts
 compares onnxruntime-web against.
 
-  python3 models/training/export.py [--runs models/training/runs] [--out models/faceworld]
+  python3 -m training.export [--runs training/runs] [--out models/faceworld]
 """
 import argparse
 import hashlib
 import json
 import platform
-import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, RUNS  # noqa: E402
-from fwmodels import (AttributeEstimator, Config, DeltaDecoder, DeltaEncoder, DomainClassifier,  # noqa: E402
-                      Encoder, Generator, GeneratorGrad, Mapping)
+from .common import DATA, RUNS
+from .delta import DeltaDecoder, DeltaEncoder
+from .fwmodels import AttributeEstimator, Config, DomainClassifier, Encoder, Generator, GeneratorGrad, Mapping
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class EncoderWPlus(nn.Module):
@@ -125,7 +122,7 @@ def main(argv=None):
 
     manifest = {'format': 'delta-studio/model-pack', 'version': 1, 'id': a.id,
                 'name': 'FaceWorld demo (64 px)', 'license': 'MIT',
-                'source': 'trained in this repository: models/training (see TRAINING.md)',
+                'source': 'trained in this repository: training (see TRAINING.md)',
                 'description': 'Style-based generator, e4e-style inversion encoder, mapping network and '
                                'Δ-encoder trained on procedurally rendered FaceWorld faces; attribute estimator '
                                'and cgi/photo domain classifier for measuring edits.',

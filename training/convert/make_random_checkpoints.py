@@ -5,19 +5,16 @@ downloaded:
   e4e.pt        {'state_dict': {'encoder.*', 'decoder.*'}, 'latent_avg': [L,512], 'opts': {...}}
   psp.pt        same layout, opts.encoder_type = 'GradualStyleEncoder'
 
-  /usr/bin/python3 models/convert/make_random_checkpoints.py --size 256 --out models/converted/random-ckpt
+  /usr/bin/python3 -m training.convert.make_random_checkpoints --size 256 --out models/converted/random-ckpt
 `--tiny` shrinks every width (test configurations only: the keys stay, the shapes are small).
 """
 import argparse
 import os
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import encoders  # noqa: E402
-import stylegan2  # noqa: E402
+from . import encoders, stylegan2
 
 TINY_STYLE_DIM = 32
 TINY_ENCODER_WIDTHS = (16, 16, 32, TINY_STYLE_DIM)  # >= 16: the SE blocks divide by 16
@@ -73,7 +70,7 @@ def encoder_checkpoint(enc, g, latent_avg, kind, size):
     state.update({f"decoder.{k}": v for k, v in g.state_dict().items()})
     opts = {"encoder_type": kind, "start_from_latent_avg": True, "input_nc": 3,
             # e4e names it stylegan_size, pSp output_size; both are written as the originals do
-            "stylegan_size": size, "output_size": size, "note": "random weights (models/convert/make_random_checkpoints.py)"}
+            "stylegan_size": size, "output_size": size, "note": "random weights (training/convert/make_random_checkpoints.py)"}
     return {"state_dict": state, "latent_avg": latent_avg.unsqueeze(0).repeat(g.n_latent, 1), "opts": opts}
 
 
