@@ -21,7 +21,7 @@ async function asWebRuntime<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function importFaceApi(): Promise<FaceApiModule> {
+export async function importFaceApi(): Promise<FaceApiModule> {
   type Api = FaceApiModule & { tf: { setPlatform(name: string, p: unknown): void } };
   const api = await asWebRuntime(async () => (await import('@vladmandic/face-api/dist/face-api.esm.js')) as unknown as Api);
   api.tf.setPlatform('node-web', {
