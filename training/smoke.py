@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import export, train
+from . import export, facenet, finetune, train
 from .delta import DeltaDecoder, DeltaEncoder, delta_fit
 from .fwmodels import GeneratorGrad
 
@@ -110,6 +110,45 @@ def main():
         after = torch.load(runs / 'ae' / 'ckpt.pt')['_step']
         assert (before, after) == (3, 5), f'resume went {before} -> {after}, expected 3 -> 5'
 
+    def facenet_parity():
+        r = facenet.parity(tmp / 'facenet-ref')
+        assert r['descriptorMaxAbs'] < 1e-4 and r['stemMaxAbs'] < 1e-4, r
+
+    def facenet_losses():
+        losses = facenet.FaceLosses()
+        x = torch.from_numpy(blob_images(np.random.default_rng(3), 2)[0]).permute(0, 3, 1, 2).float() / 127.5 - 1
+        perc, ident = losses(x, x)
+        assert perc.abs().max() < 1e-6 and ident.abs().max() < 1e-5, (perc, ident)
+        y = x.flip(3).clone().requires_grad_(True)
+        perc, ident = losses(y, x)
+        assert (perc > 0).all() and (ident >= 0).all()
+        (perc.sum() + ident.sum()).backward()
+        assert y.grad.abs().max() > 0, 'no gradient reaches the image'
+
+    def finetune_onnx():
+        diffs = finetune.check_from_onnx()
+        assert all(v < 1e-6 for v in diffs.values()), diffs
+
+    def finetune_run():
+        sets = ['--runs', str(runs), '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test'),
+                '--batch', '4', '--face-batch', '2', '--eval-faces', '4', '--log-every', '1', '--dz-warmup', '1',
+                '--init', str(tmp / 'none.pt')]
+        finetune.main(['train', *sets, '--steps', '2'])
+        assert torch.load(runs / 'finetune' / 'ckpt.pt')['_step'] == 2
+        finetune.main(['train', *sets, '--steps', '3', '--resume'])
+        assert torch.load(runs / 'finetune' / 'ckpt.pt')['_step'] == 3
+        assert len((runs / 'finetune' / 'log.jsonl').read_text().splitlines()) == 3  # start, end of run 1, end of run 2
+        snap = tmp / 'snap.pt'
+        finetune.main(['snapshot', '--runs', str(runs), '--out', str(snap)])
+        st = torch.load(snap)
+        assert st['step'] == 3 and st['opt_ge']['state'][0]['exp_avg'].dtype == torch.float16
+        # a fresh runs folder (a later session) continues from the committed snapshot
+        sets2 = [a if a != str(runs) else str(tmp / 'runs2') for a in sets[:-1]] + [str(snap)]
+        finetune.main(['train', *sets2, '--steps', '4', '--resume'])
+        st2 = torch.load(tmp / 'runs2' / 'finetune' / 'ckpt.pt')
+        assert st2['_step'] == 4, st2['_step']
+        assert not torch.equal(st2['G']['const'], st['G']['const']), 'the step from the snapshot changed nothing'
+
     def generator_grad():
         # the written-out backward pass equals autograd's gradient of mean |G(W+) - target|
         _, G, _, _ = train.load_ae(runs, 'cpu')
@@ -189,6 +228,10 @@ def main():
 
     check('ae: G + E + mapping train', ae)
     check('ae: resume from checkpoint', ae_resume)
+    check("facenet: PyTorch port == face-api's JavaScript forward pass", facenet_parity)
+    check('facenet: perceptual and identity losses', facenet_losses)
+    check("finetune: G, E, M rebuilt from the pack's ONNX", finetune_onnx)
+    check('finetune: train, resume, snapshot, start from the snapshot', finetune_run)
     check('ae: feature-weighted loss', feature_weighting)
     check('generator_grad: written-out backward == autograd', generator_grad)
     check('delta: Δ-encoder train', delta)

@@ -1,0 +1,423 @@
+"""Fine-tunes the bundled pack's G, E and M with pixel + perceptual + identity losses, for hours,
+resumably, on a CPU or a GPU. From the repository root:
+
+  # start (or continue: --resume) a run; on a shared CPU with one OpenMP thread
+  OMP_NUM_THREADS=1 python3 -m training.finetune train --resume --max-minutes 600
+  # the same on a GPU: larger batch, checkpoints where you say
+  python3 -m training.finetune train --resume --device cuda --batch 64 --face-batch 64 --runs /path/to/ckpts
+  # copy the run's latest checkpoint into a file small enough to commit (fp16 optimiser state)
+  python3 -m training.finetune snapshot
+  # measure the step time at 64 and 128 px
+  OMP_NUM_THREADS=1 python3 -m training.finetune speed
+
+Where a run starts: its own checkpoint (`<runs>/<name>/ckpt.pt`, with --resume), else the
+committed snapshot (`--init`, training/checkpoints/finetune.pt), else the bundled pack's ONNX
+files (`--onnx`, models/faceworld): G, E and M are rebuilt from their initializers (same
+architecture as `fwmodels`; checked by re-exporting and comparing every initializer). The
+latent discriminator is not in the pack: it starts fresh and M waits `--dz-warmup` steps.
+
+Losses (per batch of face-framed photo renders): the autoencoder's feature-weighted L1 pyramid
+(`train.image_loss`), the shared-w and offset terms as in `train.py ae`, plus
+`--w-perc` × the face-recognition net's LPIPS-style distance and `--w-id` × (1 − descriptor cosine)
+(`facenet.py`, face-api's pretrained weights) on the first `--face-batch` images. Constant LR, so
+a run can continue across sessions without a schedule to honour. Checkpoints every
+`--ckpt-minutes` (atomic); a JSON line per evaluation in `<runs>/<name>/log.jsonl`.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .common import DATA, RUNS, Checkpoint, ImageSet, Timer, seed_all
+from .facenet import FaceLosses
+from .fwmodels import Config, Encoder, Generator, LatentDiscriminator, Mapping, ModConv, count_params
+from .train import feature_weight, image_loss, psnr
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK = ROOT / 'models' / 'faceworld'
+SNAPSHOT = Path(__file__).resolve().parent / 'checkpoints' / 'finetune.pt'
+MODULES = ('G', 'E', 'M', 'Dz')
+OPTIMS = ('opt_ge', 'opt_m', 'opt_d')
+
+
+# --------------------------------------------------------------------------------------------
+# The bundled pack's G, E, M from its ONNX initializers
+
+def _initializers(path: Path) -> dict:
+    import onnx
+    from onnx import numpy_helper
+    return {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(path)).graph.initializer}
+
+
+def from_onnx(pack: Path = PACK):
+    """(cfg, G, E, M) with the weights of the pack's generator.onnx, encoder.onnx, mapping.onnx.
+    The export folded each modulated conv's `weight × scale` into one Conv initializer and its
+    bias into the Add after it; they come back in the order of G's convs."""
+    manifest = json.loads((pack / 'manifest.json').read_text())
+    cfg = Config.from_dict(manifest['meta']['config'])
+    G, E, M = Generator(cfg), Encoder(cfg), Mapping(cfg)
+    gi = _initializers(pack / 'generator.onnx')
+    sd = {k: v for k, v in gi.items() if not k.startswith('onnx::')}
+    convs = [v for k, v in gi.items() if k.startswith('onnx::Conv_')]
+    adds = [v for k, v in gi.items() if k.startswith('onnx::Add_')]
+    mods = [*G.convs, G.to_rgb]
+    if len(convs) != len(mods) or len(adds) != len(mods):
+        raise ValueError(f'{pack}/generator.onnx: {len(convs)} folded convs and {len(adds)} biases, G has {len(mods)} convs')
+    for i, (m, w, b) in enumerate(zip(mods, convs, adds)):
+        name = f'convs.{i}' if i < len(G.convs) else 'to_rgb'
+        sd[f'{name}.weight'] = w / m.scale
+        sd[f'{name}.bias'] = b.flatten()
+    G.load_state_dict(sd)
+    ei = _initializers(pack / 'encoder.onnx')
+    E.load_state_dict({k[2:]: v for k, v in ei.items() if k.startswith('e.')})
+    M.load_state_dict(_initializers(pack / 'mapping.onnx'))
+    return cfg, G, E, M
+
+
+def check_from_onnx(pack: Path = PACK) -> dict:
+    """Re-exports the rebuilt G, E, M and returns each file's max abs initializer difference
+    against the pack's (the graphs are the same, so equal initializers mean equal functions)."""
+    import tempfile
+
+    from .export import EncoderWPlus
+    cfg, G, E, M = from_onnx(pack)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        S, Z = cfg.size, cfg.z_dim
+        for name, model, inputs, outs in (('generator', G, (torch.randn(2, cfg.layers, cfg.dim),), ['image']),
+                                          ('encoder', EncoderWPlus(E), (torch.rand(2, 3, S, S) * 2 - 1,), ['w']),
+                                          ('mapping', M, (torch.randn(2, Z),), ['w'])):
+            path = Path(tmp) / f'{name}.onnx'
+            model.eval()
+            torch.onnx.export(model, inputs, str(path), input_names=['x'], output_names=outs,
+                              dynamic_axes={'x': {0: 'batch'}, outs[0]: {0: 'batch'}}, opset_version=17, do_constant_folding=True)
+            a, b = list(_initializers(path).values()), list(_initializers(pack / f'{name}.onnx').values())
+            if [t.shape for t in a] != [t.shape for t in b]:
+                raise ValueError(f'{name}: the re-exported initializers differ in shape from the pack\'s')
+            out[name] = max(float((x - y).abs().max()) for x, y in zip(a, b))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+
+def device(name: str) -> torch.device:
+    if name == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    if name == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit('--device cuda: this PyTorch sees no CUDA device')
+    return torch.device(name)
+
+
+def build(a, dev):
+    """Models and optimisers, and where they came from: 'checkpoint' (resume), 'snapshot' or 'onnx'."""
+    ck = Checkpoint(a.name, a.runs)
+    cfg, G, E, M = from_onnx(Path(a.onnx))
+    Dz = LatentDiscriminator(cfg)
+    for m in (G, E, M, Dz):
+        m.to(dev).train()
+    objs = dict(G=G, E=E, M=M, Dz=Dz,
+                opt_ge=torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=a.lr, betas=(0.9, 0.99)),
+                opt_m=torch.optim.Adam(M.parameters(), lr=a.lr_latent, betas=(0.5, 0.9)),
+                opt_d=torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9)))
+    step, origin, seconds = 0, 'onnx', 0.0
+    if a.resume and ck.path.exists():
+        step, _ = ck.load(objs)
+        origin = 'checkpoint'
+    elif a.init and Path(a.init).exists():
+        step, seconds = load_snapshot(Path(a.init), objs, dev)
+        origin = 'snapshot'
+        t = Timer(a.name, a.runs)
+        if t.before == 0:
+            t.before = seconds
+            t.start = time.time()
+            t.write(steps=step, origin='snapshot')
+    for k in OPTIMS:  # the LR given now wins over the one saved
+        for g in objs[k].param_groups:
+            g['lr'] = a.lr if k == 'opt_ge' else a.lr_latent
+    return cfg, objs, ck, step, origin
+
+
+def save_snapshot(ckpt: Path, out: Path, seconds: float):
+    """The run's checkpoint as a committable file: weights in fp32, Adam moments in fp16, the
+    step, the accumulated seconds and the RNG states."""
+    st = torch.load(ckpt, map_location='cpu')
+    snap = {'format': 'delta-studio/finetune-snapshot', 'version': 1, 'step': st['_step'], 'seconds': seconds,
+            'rng': st['_rng'], 'np_rng': st['_np_rng']}
+    for k in MODULES:
+        snap[k] = st[k]
+    for k in OPTIMS:
+        o = st[k]
+        snap[k] = {'param_groups': o['param_groups'],
+                   'state': {i: {n: (v.half() if torch.is_tensor(v) and v.dim() > 0 else v) for n, v in s.items()}
+                             for i, s in o['state'].items()}}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix('.tmp')
+    torch.save(snap, tmp)
+    tmp.replace(out)
+    return out.stat().st_size
+
+
+def load_snapshot(path: Path, objs: dict, dev):
+    snap = torch.load(path, map_location='cpu')
+    if snap.get('format') != 'delta-studio/finetune-snapshot':
+        raise ValueError(f'{path}: not a fine-tune snapshot (made by `python3 -m training.finetune snapshot`)')
+    for k in MODULES:
+        objs[k].load_state_dict(snap[k])
+    for k in OPTIMS:
+        o = snap[k]
+        objs[k].load_state_dict({'param_groups': o['param_groups'],
+                                 'state': {i: {n: (v.float() if torch.is_tensor(v) and v.dim() > 0 else v) for n, v in s.items()}
+                                           for i, s in o['state'].items()}})
+    torch.set_rng_state(snap['rng'])
+    np.random.set_state(snap['np_rng'])
+    print(f'[finetune] started from snapshot {path} (step {snap["step"]}, {snap["seconds"] / 3600:.2f} h trained before)', flush=True)
+    return snap['step'], float(snap['seconds'])
+
+
+@torch.no_grad()
+def evaluate(G, E, test, losses, dev, n=128):
+    G.eval(), E.eval()
+    idx = np.arange(min(n, len(test)))
+    res = {'psnr': 0.0, 'feature_psnr': 0.0, 'perceptual': 0.0, 'identity_cos': 0.0}
+    for s in range(0, len(idx), 32):
+        b = idx[s:s + 32]
+        x, _, _ = test.batch(b, dev)
+        rec = G(E(x)[0])
+        perc, ident = losses(rec, x)
+        res['psnr'] += psnr(rec, x) * len(b)
+        m = test.mask_batch(b, dev)
+        if m is not None:
+            wide = F.max_pool2d(m, 3, stride=1, padding=1)
+            se = ((rec - x) ** 2 * wide).sum(dim=(1, 2, 3)) / (3 * wide.sum(dim=(1, 2, 3))).clamp_min(1e-6)
+            res['feature_psnr'] += float((10 * torch.log10(4.0 / se.clamp_min(1e-10))).sum())
+        res['perceptual'] += float(perc.sum())
+        res['identity_cos'] += float((1 - ident).sum())
+    G.train(), E.train()
+    return {k: round(v / len(idx), 4) for k, v in res.items()}
+
+
+def train(a):
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    seed_all(a.seed)
+    dev = device(a.device)
+    data = ImageSet(a.data)
+    test = ImageSet(a.test) if a.test and Path(a.test, 'images.npy').exists() else None
+    cfg, objs, ck, step, origin = build(a, dev)
+    G, E, M, Dz = (objs[k] for k in MODULES)
+    opt_ge, opt_m, opt_d = (objs[k] for k in OPTIMS)
+    losses = FaceLosses().to(dev)
+    timer = Timer(a.name, a.runs)
+    run_dir = Path(a.runs) / a.name
+    logf = run_dir / 'log.jsonl'
+    print(f'[finetune] G {count_params(G) / 1e6:.2f}M E {count_params(E) / 1e6:.2f}M; from {origin} at step {step}, '
+          f'{timer.seconds() / 3600:.2f} h before; {len(data)} images, batch {a.batch} (face losses on {a.face_batch}), '
+          f'device {dev}, torch threads {torch.get_num_threads()}', flush=True)
+    rng = np.random.default_rng(a.seed * 1000003 + step)
+    session_start = time.time()
+    last_ckpt = last_eval = time.time()
+
+    def checkpoint():
+        ck.save(step, objs, {'config': cfg.to_dict()})
+        timer.write(steps=step, batch=a.batch, origin=origin)
+
+    def log_eval():
+        if test is None:
+            return
+        r = {'step': step, 'hours': round(timer.seconds() / 3600, 3), **evaluate(G, E, test, losses, dev, a.eval_faces)}
+        with open(logf, 'a') as f:
+            f.write(json.dumps(r) + '\n')
+        print(f'[finetune] eval {json.dumps(r)}', flush=True)
+
+    if step == 0 and test is not None:
+        log_eval()  # the starting point
+    while step < a.steps:
+        if a.max_minutes and time.time() - session_start > 60 * a.max_minutes:
+            print(f'[finetune] --max-minutes {a.max_minutes} reached at step {step}', flush=True)
+            break
+        idx = rng.integers(0, len(data), a.batch)
+        x, _, _ = data.batch(idx, dev)
+        wt = feature_weight(data.mask_batch(idx, dev), a.feature_weight)
+        flip = torch.as_tensor(rng.random(a.batch) < 0.5, device=dev)[:, None, None, None]
+        x = torch.where(flip, x.flip(3), x)
+        wt = None if wt is None else torch.where(flip, wt.flip(3), wt)
+        wplus, w, off = E(x)
+        rec = G(wplus + a.latent_noise * torch.randn_like(wplus))
+        loss_rec = image_loss(rec, x, wt)
+        q = max(1, a.batch // 8)
+        rec_w = G(w[:q, None, :].expand(-1, cfg.layers, -1))
+        loss_shared = image_loss(rec_w, x[:q], None if wt is None else wt[:q])
+        loss_off = off.pow(2).mean()
+        loss_prior = F.softplus(-Dz(w)).mean() if step >= a.dz_warmup else torch.zeros((), device=dev)
+        k = min(a.face_batch, a.batch)
+        perc, ident = losses(rec[:k], x[:k]) if k > 0 else (torch.zeros(1, device=dev), torch.zeros(1, device=dev))
+        loss = (loss_rec + a.w_shared * loss_shared + a.w_off * loss_off + a.w_prior * loss_prior
+                + a.w_perc * perc.mean() + a.w_id * ident.mean())
+        opt_ge.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_ge.step()
+
+        # latent GAN as in train.py ae; M waits until the fresh discriminator has learnt something
+        wr = w.detach().requires_grad_(True)
+        wf = M(torch.randn(a.batch, cfg.z_dim, device=dev))[:, 0]
+        dr = Dz(wr)
+        r1 = torch.autograd.grad(dr.sum(), wr, create_graph=True)[0].pow(2).sum(1).mean()
+        loss_d = F.softplus(-dr).mean() + F.softplus(Dz(wf.detach())).mean() + 0.5 * r1
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        if step >= a.dz_warmup:
+            loss_m = F.softplus(-Dz(wf)).mean()
+            opt_m.zero_grad(set_to_none=True)
+            loss_m.backward()
+            opt_m.step()
+
+        step += 1
+        if step % a.log_every == 0:
+            print(f'[finetune] step {step} rec={loss_rec.item():.4f} perc={perc.mean().item():.4f} '
+                  f'id={ident.mean().item():.4f} psnr={psnr(rec.detach(), x):.2f} d={loss_d.item():.3f} '
+                  f'h={timer.seconds() / 3600:.3f}', flush=True)
+        now = time.time()
+        if now - last_ckpt > 60 * a.ckpt_minutes:
+            checkpoint()
+            last_ckpt = now
+        if now - last_eval > 60 * a.eval_minutes:
+            log_eval()
+            last_eval = time.time()
+    checkpoint()
+    log_eval()
+
+
+def snapshot(a):
+    ckpt = Path(a.runs) / a.name / 'ckpt.pt'
+    if not ckpt.exists():
+        raise SystemExit(f'{ckpt} missing: start the run first (`python3 -m training.finetune train`)')
+    t = Path(a.runs) / a.name / 'time.json'
+    seconds = json.loads(t.read_text())['seconds'] if t.exists() else 0.0
+    size = save_snapshot(ckpt, Path(a.out), seconds)
+    step = torch.load(a.out, map_location='cpu')['step']
+    print(f'[finetune] wrote {a.out}: step {step}, {seconds / 3600:.2f} h, {size / 2**20:.1f} MiB')
+    if size > 25 * 2**20:
+        raise SystemExit(f'{a.out} is {size / 2**20:.1f} MiB, over the 25 MiB a committed file may have')
+
+
+def speed(a):
+    """Seconds per training step (G + E forward and backward, face losses on --face-batch) at
+    64 px (the pack's G and E) and at 128 px (G grown by one upsampling stage of 8 channels, E by
+    a stride-2 stem), on random images: the 64-vs-128 decision."""
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    cfg, G, E, _ = from_onnx(Path(a.onnx))
+    losses = FaceLosses()
+
+    class G128(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.g = G
+            self.up = ModConv(cfg.g_channels[64], 8, cfg.dim, up=True)
+            self.conv = ModConv(8, 8, cfg.dim)
+            self.rgb = ModConv(8, 3, cfg.dim, k=1, demod=False, act=False)
+
+        def forward(self, w):
+            x = self.g.input(w)
+            for i, conv in enumerate(self.g.convs):
+                x = conv(x, w[:, i])
+            x = self.conv(self.up(x, w[:, -1]), w[:, -1])
+            return torch.tanh(self.rgb(x, w[:, -1]))
+
+    class E128(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down = torch.nn.Conv2d(3, 3, 3, stride=2, padding=1)
+            self.e = E
+
+        def forward(self, x):
+            return self.e(self.down(x))
+
+    res = {}
+    for size, g, e in ((64, G, E), (128, G128(), E128())):
+        opt = torch.optim.Adam(list(g.parameters()) + list(e.parameters()), lr=1e-5)
+        times = {}
+        for face in (0, a.face_batch):
+            ts = []
+            for _ in range(a.repeats + 1):
+                x = torch.rand(a.batch, 3, size, size) * 2 - 1
+                t = time.time()
+                wplus = e(x)[0]
+                rec = g(wplus)
+                loss = image_loss(rec, x)
+                if face:
+                    p, i = losses(rec[:face], x[:face])
+                    loss = loss + p.mean() + i.mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                ts.append(time.time() - t)
+            times['face' if face else 'pixel'] = round(float(np.median(ts[1:])), 3)
+        res[size] = times
+        print(f'[finetune] {size} px, batch {a.batch}: {times["pixel"]:.3f} s/step pixel losses only, '
+              f'{times["face"]:.3f} s/step with face losses on {a.face_batch}', flush=True)
+    print(json.dumps({'batch': a.batch, 'faceBatch': a.face_batch, 'threads': torch.get_num_threads(), 'secondsPerStep': res}))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+
+    def common(s):
+        s.add_argument('--runs', default=str(RUNS), help='checkpoint folder (the run is <runs>/<name>)')
+        s.add_argument('--name', default='finetune')
+        s.add_argument('--onnx', default=str(PACK), help='pack whose G, E, M a fresh run starts from')
+
+    s = sub.add_parser('train', help='run (or continue) the fine-tune')
+    common(s)
+    s.add_argument('--init', default=str(SNAPSHOT), help='committed snapshot a run without its own checkpoint starts from')
+    s.add_argument('--resume', action='store_true', help='continue from <runs>/<name>/ckpt.pt when it exists')
+    s.add_argument('--data', default=str(DATA / 'photo-train'))
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.add_argument('--device', default='auto', choices=['auto', 'cpu', 'cuda'])
+    s.add_argument('--steps', type=int, default=10_000_000, help='stop at this step (total, across resumes)')
+    s.add_argument('--max-minutes', type=float, default=0, help='stop this session after so many minutes (0: no limit)')
+    s.add_argument('--batch', type=int, default=16)
+    s.add_argument('--face-batch', type=int, default=8, help='images of each batch the face losses see (they cost most)')
+    s.add_argument('--lr', type=float, default=1e-4, help="constant; round 8's cosine ended at 1e-4")
+    s.add_argument('--lr-latent', type=float, default=5e-4)
+    s.add_argument('--w-perc', type=float, default=1.0, help='weight of the perceptual distance')
+    s.add_argument('--w-id', type=float, default=0.5, help='weight of 1 - descriptor cosine')
+    s.add_argument('--feature-weight', type=float, default=4.0)
+    s.add_argument('--latent-noise', type=float, default=0.05)
+    s.add_argument('--w-shared', type=float, default=0.5)
+    s.add_argument('--w-off', type=float, default=0.1)
+    s.add_argument('--w-prior', type=float, default=0.01)
+    s.add_argument('--dz-warmup', type=int, default=300, help='steps the fresh latent discriminator trains before M and the prior term')
+    s.add_argument('--seed', type=int, default=1)
+    s.add_argument('--log-every', type=int, default=50)
+    s.add_argument('--ckpt-minutes', type=float, default=5)
+    s.add_argument('--eval-minutes', type=float, default=30)
+    s.add_argument('--eval-faces', type=int, default=128)
+    s.set_defaults(fn=train)
+
+    s = sub.add_parser('snapshot', help="copy the run's checkpoint into a committable file")
+    common(s)
+    s.add_argument('--out', default=str(SNAPSHOT))
+    s.set_defaults(fn=snapshot)
+
+    s = sub.add_parser('speed', help='seconds per step at 64 and 128 px')
+    common(s)
+    s.add_argument('--batch', type=int, default=16)
+    s.add_argument('--face-batch', type=int, default=8)
+    s.add_argument('--repeats', type=int, default=5)
+    s.set_defaults(fn=speed)
+
+    s = sub.add_parser('check-onnx', help='rebuild G, E, M from the pack and compare re-exported initializers')
+    common(s)
+    s.set_defaults(fn=lambda a: print(json.dumps(check_from_onnx(Path(a.onnx)))))
+
+    a = p.parse_args(argv)
+    a.fn(a)
+
+
+if __name__ == '__main__':
+    main()
