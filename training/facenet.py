@@ -126,7 +126,9 @@ class FaceRecognitionNet(nn.Module):
             x = blk(x)
             if n in TAPS:
                 feats[n] = x
-        desc = x.mean(dim=(2, 3)) @ self.fc
+        pooled = x.mean(dim=(2, 3))
+        feats['pooled'] = pooled  # [B, 256]: the Fréchet distance's feature space
+        desc = pooled @ self.fc
         return (desc, feats) if taps else desc
 
     def stem_features(self, x255):
