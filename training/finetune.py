@@ -7,6 +7,8 @@ resumably, on a CPU or a GPU. From the repository root:
   python3 -m training.finetune train --resume --device cuda --batch 64 --face-batch 64 --runs /path/to/ckpts
   # copy the run's latest checkpoint into a file small enough to commit (fp16 optimiser state)
   python3 -m training.finetune snapshot
+  # the run's G, E, M where export.py reads them (then: python3 -m training.export ...)
+  python3 -m training.finetune to-ae
   # measure the step time at 64 and 128 px
   OMP_NUM_THREADS=1 python3 -m training.finetune speed
 
@@ -304,6 +306,24 @@ def snapshot(a):
         raise SystemExit(f'{a.out} is {size / 2**20:.1f} MiB, over the 25 MiB a committed file may have')
 
 
+def to_ae(a):
+    """The run's latest G, E, M as `<runs>/ae/final.pt`, where the rest of the recipe (Δ-encoder,
+    helpers' fine-tune, export, parity) reads the autoencoder."""
+    ckpt = Path(a.runs) / a.name / 'ckpt.pt'
+    src = torch.load(ckpt, map_location='cpu') if ckpt.exists() else None
+    if src is None:
+        snap = Path(a.init)
+        if not snap.exists():
+            raise SystemExit(f'neither {ckpt} nor {snap} exists')
+        src = torch.load(snap, map_location='cpu')
+    step = src.get('_step', src.get('step'))
+    cfg = json.loads((Path(a.onnx) / 'manifest.json').read_text())['meta']['config']
+    out = Path(a.runs) / 'ae' / 'final.pt'
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'config': cfg, 'G': src['G'], 'E': src['E'], 'M': src['M'], 'finetune_step': step}, out)
+    print(f'[finetune] wrote {out} (fine-tune step {step}); next: python3 -m training.export --runs {a.runs} --out <pack folder> --id <pack id>')
+
+
 def speed(a):
     """Seconds per training step (G + E forward and backward, face losses on --face-batch) at
     64 px (the pack's G and E) and at 128 px (G grown by one upsampling stage of 8 channels, E by
@@ -403,6 +423,11 @@ def main(argv=None):
     common(s)
     s.add_argument('--out', default=str(SNAPSHOT))
     s.set_defaults(fn=snapshot)
+
+    s = sub.add_parser('to-ae', help="write the run's G, E, M as <runs>/ae/final.pt for the export")
+    common(s)
+    s.add_argument('--init', default=str(SNAPSHOT), help='used when the run has no checkpoint')
+    s.set_defaults(fn=to_ae)
 
     s = sub.add_parser('speed', help='seconds per step at 64 and 128 px')
     common(s)

@@ -148,6 +148,10 @@ def main():
         st2 = torch.load(tmp / 'runs2' / 'finetune' / 'ckpt.pt')
         assert st2['_step'] == 4, st2['_step']
         assert not torch.equal(st2['G']['const'], st['G']['const']), 'the step from the snapshot changed nothing'
+        # and hands its G, E, M to the export's recipe
+        finetune.main(['to-ae', '--runs', str(tmp / 'runs2')])
+        _, G, _, _ = train.load_ae(tmp / 'runs2', 'cpu')
+        assert torch.equal(G.const, st2['G']['const'])
 
     def generator_grad():
         # the written-out backward pass equals autograd's gradient of mean |G(W+) - target|
