@@ -21,8 +21,8 @@ latent discriminator is not in the pack: it starts fresh and M waits `--dz-warmu
 Losses (per batch of face-framed photo renders): the autoencoder's feature-weighted L1 pyramid
 (`train.image_loss`), the shared-w and offset terms as in `train.py ae`, plus
 `--w-perc` × the face-recognition net's LPIPS-style distance and `--w-id` × (1 − descriptor cosine)
-(`facenet.py`, face-api's pretrained weights) on the first `--face-batch` images. Constant LR, so
-a run can continue across sessions without a schedule to honour. Checkpoints every
+(`facenet.py`, face-api's pretrained weights) on the first `--face-batch` images. Constant LR after a linear
+warm-up (`--warmup` steps), so a run can continue across sessions without a schedule to honour. Checkpoints every
 `--ckpt-minutes` (atomic); a JSON line per evaluation in `<runs>/<name>/log.jsonl`.
 """
 import argparse
@@ -240,6 +240,10 @@ def train(a):
         if a.max_minutes and time.time() - session_start > 60 * a.max_minutes:
             print(f'[finetune] --max-minutes {a.max_minutes} reached at step {step}', flush=True)
             break
+        # a fresh Adam moves every weight by about the LR on its first steps, whatever its
+        # gradient: ramp the LR up so the converged pack is not shaken (--warmup steps from the start)
+        for g in opt_ge.param_groups:
+            g['lr'] = a.lr * min(1.0, (step + 1) / max(1, a.warmup))
         idx = rng.integers(0, len(data), a.batch)
         x, _, _ = data.batch(idx, dev)
         wt = feature_weight(data.mask_batch(idx, dev), a.feature_weight)
@@ -404,6 +408,7 @@ def main(argv=None):
     s.add_argument('--face-batch', type=int, default=8, help='images of each batch the face losses see (they cost most)')
     s.add_argument('--lr', type=float, default=1e-4, help="constant; round 8's cosine ended at 1e-4")
     s.add_argument('--lr-latent', type=float, default=5e-4)
+    s.add_argument('--warmup', type=int, default=1000, help='steps of linear LR ramp at the start of a run (not after a resume)')
     s.add_argument('--w-perc', type=float, default=0.3, help='weight of the perceptual distance (about 1.2 per image at the start, 2.4 between different faces)')
     s.add_argument('--w-id', type=float, default=1.0, help='weight of 1 - descriptor cosine (about 0.05 at the start)')
     s.add_argument('--feature-weight', type=float, default=4.0)

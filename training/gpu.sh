@@ -11,8 +11,9 @@ OUT=${1:?usage: bash training/gpu.sh <checkpoint folder> [minutes] [batch]}
 MIN=${2:-10}
 BATCH=${3:-64}
 PY=${PY:-python3}
+DEVICE=${DEVICE:-cuda}   # DEVICE=cpu tries the command on a machine without a GPU
 PARTS=photo bash training/make_data.sh
-$PY -m training.finetune train --resume --device cuda --batch "$BATCH" --face-batch "$BATCH" --runs "$OUT" \
+$PY -m training.finetune train --resume --device "$DEVICE" --batch "$BATCH" --face-batch "$BATCH" --runs "$OUT" \
   --max-minutes "$MIN" --ckpt-minutes 2 --eval-minutes 5 --log-every 100
 $PY -m training.finetune snapshot --runs "$OUT" --out "$OUT/finetune.pt"
 echo "copy $OUT/finetune.pt to training/checkpoints/finetune.pt and commit it to continue from there"

@@ -7,7 +7,9 @@
 //   - PSNR of G(E(x)) vs x over the whole image and over the eyes, lids, brows, lips and mouth
 //     (coverage-weighted, the renderer's feature masks in the pack's framing);
 //   - sharpness: per face, variance of the Laplacian of the reconstruction over the source's (grey
-//     levels, interior pixels); mean ratio, 1 = as sharp as the source.
+//     levels, interior pixels); mean ratio, 1 = as sharp as the source; also after a [1 2 1] blur of
+//     both, because the photo renders' camera noise is most of the raw figure;
+//   - references: the same figures for the source itself brought down to 32 and 16 px and back.
 // Through face-api's face-recognition net, ported to PyTorch (training/facenet.py; parity with
 // face-api's JavaScript forward pass 4e-6), computed by `python3 -m training.recon_metrics` on the
 // images this script writes (the net's forward is not ported to TypeScript):
@@ -78,8 +80,25 @@ function psnr(a: Float32Array, b: Float32Array, weight?: Float32Array): number {
   return 10 * Math.log10(4 / Math.max(se / Math.max(wsum, 1e-9), 1e-10));
 }
 
+/** [1 2 1]/4 in both directions per channel (edges replicated): takes the per-pixel camera noise
+ *  of the photo renders out before the sharpness is read. */
+function blur121(img: Float32Array, size: number): Float32Array {
+  const out = new Float32Array(img.length);
+  const tmp = new Float32Array(size * size);
+  const at = (p: number) => Math.min(size - 1, Math.max(0, p));
+  for (let c = 0; c < img.length / (size * size); c++) {
+    const o = c * size * size;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) tmp[y * size + x] = (img[o + y * size + at(x - 1)]! + 2 * img[o + y * size + x]! + img[o + y * size + at(x + 1)]!) / 4;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) out[o + y * size + x] = (tmp[at(y - 1) * size + x]! + 2 * tmp[y * size + x]! + tmp[at(y + 1) * size + x]!) / 4;
+  }
+  return out;
+}
+
 /** Variance of the 4-neighbour Laplacian of the grey image (NCHW planes, interior pixels). */
-function laplacianVariance(img: Float32Array, size: number): number {
+function laplacianVariance(img: Float32Array, size: number, smooth = false): number {
+  if (smooth) img = blur121(img, size);
   const plane = size * size;
   const grey = new Float32Array(plane);
   for (let i = 0; i < plane; i++) grey[i] = 0.299 * img[i]! + 0.587 * img[plane + i]! + 0.114 * img[2 * plane + i]!;
@@ -91,6 +110,33 @@ function laplacianVariance(img: Float32Array, size: number): number {
     }
   const m = avg(vals);
   return avg(vals.map((v) => (v - m) ** 2));
+}
+
+/** The image brought down to size/f by area averaging and back up bilinearly (half-pixel centres):
+ *  what a perfect reconstruction at that resolution would look like (the reference rows). */
+function atResolution(img: Float32Array, size: number, f: number): Float32Array {
+  const n = size / f;
+  const out = new Float32Array(img.length);
+  for (let c = 0; c < img.length / (size * size); c++) {
+    const o = c * size * size;
+    const small = new Float32Array(n * n);
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        let s = 0;
+        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) s += img[o + (y * f + dy) * size + x * f + dx]!;
+        small[y * n + x] = s / (f * f);
+      }
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const sy = Math.min(n - 1, Math.max(0, (y + 0.5) / f - 0.5));
+        const sx = Math.min(n - 1, Math.max(0, (x + 0.5) / f - 0.5));
+        const y0 = Math.floor(sy), x0 = Math.floor(sx), y1 = Math.min(n - 1, y0 + 1), x1 = Math.min(n - 1, x0 + 1);
+        const wy = sy - y0, wx = sx - x0;
+        out[o + y * size + x] =
+          (1 - wy) * ((1 - wx) * small[y0 * n + x0]! + wx * small[y0 * n + x1]!) + wy * ((1 - wx) * small[y1 * n + x0]! + wx * small[y1 * n + x1]!);
+      }
+  }
+  return out;
 }
 
 /** Standard normal draws from a fixed seed (Box–Muller on a 32-bit LCG). */
@@ -147,7 +193,24 @@ async function main() {
   const recon = await run('generator', { w: await run('encoder', { image: x }, 'w') }, 'image');
   const whole = faces.map((_, i) => psnr(item(recon, i), item(x, i)));
   const features = faces.map((f, i) => psnr(item(recon, i), item(x, i), f.mask));
-  const sharp = faces.map((_, i) => laplacianVariance(item(recon, i), size) / Math.max(laplacianVariance(item(x, i), size), 1e-12));
+  // sharpness: the reconstruction's Laplacian variance over the source's, raw and after a [1 2 1]
+  // blur of both (the photo renders' camera noise is most of the raw figure); the same for the
+  // source itself at 32 and 16 px as references
+  const ratio = (img: (i: number) => Float32Array, smooth: boolean) =>
+    faces.map((_, i) => laplacianVariance(img(i), size, smooth) / Math.max(laplacianVariance(item(x, i), size, smooth), 1e-12));
+  const sharp = ratio((i) => item(recon, i), false);
+  const sharpSmooth = ratio((i) => item(recon, i), true);
+  const reference = Object.fromEntries(
+    [2, 4].map((f) => {
+      const low = faces.map((_, i) => atResolution(item(x, i), size, f));
+      return [`sourceAt${size / f}px`, {
+        psnrDb: Number(avg(low.map((l, i) => psnr(l, item(x, i)))).toFixed(3)),
+        featureRegionPsnrDb: Number(avg(low.map((l, i) => psnr(l, item(x, i), faces[i]!.mask))).toFixed(3)),
+        sharpnessRatio: Number(avg(ratio((i) => low[i]!, false)).toFixed(4)),
+        sharpnessRatioSmoothed: Number(avg(ratio((i) => low[i]!, true)).toFixed(4)),
+      }];
+    }),
+  );
 
   log(`rendering ${FID} more held-out faces and drawing ${FID} random faces G(M(z))…`);
   const renders = concat(Array.from({ length: FID }, (_, i) => render(RENDER_SEED + i).x));
@@ -181,6 +244,7 @@ async function main() {
     featureRegionPsnrDb: Number(avg(features).toFixed(3)),
     sharpnessRatio: Number(avg(sharp).toFixed(4)),
     sharpnessRatioMedian: Number(median(sharp).toFixed(4)),
+    sharpnessRatioSmoothed: Number(avg(sharpSmooth).toFixed(4)),
     perceptual: Number(net.perceptual!.toFixed(4)),
     identityCosine: Number(net.identityCosine!.toFixed(4)),
     identityCosineToOtherFaces: Number(net.identityCosineToOtherFaces!.toFixed(4)),
@@ -188,6 +252,7 @@ async function main() {
     frechet: Number(net.frechet!.toFixed(3)),
     frechetRendersHalfVsHalf: Number(net.frechetRendersHalfVsHalf!.toFixed(3)),
     frechetSamples: FID,
+    reference,
     seconds: Math.round((performance.now() - t0) / 1000),
   };
   if (asJson) {
@@ -198,6 +263,7 @@ async function main() {
     ['encoder-only reconstruction PSNR', `${result.encoderPsnrDb.toFixed(2)} dB`],
     ['  eyes, lids, brows, lips, mouth (coverage-weighted)', `${result.featureRegionPsnrDb.toFixed(2)} dB`],
     ['sharpness: Laplacian variance, reconstruction / source (mean, median)', `${result.sharpnessRatio.toFixed(3)}, ${result.sharpnessRatioMedian.toFixed(3)}`],
+    ['  the same after a [1 2 1] blur of both (camera noise out)', result.sharpnessRatioSmoothed.toFixed(3)],
     ['perceptual distance source vs reconstruction (face-recognition net)', result.perceptual.toFixed(3)],
     ['identity: descriptor cosine source vs reconstruction', result.identityCosine.toFixed(4)],
     ['  cosine of a source to other faces\' reconstructions', result.identityCosineToOtherFaces.toFixed(4)],
@@ -205,6 +271,9 @@ async function main() {
     [`Fréchet distance G(M(z)) vs held-out renders (${FID} each)`, result.frechet.toFixed(2)],
     ['  two halves of the renders against each other', result.frechetRendersHalfVsHalf.toFixed(2)],
   ];
+  for (const [k, r] of Object.entries(reference))
+    rows.push([`reference: the source ${k.replace('sourceAt', 'at ')} (PSNR, features, sharpness raw / blurred)`,
+      `${r.psnrDb.toFixed(2)} dB, ${r.featureRegionPsnrDb.toFixed(2)} dB, ${r.sharpnessRatio.toFixed(3)} / ${r.sharpnessRatioSmoothed.toFixed(3)}`]);
   console.log(`\nReconstruction benchmark, pack "${PACK}", ${FACES} held-out faces (${result.seconds} s)\n`);
   for (const [k, v] of rows) console.log(`${k.padEnd(72)} ${v}`);
 }
