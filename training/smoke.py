@@ -131,7 +131,7 @@ def main():
 
     def finetune_run():
         sets = ['--runs', str(runs), '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test'),
-                '--batch', '4', '--face-batch', '2', '--eval-faces', '4', '--log-every', '1', '--dz-warmup', '1',
+                '--batch', '4', '--face-batch', '2', '--eval-faces', '4', '--log-every', '1', '--dz-warmup', '1', '--warmup', '1',
                 '--init', str(tmp / 'none.pt')]
         finetune.main(['train', *sets, '--steps', '2'])
         assert torch.load(runs / 'finetune' / 'ckpt.pt')['_step'] == 2
