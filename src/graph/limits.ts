@@ -4,8 +4,9 @@
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
 /** Deeper JSON nesting than this is refused (no legitimate graph needs it; deep trees blow stacks). */
 export const MAX_JSON_DEPTH = 64;
-export const MAX_NODES = 10_000;
-export const MAX_CONNECTIONS = 50_000;
+/** every repair pass is near-linear, so a graph this big parses and repairs in seconds */
+export const MAX_NODES = 100_000;
+export const MAX_CONNECTIONS = 100_000;
 export const MAX_ASSETS = 256;
 export const MAX_PACKS = 64;
 /** ids and type names */
