@@ -19,3 +19,6 @@ export const MAX_STRING_PARAM_LENGTH = 4096;
 export const MAX_COORDINATE = 1e7;
 /** at most this many messages are listed; the rest are counted */
 export const MAX_MESSAGES = 50;
+/** Images (Load Face sources, uploads) are refused from their header, before decoding, past these */
+export const MAX_IMAGE_SIDE = 16_384;
+export const MAX_IMAGE_PIXELS = 25_000_000;

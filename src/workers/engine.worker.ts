@@ -6,6 +6,7 @@ import { createEngine, type EngineDeps } from './engine';
 import type { OrtModule } from './pack/runtime';
 import { PackStore } from './pack/store';
 import { selectBackend } from './pack/backend';
+import { checkImageHeader } from './image-header';
 
 /** The WebGPU build of onnxruntime (and its wasm) load only when WebGPU is chosen and available. */
 async function loadWebgpuOrt(): Promise<OrtModule> {
@@ -21,6 +22,7 @@ ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(2, navigator.hardw
 ort.env.wasm.wasmPaths = { wasm: wasmUrl };
 
 async function decodeImage(bytes: Uint8Array) {
+  checkImageHeader(bytes); // size and format from the header, before the browser decodes anything
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
