@@ -1,6 +1,6 @@
 // The Node side of the runtime (headless run, tests): packs read from the models folder with fs,
 // images decoded with pure-JS decoders (fast-png; jpeg-js for JPEG).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { decode as decodePng } from 'fast-png';
@@ -11,6 +11,8 @@ import type { Rgba } from '../image';
 import { checkImageHeader } from '../image-header';
 import { readPngChunks } from '../../graph/png-metadata';
 import { inflateWithBudget } from '../../graph/inflate';
+import { fetchCapped } from '../fetch-capped';
+import { DEFAULT_MAX_READ_BYTES, DEFAULT_READ_TIMEOUT_MS } from './read-policy';
 import { MAX_IMAGE_PIXELS } from '../../graph/limits';
 
 /** Pack runtime over `<modelsDir>/<pack>/<file>`. */
@@ -109,14 +111,17 @@ async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise
   return { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
 }
 
-/** Reads a URL over http(s), or a local file path / file: URL. */
+/**
+ * Reads a URL over http(s) (timeout and size cap), or a local file path / file: URL (regular
+ * files up to the cap). Unrestricted as to which: for tests and trusted callers. The headless
+ * run reads through its read policy (read-policy.ts) instead.
+ */
 export async function fetchBytesNode(url: string): Promise<Uint8Array> {
-  if (/^https?:/i.test(url)) {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
+  if (/^https?:/i.test(url)) return fetchCapped(url, { maxBytes: DEFAULT_MAX_READ_BYTES, timeoutMs: DEFAULT_READ_TIMEOUT_MS });
   const file = url.startsWith('file:') ? new URL(url) : url;
+  const info = await stat(file);
+  if (!info.isFile()) throw new Error(`${url} is not a regular file`);
+  if (info.size > DEFAULT_MAX_READ_BYTES) throw new Error(`${url} is ${(info.size / 1048576).toFixed(1)} MB; the limit is ${DEFAULT_MAX_READ_BYTES / 1048576} MB`);
   return new Uint8Array(await readFile(file));
 }
 
