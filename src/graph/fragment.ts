@@ -129,7 +129,7 @@ function renamePaths(message: string, base: { nodes: number; connections: number
     const k = Number(i) - base[kind];
     return k >= 0 ? `pasted ${kind}[${k}]` : whole;
   });
-  m = m.replace(/\u0000not-pasted:/g, '');
+  m = m.replace(/\u0000not-pasted:/g, '').replace(/^\(root\): JSON/, 'pasted: the fragment');
   for (const [from, to] of idMap) if (from !== to && m.includes(`"${to}"`)) m = m.split(`"${to}"`).join(`"${from}"`);
   return m;
 }

@@ -256,9 +256,9 @@ export class GraphStore {
    * All or nothing: a fragment the validation refuses throws before anything changes.
    */
   paste(fragment: ClipboardFragment, offset: [number, number]): string[] {
-    if (!fragment.nodes.length) return [];
     const merge = this.checkPaste(fragment, offset);
     if (!merge.ok) throw new Error(`Paste refused: ${merge.errors.slice(0, 3).join('; ')}`);
+    if (!merge.added.nodes.length) return [];
     this.pushUndo(null);
     this.current.nodes.push(...merge.added.nodes);
     this.current.connections.push(...merge.added.connections);

@@ -50,7 +50,8 @@ export async function decodeImageNode(bytes: Uint8Array): Promise<Rgba> {
 function criticalChunksOnly(bytes: Uint8Array): Uint8Array {
   const chunks = readPngChunks(bytes);
   const keep = chunks.filter((c) => c.type === 'IHDR' || c.type === 'PLTE' || c.type === 'tRNS' || c.type === 'IDAT' || c.type === 'IEND');
-  const ihdr = keep[0]!.data;
+  const ihdr = keep[0]?.type === 'IHDR' ? keep[0].data : null;
+  if (!ihdr || ihdr.length !== 13) throw new Error('its IHDR header chunk is missing or malformed');
   const [width, height, depth, colour] = [((ihdr[0]! << 24) >>> 0) + (ihdr[1]! << 16) + (ihdr[2]! << 8) + ihdr[3]!, ((ihdr[4]! << 24) >>> 0) + (ihdr[5]! << 16) + (ihdr[6]! << 8) + ihdr[7]!, ihdr[8]!, ihdr[9]!];
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colour] ?? 4;
   const rowBytes = Math.ceil((width * channels * depth) / 8) + 1;

@@ -34,7 +34,7 @@ describe('pack manifests are validated before any file is fetched', () => {
     requested.length = 0;
     const err = await downloadPack(`${base}/packs/p/manifest.json`, () => undefined).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
-    expect(err.message).toMatch(/models\.generator\.file: must be a relative path inside the pack/);
+    expect((err as Error).message).toMatch(/models\.generator\.file: must be a relative path inside the pack/);
     expect(requested).toEqual(['/packs/p/manifest.json']);
   });
 

@@ -2,59 +2,20 @@
 // byte budget checked while streaming; images are refused from their header before decoding;
 // decoder failures name the problem; UTF-8 text and the shared keyword work both ways.
 import { describe, expect, it } from 'vitest';
-import { constants, deflateRawSync, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
-import { crc32, embedGraphInPng, PNG_GRAPH_KEYWORD, readGraphFromPng } from '../../../src/graph/png-metadata';
+import { chunk, concat, ihdr, SIGNATURE, zlibBomb } from './corpus';
+import { embedGraphInPng, PNG_GRAPH_KEYWORD, readGraphFromPng } from '../../../src/graph/png-metadata';
 import { decodeGraphFromFragment } from '../../../src/graph/share-url';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { checkImageHeader } from '../../../src/workers/image-header';
 import { testRegistry } from '../graph/test-registry';
 
-export function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
-  return out;
-}
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-export function ihdr(width: number, height: number, depth = 8, colour = 2): Uint8Array {
-  const d = new Uint8Array(13);
-  const v = new DataView(d.buffer);
-  v.setUint32(0, width);
-  v.setUint32(4, height);
-  d[8] = depth;
-  d[9] = colour;
-  return chunk('IHDR', d);
-}
 /** A PNG with the given header, image data and extra chunks before IEND. */
-export function png(width: number, height: number, idat: Uint8Array, ...extra: Uint8Array[]): Uint8Array {
-  return concat(SIGNATURE, ihdr(width, height), chunk('IDAT', idat), ...extra, chunk('IEND', new Uint8Array(0)));
+function png(width: number, height: number, idat: Uint8Array, ...extra: Uint8Array[]): Uint8Array {
+  return concat(SIGNATURE, ihdr(width, height, 8, 2), chunk('IDAT', idat), ...extra, chunk('IEND', new Uint8Array(0)));
 }
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-
-/**
- * A zlib stream of `mib` MiB of zeros in about `mib` KB: one sync-flushed deflate block of 1 MiB,
- * repeated (each ends byte-aligned), then an empty final block. Built in milliseconds.
- */
-export function zlibBomb(mib: number): Uint8Array {
-  const block = deflateRawSync(new Uint8Array(1 << 20), { level: 9, finishFlush: constants.Z_SYNC_FLUSH });
-  const parts: Uint8Array[] = [Uint8Array.of(0x78, 0xda)];
-  for (let i = 0; i < mib; i++) parts.push(block);
-  parts.push(Uint8Array.of(0x03, 0x00), Uint8Array.of(0, 0, 0, 1));
-  return concat(...parts);
-}
 
 const tinyPng = () => encode({ width: 2, height: 2, data: new Uint8Array(16).fill(200), channels: 4 });
 const memory = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
