@@ -7,6 +7,7 @@ import type { OrtModule } from './pack/runtime';
 import { PackStore } from './pack/store';
 import { selectBackend } from './pack/backend';
 import { checkImageHeader } from './image-header';
+import { fetchCapped } from './fetch-capped';
 
 /** The WebGPU build of onnxruntime (and its wasm) load only when WebGPU is chosen and available. */
 async function loadWebgpuOrt(): Promise<OrtModule> {
@@ -36,10 +37,9 @@ async function decodeImage(bytes: Uint8Array) {
   }
 }
 
-async function fetchBytes(url: string) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+/** Load Face url: sources: a 40 MB cap checked as the body streams, and a 30 s timeout. */
+function fetchBytes(url: string) {
+  return fetchCapped(url, { maxBytes: 40 * 1024 * 1024, timeoutMs: 30_000 });
 }
 
 /** face-api and its weights load on the first "align face" request only (they are large) */
