@@ -1,6 +1,8 @@
-// The headless run: `npm run graph -- <file.dge.json> --out <dir> [--models <dir>]`.
+// The headless run: `npm run graph -- <file.dge.json> --out <dir> [--models <dir>] [--allow <path|URL>]…`.
 // Parses with the graph core, runs with the same node code as the browser (onnxruntime-web in
-// Node), writes every image output as PNG. Exit codes: 0 done, 1 a node failed, 2 bad usage or an
+// Node), writes every image output as PNG (the graph embedded, as the editor's export does).
+// It reads only images embedded in the graph and the files/URLs allowed on its command line
+// (src/workers/node/read-policy.ts). Exit codes: 0 done, 1 a node failed, 2 bad usage or an
 // invalid graph, 3 a missing or broken model pack.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,9 +16,14 @@ import { saveFileName } from '../src/nodes/save-image';
 import { assetStoreFromDoc } from '../src/workers/assets';
 import { previewOf } from '../src/workers/engine';
 import { tensorToRgba, type Rgba } from '../src/workers/image';
-import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../src/workers/node/context';
+import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode } from '../src/workers/node/context';
+import { createReadPolicy } from '../src/workers/node/read-policy';
+import { embedGraphInPng } from '../src/graph/png-metadata';
 
-const USAGE = 'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--quiet]';
+const USAGE =
+  'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--allow <file, folder or URL>]… [--allow-network] [--quiet]\n' +
+  '  --allow          a file, a folder (all inside it) or a URL prefix the graph\'s Load Face url: sources may read (repeatable)\n' +
+  '  --allow-network  also fetch any public http(s) URL a graph names (never local or private addresses)';
 
 export class ExitError extends Error {
   constructor(
@@ -27,14 +34,21 @@ export class ExitError extends Error {
   }
 }
 
-function parseArgs(argv: string[]): { file: string; out: string; models: string; quiet: boolean } {
+function parseArgs(argv: string[]): { file: string; out: string; models: string; quiet: boolean; allow: string[]; network: boolean } {
   let file = '';
   let out = '';
   let models = fileURLToPath(new URL('../models', import.meta.url));
   let quiet = false;
+  let network = false;
+  const allow: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--out' || a === '--models') {
+    if (a === '--allow') {
+      const v = argv[++i];
+      if (!v) throw new ExitError(`--allow needs a file, folder or URL\n${USAGE}`, 2);
+      allow.push(v);
+    } else if (a === '--allow-network') network = true;
+    else if (a === '--out' || a === '--models') {
       const v = argv[++i];
       if (!v) throw new ExitError(`${a} needs a directory\n${USAGE}`, 2);
       if (a === '--out') out = v;
@@ -47,18 +61,19 @@ function parseArgs(argv: string[]): { file: string; out: string; models: string;
   }
   if (!file) throw new ExitError(`no graph file given\n${USAGE}`, 2);
   if (!out) throw new ExitError(`no output directory given (--out)\n${USAGE}`, 2);
-  return { file, out, models, quiet };
+  return { file, out, models, quiet, allow, network };
 }
 
-function writeRgbaPng(rgba: Rgba, graphText: string): Uint8Array {
-  // the graph travels in the PNG, as in the editor's export, so an output opens its graph again
-  return encodePng({
+export function writeRgbaPng(rgba: Rgba, graphText: string): Uint8Array {
+  // the graph travels in the PNG through the editor's own writer (UTF-8 iTXt, the shared
+  // keyword), so an output opens its graph again in the editor
+  const pixels = encodePng({
     width: rgba.width,
     height: rgba.height,
     data: new Uint8Array(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength),
     channels: 4,
-    text: { 'delta-studio/graph': graphText },
   });
+  return embedGraphInPng(pixels, graphText);
 }
 
 /** Checks every pack the graph uses before running, so a missing pack fails fast with one clear message. */
@@ -110,8 +125,9 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
 
   const graphDir = path.dirname(path.resolve(args.file));
   const assets = assetStoreFromDoc(doc.assets as Record<string, { data: string }>);
-  // relative paths in url: sources are relative to the graph file, as a user would expect
-  const fetchBytes = (url: string) => fetchBytesNode(/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : path.resolve(graphDir, url));
+  // only what the command line allows; relative paths in url: sources are relative to the graph file
+  const policy = createReadPolicy({ allow: args.allow, network: args.network });
+  const fetchBytes = (url: string) => policy.read(url, graphDir);
   const executor = new Executor(nodeRegistry, (signal, nodeId, onProgress) => ({
     packs,
     assets,
@@ -154,7 +170,11 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
         node.type === 'save-image'
           ? unique(saveFileName(String(effectiveParams(nodeRegistry.get('save-image')!, node.params).filename)))
           : unique(`${safeId}-${output}.png`);
-      await writeFile(path.join(args.out, name), writeRgbaPng(rgba, text));
+      try {
+        await writeFile(path.join(args.out, name), writeRgbaPng(rgba, text));
+      } catch (e) {
+        throw new ExitError(`cannot write ${path.join(args.out, name)}: ${(e as Error).message}`, 1);
+      }
       written.push(name);
     }
     for (const [output, value] of Object.entries(outputs)) {

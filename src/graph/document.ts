@@ -14,6 +14,7 @@ import {
 } from './limits';
 // These two import only types from this module, so the cycle is harmless at module init.
 import { migrate } from './migrations';
+import { restoreProtoKeys } from './plain-data';
 import { repairGraph } from './validate';
 
 export const GRAPH_FORMAT = 'delta-studio/graph';
@@ -28,7 +29,12 @@ const zLooseNumber = z.custom<number>((v) => typeof v === 'number' && !Number.is
 
 export const zId = z.string().min(1, 'expected a non-empty id').max(MAX_ID_LENGTH);
 export const zParamValue = z.union([zLooseNumber, z.string(), z.boolean()]);
-export const zParams = z.record(z.string(), zParamValue);
+/**
+ * Any JSON value is carried: a placeholder (unknown type) keeps array and object params as they
+ * are, and repair refuses a declared param of the wrong type with its path. Typed as the values
+ * the node code reads, which repair guarantees for every declared param.
+ */
+export const zParams = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Record<string, z.infer<typeof zParamValue>>>;
 
 export const zGraphNode = z.looseObject({
   id: zId,
@@ -168,6 +174,7 @@ export function validateGraphObject(raw: unknown, registry: NodeRegistry): Parse
     if (!parsed.success) {
       return { ok: false, errors: capMessages(formatIssues(parsed.error.issues, migrated.value)) };
     }
+    restoreProtoKeys(migrated.value, parsed.data);
     const repaired = repairGraph(parsed.data, registry);
     if (repaired.errors.length) return { ok: false, errors: capMessages(repaired.errors) };
     return { ok: true, doc: repaired.doc, warnings: capMessages([...migrated.warnings, ...repaired.warnings]) };

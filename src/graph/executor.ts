@@ -20,6 +20,7 @@ import type {
 import type { GraphDocument, GraphNode, NodeRegistry } from './document';
 import { effectiveParams } from './validate';
 import { hashString, hashValue } from './hash';
+import { emptyRecord, ownValue } from './plain-data';
 
 export type MakeContext = (signal: AbortSignal, nodeId: string, onProgress: (fraction: number) => void) => ComputeContext;
 
@@ -218,7 +219,8 @@ export class Executor {
       outputs: new Map(),
       executed: [],
       cached: [],
-      errors: {},
+      // keyed by node id: no prototype, so an id such as "constructor" or "__proto__" is plain data
+      errors: emptyRecord<string>(),
       blocked: [],
       ms: 0,
     };
@@ -252,8 +254,9 @@ export class Executor {
       if (list) list.push(c);
       else incoming.set(c.to.node, [c]);
     }
+    const nodeById = new Map(doc.nodes.map((n) => [n.id, n]));
     const titleOf = (id: string) => {
-      const n = doc.nodes.find((x) => x.id === id);
+      const n = nodeById.get(id);
       return n ? (n.label || this.registry.get(n.type)?.title || n.type) : id;
     };
 
@@ -401,7 +404,7 @@ export class Executor {
     for (const spec of def.params) {
       const value = params[spec.name];
       if (spec.kind === 'image' && typeof value === 'string' && value.startsWith('asset:')) {
-        const data = doc.assets[value.slice(6)]?.data;
+        const data = ownValue(doc.assets, value.slice(6))?.data;
         assets[spec.name] = data === undefined ? 'missing' : this.assetHash(data);
       } else if (spec.kind === 'pack' && typeof value === 'string') {
         let pending = packHashes.get(value);

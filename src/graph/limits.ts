@@ -4,8 +4,9 @@
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
 /** Deeper JSON nesting than this is refused (no legitimate graph needs it; deep trees blow stacks). */
 export const MAX_JSON_DEPTH = 64;
-export const MAX_NODES = 10_000;
-export const MAX_CONNECTIONS = 50_000;
+/** every repair pass is near-linear, so a graph this big parses and repairs in seconds */
+export const MAX_NODES = 100_000;
+export const MAX_CONNECTIONS = 100_000;
 export const MAX_ASSETS = 256;
 export const MAX_PACKS = 64;
 /** ids and type names */
@@ -18,3 +19,6 @@ export const MAX_STRING_PARAM_LENGTH = 4096;
 export const MAX_COORDINATE = 1e7;
 /** at most this many messages are listed; the rest are counted */
 export const MAX_MESSAGES = 50;
+/** Images (Load Face sources, uploads) are refused from their header, before decoding, past these */
+export const MAX_IMAGE_SIDE = 16_384;
+export const MAX_IMAGE_PIXELS = 25_000_000;

@@ -3,6 +3,7 @@
 // the next version. Unknown fields are carried along at every level.
 import { z } from 'zod';
 import { formatIssues, capMessages } from './issues';
+import { restoreProtoKeys } from './plain-data';
 
 /**
  * Version 0 (the first prototype's format): nodes as a map keyed by id with flat x/y, a `title`,
@@ -79,6 +80,7 @@ export function migrate(
         errors: capMessages(formatIssues(parsed.error.issues, current).map((m) => `(version ${step.from} file) ${m}`)),
       };
     }
+    restoreProtoKeys(current, parsed.data);
     current = step.up(parsed.data as Record<string, unknown>);
     warnings.push(step.note);
   }

@@ -1,10 +1,16 @@
 // Embed a graph (JSON text) in a PNG and read it back, like ComfyUI workflows in output images.
-// Writes a compressed iTXt chunk with keyword `delta-studio-graph` just before IEND; reads it from
-// iTXt, tEXt or zTXt. Works on Uint8Array only, so it runs in the browser, workers and Node.
-import { Unzlib, strFromU8, strToU8, zlibSync } from 'fflate';
+// Writes a compressed iTXt chunk (UTF-8) with keyword PNG_GRAPH_KEYWORD just before IEND; reads it
+// from iTXt, tEXt or zTXt. The editor's export and the headless run both write through
+// embedGraphInPng, so there is one keyword. Decompression streams with a byte budget. Works on
+// Uint8Array only, so it runs in the browser, workers and Node.
+import { strToU8, zlibSync } from 'fflate';
 import { MAX_FILE_BYTES } from './limits';
+import { inflateWithBudget } from './inflate';
 
+/** The keyword of the text chunk that carries the graph: written by every writer, read by the reader. */
 export const PNG_GRAPH_KEYWORD = 'delta-studio-graph';
+/** Also read: headless runs before the keyword was shared wrote this one (in a tEXt chunk). */
+const LEGACY_KEYWORDS = ['delta-studio/graph'];
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 const CRC_TABLE = (() => {
@@ -69,44 +75,59 @@ function makeChunk(type: string, data: Uint8Array): Uint8Array {
 
 function latin1(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return s;
 }
 
-/** Inflate with an output limit, so a tiny chunk cannot expand into gigabytes (zip bomb). */
-function inflateLimited(data: Uint8Array, limit: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const stream = new Unzlib((chunk) => {
-    total += chunk.length;
-    if (total > limit) throw new Error(`embedded graph expands past ${limit / 1024 / 1024} MB; refusing it`);
-    parts.push(chunk);
-  });
-  stream.push(data, true);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Text of a tEXt/zTXt chunk: Latin-1 by the PNG spec, but other writers (older headless runs
+ * among them) put UTF-8 there; bytes that are valid UTF-8 with a character beyond ASCII are read
+ * as UTF-8 (Latin-1 text of a graph is JSON, which such bytes would garble anyway).
+ */
+function legacyText(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return latin1(bytes);
   }
-  return out;
 }
 
-/** The text of a tEXt/zTXt/iTXt chunk if its keyword matches, else null. */
-function chunkText(chunk: PngChunk, keyword: string): string | null {
+/** Inflate a chunk's text with the graph file's size limit as the budget, checked while streaming. */
+function inflateText(data: Uint8Array, type: string): Uint8Array {
+  try {
+    return inflateWithBudget(data, MAX_FILE_BYTES, 'zlib', () => `embedded graph (${type} chunk) expands past ${MAX_FILE_BYTES / 1024 / 1024} MB; refusing it`);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(/expands past/.test(message) ? message : `PNG ${type} chunk is corrupt: its compressed text cannot be read (${message})`);
+  }
+}
+
+/** The text of a tEXt/zTXt/iTXt chunk if its keyword is one of `keywords`, else null. */
+function chunkText(chunk: PngChunk, keywords: readonly string[]): string | null {
   const d = chunk.data;
   const nul = d.indexOf(0);
-  if (nul < 0 || latin1(d.subarray(0, nul)) !== keyword) return null;
-  if (chunk.type === 'tEXt') return latin1(d.subarray(nul + 1));
-  if (chunk.type === 'zTXt') return latin1(inflateLimited(d.subarray(nul + 2), MAX_FILE_BYTES));
-  // iTXt: keyword\0 compressionFlag compressionMethod languageTag\0 translatedKeyword\0 text
+  if (nul < 0 || nul > 79 || !keywords.includes(latin1(d.subarray(0, nul)))) return null;
+  if (chunk.type === 'tEXt') return legacyText(d.subarray(nul + 1));
+  if (chunk.type === 'zTXt') {
+    if (d[nul + 1] !== 0) throw new Error(`PNG zTXt chunk uses compression method ${d[nul + 1]}; only 0 (zlib) exists`);
+    return legacyText(inflateText(d.subarray(nul + 2), 'zTXt'));
+  }
+  // iTXt: keyword\0 compressionFlag compressionMethod languageTag\0 translatedKeyword\0 text (UTF-8)
   const flag = d[nul + 1];
+  if (flag !== 0 && flag !== 1) throw new Error(`PNG iTXt chunk is malformed (compression flag ${flag})`);
   const langEnd = d.indexOf(0, nul + 3);
   if (langEnd < 0) throw new Error('PNG iTXt chunk is malformed (no language tag end)');
   const transEnd = d.indexOf(0, langEnd + 1);
   if (transEnd < 0) throw new Error('PNG iTXt chunk is malformed (no translated keyword end)');
   const body = d.subarray(transEnd + 1);
-  return strFromU8(flag === 1 ? inflateLimited(body, MAX_FILE_BYTES) : body);
+  const bytes = flag === 1 ? inflateText(body, 'iTXt') : body;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new Error('PNG iTXt chunk is corrupt: its text is not valid UTF-8');
+  }
 }
 
 /**
@@ -114,9 +135,10 @@ function chunkText(chunk: PngChunk, keyword: string): string | null {
  * Throws an Error with a clear message when the bytes are not a valid PNG.
  */
 export function readGraphFromPng(png: Uint8Array, keyword = PNG_GRAPH_KEYWORD): string | null {
+  const keywords = keyword === PNG_GRAPH_KEYWORD ? [keyword, ...LEGACY_KEYWORDS] : [keyword];
   for (const chunk of readPngChunks(png)) {
     if (chunk.type !== 'tEXt' && chunk.type !== 'zTXt' && chunk.type !== 'iTXt') continue;
-    const text = chunkText(chunk, keyword);
+    const text = chunkText(chunk, keywords);
     if (text !== null) return text;
   }
   return null;
@@ -128,6 +150,7 @@ export function readGraphFromPng(png: Uint8Array, keyword = PNG_GRAPH_KEYWORD): 
  */
 export function embedGraphInPng(png: Uint8Array, graphJson: string, keyword = PNG_GRAPH_KEYWORD): Uint8Array {
   const chunks = readPngChunks(png);
+  const keywords = keyword === PNG_GRAPH_KEYWORD ? [keyword, ...LEGACY_KEYWORDS] : [keyword];
   const kw = strToU8(keyword, true);
   const body = zlibSync(strToU8(graphJson), { level: 9 });
   // keyword \0, compression flag 1, method 0, empty language tag \0, empty translated keyword \0
@@ -141,7 +164,7 @@ export function embedGraphInPng(png: Uint8Array, graphJson: string, keyword = PN
   for (const chunk of chunks) {
     const whole = png.subarray(chunk.offset, chunk.offset + 12 + chunk.data.length);
     const isOldGraph =
-      (chunk.type === 'tEXt' || chunk.type === 'zTXt' || chunk.type === 'iTXt') && chunkText(chunk, keyword) !== null;
+      (chunk.type === 'tEXt' || chunk.type === 'zTXt' || chunk.type === 'iTXt') && isGraphChunk(chunk, keywords);
     if (isOldGraph) continue;
     if (chunk.type === 'IEND') parts.push(graphChunk);
     parts.push(whole);
@@ -153,4 +176,10 @@ export function embedGraphInPng(png: Uint8Array, graphJson: string, keyword = PN
     at += p.length;
   }
   return out;
+}
+
+/** Whether a text chunk carries a graph under one of `keywords` (by its keyword alone: no inflating). */
+function isGraphChunk(chunk: PngChunk, keywords: readonly string[]): boolean {
+  const nul = chunk.data.indexOf(0);
+  return nul >= 0 && nul <= 79 && keywords.includes(latin1(chunk.data.subarray(0, nul)));
 }

@@ -1,6 +1,7 @@
 // A small graph carried in a link: deflate + base64url in the URL fragment (`#graph=…`). The
 // fragment never reaches a server, and decoding goes through the same validation as a file.
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { deflateSync, strToU8 } from 'fflate';
+import { inflateWithBudget } from './inflate';
 import { parseGraphFile, type GraphDocument, type NodeRegistry, type ParseResult } from './document';
 
 export const SHARE_PREFIX = '#graph=';
@@ -51,14 +52,14 @@ export function decodeGraphFromFragment(hash: string, registry: NodeRegistry): P
   const text = hash.startsWith('#') ? hash : '#' + hash;
   if (!text.startsWith(SHARE_PREFIX)) return { ok: false, errors: [`link: expected a fragment starting with "${SHARE_PREFIX}"`] };
   const payload = text.slice(SHARE_PREFIX.length);
+  if (!payload) return { ok: false, errors: ['link: it carries no graph (nothing follows "#graph=")'] };
   if (payload.length > MAX_SHARE_FRAGMENT) {
     return { ok: false, errors: [`link: the graph data is ${(payload.length / 1024).toFixed(1)} KB; the limit is ${MAX_SHARE_FRAGMENT / 1024} KB`] };
   }
   let json: string;
   try {
-    const inflated = inflateSync(fromBase64Url(payload), { out: new Uint8Array(MAX_SHARE_JSON) });
-    if (inflated.length >= MAX_SHARE_JSON) throw new Error('the graph in the link expands past 1 MB');
-    json = strFromU8(inflated);
+    const inflated = inflateWithBudget(fromBase64Url(payload), MAX_SHARE_JSON, 'raw', () => 'the graph in the link expands past 1 MB');
+    json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
   } catch (err) {
     return { ok: false, errors: [`link: cannot decode the graph: ${(err as Error).message}`] };
   }

@@ -4,6 +4,7 @@ import type { NodeDefinition, ParamSpec, ParamValue, SocketSpec, SocketType } fr
 import type { Endpoint, GraphConnection, GraphDocument, GraphNode, NodeRegistry } from './document';
 import { describeValue, formatPath, shorten } from './issues';
 import { MAX_COORDINATE, MAX_NAME_LENGTH, MAX_STRING_PARAM_LENGTH } from './limits';
+import { hasOwn, setOwn } from './plain-data';
 
 export interface RepairResult {
   doc: GraphDocument;
@@ -44,7 +45,7 @@ export function isPlaceholder(node: { type: string }, registry: NodeRegistry): b
 export function effectiveParams(def: NodeDefinition, params: Record<string, ParamValue>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const spec of def.params) {
-    const v = Object.prototype.hasOwnProperty.call(params, spec.name) ? params[spec.name] : undefined;
+    const v = hasOwn(params, spec.name) ? params[spec.name] : undefined;
     out[spec.name] = v === undefined ? spec.default : v;
   }
   return out;
@@ -167,10 +168,11 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
     const out: GraphNode = { ...node };
     const [x, y] = node.position;
     const pos: [number, number] = [clampCoordinate(x), clampCoordinate(y)];
-    if (!Object.is(pos[0], x) || !Object.is(pos[1], y)) {
+    // -0 becomes 0 without a word: it is the same place (and JSON writes it as 0)
+    if (pos[0] !== x || pos[1] !== y) {
       warnings.push(`${path}.position: [${describeValue(x)}, ${describeValue(y)}] is out of range — moved to [${pos[0]}, ${pos[1]}]`);
-      out.position = pos;
     }
+    if (!Object.is(pos[0], x) || !Object.is(pos[1], y)) out.position = pos;
     const def = registry.get(node.type);
     if (!def) {
       warnings.push(
@@ -179,7 +181,8 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
       // JSON cannot hold Infinity (it would save as null), so only that is touched in a placeholder.
       for (const [key, v] of Object.entries(node.params)) {
         if (typeof v === 'number' && !Number.isFinite(v)) {
-          out.params = { ...out.params, [key]: v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE };
+          if (out.params === node.params) out.params = { ...node.params };
+          setOwn(out.params, key, v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE);
           warnings.push(`${formatPath(['nodes', i, 'params', key])}: ${describeValue(v)} cannot be saved — set to the largest finite number`);
         }
       }
@@ -195,7 +198,7 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
     const params: Record<string, ParamValue> = {};
     for (const spec of def.params) {
       const ppath = `${path}.params.${spec.name}`;
-      if (!Object.prototype.hasOwnProperty.call(node.params, spec.name)) {
+      if (!hasOwn(node.params, spec.name)) {
         params[spec.name] = spec.default;
         if (!spec.optional) warnings.push(`${ppath}: missing — set to the default ${JSON.stringify(spec.default)}`);
         continue;
@@ -208,7 +211,7 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
     for (const key of Object.keys(node.params)) {
       if (!def.params.some((s) => s.name === key)) {
         // Kept so a file from a newer editor saves back unchanged; the executor ignores it.
-        params[key] = node.params[key]!;
+        setOwn(params, key, node.params[key]!);
         warnings.push(`${formatPath(['nodes', i, 'params', key])}: "${def.title}" has no such parameter — kept but ignored`);
       }
     }
@@ -221,6 +224,9 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
 
   // Connections: unique ids, existing endpoints, matching types, one wire per single input.
   const usedIds = new Set<string>();
+  // every id the file uses, so a renamed wire never takes an id a later wire already has
+  const fileIds = new Set(input.connections.map((c) => c.id));
+  let nextFreeId = 1;
   const takenInputs = new Map<string, number>();
   const kept: GraphConnection[] = [];
   const keptIndex: number[] = [];
@@ -250,10 +256,11 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
     pairKeys.add(pairKey);
     let id = conn.id;
     if (!id || usedIds.has(id)) {
-      let n = kept.length + 1;
-      while (usedIds.has(`c${n}`) || input.connections.some((c) => c.id === `c${n}`)) n++;
-      warnings.push(`${path}.id: ${id ? `duplicate id "${shorten(id, 40)}"` : 'missing id'} — renamed to "c${n}"`);
-      id = `c${n}`;
+      // ids handed out only grow, so renaming every wire of a file costs one pass in all
+      nextFreeId = Math.max(nextFreeId, kept.length + 1);
+      while (usedIds.has(`c${nextFreeId}`) || fileIds.has(`c${nextFreeId}`)) nextFreeId++;
+      warnings.push(`${path}.id: ${id ? `duplicate id "${shorten(id, 40)}"` : 'missing id'} — renamed to "c${nextFreeId}"`);
+      id = `c${nextFreeId}`;
     }
     usedIds.add(id);
     kept.push(id === conn.id ? conn : { ...conn, id });
@@ -304,69 +311,164 @@ function connectionProblem(
 }
 
 /**
- * Indices (into `connections`) of the wires to drop so the graph has no cycle. Kahn's algorithm
- * detects a cycle in O(V+E); only then do we search for the cycle and drop its latest wire.
+ * Indices (into `connections`) of the wires to drop so the graph has no cycle: taking the wires in
+ * file order, a wire is dropped when the wires kept before it already lead from its target back
+ * to its source, i.e. it is the latest wire of a cycle. Near-linear: strongly connected components
+ * (Tarjan, iterative) come first, so only wires inside a component that has a cycle are checked,
+ * each by a search limited to that component. A shared work budget keeps hostile graphs (many
+ * long, interleaved cycles) linear: past it, a wire inside a cyclic component is kept only when it
+ * runs forward in a topological order of the wires kept so far (still acyclic by construction).
  */
 export function breakCycles(nodeIds: string[], connections: readonly { from: Endpoint; to: Endpoint }[]): Set<number> {
   const removed = new Set<number>();
-  for (let guard = 0; guard < connections.length + 1; guard++) {
-    const cycle = findCycle(nodeIds, connections, removed);
-    if (!cycle) break;
-    removed.add(Math.max(...cycle));
+  const V = nodeIds.length;
+  const E = connections.length;
+  const index = new Map<string, number>();
+  nodeIds.forEach((id, i) => index.set(id, i));
+  const src = new Int32Array(E);
+  const dst = new Int32Array(E);
+  const outDeg = new Int32Array(V + 1);
+  for (let k = 0; k < E; k++) {
+    const c = connections[k]!;
+    const a = index.get(c.from.node);
+    const b = index.get(c.to.node);
+    src[k] = a ?? -1;
+    dst[k] = b ?? -1;
+    if (a !== undefined && b !== undefined) outDeg[a + 1]!++;
+  }
+  // CSR adjacency: the wires out of node v are adj[start[v] .. start[v+1])
+  const start = outDeg;
+  for (let v = 0; v < V; v++) start[v + 1]! += start[v]!;
+  const adj = new Int32Array(start[V]!);
+  const fill = start.slice(0, V);
+  for (let k = 0; k < E; k++) if (src[k]! >= 0 && dst[k]! >= 0) adj[fill[src[k]!]!++] = k;
+
+  const comp = stronglyConnected(V, start, adj, dst);
+  const compSize = new Int32Array(V);
+  for (let v = 0; v < V; v++) compSize[comp[v]!]!++;
+
+  // wires kept so far inside cyclic components, as linked lists per node
+  const keptHead = new Int32Array(V).fill(-1);
+  const keptNext = new Int32Array(E).fill(-1);
+  const stamp = new Int32Array(V);
+  let epoch = 0;
+  let budget = 32 * (V + E) + 100_000;
+  const stack = new Int32Array(V);
+  /** whether `target` is reached from `from` over kept wires; null when the budget ran out */
+  const reaches = (from: number, target: number): boolean | null => {
+    epoch++;
+    let top = 0;
+    stack[top++] = from;
+    stamp[from] = epoch;
+    while (top) {
+      const v = stack[--top]!;
+      if (v === target) return true;
+      for (let k = keptHead[v]!; k >= 0; k = keptNext[k]!) {
+        if (--budget < 0) return null;
+        const w = dst[k]!;
+        if (stamp[w] !== epoch) {
+          stamp[w] = epoch;
+          stack[top++] = w;
+        }
+      }
+    }
+    return false;
+  };
+  let order: Int32Array | null = null;
+  for (let k = 0; k < E; k++) {
+    const a = src[k]!;
+    const b = dst[k]!;
+    if (a < 0 || b < 0) continue;
+    if (a === b) {
+      removed.add(k);
+      continue;
+    }
+    if (comp[a] !== comp[b] || compSize[comp[a]!]! < 2) continue;
+    let closes: boolean | null;
+    if (order) closes = order[a]! >= order[b]!;
+    else {
+      closes = reaches(b, a);
+      if (closes === null) {
+        order = keptTopologicalOrder(V, keptHead, keptNext, dst);
+        closes = order[a]! >= order[b]!;
+      }
+    }
+    if (closes) removed.add(k);
+    else {
+      keptNext[k] = keptHead[a]!;
+      keptHead[a] = k;
+    }
   }
   return removed;
 }
 
-/** Connection indices forming one cycle, or null when the graph is acyclic. */
-function findCycle(
-  nodeIds: string[],
-  connections: readonly { from: Endpoint; to: Endpoint }[],
-  skip: ReadonlySet<number>,
-): number[] | null {
-  const outEdges = new Map<string, number[]>();
-  const indegree = new Map<string, number>();
-  for (const id of nodeIds) {
-    outEdges.set(id, []);
-    indegree.set(id, 0);
-  }
-  connections.forEach((c, k) => {
-    if (skip.has(k) || !outEdges.has(c.from.node) || !indegree.has(c.to.node)) return;
-    outEdges.get(c.from.node)!.push(k);
-    indegree.set(c.to.node, indegree.get(c.to.node)! + 1);
-  });
-  const queue = nodeIds.filter((id) => indegree.get(id) === 0);
-  let visited = 0;
-  while (queue.length) {
-    const id = queue.pop()!;
-    visited++;
-    for (const k of outEdges.get(id)!) {
-      const to = connections[k]!.to.node;
-      const d = indegree.get(to)! - 1;
-      indegree.set(to, d);
-      if (d === 0) queue.push(to);
+/** Component number of every node (Tarjan's algorithm without recursion). */
+function stronglyConnected(V: number, start: Int32Array, adj: Int32Array, dst: Int32Array): Int32Array {
+  const comp = new Int32Array(V).fill(-1);
+  const low = new Int32Array(V);
+  const num = new Int32Array(V).fill(-1);
+  const edgeAt = new Int32Array(V);
+  const onStack = new Uint8Array(V);
+  const sccStack = new Int32Array(V);
+  const callStack = new Int32Array(V);
+  let sccTop = 0;
+  let counter = 0;
+  let comps = 0;
+  for (let root = 0; root < V; root++) {
+    if (num[root] !== -1) continue;
+    let callTop = 0;
+    callStack[callTop++] = root;
+    num[root] = low[root] = counter++;
+    edgeAt[root] = start[root]!;
+    sccStack[sccTop++] = root;
+    onStack[root] = 1;
+    while (callTop) {
+      const v = callStack[callTop - 1]!;
+      if (edgeAt[v]! < start[v + 1]!) {
+        const w = dst[adj[edgeAt[v]!]!]!;
+        edgeAt[v]!++;
+        if (num[w] === -1) {
+          num[w] = low[w] = counter++;
+          edgeAt[w] = start[w]!;
+          sccStack[sccTop++] = w;
+          onStack[w] = 1;
+          callStack[callTop++] = w;
+        } else if (onStack[w] && num[w]! < low[v]!) low[v] = num[w]!;
+        continue;
+      }
+      callTop--;
+      if (callTop) {
+        const parent = callStack[callTop - 1]!;
+        if (low[v]! < low[parent]!) low[parent] = low[v]!;
+      }
+      if (low[v] === num[v]) {
+        let w: number;
+        do {
+          w = sccStack[--sccTop]!;
+          onStack[w] = 0;
+          comp[w] = comps;
+        } while (w !== v);
+        comps++;
+      }
     }
   }
-  if (visited === nodeIds.length) return null;
-  // Every node left over still has an unprocessed predecessor that is also left over, so walking
-  // backwards along such wires never gets stuck and must revisit a node: that loop is a cycle.
-  const inEdges = new Map<string, number[]>();
-  connections.forEach((c, k) => {
-    if (skip.has(k) || !outEdges.has(c.from.node) || !indegree.has(c.to.node)) return;
-    const list = inEdges.get(c.to.node);
-    if (list) list.push(k);
-    else inEdges.set(c.to.node, [k]);
-  });
-  const leftOver = (id: string) => indegree.get(id)! > 0;
-  const seenAt = new Map<string, number>();
-  const pathEdges: number[] = [];
-  let node = nodeIds.find(leftOver)!;
-  while (!seenAt.has(node)) {
-    seenAt.set(node, pathEdges.length);
-    const k = inEdges.get(node)!.find((e) => leftOver(connections[e]!.from.node))!;
-    pathEdges.push(k);
-    node = connections[k]!.from.node;
+  return comp;
+}
+
+/** Position of every node in a topological order of the kept wires (Kahn; they are acyclic). */
+function keptTopologicalOrder(V: number, keptHead: Int32Array, keptNext: Int32Array, dst: Int32Array): Int32Array {
+  const indegree = new Int32Array(V);
+  for (let v = 0; v < V; v++) for (let k = keptHead[v]!; k >= 0; k = keptNext[k]!) indegree[dst[k]!]!++;
+  const queue = new Int32Array(V);
+  let tail = 0;
+  for (let v = 0; v < V; v++) if (indegree[v] === 0) queue[tail++] = v;
+  const order = new Int32Array(V);
+  for (let head = 0; head < tail; head++) {
+    const v = queue[head]!;
+    order[v] = head;
+    for (let k = keptHead[v]!; k >= 0; k = keptNext[k]!) if (--indegree[dst[k]!]! === 0) queue[tail++] = dst[k]!;
   }
-  return pathEdges.slice(seenAt.get(node)!);
+  return order;
 }
 
 export type ConnectCheck = { ok: true; replaces?: string } | { ok: false; reason: string };

@@ -3,10 +3,13 @@
 import type { NodeDefinition } from '../graph/types';
 import { input, stringParam } from './common';
 
-/** A safe PNG file name from the param (no folders, always .png). */
+/** File names are cut to this many characters before `.png` (file systems refuse names past 255 bytes). */
+export const MAX_FILE_STEM = 120;
+
+/** A safe PNG file name from the param (no folders, ASCII only, not too long, always .png). */
 export function saveFileName(name: string): string {
   const base = name.replace(/\\/g, '/').split('/').pop()!.replace(/[^A-Za-z0-9._ -]/g, '_').trim();
-  const stem = base.replace(/\.png$/i, '') || 'image';
+  const stem = base.replace(/\.png$/i, '').slice(0, MAX_FILE_STEM).replace(/^[.\s]+/, '').trim() || 'image';
   return `${stem}.png`;
 }
 

@@ -1,5 +1,6 @@
 // Graph-document assets (uploaded faces, base64 in the file) as an AssetStore of bytes.
 import type { AssetStore } from '../graph/types';
+import { ownValue } from '../graph/plain-data';
 
 export function base64ToBytes(b64: string): Uint8Array {
   // tolerate a data: URL prefix and whitespace from hand-edited files
@@ -17,7 +18,7 @@ export function assetStoreFromDoc(assets: Record<string, { data: string }> | und
     get(id) {
       const hit = cache.get(id);
       if (hit) return hit;
-      const asset = assets?.[id];
+      const asset = ownValue(assets, id);
       if (!asset) return undefined;
       let bytes: Uint8Array;
       try {

@@ -6,6 +6,8 @@ import { createEngine, type EngineDeps } from './engine';
 import type { OrtModule } from './pack/runtime';
 import { PackStore } from './pack/store';
 import { selectBackend } from './pack/backend';
+import { checkImageHeader } from './image-header';
+import { fetchCapped } from './fetch-capped';
 
 /** The WebGPU build of onnxruntime (and its wasm) load only when WebGPU is chosen and available. */
 async function loadWebgpuOrt(): Promise<OrtModule> {
@@ -21,6 +23,7 @@ ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(2, navigator.hardw
 ort.env.wasm.wasmPaths = { wasm: wasmUrl };
 
 async function decodeImage(bytes: Uint8Array) {
+  checkImageHeader(bytes); // size and format from the header, before the browser decodes anything
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -34,10 +37,9 @@ async function decodeImage(bytes: Uint8Array) {
   }
 }
 
-async function fetchBytes(url: string) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+/** Load Face url: sources: a 40 MB cap checked as the body streams, and a 30 s timeout. */
+function fetchBytes(url: string) {
+  return fetchCapped(url, { maxBytes: 40 * 1024 * 1024, timeoutMs: 30_000 });
 }
 
 /** face-api and its weights load on the first "align face" request only (they are large) */

@@ -5,6 +5,8 @@ import type { ParamSpec, ParamValue, SocketSpec } from '../../graph/types';
 import type { NodeCatalogEntry } from '../../workers/engine';
 import type { GraphDocument, NodeRegistry } from '../../graph/document';
 import { canConnect } from '../../graph/validate';
+import { mergeFragment, type FragmentMerge } from '../../graph/fragment';
+import { ownValue, setOwn } from '../../graph/plain-data';
 
 export type EditorGraph = GraphDocument;
 export type GraphNodeRecord = EditorGraph['nodes'][number];
@@ -201,7 +203,7 @@ export class GraphStore {
     const node = this.node(nodeId);
     if (!node) throw new Error(`no node "${nodeId}"`);
     this.pushUndo(null);
-    this.current.assets[assetId] = asset;
+    setOwn(this.current.assets, assetId, asset);
     node.params[param] = `asset:${assetId}`;
     this.dropUnusedAssets();
     this.bump(nodeId);
@@ -236,31 +238,33 @@ export class GraphStore {
     this.emit({ kind: 'structure' });
   }
 
-  /** Insert copied nodes (new ids, offset) with the connections among them; returns the new ids. */
+  /**
+   * Check a fragment (copied here or pasted from the system clipboard, so possibly hand-made)
+   * against the open graph with the graph file's validation: what it would add, already
+   * repaired, or why it is refused. Changes nothing.
+   */
+  checkPaste(fragment: unknown, offset: [number, number] = [0, 0]): FragmentMerge {
+    return mergeFragment(this.current, fragment, this.catalog as unknown as NodeRegistry, {
+      offset,
+      newNodeId: (taken) => newId('n_', taken),
+      newConnectionId: (taken) => newId('c_', taken),
+    });
+  }
+
+  /**
+   * Insert copied nodes (new ids, offset) with the connections among them; returns the new ids.
+   * All or nothing: a fragment the validation refuses throws before anything changes.
+   */
   paste(fragment: ClipboardFragment, offset: [number, number]): string[] {
-    if (!fragment.nodes.length) return [];
+    const merge = this.checkPaste(fragment, offset);
+    if (!merge.ok) throw new Error(`Paste refused: ${merge.errors.slice(0, 3).join('; ')}`);
+    if (!merge.added.nodes.length) return [];
     this.pushUndo(null);
-    const idMap = new Map<string, string>();
-    for (const n of fragment.nodes) {
-      const id = newId('n_', (cand) => !!this.node(cand) || [...idMap.values()].includes(cand));
-      idMap.set(n.id, id);
-      const copy = structuredClone(n);
-      copy.id = id;
-      copy.position = [n.position[0] + offset[0], n.position[1] + offset[1]];
-      this.current.nodes.push(copy);
-    }
-    for (const c of fragment.connections) {
-      const from = idMap.get(c.from.node);
-      const to = idMap.get(c.to.node);
-      if (!from || !to) continue;
-      const id = newId('c_', (cid) => this.current.connections.some((x) => x.id === cid));
-      this.current.connections.push({ id, from: { node: from, socket: c.from.socket }, to: { node: to, socket: c.to.socket } });
-    }
-    for (const [assetId, asset] of Object.entries(fragment.assets)) {
-      if (!this.current.assets[assetId]) this.current.assets[assetId] = asset;
-    }
+    this.current.nodes.push(...merge.added.nodes);
+    this.current.connections.push(...merge.added.connections);
+    for (const key of Object.keys(merge.added.assets)) setOwn(this.current.assets, key, merge.added.assets[key]!);
     this.emit({ kind: 'structure' });
-    return [...idMap.values()];
+    return merge.added.nodes.map((n) => n.id);
   }
 
   copy(ids: string[]): ClipboardFragment {
@@ -273,8 +277,8 @@ export class GraphStore {
     for (const n of nodes) {
       for (const v of Object.values(n.params)) {
         if (typeof v === 'string' && v.startsWith('asset:')) {
-          const asset = this.current.assets[v.slice(6)];
-          if (asset) assets[v.slice(6)] = asset;
+          const asset = ownValue(this.current.assets, v.slice(6));
+          if (asset) setOwn(assets, v.slice(6), asset);
         }
       }
     }

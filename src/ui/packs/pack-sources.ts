@@ -2,6 +2,10 @@
 // progress), picked files or a folder, a .zip (unpacked with fflate), or a drop on the editor.
 import { unzipSync } from 'fflate';
 import type { PackFileInput } from '../../workers/pack/manager';
+import type { PackManifest } from '../../graph/types';
+import { parsePackManifest } from '../../workers/pack/manifest';
+import { PackRefusedError, variantsOf } from '../../workers/pack/validate';
+import { readBodyCapped } from '../../workers/fetch-capped';
 
 /** A file a drop or pick hands to the model manager rather than to the graph import. */
 export function isPackFile(name: string): boolean {
@@ -44,33 +48,33 @@ export interface DownloadProgress {
   file: string;
 }
 
-/** GET `url` as bytes, reporting each chunk as it streams in. */
-async function fetchStreamed(url: string, signal: AbortSignal | undefined, onChunk: (bytes: number, contentLength: number) => void): Promise<Uint8Array> {
+/** A manifest larger than this is not a manifest. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+/** A model file with no size in its manifest is cut off past this. */
+const MAX_PACK_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** GET `url` as bytes, at most `maxBytes` (checked as it streams), reporting each chunk as it arrives. */
+async function fetchStreamed(
+  url: string,
+  signal: AbortSignal | undefined,
+  onChunk: (bytes: number, contentLength: number) => void,
+  maxBytes: number,
+): Promise<Uint8Array> {
   const res = await fetch(url, { signal });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`.trim());
   const length = Number(res.headers.get('Content-Length')) || 0;
-  if (!res.body) {
-    const whole = new Uint8Array(await res.arrayBuffer());
-    onChunk(whole.byteLength, length);
-    return whole;
-  }
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    onChunk(value.byteLength, length);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return bytes;
+  const counting = new Response(
+    res.body?.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          onChunk(chunk.byteLength, length);
+          controller.enqueue(chunk);
+        },
+      }),
+    ) ?? null,
+    { headers: res.headers },
+  );
+  return readBodyCapped(counting, maxBytes, url);
 }
 
 /**
@@ -84,27 +88,39 @@ export async function downloadPack(manifestUrl: string, onProgress: (p: Download
   } catch {
     throw new Error(`"${manifestUrl}" is not a URL`);
   }
-  const manifestBytes = await fetchStreamed(url.href, signal, () => undefined);
-  let manifest: { models?: Record<string, { file?: unknown; bytes?: unknown; variants?: Record<string, { file?: unknown; bytes?: unknown }> }> };
+  const manifestBytes = await fetchStreamed(url.href, signal, () => undefined, MAX_MANIFEST_BYTES);
+  let json: unknown;
   try {
-    manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes));
   } catch (e) {
     throw new Error(`${url.href} is not a pack manifest: not valid JSON (${(e as Error).message})`);
   }
-  if (!manifest || typeof manifest.models !== 'object' || manifest.models === null) throw new Error(`${url.href} is not a pack manifest: it has no "models"`);
-  const wanted: { file: string; bytes: number }[] = [];
+  // the whole manifest is validated before any file is requested: its file names are plain
+  // relative names, so every request stays inside the pack's folder on the manifest's host
+  let manifest: PackManifest;
+  try {
+    manifest = parsePackManifest(json, url.href);
+  } catch (e) {
+    throw new PackRefusedError([(e as Error).message]);
+  }
+  const folder = new URL('./', url);
+  const wanted: { file: string; bytes: number; href: string }[] = [];
   for (const entry of Object.values(manifest.models)) {
-    for (const e of [entry, ...Object.values(entry?.variants ?? {})]) {
-      if (typeof e?.file === 'string' && !wanted.some((w) => w.file === e.file)) wanted.push({ file: e.file, bytes: typeof e.bytes === 'number' ? e.bytes : 0 });
+    if (!entry) continue;
+    for (const e of [entry, ...Object.values(variantsOf(entry))]) {
+      if (wanted.some((w) => w.file === e.file)) continue;
+      const href = new URL(e.file, folder).href;
+      if (!href.startsWith(folder.href)) throw new PackRefusedError([`${e.file}: resolves outside the pack folder (${href}); refused before downloading anything`]);
+      wanted.push({ file: e.file, bytes: e.bytes ?? 0, href });
     }
   }
   const known = wanted.every((w) => w.bytes > 0);
   let total = known ? wanted.reduce((n, w) => n + w.bytes, 0) : 0;
   let received = 0;
   const out: PackFileInput[] = [{ path: 'manifest.json', bytes: manifestBytes }];
-  for (const { file } of wanted) {
+  for (const { file, bytes: declared, href } of wanted) {
     let counted = false;
-    const bytes = await fetchStreamed(new URL(file, url).href, signal, (n, contentLength) => {
+    const bytes = await fetchStreamed(href, signal, (n, contentLength) => {
       // without sizes in the manifest the total grows by each file's Content-Length as it starts
       if (!known && !counted) {
         total += contentLength;
@@ -112,7 +128,7 @@ export async function downloadPack(manifestUrl: string, onProgress: (p: Download
       }
       received += n;
       onProgress({ received, total, file });
-    });
+    }, declared > 0 ? declared : MAX_PACK_FILE_BYTES);
     out.push({ path: file, bytes });
   }
   return out;

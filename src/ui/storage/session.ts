@@ -91,6 +91,22 @@ export function restoreSession(): Promise<GraphDocument | null> {
   return run;
 }
 
+/**
+ * A stored session that could not be restored (it fails validation) is kept aside as a library
+ * entry — visible in the Library, downloadable as a file from there — before anything may
+ * overwrite it. Returns the entry's name. The open graph's library link is cleared, so nothing
+ * saved afterwards lands on the entry the session belonged to.
+ */
+export async function setAsideSession(stored: unknown): Promise<string> {
+  openGraph.link = null;
+  const library = await getLibrary();
+  const raw = stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, unknown>) : { content: stored };
+  const original = typeof raw.name === 'string' ? raw.name : 'graph';
+  const name = `Unrestored session: ${original}`.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200).trim();
+  const entry = await library.create(raw as unknown as GraphDocument, { name });
+  return entry.name;
+}
+
 export interface AutosaveHandle {
   /** save now if the graph changed since the last save */
   flush(): Promise<void>;

@@ -1,6 +1,6 @@
 // The Node side of the runtime (headless run, tests): packs read from the models folder with fs,
 // images decoded with pure-JS decoders (fast-png; jpeg-js for JPEG).
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { decode as decodePng } from 'fast-png';
@@ -8,6 +8,12 @@ import jpeg from 'jpeg-js';
 import type { AssetStore, ComputeContext } from '../../graph/types';
 import { OnnxPackRuntime, type OrtModule } from '../pack/runtime';
 import type { Rgba } from '../image';
+import { checkImageHeader } from '../image-header';
+import { readPngChunks } from '../../graph/png-metadata';
+import { inflateWithBudget } from '../../graph/inflate';
+import { fetchCapped } from '../fetch-capped';
+import { DEFAULT_MAX_READ_BYTES, DEFAULT_READ_TIMEOUT_MS } from './read-policy';
+import { MAX_IMAGE_PIXELS } from '../../graph/limits';
 
 /** Pack runtime over `<modelsDir>/<pack>/<file>`. */
 export function createNodePackRuntime(modelsDir: string): OnnxPackRuntime {
@@ -16,14 +22,64 @@ export function createNodePackRuntime(modelsDir: string): OnnxPackRuntime {
   return new OnnxPackRuntime((p) => readFile(path.join(modelsDir, p)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)), ort as unknown as OrtModule);
 }
 
-const MAX_PIXELS = 64 * 1024 * 1024;
-
-/** PNG (any bit depth, palette, grey) or JPEG bytes -> RGBA. */
+/**
+ * PNG (any bit depth, palette, grey) or JPEG bytes -> RGBA. The size is checked from the header
+ * before decoding (checkImageHeader), and a decoder's own error is reported as a damaged file.
+ */
 export async function decodeImageNode(bytes: Uint8Array): Promise<Rgba> {
-  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
-    const png = decodePng(bytes);
-    if (png.width * png.height > MAX_PIXELS) throw new Error(`image of ${png.width}x${png.height} is too large`);
+  const header = checkImageHeader(bytes);
+  if (header.format !== 'png' && header.format !== 'jpeg') {
+    throw new Error(`unsupported image format ${header.format.toUpperCase()}: headless runs read PNG and JPEG`);
+  }
+  try {
+    const rgba = await decodeChecked(bytes, header.format);
+    if (rgba.width !== header.width || rgba.height !== header.height || rgba.data.length !== rgba.width * rgba.height * 4) {
+      throw new Error(`it decodes to ${rgba.width}×${rgba.height}, its header says ${header.width}×${header.height}`);
+    }
+    return rgba;
+  } catch (err) {
+    throw new Error(`the ${header.format.toUpperCase()} is damaged and cannot be decoded (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The PNG with only the chunks that make its pixels (CRCs checked), after checking that its image
+ * data inflates to no more than its size needs: ancillary chunks (an iCCP profile, text) and
+ * oversized image data could otherwise inflate without limit inside the decoder.
+ */
+function criticalChunksOnly(bytes: Uint8Array): Uint8Array {
+  const chunks = readPngChunks(bytes);
+  const keep = chunks.filter((c) => c.type === 'IHDR' || c.type === 'PLTE' || c.type === 'tRNS' || c.type === 'IDAT' || c.type === 'IEND');
+  const ihdr = keep[0]?.type === 'IHDR' ? keep[0].data : null;
+  if (!ihdr || ihdr.length !== 13) throw new Error('its IHDR header chunk is missing or malformed');
+  const [width, height, depth, colour] = [((ihdr[0]! << 24) >>> 0) + (ihdr[1]! << 16) + (ihdr[2]! << 8) + ihdr[3]!, ((ihdr[4]! << 24) >>> 0) + (ihdr[5]! << 16) + (ihdr[6]! << 8) + ihdr[7]!, ihdr[8]!, ihdr[9]!];
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colour] ?? 4;
+  const rowBytes = Math.ceil((width * channels * depth) / 8) + 1;
+  // interlaced images store a little more (a filter byte per row of each pass): allow twice
+  const budget = 2 * rowBytes * height + 65_536;
+  const idat = keep.filter((c) => c.type === 'IDAT');
+  const joined = new Uint8Array(idat.reduce((n, c) => n + c.data.length, 0));
+  let at = 0;
+  for (const c of idat) {
+    joined.set(c.data, at);
+    at += c.data.length;
+  }
+  inflateWithBudget(joined, budget, 'zlib', () => `its image data inflates past the ${width}×${height} its header gives`);
+  const parts = [bytes.subarray(0, 8), ...keep.map((c) => bytes.subarray(c.offset, c.offset + 12 + c.data.length))];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise<Rgba> {
+  if (format === 'png') {
+    const png = decodePng(criticalChunksOnly(bytes));
     const n = png.width * png.height;
+    if (!png.palette && png.data.length < n * png.channels) throw new Error('its pixel data is truncated');
     const out = new Uint8ClampedArray(n * 4);
     if (png.palette) {
       const rgb = (await import('fast-png')).convertIndexedToRgb(png);
@@ -52,21 +108,21 @@ export async function decodeImageNode(bytes: Uint8Array): Promise<Rgba> {
     }
     return { width: png.width, height: png.height, data: out };
   }
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 64 });
-    return { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
-  }
-  throw new Error('unsupported image format (PNG and JPEG are supported)');
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+  return { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
 }
 
-/** Reads a URL over http(s), or a local file path / file: URL. */
+/**
+ * Reads a URL over http(s) (timeout and size cap), or a local file path / file: URL (regular
+ * files up to the cap). Unrestricted as to which: for tests and trusted callers. The headless
+ * run reads through its read policy (read-policy.ts) instead.
+ */
 export async function fetchBytesNode(url: string): Promise<Uint8Array> {
-  if (/^https?:/i.test(url)) {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
+  if (/^https?:/i.test(url)) return fetchCapped(url, { maxBytes: DEFAULT_MAX_READ_BYTES, timeoutMs: DEFAULT_READ_TIMEOUT_MS });
   const file = url.startsWith('file:') ? new URL(url) : url;
+  const info = await stat(file);
+  if (!info.isFile()) throw new Error(`${url} is not a regular file`);
+  if (info.size > DEFAULT_MAX_READ_BYTES) throw new Error(`${url} is ${(info.size / 1048576).toFixed(1)} MB; the limit is ${DEFAULT_MAX_READ_BYTES / 1048576} MB`);
   return new Uint8Array(await readFile(file));
 }
 

@@ -10,11 +10,30 @@ const zModelIO = z.object({
   range: z.tuple([z.number(), z.number()]).optional(),
 });
 
+/**
+ * Why `file` is not a plain relative name inside the pack folder, or null. Segments of letters,
+ * digits, `.`, `_`, `-` separated by `/`: no URL (`https://other.host/…`, no `:` at all), no
+ * absolute path, no `..` or `.` segment, no percent-encoding (`%2e%2e/`), no backslash, no empty
+ * segment. Checked before anything is requested or read, so a name can never leave the pack.
+ */
+export function packFileProblem(file: string): string | null {
+  if (file.length > 255) return 'is longer than 255 characters';
+  if (file.startsWith('/')) return 'starts with "/"';
+  for (const seg of file.split('/')) {
+    if (seg === '') return 'has an empty part ("//" or a trailing "/")';
+    if (seg === '.' || seg === '..') return `has a "${seg}" part`;
+    if (!/^[A-Za-z0-9._-]+$/.test(seg)) return 'has characters other than letters, digits, ".", "_", "-" and "/" (a URL, "%", "\\" or ":")';
+  }
+  return null;
+}
+
 const zPackFile = z
   .string()
   .min(1)
-  // a pack file is a plain relative path inside the pack folder: no escaping it
-  .refine((f) => !f.startsWith('/') && !f.split('/').includes('..'), 'must be a relative path inside the pack');
+  .superRefine((f, ctx) => {
+    const problem = packFileProblem(f);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be a relative path inside the pack: ${JSON.stringify(f.slice(0, 80))} ${problem}` });
+  });
 const zSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
 const zModelEntry = z.object({

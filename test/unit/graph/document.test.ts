@@ -101,11 +101,24 @@ describe('graph document: broken and hostile files', () => {
     expect(errorsOf('wrong-structure.dge.json')).toEqual(['nodes: expected array, got string "not a list"']);
   });
 
-  it('refuses a param value that is not a number, string or boolean', () => {
+  it('refuses a declared param value that is not a number, string or boolean', () => {
+    const doc = JSON.parse(fixture('valid.dge.json'));
+    doc.nodes[1].params.factor = { nested: true };
+    const r = parseGraphFile(JSON.stringify(doc), testRegistry);
+    expect(!r.ok && r.errors).toEqual(['nodes[1].params.factor: expected number, got an object']);
+  });
+
+  it('keeps array and object params of unknown node types and undeclared params, as they are', () => {
     const doc = JSON.parse(fixture('valid.dge.json'));
     doc.nodes[3].params = { alpha: { nested: true } };
+    doc.nodes.push({ id: 'p', type: 'future-node', params: { list: [1, 'a', null], obj: { k: [true] }, none: null }, position: [0, 0] });
     const r = parseGraphFile(JSON.stringify(doc), testRegistry);
-    expect(!r.ok && r.errors).toEqual(['nodes[3].params.alpha: expected number, string or boolean, got an object']);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.warnings).toContain('nodes[3].params.alpha: "Sum" has no such parameter — kept but ignored');
+    const saved = JSON.parse(serializeGraph(r.doc));
+    expect(saved.nodes[3].params).toEqual({ alpha: { nested: true } });
+    expect(saved.nodes.at(-1).params).toEqual({ list: [1, 'a', null], obj: { k: [true] }, none: null });
   });
 
   it('refuses something that is not a graph file and a newer version', () => {

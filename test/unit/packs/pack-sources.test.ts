@@ -51,7 +51,7 @@ describe('downloadPack', () => {
 
   it('names the URL that failed', async () => {
     await expect(downloadPack(`${base}/nothing/manifest.json`, () => undefined)).rejects.toThrow(`${base}/nothing/manifest.json: HTTP 404`);
-    await expect(downloadPack(`${base}/index.json`, () => undefined)).rejects.toThrow('is not a pack manifest: it has no "models"');
+    await expect(downloadPack(`${base}/index.json`, () => undefined)).rejects.toThrow(/invalid model pack .*index\.json: format/);
     await expect(downloadPack('::not a url', () => undefined)).rejects.toThrow('"::not a url" is not a URL');
   });
 });

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { ExitError, runGraph } from '../../../tools/run-graph';
+import { readGraphFromPng } from '../../../src/graph/png-metadata';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const example = (name: string) => path.join(root, 'examples', name);
@@ -53,7 +54,7 @@ describe('headless run (npm run graph)', () => {
     const edited = decode(await readFile(path.join(out, 'edited-smile.png')));
     expect([edited.width, edited.height]).toEqual([32, 32]);
     // the graph rides along in the PNG
-    expect(JSON.parse(edited.text['delta-studio/graph']!).format).toBe('delta-studio/graph');
+    expect(JSON.parse(readGraphFromPng(await readFile(path.join(out, 'edited-smile.png')))!).format).toBe('delta-studio/graph');
     expect(lines.some((l) => l.includes('compare.psnr'))).toBe(true);
   });
 
