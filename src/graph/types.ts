@@ -75,6 +75,12 @@ export interface ParamVisibility {
   when?: { param: string; is: ParamValue[]; isNot?: undefined } | { param: string; isNot: ParamValue[]; is?: undefined };
 }
 
+/** The range of a number param per value of another param (see `follows`). */
+export interface ParamRangeCases {
+  param: string;
+  cases: Record<string, { min: number; max: number; step: number; default: number }>;
+}
+
 export type ParamSpec = ParamVisibility & (
   | {
       kind: 'number';
@@ -87,6 +93,12 @@ export type ParamSpec = ParamVisibility & (
       /** integer-valued (K pairs, sizes) */
       integer?: boolean;
       doc?: string;
+      /**
+       * Range, step and default that follow another param's value (Synthetic Pair's From/To follow
+       * its attribute). `min`/`max` above stay the outer bounds a file may hold; the editor offers
+       * the range of the current case, and a change of `param` resets this one to the case's default.
+       */
+      follows?: ParamRangeCases;
     }
   | { kind: 'seed'; name: string; label: string; default: number; doc?: string }
   | {

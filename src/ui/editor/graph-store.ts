@@ -5,6 +5,7 @@ import type { ParamSpec, ParamValue, SocketSpec } from '../../graph/types';
 import type { NodeCatalogEntry } from '../../workers/engine';
 import type { GraphDocument, NodeRegistry } from '../../graph/document';
 import { canConnect } from '../../graph/validate';
+import { followerResets } from '../../graph/param-range';
 
 export type EditorGraph = GraphDocument;
 export type GraphNodeRecord = EditorGraph['nodes'][number];
@@ -181,6 +182,9 @@ export class GraphStore {
     if (node.params[name] === value) return;
     this.pushUndo(`param:${nodeId}:${name}`);
     node.params[name] = value;
+    // params whose range follows this one start again from their default for the new value
+    const def = this.catalog.get(node.type);
+    if (def) Object.assign(node.params, followerResets(def.params, name, node.params));
     this.dropUnusedAssets();
     this.bump(nodeId);
     this.emit({ kind: 'params', nodeIds: [nodeId] });

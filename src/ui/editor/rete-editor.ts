@@ -16,7 +16,7 @@ import GraphNodeView from '../nodes/GraphNodeView.vue';
 import MinimapCanvas from './MinimapCanvas.vue';
 import WireView from '../nodes/WireView.vue';
 
-export const NODE_WIDTH = 232;
+export const NODE_WIDTH = 248;
 /** below this zoom nodes are drawn without params and previews (unreadable anyway) */
 const DETAIL_MIN_ZOOM = 0.4;
 
@@ -55,7 +55,7 @@ export class ReteNode extends ClassicPreset.Node {
 export function estimateNodeHeight(store: GraphStore, record: GraphNodeRecord): number {
   const def = store.catalog.get(record.type);
   const ports = Math.max(store.inputsOf(record).length, store.outputsOf(record).length);
-  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 54 : 27), 10) ?? 40;
+  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 54 : p.kind === 'number' ? 43 : 27), 10) ?? 40;
   return PORTS_TOP + PORT_PITCH * ports + params + (def?.preview ? 124 : 0) + 8;
 }
 
@@ -366,8 +366,35 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     await select(newIds);
   }
 
+  /**
+   * Overlays (minimap, legend: elements of the stage with `data-overlay`) never hide a node: one
+   * that a node's box reaches under is marked `data-covering` and fades out of the way (style.css).
+   */
+  function updateOverlays(): void {
+    const overlays = [...(container.parentElement ?? container).querySelectorAll<HTMLElement>('[data-overlay], .minimap')];
+    if (!overlays.length) return;
+    const box = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    const rects = overlays.map((el) => el.getBoundingClientRect());
+    const covering = overlays.map(() => false);
+    for (const record of store.doc.nodes) {
+      // node messages and stacked params can make a node taller than its estimate
+      const height = (editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record)) + 40;
+      const left = box.left + x + record.position[0] * k;
+      const top = box.top + y + record.position[1] * k;
+      const [right, bottom] = [left + NODE_WIDTH * k, top + height * k];
+      rects.forEach((r, i) => {
+        if (!covering[i] && r.width && left < r.right && right > r.left && top < r.bottom && bottom > r.top) covering[i] = true;
+      });
+    }
+    overlays.forEach((el, i) => {
+      if ((el.dataset.covering === 'true') !== covering[i]) el.dataset.covering = String(covering[i]);
+    });
+  }
+
   /** Mark nodes outside the viewport (or all of them at low zoom) as simplified. */
   function updateDetail(): void {
+    updateOverlays();
     const { x, y, k } = area.area.transform;
     const { w, h } = viewportSize;
     // half a screen of margin so panning reveals nodes that are already detailed
@@ -500,12 +527,13 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   const unsubscribe = store.onChange((change) => {
     if (change.kind === 'params' || change.kind === 'meta') return; // node views follow store revisions
     // another graph: frame it before its nodes are created, so off-screen ones start simplified
-    if (change.kind === 'load') void fitToDocument().then(() => sync());
+    if (change.kind === 'load') void fitToDocument().then(() => sync()).then(scheduleDetail);
     else void sync().then(scheduleDetail);
   });
 
   await fitToDocument();
   await sync();
+  scheduleDetail(); // the minimap exists now: overlays learn what they cover
 
   return {
     sync,
