@@ -109,7 +109,8 @@ export type ParamSpec = ParamVisibility & (
       options: { value: string; label: string }[];
       doc?: string;
     }
-  | { kind: 'string'; name: string; label: string; default: string; doc?: string }
+  /** `multiline`: a text area (a Note's text) */
+  | { kind: 'string'; name: string; label: string; default: string; doc?: string; multiline?: boolean }
   | { kind: 'boolean'; name: string; label: string; default: boolean; doc?: string }
   /** a model pack id; the UI offers the installed packs */
   | { kind: 'pack'; name: string; label: string; default: string; doc?: string }
@@ -137,7 +138,7 @@ export type NodeOutputs = Record<string, Value>;
 export interface NodeDefinition {
   type: string; // e.g. 'load-face'
   title: string; // e.g. 'Load Face'
-  category: 'input' | 'model' | 'edit' | 'output' | 'analysis';
+  category: 'input' | 'model' | 'edit' | 'output' | 'analysis' | 'annotation';
   doc: string; // one or two sentences shown in quick-add and on hover
   inputs: SocketSpec[];
   outputs: SocketSpec[];

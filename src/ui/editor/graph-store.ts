@@ -190,6 +190,19 @@ export class GraphStore {
     this.emit({ kind: 'params', nodeIds: [nodeId] });
   }
 
+  /** Bypass or mute nodes (ComfyUI's Ctrl+B / Ctrl+M); `undefined` lets them run again. One undo step. */
+  setMode(nodeIds: string[], mode: 'bypass' | 'mute' | undefined): void {
+    const nodes = nodeIds.map((id) => this.node(id)).filter((n): n is GraphNodeRecord => !!n && n.mode !== mode);
+    if (!nodes.length) return;
+    this.pushUndo(null);
+    for (const node of nodes) {
+      if (mode) node.mode = mode;
+      else delete node.mode;
+      this.bump(node.id);
+    }
+    this.emit({ kind: 'params', nodeIds: nodes.map((n) => n.id) });
+  }
+
   setLabel(nodeId: string, label: string): void {
     const node = this.node(nodeId);
     if (!node || (node.label ?? '') === label) return;

@@ -161,6 +161,10 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
           list: [
             { label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => store.removeNodes(ids) },
             { label: ids.length > 1 ? `Duplicate ${ids.length} nodes` : 'Duplicate', key: 'duplicate', handler: () => void duplicate(ids) },
+            ...(['bypass', 'mute'] as const).map((mode) => {
+              const on = ids.every((id) => store.node(id)?.mode === mode);
+              return { label: `${on ? 'Un-' : ''}${mode === 'bypass' ? 'bypass (Ctrl+B)' : 'mute (Ctrl+M)'}`, key: mode, handler: () => store.setMode(ids, on ? undefined : mode) };
+            }),
           ],
         };
       }

@@ -1,7 +1,7 @@
 // What tripped a new user in the first hour (issue "the first hour of a new user"): each test
 // here failed before its fix.
 import assert from 'node:assert/strict';
-import { SEL, openEditor, waitForSettled, nodeStates } from '../lib/browser.mjs';
+import { SEL, openEditor, waitForSettled, nodeStates, previewStats, waitForImageChange } from '../lib/browser.mjs';
 
 /** The number fields (value beside each slider) of a node, by param label. */
 async function numberFields(page, nodeType) {
@@ -201,6 +201,71 @@ export const tests = [
       await page.mouse.move(legend.x + 20, legend.y - 10, { steps: 8 });
       await page.mouse.up();
       await page.waitForFunction(() => document.querySelector('.legend')?.dataset.covering === 'true', null, { timeout: 5_000 });
+    },
+  },
+  {
+    name: 'bypass (Ctrl+B) passes a node input on, mute (Ctrl+M) stops it and what needs it; a preview click enlarges it',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      const original = await previewStats(page, SEL.preview('generate'));
+      await page.locator(`${SEL.node('scale')} input.num`).fill('2');
+      await page.locator(`${SEL.node('scale')} input.num`).press('Enter');
+      const doubled = await waitForImageChange(page, SEL.preview('generate'), original.hash);
+      await page.locator(`${SEL.node('scale')} .dnode-title`).click();
+      await page.keyboard.press('Control+b');
+      await page.locator(`${SEL.node('scale')}[data-node-bypassed="true"]`).waitFor({ timeout: 5_000 });
+      // Scale bypassed: the delta reaches Add unscaled, which is the α = 1 picture
+      const bypassed = await waitForImageChange(page, SEL.preview('generate'), doubled.hash);
+      assert.equal(bypassed.hash, original.hash, 'a bypassed Scale should pass its delta on unchanged');
+      await page.keyboard.press('Control+b');
+      await page.waitForFunction((sel) => !document.querySelector(sel), `${SEL.node('scale')}[data-node-bypassed="true"]`, { timeout: 5_000 });
+      const back = await waitForImageChange(page, SEL.preview('generate'), original.hash);
+      assert.equal(back.hash, doubled.hash);
+      await page.keyboard.press('Control+m');
+      await page.locator(`${SEL.node('scale')}[data-node-muted="true"]`).waitFor({ timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelector('[data-node-type="generate"]')?.dataset.nodeState === 'idle', null, { timeout: 10_000 });
+      assert.match(await page.locator(`${SEL.node('add')} [data-testid="node-note"]`).innerText(), /muted/);
+      assert.equal(await page.locator(SEL.alert).count(), 0, 'muting raised an alert');
+      await page.keyboard.press('Control+m');
+      await page.waitForFunction(() => ['done', 'cached'].includes(document.querySelector('[data-node-type="generate"]')?.dataset.nodeState), null, { timeout: 30_000 });
+      await waitForSettled(page);
+      // the enlarged preview: native size, then x2 nearest-neighbour
+      await page.locator(SEL.preview('generate')).click();
+      const large = page.locator('[data-testid="preview-large"]');
+      await large.waitFor({ timeout: 5_000 });
+      await large.locator('[data-testid="preview-zoom-1"]').click();
+      const native = await large.locator('canvas').evaluate((c) => ({ w: c.width, css: c.getBoundingClientRect().width, pixelated: getComputedStyle(c).imageRendering }));
+      assert.equal(native.css, native.w, 'native size is one screen pixel per image pixel');
+      assert.equal(native.pixelated, 'pixelated');
+      await large.locator('[data-testid="preview-zoom-2"]').click();
+      assert.equal(await large.locator('canvas').evaluate((c) => c.getBoundingClientRect().width), native.w * 2);
+      await page.keyboard.press('Escape');
+      await large.waitFor({ state: 'detached', timeout: 5_000 });
+    },
+  },
+  {
+    name: 'a Note node labels the graph and is saved with it; the DGE guide opens from ?',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      await page.locator('[data-testid="editor-canvas"]').dblclick({ position: { x: 700, y: 760 } });
+      await page.locator('[data-testid="quick-add"] input').fill('note');
+      await page.keyboard.press('Enter');
+      const note = page.locator(SEL.node('note'));
+      await note.waitFor({ timeout: 5_000 });
+      await note.locator('textarea').fill('Head turn: raise α for more');
+      await note.locator('textarea').blur();
+      await page.waitForFunction(() => document.querySelector('[data-node-type="note"]')?.dataset.nodeState !== 'error', null, { timeout: 5_000 });
+      // export carries it
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(SEL.export).click()]);
+      const doc = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+      assert.ok(doc.nodes.some((n) => n.type === 'note' && n.params.text === 'Head turn: raise α for more'), 'the note is not in the exported file');
+      await page.locator('button[aria-label="Help"]').click();
+      await page.locator('[data-testid="help-guide"]').click();
+      await page.locator('[data-testid="dge-guide"] svg').waitFor({ timeout: 5_000 });
     },
   },
 ];
