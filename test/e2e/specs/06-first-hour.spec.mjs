@@ -268,4 +268,21 @@ export const tests = [
       await page.locator('[data-testid="dge-guide"] svg').waitFor({ timeout: 5_000 });
     },
   },
+  {
+    name: 'a real photo given to the FaceWorld demo pack: GAN Inversion says it is far from the pack and where to get one for photos',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      const inversionNote = page.locator(`${SEL.node('gan-inversion')} [data-testid="node-note"]`);
+      assert.equal(await inversionNote.count(), 0, 'a FaceWorld sample face should raise no warning');
+      const face = SEL.node('load-face');
+      await page.locator(`${face} select`).nth(2).selectOption('face');
+      await page.locator(`${face} input[type="file"]`).setInputFiles('/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg');
+      await inversionNote.filter({ hasText: /far from/ }).waitFor({ timeout: 60_000 });
+      const text = await inversionNote.innerText();
+      assert.match(text, /Models panel/);
+      assert.match(text, /models\/README\.md/);
+    },
+  },
 ];
