@@ -70,6 +70,8 @@ export const tests = [
       const fields = await numberFields(page, 'scale');
       assert.ok(fields['α'].width >= 180, `the Scale slider is ${fields['α'].width.toFixed(0)} px wide; a range of 6 needs room`);
       assert.equal(fields['α'].value, 1);
+      // the tooltip says what α does to the edit
+      assert.match(await page.locator(`${SEL.node('scale')} .param-number`).getAttribute('title'), /twice as much.*opposite/);
       const slider = page.locator(`${SEL.node('scale')} input[type="range"]`);
       await slider.focus();
       await page.keyboard.press('ArrowRight');
