@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
-import { modelsPlugin } from './tools/vite-models-plugin';
+// with its extension: Vite's native config loader (its future default) resolves no bare paths
+import { modelsPlugin } from './tools/vite-models-plugin.ts';
 
 // Cross-origin isolation lets onnxruntime-web use wasm threads (SharedArrayBuffer).
 const isolation = {
@@ -12,9 +13,10 @@ export default defineConfig({
   plugins: [vue(), modelsPlugin()],
   server: { headers: isolation },
   preview: { headers: isolation },
-  // face-api and exifr are loaded lazily by the worker; pre-bundling them up front avoids Vite's
-  // mid-session re-optimisation reload the first time a face is aligned.
-  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@vladmandic/face-api', 'exifr'] },
+  // The worker loads face-api and exifr lazily, where Vite's dependency scan does not look: they
+  // are pre-bundled up front, under the exact ids the code imports, or the first "Detect & align
+  // face" in `npm start` re-optimises them and reloads every open tab.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@vladmandic/face-api/dist/face-api.esm.js', 'exifr'] },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   test: {

@@ -42,6 +42,8 @@ export const zGraphNode = z.looseObject({
   params: zParams.default({}),
   position: z.tuple([zLooseNumber, zLooseNumber]).default([0, 0]),
   label: z.string().optional(),
+  /** 'bypass': the node passes its inputs on to outputs of the same type; 'mute': it and what needs it do not run */
+  mode: z.enum(['bypass', 'mute']).optional().catch(undefined),
 });
 
 export const zEndpoint = z.looseObject({ node: zId, socket: zId });

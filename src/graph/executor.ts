@@ -260,8 +260,20 @@ export class Executor {
       return n ? (n.label || this.registry.get(n.type)?.title || n.type) : id;
     };
 
+    /** muted nodes and the nodes that need them: not run, not failed */
+    const muted = new Map<string, string>();
+    /** bypassed nodes' outputs that had no input of their type to pass on */
+    const bypassGaps = new Map<string, string>();
+
     for (const node of order.sorted) {
       if (signal.aborted) return finish('cancelled');
+      const mutedBy = node.mode === 'mute' ? 'muted' : (incoming.get(node.id) ?? []).find((c) => muted.has(c.from.node));
+      if (mutedBy) {
+        const msg = mutedBy === 'muted' ? 'muted (Ctrl+M): not run' : `not run: "${titleOf(mutedBy.from.node)}" is muted`;
+        muted.set(node.id, msg);
+        setState(node.id, 'idle', msg);
+        continue;
+      }
       const def = this.registry.get(node.type);
       if (!def) {
         const msg = `Unknown node type "${node.type}": this placeholder keeps its data but cannot run`;
@@ -288,7 +300,7 @@ export class Executor {
           const upstream = result.outputs.get(wire.from.node);
           const value = upstream?.[wire.from.socket];
           if (!upstream || value === undefined) {
-            wiringError ??= `input "${spec.name}": "${titleOf(wire.from.node)}" has no output "${wire.from.socket}"`;
+            wiringError ??= `input "${spec.name}": ${bypassGaps.get(`${wire.from.node}:${wire.from.socket}`) ?? `"${titleOf(wire.from.node)}" has no output "${wire.from.socket}"`}`;
             continue;
           }
           if (value.kind !== spec.type) {
@@ -312,6 +324,24 @@ export class Executor {
         rootCause.set(node.id, blockedBy.cause);
         result.blocked.push(node.id);
         fail(node.id, msg);
+        continue;
+      }
+      if (node.mode === 'bypass' && !wiringError) {
+        // each output carries the first input value of its type; the key follows those inputs
+        const outputs: NodeOutputs = {};
+        const passed: Record<string, string> = {};
+        for (const out of def.outputs) {
+          const source = def.inputs.find((s) => s.type === out.type && [inputs[s.name]].flat()[0] !== undefined);
+          if (!source) {
+            bypassGaps.set(`${node.id}:${out.name}`, `"${titleOf(node.id)}" is bypassed and has no ${out.type} input to pass on as "${out.name}"`);
+            continue;
+          }
+          outputs[out.name] = [inputs[source.name]].flat()[0] as Value;
+          passed[out.name] = [inputKeys[source.name]].flat()[0] ?? '';
+        }
+        keys.set(node.id, hashValue({ bypass: node.type, passed }));
+        result.outputs.set(node.id, outputs);
+        setState(node.id, 'done', 'bypassed (Ctrl+B): inputs passed on unchanged');
         continue;
       }
       if (wiringError || missing.length) {

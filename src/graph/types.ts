@@ -75,6 +75,12 @@ export interface ParamVisibility {
   when?: { param: string; is: ParamValue[]; isNot?: undefined } | { param: string; isNot: ParamValue[]; is?: undefined };
 }
 
+/** The range of a number param per value of another param (see `follows`). */
+export interface ParamRangeCases {
+  param: string;
+  cases: Record<string, { min: number; max: number; step: number; default: number }>;
+}
+
 export type ParamSpec = ParamVisibility & (
   | {
       kind: 'number';
@@ -87,6 +93,12 @@ export type ParamSpec = ParamVisibility & (
       /** integer-valued (K pairs, sizes) */
       integer?: boolean;
       doc?: string;
+      /**
+       * Range, step and default that follow another param's value (Synthetic Pair's From/To follow
+       * its attribute). `min`/`max` above stay the outer bounds a file may hold; the editor offers
+       * the range of the current case, and a change of `param` resets this one to the case's default.
+       */
+      follows?: ParamRangeCases;
     }
   | { kind: 'seed'; name: string; label: string; default: number; doc?: string }
   | {
@@ -97,7 +109,8 @@ export type ParamSpec = ParamVisibility & (
       options: { value: string; label: string }[];
       doc?: string;
     }
-  | { kind: 'string'; name: string; label: string; default: string; doc?: string }
+  /** `multiline`: a text area (a Note's text) */
+  | { kind: 'string'; name: string; label: string; default: string; doc?: string; multiline?: boolean }
   | { kind: 'boolean'; name: string; label: string; default: boolean; doc?: string }
   /** a model pack id; the UI offers the installed packs */
   | { kind: 'pack'; name: string; label: string; default: string; doc?: string }
@@ -125,7 +138,7 @@ export type NodeOutputs = Record<string, Value>;
 export interface NodeDefinition {
   type: string; // e.g. 'load-face'
   title: string; // e.g. 'Load Face'
-  category: 'input' | 'model' | 'edit' | 'output' | 'analysis';
+  category: 'input' | 'model' | 'edit' | 'output' | 'analysis' | 'annotation';
   doc: string; // one or two sentences shown in quick-add and on hover
   inputs: SocketSpec[];
   outputs: SocketSpec[];

@@ -40,7 +40,7 @@ export const addNode: NodeDefinition = {
         { value: 'sum', label: 'Sum, then decode once' },
         { value: 'sequence', label: 'Apply in sequence' },
       ],
-      doc: 'How several DGE deltas are combined.',
+      doc: 'How several DGE deltas are combined: sum them and decode once against the face (w + Dec(w, Σδ)), or apply them one after another, each on the latent the previous one produced.',
     },
   ],
   async compute(inputs, params, ctx) {

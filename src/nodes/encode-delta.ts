@@ -25,7 +25,7 @@ export const encodeDeltaNode: NodeDefinition = {
         { value: 'dge', label: 'DGE Δ-encoder' },
         { value: 'linear', label: 'Linear (latent difference)' },
       ],
-      doc: 'dge: Δ-encoder code decoded against the target latent; linear: mean W+ offset E(to) − E(from).',
+      doc: 'DGE: the Δ-encoder code, decoded against your face\'s latent, so the change adapts to that face (the method). Linear: the mean latent offset E(to) − E(from) of the pairs, added as is (the baseline to compare with).',
     },
   ],
   async compute(inputs, params, ctx) {

@@ -4,6 +4,7 @@ import type { NodeDefinition } from '../graph/types';
 import { encoderInputSize, resizeImageValue } from '../workers/image';
 import { input, nodePack, numberParam, packParam } from './common';
 import { refineLatents } from './refine';
+import { checkDomain, farFromDomainNote } from './domain-check';
 
 export const ganInversionNode: NodeDefinition = {
   type: 'gan-inversion',
@@ -40,6 +41,7 @@ export const ganInversionNode: NodeDefinition = {
     const e = manifest.models.encoder;
     const out = await ctx.packs.run(id, 'encoder', { [e.inputs[0].name]: sized.tensor }, ctx.signal);
     let latent = out[e.outputs[0].name];
+    const notes: string[] = [];
     if (steps > 0) {
       ctx.progress(0.05);
       const refined = await refineLatents(ctx.packs, id, manifest, latent, image.tensor, {
@@ -55,8 +57,12 @@ export const ganInversionNode: NodeDefinition = {
       });
       latent = refined.latent;
       const [before, after] = [refined.lossBefore[0], refined.lossAfter[0]];
-      ctx.note?.(`Refined: mean |G(w) − image| ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(0)} % lower)`);
+      notes.push(`Refined: mean |G(w) − image| ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(0)} % lower)`);
     }
+    // a picture far outside the pack's domain is said so on the node, not handed on as a silent blob
+    const check = await checkDomain(id, manifest, sized, latent, ctx);
+    if (check?.far) notes.unshift(farFromDomainNote(manifest, check));
+    if (notes.length) ctx.note?.(notes.join(' · '));
     return { latent: { kind: 'latent', pack: id, tensor: latent } };
   },
 };

@@ -7,6 +7,7 @@ import { ganInversionNode } from './gan-inversion';
 import { generateNode } from './generate';
 import { loadFaceNode } from './load-face';
 import { measureNode } from './measure';
+import { noteNode } from './note';
 import { randomFaceNode } from './random-face';
 import { saveImageNode } from './save-image';
 import { scaleNode } from './scale';
@@ -24,6 +25,7 @@ export const nodeDefinitions: NodeDefinition[] = [
   compareNode,
   measureNode,
   saveImageNode,
+  noteNode,
 ];
 
 export const nodeRegistry: ReadonlyMap<string, NodeDefinition> = new Map(nodeDefinitions.map((d) => [d.type, d]));

@@ -1,6 +1,6 @@
 // Synthetic Pair: K CGI-style renders pairs (FaceWorld, src/synth) of K identities in which ONE
 // attribute goes from `from` to `to` and everything else stays fixed.
-import type { NodeDefinition, SyntheticPair } from '../graph/types';
+import type { NodeDefinition, ParamRangeCases, SyntheticPair } from '../graph/types';
 import { ATTRIBUTES, imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Attributes } from '../synth';
 import { encoderInputSize, rgbaToTensor } from '../workers/image';
 import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './common';
@@ -8,6 +8,19 @@ import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './co
 const attrMin = Math.min(...ATTRIBUTES.map((a) => a.min));
 const attrMax = Math.max(...ATTRIBUTES.map((a) => a.max));
 const defaultAttribute = ATTRIBUTES.find((a) => a.name === 'smile') ?? ATTRIBUTES[0];
+
+/** Degrees move in whole steps, 0…1 expressions in twentieths. */
+const stepOf = (a: (typeof ATTRIBUTES)[number]) => (a.max - a.min > 10 ? 1 : 0.05);
+/** A typical target: the end of a 0…1-like range, half-way from neutral to the end of a wide one (yaw 0 → 30°). */
+const targetOf = (a: (typeof ATTRIBUTES)[number]) =>
+  a.max - a.min > 10 ? Math.round(a.neutral + (a.max - a.neutral) / 2) : a.max;
+/** From starts at the attribute's neutral value, To at a typical target; both span the attribute's range. */
+const attributeCases = (end: 'from' | 'to'): ParamRangeCases => ({
+  param: 'attribute',
+  cases: Object.fromEntries(
+    ATTRIBUTES.map((a) => [a.name, { min: a.min, max: a.max, step: stepOf(a), default: end === 'from' ? a.neutral : targetOf(a) }]),
+  ),
+});
 
 export const syntheticPairNode: NodeDefinition = {
   type: 'synthetic-pair',
@@ -26,10 +39,22 @@ export const syntheticPairNode: NodeDefinition = {
       options: ATTRIBUTES.map((a) => ({ value: a.name, label: `${a.name} (${a.min}…${a.max})` })),
       doc: 'The one attribute that changes.',
     },
-    { kind: 'number', name: 'from', label: 'From', default: defaultAttribute.neutral, min: attrMin, max: attrMax, step: 0.05, doc: 'Attribute value of the first render (within the attribute\'s range).' },
-    { kind: 'number', name: 'to', label: 'To', default: defaultAttribute.max, min: attrMin, max: attrMax, step: 0.05, doc: 'Attribute value of the second render.' },
-    { kind: 'seed', name: 'identitySeed', label: 'CGI identity seed', default: 1, doc: 'Pair k uses identity seed + k.' },
-    { kind: 'number', name: 'count', label: 'K pairs', default: 4, min: 1, max: 20, step: 1, integer: true, doc: 'How many identities (pairs).' },
+    {
+      kind: 'number', name: 'from', label: 'From', default: defaultAttribute.neutral, min: attrMin, max: attrMax, step: 0.05, follows: attributeCases('from'),
+      doc: 'The attribute\'s value in the "before" render of every pair. The edit learns the change From → To, so it points from this value towards To.',
+    },
+    {
+      kind: 'number', name: 'to', label: 'To', default: defaultAttribute.max, min: attrMin, max: attrMax, step: 0.05, follows: attributeCases('to'),
+      doc: 'The attribute\'s value in the "after" render. A larger gap From → To makes a stronger delta (Scale\'s α multiplies it further).',
+    },
+    {
+      kind: 'seed', name: 'identitySeed', label: 'CGI identity seed', default: 1,
+      doc: 'Which CGI heads show the change (pair k uses seed + k). Another seed gives other heads, so the delta averages over other faces; the edited face itself does not change identity.',
+    },
+    {
+      kind: 'number', name: 'count', label: 'K pairs', default: 4, min: 1, max: 20, step: 1, integer: true,
+      doc: 'How many heads (pairs) the delta is averaged over: more pairs give a cleaner, less identity-specific edit, at K renders\' cost.',
+    },
   ],
   preview: 'pairs',
   async compute(_inputs, params, ctx) {

@@ -7,6 +7,7 @@ import type { GraphDocument, NodeRegistry } from '../../graph/document';
 import { canConnect } from '../../graph/validate';
 import { mergeFragment, type FragmentMerge } from '../../graph/fragment';
 import { ownValue, setOwn } from '../../graph/plain-data';
+import { followerResets } from '../../graph/param-range';
 
 export type EditorGraph = GraphDocument;
 export type GraphNodeRecord = EditorGraph['nodes'][number];
@@ -183,9 +184,25 @@ export class GraphStore {
     if (node.params[name] === value) return;
     this.pushUndo(`param:${nodeId}:${name}`);
     node.params[name] = value;
+    // params whose range follows this one start again from their default for the new value
+    const def = this.catalog.get(node.type);
+    if (def) Object.assign(node.params, followerResets(def.params, name, node.params));
     this.dropUnusedAssets();
     this.bump(nodeId);
     this.emit({ kind: 'params', nodeIds: [nodeId] });
+  }
+
+  /** Bypass or mute nodes (ComfyUI's Ctrl+B / Ctrl+M); `undefined` lets them run again. One undo step. */
+  setMode(nodeIds: string[], mode: 'bypass' | 'mute' | undefined): void {
+    const nodes = nodeIds.map((id) => this.node(id)).filter((n): n is GraphNodeRecord => !!n && n.mode !== mode);
+    if (!nodes.length) return;
+    this.pushUndo(null);
+    for (const node of nodes) {
+      if (mode) node.mode = mode;
+      else delete node.mode;
+      this.bump(node.id);
+    }
+    this.emit({ kind: 'params', nodeIds: nodes.map((n) => n.id) });
   }
 
   setLabel(nodeId: string, label: string): void {

@@ -16,7 +16,10 @@ import GraphNodeView from '../nodes/GraphNodeView.vue';
 import MinimapCanvas from './MinimapCanvas.vue';
 import WireView from '../nodes/WireView.vue';
 
-export const NODE_WIDTH = 232;
+export const NODE_WIDTH = 248;
+/** nodes created (and drawn) before the rest of a big graph's are held back, and how many are revealed per task after */
+const FIRST_SCREENFUL = 40;
+const REVEAL_SLICE = 60;
 /** below this zoom nodes are drawn without params and previews (unreadable anyway) */
 const DETAIL_MIN_ZOOM = 0.4;
 
@@ -55,7 +58,7 @@ export class ReteNode extends ClassicPreset.Node {
 export function estimateNodeHeight(store: GraphStore, record: GraphNodeRecord): number {
   const def = store.catalog.get(record.type);
   const ports = Math.max(store.inputsOf(record).length, store.outputsOf(record).length);
-  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 54 : 27), 10) ?? 40;
+  const params = def?.params.reduce((h, p) => h + (p.kind === 'image' ? 54 : p.kind === 'number' ? 43 : 27), 10) ?? 40;
   return PORTS_TOP + PORT_PITCH * ports + params + (def?.preview ? 124 : 0) + 8;
 }
 
@@ -85,6 +88,27 @@ function canvasMinimapPreset(size: number): RenderPreset<Schemes, AreaExtra> {
       const props = propsOf(context);
       return props && { component: MinimapCanvas, props };
     },
+  };
+}
+
+/** Resolves on the next turn of the event loop (a message, not a clamped timer): input and paint can run. */
+function nextTask(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (scheduler?.yield) return scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
+/** A function to await between units of work: it yields to the event loop once a slice of ~8 ms is used. */
+export function timeSlicer(budgetMs = 8): () => Promise<void> {
+  let sliceStart = performance.now();
+  return async () => {
+    if (performance.now() - sliceStart < budgetMs) return;
+    await nextTask();
+    sliceStart = performance.now();
   };
 }
 
@@ -161,6 +185,10 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
           list: [
             { label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => store.removeNodes(ids) },
             { label: ids.length > 1 ? `Duplicate ${ids.length} nodes` : 'Duplicate', key: 'duplicate', handler: () => void duplicate(ids) },
+            ...(['bypass', 'mute'] as const).map((mode) => {
+              const on = ids.every((id) => store.node(id)?.mode === mode);
+              return { label: `${on ? 'Un-' : ''}${mode === 'bypass' ? 'bypass (Ctrl+B)' : 'mute (Ctrl+M)'}`, key: mode, handler: () => store.setMode(ids, on ? undefined : mode) };
+            }),
           ],
         };
       }
@@ -366,8 +394,35 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     await select(newIds);
   }
 
+  /**
+   * Overlays (minimap, legend: elements of the stage with `data-overlay`) never hide a node: one
+   * that a node's box reaches under is marked `data-covering` and fades out of the way (style.css).
+   */
+  function updateOverlays(): void {
+    const overlays = [...(container.parentElement ?? container).querySelectorAll<HTMLElement>('[data-overlay], .minimap')];
+    if (!overlays.length) return;
+    const box = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    const rects = overlays.map((el) => el.getBoundingClientRect());
+    const covering = overlays.map(() => false);
+    for (const record of store.doc.nodes) {
+      // node messages and stacked params can make a node taller than its estimate
+      const height = (editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record)) + 40;
+      const left = box.left + x + record.position[0] * k;
+      const top = box.top + y + record.position[1] * k;
+      const [right, bottom] = [left + NODE_WIDTH * k, top + height * k];
+      rects.forEach((r, i) => {
+        if (!covering[i] && r.width && left < r.right && right > r.left && top < r.bottom && bottom > r.top) covering[i] = true;
+      });
+    }
+    overlays.forEach((el, i) => {
+      if ((el.dataset.covering === 'true') !== covering[i]) el.dataset.covering = String(covering[i]);
+    });
+  }
+
   /** Mark nodes outside the viewport (or all of them at low zoom) as simplified. */
   function updateDetail(): void {
+    updateOverlays();
     const { x, y, k } = area.area.transform;
     const { w, h } = viewportSize;
     // half a screen of margin so panning reveals nodes that are already detailed
@@ -442,6 +497,14 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     return syncQueue;
   }
 
+  /** Nodes ordered by the distance of their centre to the middle of the view. */
+  function byDistanceToView(nodes: GraphNodeRecord[]): GraphNodeRecord[] {
+    const { x, y, k } = area.area.transform;
+    const [cx, cy] = [(viewportSize.w / 2 - x) / k, (viewportSize.h / 2 - y) / k];
+    const d = (n: GraphNodeRecord) => (n.position[0] + NODE_WIDTH / 2 - cx) ** 2 + (n.position[1] + 100 - cy) ** 2;
+    return nodes.length > 1 ? [...nodes].sort((a, b) => d(a) - d(b)) : nodes;
+  }
+
   async function applyStore(): Promise<void> {
     const doc = store.doc;
     const docNodes = new Map(doc.nodes.map((n) => [n.id, n]));
@@ -471,12 +534,27 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
         await editor.removeNode(n.id);
       }
     }
-    for (const record of doc.nodes) {
+    // New nodes are created nearest-to-the-view first, in slices that give the main thread back
+    // (each node is a Vue app: 500 of them in one go were a 450-ms task).
+    // Beyond the first screenful, new nodes stay unrendered (content-visibility: hidden) while the
+    // rest are created, so the frames in between do not restyle a growing canvas; then they are
+    // revealed a slice at a time.
+    const slice = timeSlicer();
+    const deferred: HTMLElement[] = [];
+    let created = 0;
+    for (const record of byDistanceToView(doc.nodes)) {
       const existing = editor.getNode(record.id);
       if (!existing) {
+        await slice();
+        if (store.doc !== doc) return reveal(deferred); // another graph was opened meanwhile: the next sync builds that one
         const node = new ReteNode(record, store);
         await editor.addNode(node);
         await area.translate(node.id, { x: record.position[0], y: record.position[1] });
+        const element = area.nodeViews.get(node.id)?.element;
+        if (element && ++created > FIRST_SCREENFUL) {
+          element.style.contentVisibility = 'hidden';
+          deferred.push(element);
+        }
       } else {
         const view = area.nodeViews.get(record.id);
         if (view && (view.position.x !== record.position[0] || view.position.y !== record.position[1])) {
@@ -486,6 +564,8 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     }
     for (const record of doc.connections) {
       if (editor.getConnection(record.id)) continue;
+      await slice();
+      if (store.doc !== doc) return;
       const source = editor.getNode(record.from.node);
       const target = editor.getNode(record.to.node);
       // a wire to a socket the node does not have is left in the document (graph core reports it) but not drawn
@@ -495,17 +575,26 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
       conn.socketType = source.outputs[record.from.socket]!.socket.name;
       await editor.addConnection(markRaw(conn));
     }
+    for (let i = 0; i < deferred.length; i += REVEAL_SLICE) {
+      await nextTask();
+      reveal(deferred.slice(i, i + REVEAL_SLICE));
+    }
+  }
+
+  function reveal(elements: HTMLElement[]): void {
+    for (const el of elements) el.style.contentVisibility = '';
   }
 
   const unsubscribe = store.onChange((change) => {
     if (change.kind === 'params' || change.kind === 'meta') return; // node views follow store revisions
     // another graph: frame it before its nodes are created, so off-screen ones start simplified
-    if (change.kind === 'load') void fitToDocument().then(() => sync());
+    if (change.kind === 'load') void fitToDocument().then(() => sync()).then(scheduleDetail);
     else void sync().then(scheduleDetail);
   });
 
   await fitToDocument();
   await sync();
+  scheduleDetail(); // the minimap exists now: overlays learn what they cover
 
   return {
     sync,

@@ -143,4 +143,8 @@ export function setSimplified(nodeId: string, value: boolean): void {
 // ---------------------------------------------------------------------------------------------
 // actions node views can trigger but that need the app (engine, file export); set by App.vue
 
-export const nodeActions: { downloadImage?: (nodeId: string) => Promise<void> } = {};
+export const nodeActions: {
+  downloadImage?: (nodeId: string) => Promise<void>;
+  /** show the node's image enlarged (preview-large) */
+  enlargePreview?: (nodeId: string) => Promise<void>;
+} = {};

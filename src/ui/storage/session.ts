@@ -48,6 +48,9 @@ export async function resetLibraryForTests(): Promise<void> {
   Object.assign(autosaveStatus, { state: 'idle', savedAt: 0, message: '' });
 }
 
+/** The name of a graph nobody named yet (a new graph): its first save asks for a name. */
+export const UNTITLED_GRAPH = 'Untitled graph';
+
 /** Which library entry the open graph belongs to (null: not saved to the library yet). */
 export const openGraph = reactive<{ link: LibraryLink | null }>({ link: null });
 

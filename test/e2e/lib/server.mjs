@@ -36,9 +36,18 @@ export function buildApp({ quiet = true } = {}) {
 }
 
 /** Start `vite preview`; resolves once it answers HTTP. Call `stop()` when done. */
-export async function startPreview() {
+export function startPreview() {
+  return startVite(['preview']);
+}
+
+/** Start the dev server (`npm start`) with freshly optimised dependencies (`--force`); `output()` is its log. */
+export function startDevServer() {
+  return startVite(['--force'], 90_000);
+}
+
+async function startVite(args, timeoutMs = 30_000) {
   const port = await freePort();
-  const child = spawn(process.execPath, [VITE, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+  const child = spawn(process.execPath, [VITE, ...args, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,9 +55,9 @@ export async function startPreview() {
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`vite preview exited (${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null) throw new Error(`vite ${args[0]} exited (${child.exitCode}):\n${output}`);
     try {
       const res = await fetch(url);
       if (res.ok) break;
@@ -57,12 +66,13 @@ export async function startPreview() {
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new Error(`vite preview did not answer on ${url} within 30 s:\n${output}`);
+      throw new Error(`vite ${args[0]} did not answer on ${url} within ${timeoutMs / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
   return {
     url,
+    output: () => output,
     stop() {
       return new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
