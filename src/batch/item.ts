@@ -11,6 +11,9 @@ import { bytesToBase64 } from '../workers/assets';
 import { tensorToRgba } from '../workers/image';
 import { sha256Hex } from '../workers/pack/runtime';
 
+/** Files a batch takes as images (by extension); a corrupt one is still taken and fails as its own item. */
+export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp)$/i;
+
 /** The asset id an item's input image gets inside the item's copy of the graph. */
 export const BATCH_ASSET = 'batch-input';
 

@@ -4,9 +4,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
+import { IMAGE_EXTENSIONS } from '../../src/batch/item';
 
-/** Files taken as images (by extension); a corrupt one is still taken and fails as its own item. */
-export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp)$/i;
 /** Most bytes read from one zip (compressed) or taken from one of its entries (inflated). */
 const MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
