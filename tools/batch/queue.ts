@@ -184,7 +184,8 @@ export interface WorkerOptions {
   pool: RunnerPool;
   /** how long a job's lock lasts without renewal: a killed worker's item runs again after it (and the next stall check) */
   lockMs?: number;
-  onJob?(record: ItemRecord, info: { jobId: string; attempt: number }): void;
+  /** after each item: `started`/`ended` (performance.now()) bracket the processor, for the benchmark's overhead figures */
+  onJob?(record: ItemRecord, info: { jobId: string; attempt: number; started: number; ended: number }): void;
 }
 
 /** A BullMQ worker that runs items on the pool (concurrency = the pool's size). */
@@ -196,6 +197,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker<JobData, 
   const worker = new Worker<JobData, JobResult>(
     opts.queueName,
     async (job) => {
+      const started = performance.now();
       const { graphSha256, target, name, input } = job.data;
       let graphText = graphs.get(graphSha256);
       if (graphText === undefined) {
@@ -205,8 +207,9 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker<JobData, 
         graphs.set(graphSha256, (graphText = text));
       }
       const { record, pngs } = await opts.pool.run({ graphSha256, graphText, target, name, bytes: base64ToBytes(input) });
-      opts.onJob?.(record, { jobId: job.id!, attempt: job.attemptsMade + 1 });
-      return { record, pngs: Object.fromEntries([...pngs].map(([file, bytes]) => [file, bytesToBase64(bytes)])) };
+      const result = { record, pngs: Object.fromEntries([...pngs].map(([file, bytes]) => [file, bytesToBase64(bytes)])) };
+      opts.onJob?.(record, { jobId: job.id!, attempt: job.attemptsMade + 1, started, ended: performance.now() });
+      return result;
     },
     {
       connection,

@@ -4,11 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { encode } from 'fast-png';
-import { neutralAttributes, renderFramed, sampleIdentity } from '../../../src/synth';
+import { facePng } from '../../../tools/batch/faces';
+
+export { facePng };
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 /** tsx's loader by absolute URL, so a tool also starts in a folder of its own (a worker without the repo as cwd) */
@@ -47,23 +47,6 @@ export const CORRUPT: [string, Uint8Array][] = [
   ['corrupt-truncated.png', new Uint8Array(0)], // filled in from a real PNG below
   ['corrupt-header-only.jpg', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0])],
 ];
-
-let bases: Uint8ClampedArray[] | null = null;
-
-/** PNG bytes of face `i`: one of 4 rendered faces with noise seeded by i (every file differs). */
-export function facePng(i: number, size = 32): Uint8Array {
-  bases ??= [0, 1, 2, 3].map((k) => renderFramed(sampleIdentity(500 + k), neutralAttributes(), { size, style: 'photo', seed: k }, 'frame').data);
-  const base = bases[i % bases.length]!;
-  const data = new Uint8Array(size * size * 3);
-  let s = (i + 1) * 2654435761;
-  for (let p = 0; p < size * size; p++) {
-    for (let c = 0; c < 3; c++) {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      data[p * 3 + c] = Math.max(0, Math.min(255, base[p * 4 + c]! + ((s >>> 27) - 16)));
-    }
-  }
-  return encode({ width: size, height: size, data, channels: 3 });
-}
 
 /** Writes `count` face PNGs (face-000.png …) and the corrupt files into `dir`; returns the corrupt names. */
 export async function writeFaces(dir: string, count: number, corrupt = CORRUPT.length): Promise<string[]> {
@@ -136,47 +119,4 @@ export function tool(name: string, args: string[], options: { cwd?: string } = {
 /** Parsed JSON lines of a process's stdout. */
 export const jsonLines = (p: Proc) => p.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export interface RedisServer {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Debian's redis-server on a free loopback port, no persistence; stopped by stop(). */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${log}`)), 15_000);
-    child.on('error', (e) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${e.message}`)));
-    child.stdout!.on('data', () => {
-      if (/Ready to accept connections/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+export { startRedis, type RedisServer } from '../../../tools/batch/redis-server';
