@@ -77,7 +77,7 @@ export function writeRgbaPng(rgba: Rgba, graphText: string): Uint8Array {
 }
 
 /** Checks every pack the graph uses before running, so a missing pack fails fast with one clear message. */
-async function checkPacks(doc: GraphDocument, packs: ReturnType<typeof createNodePackRuntime>, modelsDir: string, log: (m: string) => void) {
+export async function checkPacks(doc: GraphDocument, packs: ReturnType<typeof createNodePackRuntime>, modelsDir: string, log: (m: string) => void) {
   const users = new Map<string, string[]>();
   for (const node of doc.nodes) {
     const def = nodeRegistry.get(node.type);

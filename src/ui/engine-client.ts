@@ -16,7 +16,7 @@ export interface EngineClientOptions {
   onRunEnd?(summary: RunSummary): void;
 }
 
-function modelsBaseUrl(): string {
+export function modelsBaseUrl(): string {
   return new URL(`${import.meta.env.BASE_URL}models/`, location.href).href;
 }
 

@@ -2,6 +2,13 @@
 import type { AssetStore } from '../graph/types';
 import { ownValue } from '../graph/plain-data';
 
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  return btoa(binary);
+}
+
 export function base64ToBytes(b64: string): Uint8Array {
   // tolerate a data: URL prefix and whitespace from hand-edited files
   const clean = b64.replace(/^data:[^,]*,/, '').replace(/\s+/g, '');

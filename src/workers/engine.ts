@@ -5,6 +5,7 @@ import { Executor } from '../graph/executor';
 import type { ComputeContext, ExecEvent, NodeDefinition, NodeOutputs, PackManifest, ParamSpec, Value } from '../graph/types';
 import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
 import { assetStoreFromDoc } from './assets';
+import { runItem, type BatchInput, type ItemRecord } from '../batch/item';
 import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
 import { PackManager, type EpPreference, type EpStatus, type PackFileInput, type PackListing, type PackManagerDeps } from './pack/manager';
@@ -283,6 +284,24 @@ export class Engine {
       }
     }
     return { runId: result.runId, status: result.status, executed: result.executed, cached: result.cached, errors: result.errors, ms: result.ms };
+  }
+
+  /**
+   * One batch item (src/batch/item.ts): the graph with `input` fed to Load Face `target`; the
+   * result PNGs come back by content-hash name. Use an engine of its own for a batch, since a
+   * newer run cancels the one in flight.
+   */
+  async batchItem(doc: GraphDocument, input: BatchInput, opts: { target: string; graphSha256: string }): Promise<{ record: ItemRecord; pngs: [string, Uint8Array][] }> {
+    const { executor } = this.ready();
+    const { record, pngs } = await runItem(executor, input, {
+      doc,
+      registry: new Map(this.definitions.map((d) => [d.type, d])),
+      target: opts.target,
+      graphSha256: opts.graphSha256,
+      beforeRun: (d) => (this.assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)),
+    });
+    const result = { record, pngs: [...pngs] };
+    return this.deps.transfer ? this.deps.transfer(result, [...pngs.values()].map((b) => b.buffer as ArrayBuffer)) : result;
   }
 
   /** Cancels the run in flight (it resolves with status 'cancelled'). */

@@ -1,7 +1,8 @@
 // Generate / invert / map timings of a converted StyleGAN2 pack in onnxruntime-web (wasm), under
 // Node and, with --browser, in Chromium too (same runtime code, same steps), through the app's own
 // OnnxPackRuntime (sha256-checked load, session reuse).
-//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--warmup 250] [--threads 2] [--browser] [--json]
+//   npm run bench:packs [-- --pack models/converted/random-e4e-256] [--runs 3] [--warmup 250] [--threads 2] [--browser] [--native] [--json]
+// --native also times onnxruntime-node (native CPU, the headless batch's default) in the same run.
 // Each model: first call, --warmup runs or 5 s of them (median reported apart: V8 optimises the wasm
 // kernels only after they have run a while), then the median of --runs (steady state).
 // Make the default pack first (random weights in the published layout, see models/README.md):
@@ -17,6 +18,7 @@ import * as ort from 'onnxruntime-web';
 import { OnnxPackRuntime, type OrtModule } from '../../src/workers/pack/runtime';
 import type { PackManifest } from '../../src/graph/types';
 import { timePack, type PackTimings } from './packs-steps';
+import { loadNodeBackend, type NodeBackend } from '../../src/workers/node/ort-node';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,10 +30,12 @@ interface Options {
   threads: number;
   json: boolean;
   browser: boolean;
+  /** also time onnxruntime-node (native CPU) in the same run, for a native/wasm ratio */
+  native: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, warmup: 250, threads: 2, json: false, browser: false };
+  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, warmup: 250, threads: 2, json: false, browser: false, native: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -41,11 +45,12 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--json') opts.json = true;
     else if (a === '--browser') opts.browser = true;
+    else if (a === '--native') opts.native = true;
     else if (a === '--pack') opts.pack = value();
     else if (a === '--runs') opts.runs = Number(value());
     else if (a === '--warmup') opts.warmup = Number(value());
     else if (a === '--threads') opts.threads = Number(value());
-    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --warmup N, --threads N, --browser, --json)`);
+    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --warmup N, --threads N, --browser, --native, --json)`);
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`--runs must be a positive integer, got ${opts.runs}`);
   if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new Error(`--warmup must be a whole number, got ${opts.warmup}`);
@@ -55,9 +60,13 @@ function parseArgs(argv: string[]): Options {
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-async function benchNode(dir: string, id: string, opts: Options): Promise<PackTimings> {
+async function benchNode(dir: string, id: string, opts: Options, backend?: NodeBackend['runtime']): Promise<PackTimings> {
   ort.env.wasm.numThreads = opts.threads;
-  const runtime = new OnnxPackRuntime(async (rel) => new Uint8Array(await readFile(path.join(path.dirname(dir), rel))), ort as unknown as OrtModule);
+  const runtime = new OnnxPackRuntime(
+    async (rel) => new Uint8Array(await readFile(path.join(path.dirname(dir), rel))),
+    backend?.ort ?? (ort as unknown as OrtModule),
+    backend?.sessionOptions,
+  );
   try {
     return await timePack(runtime, id, opts.runs, opts.warmup);
   } finally {
@@ -125,6 +134,8 @@ async function main(): Promise<void> {
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as PackManifest;
   if (path.basename(dir) !== manifest.id) throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);
   const node = await benchNode(dir, manifest.id, opts);
+  // onnxruntime-node with as many intra-op threads as the wasm build gets
+  const native = opts.native ? await benchNode(dir, manifest.id, opts, (await loadNodeBackend('native', opts.threads)).runtime) : undefined;
   const inBrowser = opts.browser ? await benchChromium(dir, manifest.id, opts) : undefined;
   const chromium = inBrowser?.timings;
 
@@ -144,6 +155,14 @@ async function main(): Promise<void> {
     loadAvg1m: round(os.loadavg()[0]),
   };
   for (const [k, v] of Object.entries(node)) result[`node${k[0].toUpperCase()}${k.slice(1)}`] = v;
+  if (native) {
+    for (const [k, v] of Object.entries(native)) result[`native${k[0].toUpperCase()}${k.slice(1)}`] = v;
+    for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep']) {
+      const w = node[`${step}Ms`];
+      const n = native[`${step}Ms`];
+      if (w && n) result[`${step}WasmOverNative`] = Math.round((w / n) * 100) / 100;
+    }
+  }
   if (chromium) {
     for (const [k, v] of Object.entries(chromium)) result[`chromium${k[0].toUpperCase()}${k.slice(1)}`] = v;
     result.chromiumCrossOriginIsolated = inBrowser!.crossOriginIsolated;
@@ -164,6 +183,13 @@ async function main(): Promise<void> {
   for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep']) {
     if (node[`${step}Ms`] === undefined) continue;
     console.log(`${step.padEnd(11)} ${cols(node, step)}${chromium ? `         ${cols(chromium, step)}` : ''}`);
+  }
+  if (native) {
+    console.log('onnxruntime-node (native CPU), same threads, steady median ms and wasm/native:');
+    for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep']) {
+      if (native[`${step}Ms`] === undefined) continue;
+      console.log(`${step.padEnd(11)} ${String(native[`${step}Ms`]).padStart(9)}   wasm/native ${result[`${step}WasmOverNative`] ?? '-'}x`);
+    }
   }
   if (inBrowser && !inBrowser.crossOriginIsolated) console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
 }

@@ -2,6 +2,9 @@
 // shared graph), PNG-encoded, base64, with an id derived from its content.
 import type { GraphAsset } from '../../graph/document';
 import { checkImageHeader } from '../../workers/image-header';
+import { bytesToBase64 } from '../../workers/assets';
+
+export { bytesToBase64 };
 
 const MAX_SIDE = 512;
 const MAX_INPUT_BYTES = 40 * 1024 * 1024;
@@ -30,11 +33,4 @@ export async function fileToAsset(file: File): Promise<{ id: string; asset: Grap
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   const id = `img-${[...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
   return { id, asset: { mime: 'image/png', name: file.name.slice(0, 120), data: bytesToBase64(bytes) } };
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
 }

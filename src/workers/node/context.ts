@@ -15,11 +15,15 @@ import { fetchCapped } from '../fetch-capped';
 import { DEFAULT_MAX_READ_BYTES, DEFAULT_READ_TIMEOUT_MS } from './read-policy';
 import { MAX_IMAGE_PIXELS } from '../../graph/limits';
 
-/** Pack runtime over `<modelsDir>/<pack>/<file>`. */
-export function createNodePackRuntime(modelsDir: string): OnnxPackRuntime {
+/** Pack runtime over `<modelsDir>/<pack>/<file>`; onnxruntime-web (wasm) unless another build is given (ort-node.ts). */
+export function createNodePackRuntime(modelsDir: string, backend?: { ort: OrtModule; sessionOptions: Record<string, unknown> }): OnnxPackRuntime {
   // one wasm thread in Node: workers for threads would outlive short CLI runs and tests
   ort.env.wasm.numThreads = 1;
-  return new OnnxPackRuntime((p) => readFile(path.join(modelsDir, p)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)), ort as unknown as OrtModule);
+  return new OnnxPackRuntime(
+    (p) => readFile(path.join(modelsDir, p)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+    backend?.ort ?? (ort as unknown as OrtModule),
+    backend?.sessionOptions,
+  );
 }
 
 /**

@@ -1,0 +1,245 @@
+// The headless batch:
+//   npm run batch -- <file.dge.json> --inputs <folder|zip|glob> --out <dir> [--concurrency N]
+//                    [--queue redis://host:port] [--node <load-face id>] [--backend auto|native|wasm]
+// runs the graph once per image (fed to its Load Face node). <dir> gets the result PNGs (named by
+// content hash, graph embedded), batch-manifest.jsonl (rerunning the same command resumes from
+// it and recomputes nothing) and results.csv. One JSON line per item on stdout, a progress bar on
+// a terminal (stderr). Exit codes: 0 every item done, 1 some items failed (named on stderr),
+// 2 bad usage, invalid graph or no inputs, 3 a missing model pack.
+import { availableParallelism } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkFileSize, parseGraphFile } from '../src/graph/document';
+import { batchTarget, itemKey, resultOutputs, textSha256, valueColumns, type ItemRecord } from '../src/batch/item';
+import { MANIFEST_FORMAT } from '../src/batch/manifest';
+import { nodeRegistry } from '../src/nodes';
+import { sha256Hex } from '../src/workers/pack/runtime';
+import { createNodePackRuntime } from '../src/workers/node/context';
+import type { NodeBackendChoice } from '../src/workers/node/ort-node';
+import { listInputs, type InputRef } from './batch/inputs';
+import { BatchOutput } from './batch/output';
+import { RunnerPool } from './batch/pool';
+import { DEFAULT_QUEUE_NAME, produce, type JobResult } from './batch/queue';
+import { ExitError, checkPacks } from './run-graph';
+
+const USAGE = `usage: npm run batch -- <file.dge.json> --inputs <folder|zip|glob> --out <dir> [--concurrency N]
+         [--queue redis://host:port [--queue-name name]] [--node <load-face id>] [--backend auto|native|wasm]
+         [--models <dir>] [--quiet]`;
+
+export interface BatchArgs {
+  file: string;
+  inputs: string[];
+  out: string;
+  concurrency: number;
+  queue: string | null;
+  queueName: string;
+  node: string | undefined;
+  backend: NodeBackendChoice;
+  models: string;
+  quiet: boolean;
+}
+
+export const defaultModels = () => fileURLToPath(new URL('../models', import.meta.url));
+
+export function parseBatchArgs(argv: string[]): BatchArgs {
+  const args: BatchArgs = {
+    file: '',
+    inputs: [],
+    out: '',
+    concurrency: Math.max(1, Math.min(availableParallelism(), 4)),
+    queue: null,
+    queueName: DEFAULT_QUEUE_NAME,
+    node: undefined,
+    backend: 'auto',
+    models: defaultModels(),
+    quiet: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new ExitError(`${a} needs a value\n${USAGE}`, 2);
+      return v;
+    };
+    if (a === '--inputs') args.inputs.push(value());
+    else if (a === '--out') args.out = value();
+    else if (a === '--concurrency') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new ExitError(`--concurrency must be a whole number from 1 to 64, got "${v}"`, 2);
+      args.concurrency = n;
+    } else if (a === '--queue') args.queue = value();
+    else if (a === '--queue-name') args.queueName = value();
+    else if (a === '--node') args.node = value();
+    else if (a === '--models') args.models = value();
+    else if (a === '--backend') {
+      const v = value();
+      if (v !== 'auto' && v !== 'native' && v !== 'wasm') throw new ExitError(`--backend must be auto, native or wasm, got "${v}"`, 2);
+      args.backend = v;
+    } else if (a === '--quiet') args.quiet = true;
+    else if (a === '--help' || a === '-h') throw new ExitError(USAGE, 0);
+    else if (a.startsWith('-')) throw new ExitError(`unknown option ${a}\n${USAGE}`, 2);
+    else if (!args.file) args.file = a;
+    else throw new ExitError(`unexpected argument ${a}\n${USAGE}`, 2);
+  }
+  if (!args.file) throw new ExitError(`no graph file given\n${USAGE}`, 2);
+  if (!args.inputs.length) throw new ExitError(`no inputs given (--inputs <folder|zip|glob>)\n${USAGE}`, 2);
+  if (!args.out) throw new ExitError(`no output directory given (--out)\n${USAGE}`, 2);
+  return args;
+}
+
+/** Reads and validates the graph file as the headless run does. */
+export async function readGraph(file: string, log: (m: string) => void) {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (e) {
+    throw new ExitError(`cannot read ${file}: ${(e as Error).message}`, 2);
+  }
+  const tooBig = checkFileSize(size);
+  if (tooBig) throw new ExitError(`${file}: ${tooBig}`, 2);
+  const text = await readFile(file, 'utf8');
+  const parsed = parseGraphFile(text, nodeRegistry);
+  if (!parsed.ok) throw new ExitError(`${file} is not a valid graph:\n  ${parsed.errors.join('\n  ')}`, 2);
+  for (const w of parsed.warnings) log(`warning: ${w}`);
+  return { text, doc: parsed.doc, sha256: await textSha256(text) };
+}
+
+interface PlannedItem {
+  key: string;
+  name: string;
+  ref: InputRef;
+}
+
+export async function runBatch(argv: string[], log: (m: string) => void = (m) => console.error(m)): Promise<number> {
+  const args = parseBatchArgs(argv);
+  const graph = await readGraph(args.file, log);
+  let target: string;
+  try {
+    target = batchTarget(graph.doc, args.node);
+  } catch (e) {
+    throw new ExitError(`${args.file}: ${(e as Error).message}`, 2);
+  }
+
+  const refs: InputRef[] = [];
+  for (const spec of args.inputs) {
+    try {
+      refs.push(...(await listInputs(spec)));
+    } catch (e) {
+      throw new ExitError((e as Error).message, 2);
+    }
+  }
+  if (!refs.length) throw new ExitError(`no images (.png, .jpg, .jpeg, .webp) found in ${args.inputs.join(', ')}`, 2);
+
+  const output = await BatchOutput.open(args.out, { format: MANIFEST_FORMAT, version: 1, graph: { name: graph.doc.name, sha256: graph.sha256 }, target }, { warn: log });
+  // the resume key needs each input's content: a changed file under the same name runs again
+  const planned: PlannedItem[] = [];
+  const pending: PlannedItem[] = [];
+  const resumed: ItemRecord[] = [];
+  const readErrors = new Map<string, string>();
+  for (const ref of refs) {
+    let inputSha = '';
+    try {
+      inputSha = await sha256Hex(await ref.read());
+    } catch (e) {
+      readErrors.set(ref.name, (e as Error).message);
+    }
+    const item = { key: await itemKey(graph.sha256, ref.name, inputSha), name: ref.name, ref };
+    planned.push(item);
+    const done = readErrors.has(ref.name) ? null : await output.resumable(item.key);
+    if (done) resumed.push(done);
+    else pending.push(item);
+  }
+  const showBar = !args.quiet && Boolean(process.stderr.isTTY);
+  output.start(planned.length, showBar);
+  for (const r of resumed) output.resumed(r);
+  if (resumed.length && !showBar) log(`resuming: ${resumed.length} of ${planned.length} items already done in ${args.out}`);
+
+  const failItem = (item: PlannedItem, message: string) =>
+    output.finished({ key: item.key, name: item.name, inputSha256: '', status: 'error', error: `${item.name}: ${message}`, images: [], values: {}, ms: 0 }, new Map());
+
+  let backendNote = '';
+  if (args.queue) {
+    const runnable = pending.filter((p) => !readErrors.has(p.name));
+    for (const p of pending) if (readErrors.has(p.name)) await failItem(p, readErrors.get(p.name)!);
+    try {
+      await produce({
+        url: args.queue,
+        queueName: args.queueName,
+        graphText: graph.text,
+        graphSha256: graph.sha256,
+        target,
+        items: runnable.map((p) => ({ key: p.key, name: p.name, read: () => p.ref.read() })),
+        finishedKeys: resumed.map((r) => r.key),
+        onResult: async (_key, result: JobResult) => {
+          const pngs = new Map(Object.entries(result.pngs).map(([f, b64]) => [f, Uint8Array.from(Buffer.from(b64, 'base64'))]));
+          await output.finished(result.record, pngs);
+        },
+        onFailed: async (key, message) => failItem(runnable.find((p) => p.key === key)!, message),
+      });
+    } catch (e) {
+      throw new ExitError(`queue ${args.queue}: ${(e as Error).message}`, 1);
+    }
+    backendNote = `queue ${args.queue} (${args.queueName})`;
+  } else if (pending.length) {
+    const packs = createNodePackRuntime(args.models);
+    await checkPacks(graph.doc, packs, args.models, log);
+    await packs.dispose();
+    const pool = await RunnerPool.start({ size: Math.min(args.concurrency, pending.length), models: args.models, backend: args.backend });
+    if (pool.fallback) log(`note: ${pool.fallback}; running models with onnxruntime-web (wasm)`);
+    backendNote = `${pool.size} runner${pool.size > 1 ? 's' : ''}, ${pool.backend}`;
+    try {
+      // a bounded number of items in flight: a big batch is not read into memory at once
+      let next = 0;
+      const lane = async () => {
+        while (next < pending.length) {
+          const item = pending[next++]!;
+          if (readErrors.has(item.name)) {
+            await failItem(item, readErrors.get(item.name)!);
+            continue;
+          }
+          try {
+            const bytes = await item.ref.read();
+            const { record, pngs } = await pool.run({ graphSha256: graph.sha256, graphText: graph.text, target, name: item.name, bytes });
+            await output.finished(record, pngs);
+          } catch (e) {
+            await failItem(item, (e as Error).message);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: pool.size }, lane));
+    } finally {
+      await pool.close();
+    }
+  }
+
+  const { failed, csv } = await output.close(
+    planned.map((p) => p.key),
+    resultOutputs(graph.doc, nodeRegistry).map((r) => r.label),
+    valueColumns(graph.doc, nodeRegistry),
+  );
+  const doneCount = planned.length - failed.length;
+  if (!args.quiet) {
+    log(`${doneCount} of ${planned.length} items done (${resumed.length} resumed${backendNote ? `; ${backendNote}` : ''}); results in ${args.out}, table ${csv}`);
+  }
+  if (failed.length) {
+    throw new ExitError(`${failed.length} item${failed.length > 1 ? 's' : ''} failed:\n  ${failed.map((r) => r.error ?? r.name).join('\n  ')}`, 1);
+  }
+  return 0;
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  runBatch(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      if (e instanceof ExitError) {
+        (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
+        process.exit(e.code);
+      }
+      console.error(`error: ${(e as Error)?.stack ?? e}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,225 @@
+// Batch benchmark (`npm run bench:batch [-- --json] [--count 40] [--graph examples/edit-smile.dge.json]`):
+// images/s of the headless batch with 1 and 2 runner processes, with onnxruntime-node (native)
+// and onnxruntime-web (wasm); the queue's overhead per item (BullMQ on a throwaway redis-server,
+// one worker, against the same runner locally); Redis commands, Redis CPU time and bytes per item;
+// and from these measured figures a projection for N machines. Numbers, not assertions.
+// Queue overhead per item: the median of what a worker adds around the runner (job data in and
+// out, base64; less the runner IPC a local batch pays as well) plus the median gap between one item's end and the next one's start (BullMQ
+// completing the job and fetching the next); the wall-clock difference to the local run is
+// reported too (it also carries every scheduling delay of a loaded machine).
+//
+// Every configuration runs the same faces (the pack's framing, seeded noise per file) through
+// the same graph; each runner first runs one warm-up item (model sessions, the graph's
+// image-independent nodes such as Synthetic Pair), which the timing leaves out.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { batchTarget } from '../../src/batch/item';
+import type { NodeBackendChoice } from '../../src/workers/node/ort-node';
+import { loadNodeBackend } from '../../src/workers/node/ort-node';
+import { readGraph, defaultModels } from '../batch';
+import { facePng } from '../batch/faces';
+import { RunnerPool } from '../batch/pool';
+import { produce, startWorker } from '../batch/queue';
+import { startRedis } from '../batch/redis-server';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const COUNT = Number(option('--count', '40'));
+const GRAPH = path.resolve(ROOT, option('--graph', 'examples/edit-smile.dge.json'));
+const log = (m: string) => !asJson && process.stderr.write(m + '\n');
+const round = (v: number, d = 2) => Number(v.toFixed(d));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
+};
+
+async function main() {
+  const graph = await readGraph(GRAPH, () => undefined);
+  const target = batchTarget(graph.doc);
+  const packId = String(graph.doc.nodes.find((n) => n.id === target)!.params.pack ?? 'faceworld');
+  const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(defaultModels(), packId, 'manifest.json'), 'utf8'));
+  const size: number = manifest.image.size;
+  const framing = manifest.image.framing ?? 'frame';
+  log(`rendering ${COUNT + 2} faces (${size} px, ${framing} framing)…`);
+  const faces = Array.from({ length: COUNT + 2 }, (_, i) => ({ name: `face-${i}.png`, bytes: facePng(i, size, framing) }));
+  const task = (f: { name: string; bytes: Uint8Array }) => ({ graphSha256: graph.sha256, graphText: graph.text, target, name: f.name, bytes: f.bytes });
+  const warm = faces.slice(0, 2);
+  const timed = faces.slice(2);
+
+  const nativeOk = (await loadNodeBackend('auto')).name === 'native';
+  const backends: NodeBackendChoice[] = nativeOk ? ['native', 'wasm'] : ['wasm'];
+  const local: Record<string, { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number }> = {};
+  for (const backend of backends) {
+    for (const runners of [1, 2]) {
+      const pool = await RunnerPool.start({ size: runners, models: defaultModels(), backend });
+      try {
+        await Promise.all(warm.slice(0, runners).map((f) => pool.run(task(f))));
+        const itemMs: number[] = [];
+        const ipcMs: number[] = [];
+        let next = 0;
+        const t0 = performance.now();
+        await Promise.all(
+          Array.from({ length: runners }, async () => {
+            while (next < timed.length) {
+              const t = performance.now();
+              const r = await pool.run(task(timed[next++]!));
+              if (r.record.status !== 'done') throw new Error(`benchmark item failed: ${r.record.error}`);
+              itemMs.push(r.record.ms);
+              ipcMs.push(performance.now() - t - r.record.ms);
+            }
+          }),
+        );
+        const wall = (performance.now() - t0) / 1000;
+        local[`${backend}_${runners}`] = { images_per_s: round(timed.length / wall), median_item_ms: round(median(itemMs)), wall_s: round(wall), ipc_ms: median(ipcMs) };
+        log(`${backend}, ${runners} runner${runners > 1 ? 's' : ''}: ${round(timed.length / wall)} images/s (median item ${round(median(itemMs))} ms)`);
+      } finally {
+        await pool.close();
+      }
+    }
+  }
+  const best = backends[0]!;
+  const ratio = (b: string) => round(local[`${b}_2`]!.images_per_s / local[`${b}_1`]!.images_per_s);
+
+  // the queue: one worker with one runner against the same local figure
+  log('queue: BullMQ on a throwaway redis-server, one worker, one runner…');
+  const redis = await startRedis();
+  const client = new Redis(redis.port, '127.0.0.1');
+  const pool = await RunnerPool.start({ size: 1, models: defaultModels(), backend: best });
+  let queue: Record<string, number>;
+  try {
+    await pool.run(task(warm[0]!));
+    const rtts: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await client.ping();
+      rtts.push(performance.now() - t);
+    }
+    // per item: the worker's own time around the runner (job data, base64, IPC) and the gap from
+    // one item's end to the next one's start (BullMQ completes the job and fetches the next)
+    const spans: { started: number; ended: number; ms: number }[] = [];
+    const worker = await startWorker({ url: redis.url, queueName: 'bench', pool, lockMs: 30_000, onJob: (record, info) => spans.push({ started: info.started, ended: info.ended, ms: record.ms }) });
+    const stats = async () => {
+      const info = await client.info('commandstats');
+      let calls = 0;
+      let usec = 0;
+      for (const m of info.matchAll(/calls=(\d+),usec=(\d+)/g)) {
+        calls += Number(m[1]);
+        usec += Number(m[2]);
+      }
+      const net = await client.info('stats');
+      return { calls, usec, bytesIn: Number(/total_net_input_bytes:(\d+)/.exec(net)![1]), bytesOut: Number(/total_net_output_bytes:(\d+)/.exec(net)![1]) };
+    };
+    const s0 = await stats();
+    const t0 = performance.now();
+    let done = 0;
+    await produce({
+      url: redis.url,
+      queueName: 'bench',
+      graphText: graph.text,
+      graphSha256: graph.sha256,
+      target,
+      items: timed.map((f, i) => ({ key: `bench-${i}`, name: f.name, read: async () => f.bytes })),
+      onResult: async () => void done++,
+      onFailed: async (_key, message) => {
+        throw new Error(`queue item failed: ${message}`);
+      },
+      sweepMs: 1000,
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const s1 = await stats();
+    await worker.close();
+    const perItemQueue = (wall * 1000) / timed.length;
+    const perItemLocal = 1000 / local[`${best}_1`]!.images_per_s;
+    spans.sort((a, b) => a.started - b.started);
+    const inWorker = spans.map((x) => x.ended - x.started - x.ms);
+    const gaps = spans.slice(1).map((x, i) => x.started - spans[i]!.ended);
+    queue = {
+      images_per_s: round(timed.length / wall),
+      // the runner's IPC is paid by a local batch too: only what the queue adds counts
+      overhead_ms_per_item: round(median(inWorker) + median(gaps) - local[`${best}_1`]!.ipc_ms),
+      overhead_wall_ms_per_item: round(perItemQueue - perItemLocal),
+      worker_ms_per_item: round(median(inWorker) - local[`${best}_1`]!.ipc_ms),
+      between_items_ms: round(median(gaps)),
+      redis_commands_per_item: round((s1.calls - s0.calls) / timed.length, 1),
+      redis_us_per_item: round((s1.usec - s0.usec) / timed.length, 1),
+      redis_rtt_ms: round(median(rtts), 3),
+      redis_bytes_per_item: Math.round((s1.bytesIn - s0.bytesIn + s1.bytesOut - s0.bytesOut) / timed.length),
+    };
+    log(`queue: ${queue.images_per_s} images/s; overhead ${queue.overhead_ms_per_item} ms/item; ${queue.redis_commands_per_item} Redis commands/item`);
+  } finally {
+    await pool.close();
+    client.disconnect();
+    await redis.stop();
+  }
+
+  // projection for N machines like this one (2 runners each), from the measured figures: each
+  // machine adds its 2-runner rate; Redis (single-threaded) caps at 1e6 / its µs per item; the
+  // network at 1 Gbit/s caps at 125e6 / bytes per item.
+  const perMachine = local[`${best}_2`]!.images_per_s;
+  const redisCap = 1e6 / Math.max(1, queue.redis_us_per_item!);
+  const netCap = 125e6 / Math.max(1, queue.redis_bytes_per_item!);
+  const projection = [1, 2, 4, 8, 16, 32, 64, 128, 256].map((machines) => {
+    const options = [
+      { by: 'workers', rate: machines * perMachine },
+      { by: 'redis cpu', rate: redisCap },
+      { by: '1 Gbit/s network', rate: netCap },
+    ];
+    const limit = options.reduce((a, b) => (b.rate < a.rate ? b : a));
+    return { machines, images_per_s: round(limit.rate, 1), limited_by: limit.by };
+  });
+
+  const result = {
+    graph: path.relative(ROOT, GRAPH),
+    pack: packId,
+    images: timed.length,
+    images_per_s: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.images_per_s])),
+    median_item_ms: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.median_item_ms])),
+    two_vs_one_runner: Object.fromEntries(backends.map((b) => [b, ratio(b)])),
+    native_vs_wasm: nativeOk ? { runners_1: round(local.native_1!.images_per_s / local.wasm_1!.images_per_s), runners_2: round(local.native_2!.images_per_s / local.wasm_2!.images_per_s) } : null,
+    queue_backend: best,
+    queue_images_per_s: queue.images_per_s,
+    queue_overhead_ms_per_item: queue.overhead_ms_per_item,
+    queue_overhead_wall_ms_per_item: queue.overhead_wall_ms_per_item,
+    queue_worker_ms_per_item: queue.worker_ms_per_item,
+    queue_between_items_ms: queue.between_items_ms,
+    redis_commands_per_item: queue.redis_commands_per_item,
+    redis_us_per_item: queue.redis_us_per_item,
+    redis_rtt_ms: queue.redis_rtt_ms,
+    redis_bytes_per_item: queue.redis_bytes_per_item,
+    projection,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', loadavg_1min: round(os.loadavg()[0]!), node: process.version },
+  };
+  if (asJson) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const rows: [string, string][] = [
+    ...Object.entries(local).map(([k, v]): [string, string] => [`images/s ${k.replace('_', ', ')} runner(s)`, `${v.images_per_s} (median item ${v.median_item_ms} ms)`]),
+    ...backends.map((b): [string, string] => [`2 runners vs 1 (${b})`, `${ratio(b)}x`]),
+    ...(result.native_vs_wasm ? [['native vs wasm (1 runner)', `${result.native_vs_wasm.runners_1}x`] as [string, string]] : []),
+    ['queue images/s (1 worker, 1 runner)', String(queue.images_per_s)],
+    ['queue overhead per item (median, in the worker)', `${queue.overhead_ms_per_item} ms (${queue.worker_ms_per_item} around the runner + ${queue.between_items_ms} between items)`],
+    ['queue overhead per item (wall vs local)', `${queue.overhead_wall_ms_per_item} ms`],
+    ['Redis commands / µs / bytes per item', `${queue.redis_commands_per_item} / ${queue.redis_us_per_item} µs / ${queue.redis_bytes_per_item} B`],
+    ['Redis round trip (loopback)', `${queue.redis_rtt_ms} ms`],
+    ...projection.map((p): [string, string] => [`projection: ${p.machines} machine(s)`, `${p.images_per_s} images/s (${p.limited_by})`]),
+    ['machine', `${result.machine.cpus} × ${result.machine.model}, load ${result.machine.loadavg_1min} (not quiet when load > 0.5)`],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench:batch: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);
