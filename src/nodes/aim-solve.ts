@@ -119,7 +119,9 @@ export async function solveAim(
   while (evals < o.maxEvals && !within(best.f)) {
     const step = solveLinear(J, cur.f.map((v) => -v));
     if (!step) return finish('the deltas move the attributes in the same way (their effects cannot be told apart)');
-    const next = clampA(cur.a.map((v, k) => v + step[k]));
+    // a trust region: at most 2 units of α per step on any delta (the responses are curved)
+    const big = Math.max(...step.map(Math.abs));
+    const next = clampA(cur.a.map((v, k) => v + (big > 2 ? (2 * step[k]) / big : step[k])));
     const p = await probe(next);
     if (!faithful(p.e)) {
       // halve the step once; if it still fails, stop

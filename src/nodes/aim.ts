@@ -113,7 +113,7 @@ export const aimNode: NodeDefinition = {
       ],
       doc: 'How several DGE deltas are combined (as in Add).',
     },
-    { kind: 'number', name: 'maxAlpha', label: 'Largest |α|', default: 3, min: 0.1, max: 10, step: 0.1, doc: 'The solve searches α within ±this.' },
+    { kind: 'number', name: 'maxAlpha', label: 'Largest |α|', default: 6, min: 0.1, max: 10, step: 0.1, doc: 'The solve searches α within ±this.' },
     {
       kind: 'number',
       name: 'alpha',
@@ -171,7 +171,7 @@ export const aimNode: NodeDefinition = {
     };
     const source = await measureLatent(latent.tensor);
     const goal = targets.map((t, i) => (t.mode === 'by' ? source.values[i] + t.value : t.value));
-    const maxEvals = 4 + 3 * deltas.length;
+    const maxEvals = deltas.length === 1 ? 8 : 4 + 5 * deltas.length;
     let done = 0;
     const result = await solveAim(
       async (alphas) => {
