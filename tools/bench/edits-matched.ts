@@ -51,7 +51,7 @@ export interface MatchedContext {
 }
 
 /** α values of the calibration sweep (also the frontier's points). */
-const SWEEP = [0.5, 1, 1.5, 2, 3, 4];
+const SWEEP = [0.5, 1, 2, 3, 4.5];
 /** the edits whose layer preset follows the issue: pose coarse, expression middle, light fine */
 const PRESET: Record<string, 'coarse' | 'middle' | 'fine'> = {
   yaw: 'coarse', pitch: 'coarse', smile: 'middle', 'eyes closed': 'middle', wink: 'middle', 'mouth open': 'middle', 'brow raise': 'middle', 'light azimuth': 'fine',
@@ -101,6 +101,12 @@ export async function matchedStrength(c: MatchedContext, judge: Judge) {
   const ai = (a: string) => attrNames.indexOf(a);
   const ji = (a: string) => judge.names.indexOf(a);
   const byKey = new Map(c.edits.map((p) => [p.spec.key, p]));
+  // the ground truth of an edit on the held-out faces (the same for every method): rendered once
+  const gtCache = new Map<string, Tensor>();
+  const groundTruth = (p: Prepared) => {
+    if (!gtCache.has(p.spec.key)) gtCache.set(p.spec.key, c.groundTruth([p], 1, c.held));
+    return gtCache.get(p.spec.key)!;
+  };
 
   /** per-face W+ offsets of method m at α (plain), on a set */
   async function offsets(m: Method, p: Prepared, alpha: number, set: FaceSet): Promise<Float32Array[]> {
@@ -198,7 +204,7 @@ export async function matchedStrength(c: MatchedContext, judge: Judge) {
         const img = await c.generate(edited);
         const meas = await c.measure(img);
         const r = readings(p, c.held, meas, holds);
-        const gt = c.groundTruth([p], 1, c.held);
+        const gt = groundTruth(p);
         const jEdit = await judge.read(img), jBase = await judge.read(c.held.recon);
         const sign = c.signOf(p, c.held);
         const hit: number[] = [], jhit: number[] = [], jleak: number[] = [], idd: number[] = [], fid: number[] = [];
@@ -274,7 +280,7 @@ export async function matchedStrength(c: MatchedContext, judge: Judge) {
     const jEdit = await judge.read(img);
     const jBase = (await judge.read(c.held.recon)).slice(0, nAim);
     const meas = await c.measure(img);
-    const gt = rows(c.groundTruth([p], 1, c.held)).slice(0, nAim);
+    const gt = rows(groundTruth(p)).slice(0, nAim);
     const within5: number[] = [], jhit: number[] = [], gtHit: number[] = [], fid: number[] = [], leak: number[] = [];
     for (let s = 0; s < nAim; s++) {
       const asked = sign[s] * p.step[a];
