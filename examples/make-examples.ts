@@ -131,3 +131,43 @@ write(
     [wire('random', 'latent', 'generate', 'latent'), wire('generate', 'image', 'save', 'image')],
   ),
 );
+
+// Aim + Lock: "head turn +20°, light held". Lock removes from the head-turn delta, layer by layer,
+// what the light delta changes; Aim solves α so the estimator reads +20° on the edit.
+write(
+  'aim-lock-head-turn.dge.json',
+  graph(
+    'Aim + lock: head turn +20°, light held',
+    [
+      { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:2' }, position: [0, 0] },
+      { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
+      pairNode('yaw-pairs', 'yaw', 0, 25, 380, 'Head turn pairs'),
+      { id: 'yaw-delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 380] },
+      pairNode('light-pairs', 'lightAzimuth', 0, 45, 740, 'Light pairs'),
+      { id: 'light-delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 740] },
+      { id: 'lock', type: 'lock', params: { pack: PACK }, position: [560, 380], label: 'Head turn, light held' },
+      { id: 'aim', type: 'aim', params: { pack: PACK, attribute: 'yaw', mode: 'by', target: 20 }, position: [840, 0], label: 'Aim: yaw +20°' },
+      { id: 'generate', type: 'generate', params: { pack: PACK }, position: [1120, 0] },
+      { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs edited' },
+      { id: 'generate-inversion', type: 'generate', params: { pack: PACK }, position: [840, 380], label: 'Inversion (no edit)' },
+      { id: 'measure-inversion', type: 'measure', params: { pack: PACK }, position: [1120, 380], label: 'Inversion, measured' },
+      { id: 'measure-edited', type: 'measure', params: { pack: PACK }, position: [1400, 380], label: 'Edited, measured' },
+    ],
+    [
+      wire('face', 'image', 'invert', 'image'),
+      wire('yaw-pairs', 'pairs', 'yaw-delta', 'pairs'),
+      wire('light-pairs', 'pairs', 'light-delta', 'pairs'),
+      wire('yaw-delta', 'delta', 'lock', 'delta'),
+      wire('light-delta', 'delta', 'lock', 'hold'),
+      wire('invert', 'latent', 'lock', 'latent'),
+      wire('invert', 'latent', 'aim', 'latent'),
+      wire('lock', 'delta', 'aim', 'deltas'),
+      wire('aim', 'latent', 'generate', 'latent'),
+      wire('invert', 'latent', 'generate-inversion', 'latent'),
+      wire('generate-inversion', 'image', 'measure-inversion', 'image'),
+      wire('generate', 'image', 'measure-edited', 'image'),
+      wire('face', 'image', 'compare', 'a'),
+      wire('generate', 'image', 'compare', 'b'),
+    ],
+  ),
+);

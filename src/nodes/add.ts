@@ -19,6 +19,33 @@ function checkDelta(delta: DeltaValue, index: number, manifest: PackManifest, la
   }
 }
 
+/** w with the deltas applied: `sum` decodes the summed DGE codes once on w (plus the W+ offsets),
+ *  `sequence` applies them one after another, each anchored on the latent the previous one gave. */
+export async function applyDeltas(
+  ctx: ComputeContext,
+  id: string,
+  manifest: PackManifest,
+  latent: Tensor,
+  deltas: DeltaValue[],
+  combine: 'sum' | 'sequence',
+): Promise<Tensor> {
+  let w = latent;
+  if (combine === 'sequence') {
+    for (const d of deltas) {
+      w = d.method === 'linear' ? addTensors(w, d.tensor) : addTensors(w, await decode(ctx, id, manifest, w, d.tensor));
+    }
+  } else {
+    const codes = deltas.filter((d) => d.method === 'dge').map((d) => d.tensor);
+    const offsets = deltas.filter((d) => d.method === 'linear').map((d) => d.tensor);
+    if (codes.length > 0) {
+      const sum = codes.reduce(addTensors);
+      w = addTensors(w, await decode(ctx, id, manifest, latent, sum));
+    }
+    for (const o of offsets) w = addTensors(w, o);
+  }
+  return w;
+}
+
 export const addNode: NodeDefinition = {
   type: 'add',
   title: 'Add',
@@ -55,20 +82,7 @@ export const addNode: NodeDefinition = {
       checkPackTag(d, id, 'Add', `delta (#${i + 1}, ${d.label})`);
       checkDelta(d, i, manifest, latent.tensor);
     });
-    let w = latent.tensor;
-    if (combine === 'sequence') {
-      for (const d of deltas) {
-        w = d.method === 'linear' ? addTensors(w, d.tensor) : addTensors(w, await decode(ctx, id, manifest, w, d.tensor));
-      }
-    } else {
-      const codes = deltas.filter((d) => d.method === 'dge').map((d) => d.tensor);
-      const offsets = deltas.filter((d) => d.method === 'linear').map((d) => d.tensor);
-      if (codes.length > 0) {
-        const sum = codes.reduce(addTensors);
-        w = addTensors(w, await decode(ctx, id, manifest, latent.tensor, sum));
-      }
-      for (const o of offsets) w = addTensors(w, o);
-    }
+    const w = await applyDeltas(ctx, id, manifest, latent.tensor, deltas, combine);
     return { latent: { kind: 'latent', pack: id, tensor: w } };
   },
 };

@@ -1,11 +1,14 @@
 // The node registry: every node type the editor, the worker and the headless run know.
 import type { NodeDefinition } from '../graph/types';
 import { addNode } from './add';
+import { aimNode } from './aim';
 import { compareNode } from './compare';
 import { encodeDeltaNode } from './encode-delta';
 import { ganInversionNode } from './gan-inversion';
 import { generateNode } from './generate';
+import { layerRangeNode } from './layer-range';
 import { loadFaceNode } from './load-face';
+import { lockNode } from './lock';
 import { measureNode } from './measure';
 import { noteNode } from './note';
 import { randomFaceNode } from './random-face';
@@ -21,6 +24,9 @@ export const nodeDefinitions: NodeDefinition[] = [
   encodeDeltaNode,
   scaleNode,
   addNode,
+  aimNode,
+  lockNode,
+  layerRangeNode,
   generateNode,
   compareNode,
   measureNode,

@@ -23,14 +23,14 @@ export const MEASURED: readonly { attribute: string; label: string }[] = [
 ];
 
 /** The attribute names of the estimator's output columns: the pack's meta, else FaceWorld's order. */
-function attributeNames(manifest: PackManifest): readonly string[] {
+export function attributeNames(manifest: PackManifest): readonly string[] {
   const names = manifest.meta?.attributes_names;
   if (Array.isArray(names) && names.every((n) => typeof n === 'string')) return names as string[];
   return ATTRIBUTE_NAMES;
 }
 
 /** An image value ([-1,1]) brought to a model's input: resized, then mapped to its range. */
-function modelInput(image: Tensor, entry: PackModelEntry, manifest: PackManifest): Tensor {
+export function modelInput(image: Tensor, entry: PackModelEntry, manifest: PackManifest): Tensor {
   const { width, height } = modelInputSize(manifest, entry);
   const sized = resizeImageValue({ kind: 'image', tensor: image }, width, height).tensor;
   const [lo, hi] = entry.inputs[0].range ?? manifest.image.range;

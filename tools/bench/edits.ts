@@ -3,7 +3,9 @@
 // K = 1, 5, 20 synthetic pairs, the linear latent difference of the same pairs, and a supervised
 // linear direction (ridge regression on labelled photo latents, InterFaceGAN-style).
 //   npm run bench:edits [-- --json] [--faces 200] [--labelled 1000] [--out docs/results] [--pack faceworld]
-//                       [--refine 0] [--refine-rate 0.05]
+//                       [--refine 0] [--refine-rate 0.05] [--only matched] [--calibration 100] [--aim-faces 200]
+// It also scores every method at matched strength (tools/bench/edits-matched.ts: edits-matched.md,
+// edits-matched.json, frontier.svg); --only matched skips the fixed-α grid (edits.md/json untouched).
 // --refine N refines the held-out faces' inversions by N gradient steps through G (GAN Inversion's
 // "refine steps", src/nodes/refine.ts); the pairs and the labelled faces stay encoder-inverted.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import * as synth from '../../src/synth';
 import { createNodePackRuntime } from '../../src/workers/node/context';
 import { rgbaToTensor } from '../../src/workers/image';
 import { refineLatents } from '../../src/nodes/refine';
+import { loadJudge, matchedStrength } from './edits-matched';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
@@ -31,6 +34,11 @@ const OUT = path.resolve(root, opt('out', 'docs/results'));
 const REFINE = Number(opt('refine', '0'));
 const REFINE_RATE = Number(opt('refine-rate', '0.05'));
 const ALPHAS = [0.5, 1, 1.5];
+const FIXED = opt('only', '') !== 'matched';
+const CALIBRATION = Number(opt('calibration', '100'));
+const AIM_FACES = Number(opt('aim-faces', '200'));
+/** calibration faces of the matched-strength run: their own seeds, never reported */
+const CALIBRATION_SEED = 950_000;
 const KS = [1, 5, 20];
 // seeds far from the training sets' (data sets use small seeds), so every face here is held out
 const SOURCE_SEED = 900_000;
@@ -197,7 +205,9 @@ async function main() {
   const recon = await generate(w);
   const ceiling = avg(rows(recon).map((r, i) => psnr(r, rows(x)[i])));
   const base = await measure(recon);
-  const wRows = rows(w);
+  /** a set of faces with their inversions, reconstructions and the estimator's readings of those */
+  interface FaceSet { name: string; faces: Face[]; x: Tensor; w: Tensor; recon: Tensor; base: Awaited<ReturnType<typeof measure>> }
+  const H: FaceSet = { name: 'held-out', faces: sources, x, w, recon, base };
 
   // Supervised baseline: ridge regression of each attribute on the inverted latents of labelled photos
   const labelled: Face[] = Array.from({ length: LABELLED }, (_, s) => ({ identity: synth.sampleIdentity(LABELLED_SEED + s), attrs: sampleAttrs(LABELLED_SEED + s), seed: LABELLED_SEED + s }));
@@ -271,7 +281,7 @@ async function main() {
   const COMBOS: [string, string][] = [['smile', 'yaw'], ['eyes closed', 'light azimuth']];
 
   /** The pairs of one edit: K cgi identities at neutral attributes, then with the step applied. */
-  interface Prepared { spec: EditSpec; step: Attrs; codes: { fwd: Float32Array[]; rev: Float32Array[] }; diffs: Float32Array[]; sign: number[] }
+  interface Prepared { spec: EditSpec; step: Attrs; codes: { fwd: Float32Array[]; rev: Float32Array[] }; diffs: Float32Array[] }
   async function prepare(e: EditSpec): Promise<Prepared> {
     const neutral = synth.neutralAttributes() as unknown as Attrs;
     const step: Attrs = {};
@@ -290,48 +300,55 @@ async function main() {
     const fwd = rows((await run('delta_encoder', { w_from: wa, w_to: wb })).delta).map((r) => r.slice());
     const rev = rows((await run('delta_encoder', { w_from: wb, w_to: wa })).delta).map((r) => r.slice());
     const diffs = rows(wb).map((r, k) => axpy(-1, rows(wa)[k], r));
-    // per source face: +1 applies the step, -1 the reverse; whichever keeps α = 1.5 inside the range
-    const sign = sources.map((f) => {
-      const a = e.attrs[0];
-      const s = spec.get(a)!;
-      const up = f.attrs[a] + 1.5 * step[a];
-      return up >= s.min && up <= s.max ? 1 : -1;
-    });
-    return { spec: e, step, codes: { fwd, rev }, diffs, sign };
+    return { spec: e, step, codes: { fwd, rev }, diffs };
+  }
+  /** per face of a set: +1 applies the step, -1 the reverse; whichever keeps α = 1.5 inside the range */
+  const signCache = new Map<string, number[]>();
+  function signOf(p: Prepared, set: FaceSet): number[] {
+    const key = `${p.spec.key}|${set.name}`;
+    if (!signCache.has(key)) {
+      signCache.set(key, set.faces.map((f) => {
+        const a = p.spec.attrs[0];
+        const s = spec.get(a)!;
+        const up = f.attrs[a] + 1.5 * p.step[a];
+        return up >= s.min && up <= s.max ? 1 : -1;
+      }));
+    }
+    return signCache.get(key)!;
   }
 
-  type Method = { name: string; edit: (p: Prepared[], alpha: number, combine?: 'sum' | 'sequence') => Promise<Tensor> };
-  async function dgeEdit(ps: Prepared[], alpha: number, K: number, combine: 'sum' | 'sequence'): Promise<Tensor> {
-    const codes = ps.map((p) => ({ fwd: mean(p.codes.fwd.slice(0, K)), rev: mean(p.codes.rev.slice(0, K)), sign: p.sign }));
+  type Method = { name: string; edit: (p: Prepared[], alpha: number, combine?: 'sum' | 'sequence', set?: FaceSet) => Promise<Tensor> };
+  async function dgeEdit(ps: Prepared[], alpha: number, K: number, combine: 'sum' | 'sequence', set: FaceSet = H): Promise<Tensor> {
+    const codes = ps.map((p) => ({ fwd: mean(p.codes.fwd.slice(0, K)), rev: mean(p.codes.rev.slice(0, K)), sign: signOf(p, set) }));
     const codeFor = (c: (typeof codes)[number], s: number) => (c.sign[s] > 0 ? c.fwd : c.rev).map((v) => v * alpha);
-    let cur = w;
+    let cur = set.w;
     if (combine === 'sum') {
-      const delta = fromRows(sources.map((_, s) => codes.map((c) => codeFor(c, s)).reduce((acc, v) => acc.map((x, i) => x + v[i]))), [codes[0].fwd.length]);
+      const delta = fromRows(set.faces.map((_, s) => codes.map((c) => codeFor(c, s)).reduce((acc, v) => acc.map((x, i) => x + v[i]))), [codes[0].fwd.length]);
       const dw = (await run('delta_decoder', { w: cur, delta })).dw;
       return { data: cur.data.map((v, i) => v + dw.data[i]), dims: cur.dims };
     }
     for (const c of codes) {
-      const delta = fromRows(sources.map((_, s) => codeFor(c, s)), [c.fwd.length]);
+      const delta = fromRows(set.faces.map((_, s) => codeFor(c, s)), [c.fwd.length]);
       const dw = (await run('delta_decoder', { w: cur, delta })).dw;
       cur = { data: cur.data.map((v, i) => v + dw.data[i]), dims: cur.dims };
     }
     return cur;
   }
-  async function offsetEdit(ps: Prepared[], alpha: number, offset: (p: Prepared) => Float32Array): Promise<Tensor> {
-    const offs = ps.map((p) => ({ o: offset(p), sign: p.sign }));
-    return fromRows(wRows.map((r, s) => offs.reduce((acc, { o, sign }) => axpy(alpha * sign[s], o, acc), r)), [L, D]);
+  async function offsetEdit(ps: Prepared[], alpha: number, offset: (p: Prepared) => Float32Array, set: FaceSet = H): Promise<Tensor> {
+    const offs = ps.map((p) => ({ o: offset(p), sign: signOf(p, set) }));
+    return fromRows(rows(set.w).map((r, s) => offs.reduce((acc, { o, sign }) => axpy(alpha * sign[s], o, acc), r)), [L, D]);
   }
   const methods: Method[] = [
-    ...KS.map((K) => ({ name: `DGE K=${K}`, edit: (p: Prepared[], a: number, c: 'sum' | 'sequence' = 'sum') => dgeEdit(p, a, K, c) })),
-    ...KS.map((K) => ({ name: `linear K=${K}`, edit: (p: Prepared[], a: number) => offsetEdit(p, a, (q) => mean(q.diffs.slice(0, K))) })),
-    { name: 'supervised', edit: async (p: Prepared[], a: number) => {
+    ...KS.map((K) => ({ name: `DGE K=${K}`, edit: (p: Prepared[], a: number, c: 'sum' | 'sequence' = 'sum', set?: FaceSet) => dgeEdit(p, a, K, c, set) })),
+    ...KS.map((K) => ({ name: `linear K=${K}`, edit: (p: Prepared[], a: number, _c?: 'sum' | 'sequence', set?: FaceSet) => offsetEdit(p, a, (q) => mean(q.diffs.slice(0, K)), set) })),
+    { name: 'supervised', edit: async (p: Prepared[], a: number, _c?: 'sum' | 'sequence', set: FaceSet = H) => {
       // one joint minimum-norm move for all requested changes, per sign pattern
       const moves = new Map<string, Float32Array>();
-      return fromRows(wRows.map((r, s) => {
-        const key = p.map((q) => q.sign[s]).join();
+      return fromRows(rows(set.w).map((r, s) => {
+        const key = p.map((q) => signOf(q, set)[s]).join();
         if (!moves.has(key)) {
           const change: Attrs = {};
-          for (const q of p) for (const at of q.spec.attrs) change[at] = q.sign[s] * q.step[at];
+          for (const q of p) for (const at of q.spec.attrs) change[at] = signOf(q, set)[s] * q.step[at];
           moves.set(key, supervisedMove(change));
         }
         return axpy(a, moves.get(key)!, r);
@@ -342,14 +359,15 @@ async function main() {
   interface Score { hit: number; hitShare: number; leakage: number; identity: number; psnr: number; bleed: number }
   const results: { edit: string; method: string; alpha: number; score: Score }[] = [];
 
-  async function score(ps: Prepared[], alpha: number, edited: Tensor | null, gt: Tensor): Promise<Score> {
-    const img = edited ? await generate(edited) : recon;
-    const m = edited ? await measure(img) : base;
+  async function score(ps: Prepared[], alpha: number, edited: Tensor | null, gt: Tensor, set: FaceSet = H): Promise<Score> {
+    const img = edited ? await generate(edited) : set.recon;
+    const m = edited ? await measure(img) : set.base;
+    const base = set.base;
     const changed = new Set(ps.flatMap((p) => p.spec.attrs));
     const hit: number[] = []; const hitShare: number[] = []; const leak: number[] = []; const idd: number[] = []; const fid: number[] = [];
-    sources.forEach((f, s) => {
+    set.faces.forEach((f, s) => {
       for (const p of ps) for (const a of p.spec.attrs) {
-        const target = clampTo(a, f.attrs[a] + p.sign[s] * alpha * p.step[a]);
+        const target = clampTo(a, f.attrs[a] + signOf(p, set)[s] * alpha * p.step[a]);
         const err = Math.abs(m.attrs[s][attrNames.indexOf(a)] - target);
         hit.push(err); hitShare.push(err / range(a));
       }
@@ -359,11 +377,11 @@ async function main() {
     });
     return { hit: avg(hit), hitShare: avg(hitShare), leakage: avg(leak), identity: avg(idd), psnr: avg(fid), bleed: avg(m.logit.map((l) => (l > 0 ? 1 : 0))) };
   }
-  function groundTruth(ps: Prepared[], alpha: number): Tensor {
-    return concat(sources.map((f, s) => {
+  function groundTruth(ps: Prepared[], alpha: number, set: FaceSet = H): Tensor {
+    return concat(set.faces.map((f, s) => {
       const attrs = { ...f.attrs };
       for (const p of ps) for (const a of p.spec.attrs) {
-        attrs[a] = clampTo(a, f.attrs[a] + p.sign[s] * alpha * p.step[a]);
+        attrs[a] = clampTo(a, f.attrs[a] + signOf(p, set)[s] * alpha * p.step[a]);
       }
       return renderTensor(f, attrs, 'photo', manifest.image);
     }));
@@ -374,7 +392,7 @@ async function main() {
     const t = performance.now();
     const p = await prepare(e);
     prepared.set(e.key, p);
-    for (const alpha of ALPHAS) {
+    for (const alpha of FIXED ? ALPHAS : []) {
       const gt = groundTruth([p], alpha);
       results.push({ edit: e.key, method: 'no edit', alpha, score: await score([p], alpha, null, gt) });
       for (const m of methods) {
@@ -385,7 +403,7 @@ async function main() {
     }
     log(`  ${e.key}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
-  for (const [a, b] of COMBOS) {
+  for (const [a, b] of FIXED ? COMBOS : []) {
     const ps = [prepared.get(a)!, prepared.get(b)!];
     const key = `${a} + ${b}`;
     const gt = groundTruth(ps, 1);
@@ -394,6 +412,32 @@ async function main() {
       results.push({ edit: key, method: m.name, alpha: 1, score: await score(ps, 1, await m.edit(ps, 1, 'sum'), gt) });
       if (m.name.startsWith('DGE')) results.push({ edit: key, method: `${m.name} (sequence)`, alpha: 1, score: await score(ps, 1, await m.edit(ps, 1, 'sequence'), gt) });
     }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Matched strength (issue 15): α per method chosen on calibration faces, scored on the held-out ones
+
+  const calFaces: Face[] = Array.from({ length: CALIBRATION }, (_, s) => ({ identity: synth.sampleIdentity(CALIBRATION_SEED + s), attrs: sampleAttrs(CALIBRATION_SEED + s), seed: CALIBRATION_SEED + s }));
+  const calX = concat(calFaces.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)));
+  const calW = await encode(calX);
+  const calRecon = await generate(calW);
+  const cal: FaceSet = { name: 'calibration', faces: calFaces, x: calX, w: calW, recon: calRecon, base: await measure(calRecon) };
+  const judge = await loadJudge(root);
+  const matched = await matchedStrength({
+    root, out: OUT, log, attrNames, identNames, identRange, range, layers: L, dim: D, cal, held: H,
+    edits: SINGLE.map((e) => prepared.get(e.key)!),
+    methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
+    signOf, groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet), generate, measure, run, supervisedUnit: (a) => supervisedMove({ [a]: 1 }), psnr, aimFaces: AIM_FACES,
+  }, judge);
+  await mkdir(OUT, { recursive: true });
+  await writeFile(path.join(OUT, 'edits-matched.md'), matched.table);
+  await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(matched.figures, null, 1) + '\n');
+  await writeFile(path.join(OUT, 'frontier.svg'), matched.svg);
+  if (!FIXED) {
+    if (asJson) process.stdout.write(JSON.stringify(matched.figures) + '\n');
+    else console.log(matched.table);
+    await runtime.dispose();
+    return;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -413,7 +457,7 @@ async function main() {
     faces: FACES, labelled_for_supervised: LABELLED, ridge_lambda_share_of_mean_variance: ridgeLambdaShare, step_share_of_range: STEP_SHARE,
     reconstruction_ceiling_psnr_db: Number(ceiling.toFixed(3)),
     encoder_reconstruction_psnr_db: Number(encoderCeiling.toFixed(3)), refine_steps: REFINE, refine_rate: REFINE_RATE,
-    latency_ms_node_wasm_1thread: latency, aims,
+    latency_ms_node_wasm_1thread: latency, aims, ...matched.figures,
     seconds: Math.round((performance.now() - t0) / 1000),
   };
   for (const r of results) {

@@ -72,5 +72,25 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
     const target = { data: new Float32Array(3 * size * size).map((_, i) => Math.cos(i / 89)), dims: [1, 3, size, size] };
     await time('refineStep', 'generator_grad', { w, target });
   }
+  // one Aim solve (issue 15): α for "yaw +10°" of a delta between two faces, solved with G + the
+  // estimator (+ domain classifier), the whole node as the engine worker runs it
+  if (manifest.models.attributes && manifest.models.delta_encoder && manifest.models.delta_decoder) {
+    const { aimNode } = await import('../../src/nodes/aim');
+    const w2 = { data: randn(w.data.length, 5), dims: w.dims };
+    const de = await runtime.run(packId, 'delta_encoder', { w_from: w, w_to: w2 });
+    const delta = { kind: 'delta' as const, method: 'dge' as const, pack: packId, tensor: de[manifest.models.delta_encoder.outputs[0].name], label: 'bench' };
+    const params = { ...Object.fromEntries(aimNode.params.map((p) => [p.name, p.default])), pack: packId, attribute: 'yaw', mode: 'by', target: 10 };
+    let note = '';
+    const ctx = {
+      packs: runtime, assets: { get: () => undefined }, signal: new AbortController().signal, progress: () => {}, note: (t: string) => { note = t; },
+      decodeImage: () => Promise.reject(new Error('unused')), fetchBytes: () => Promise.reject(new Error('unused')),
+    };
+    const solve = async () => { const t = performance.now(); await aimNode.compute({ latent: { kind: 'latent', pack: packId, tensor: w }, deltas: [delta] }, params, ctx); return performance.now() - t; };
+    figures.aimSolveFirstMs = round(await solve());
+    const times: number[] = [];
+    for (let i = 0; i < Math.max(3, Math.min(runs, 20)); i++) times.push(await solve());
+    figures.aimSolveMs = round(median(times));
+    figures.aimSolveEvaluations = Number(/— (\d+) evaluations/.exec(note)?.[1] ?? NaN);
+  }
   return figures;
 }

@@ -28,6 +28,11 @@ export const EXAMPLES: readonly ExampleGraph[] = [
     title: 'Edit: smile',
     note: 'One DGE edit: smile (0 → 1 on the synthetic pairs), scaled by α. At 64 px the mouth widens; raise α to see more.',
   },
+  {
+    file: 'aim-lock-head-turn.dge.json',
+    title: 'Aim + lock: head turn +20°, light held',
+    note: 'Aim solves α so the estimator reads +20° of head turn; Lock keeps the light direction out of the head-turn delta.',
+  },
   { file: 'random-face.dge.json', title: 'Random face', note: 'The mapping network samples a face from a seed.' },
 ];
 

@@ -1,0 +1,68 @@
+// Aim, Lock and Layer Range in the editor: the "Aim + lock" example runs, Aim shows the value it
+// reached (or says the target is out of reach), a new target re-solves; a graph with a Layer
+// Range between Lock and Aim imports and runs.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { SEL, importThroughUi, openEditor, previewStats, setSlider, waitForImage, waitForImageChange, waitForSettled } from '../lib/browser.mjs';
+
+const EXAMPLE = 'aim-lock-head-turn.dge.json';
+const note = (page, type) => page.locator(`${SEL.node(type)} [data-testid="node-note"]`).innerText();
+const value = (page, type, output) => page.locator(`${SEL.node(type)} [data-testid="node-value"][data-output="${output}"]`).innerText();
+async function waitForNote(page, type, re, timeout = 60_000) {
+  await page.waitForFunction(
+    ({ sel, source }) => new RegExp(source).test(document.querySelector(sel)?.textContent ?? ''),
+    { sel: `${SEL.node(type)} [data-testid="node-note"]`, source: re.source },
+    { timeout },
+  );
+}
+
+export const tests = [
+  {
+    name: 'aim + lock example: Aim solves α and shows the yaw it reached; a new target re-solves',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await page.locator(`${SEL.library} [data-testid="example-open"][data-file="${EXAMPLE}"]`).click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="graph-name"]')?.value?.startsWith('Aim + lock'), null, { timeout: 15_000 });
+      await waitForSettled(page, { timeout: 90_000 });
+      const first = await waitForImage(page, SEL.preview('generate'));
+      for (const type of ['aim', 'lock']) {
+        assert.equal(await page.locator(SEL.node(type)).getAttribute('data-node-state'), 'done', `${type} did not run`);
+      }
+      assert.match(await note(page, 'lock'), /^Kept \d+ % of the delta's size$/);
+      await waitForNote(page, 'aim', /(Reached|Out of reach:.*closest:) yaw [+-]\d+\.\d° of \+20\.0°/);
+      const reached = Number(await value(page, 'aim', 'reached'));
+      assert.ok(Number.isFinite(reached), `Aim's "reached" readout is not a number: ${reached}`);
+
+      // the target slider is Aim's first range input: a smaller turn re-solves and changes the face
+      await setSlider(page, 'aim', 8);
+      await waitForNote(page, 'aim', /yaw [+-]\d+\.\d+° of \+8\.00°/);
+      await waitForImageChange(page, SEL.preview('generate'), first.hash);
+      assert.ok(Math.abs(Number(await value(page, 'aim', 'reached')) - 8) < 6, 'a +8° aim should land near +8°');
+    },
+  },
+  {
+    name: 'a Layer Range node between Lock and Aim runs in the editor and names the layers it kept',
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      const doc = JSON.parse(readFileSync(new URL(`../../../examples/${EXAMPLE}`, import.meta.url), 'utf8'));
+      doc.name = 'Aim + lock + layers';
+      doc.nodes.push({ id: 'layers', type: 'layer-range', params: { pack: doc.packs[0].id, preset: 'coarse', from: 0, to: 3 }, position: [700, 600] });
+      doc.connections = doc.connections.filter((c) => !(c.from.node === 'lock' && c.to.node === 'aim'));
+      doc.connections.push(
+        { id: 'l1', from: { node: 'lock', socket: 'delta' }, to: { node: 'layers', socket: 'delta' } },
+        { id: 'l2', from: { node: 'invert', socket: 'latent' }, to: { node: 'layers', socket: 'latent' } },
+        { id: 'l3', from: { node: 'layers', socket: 'delta' }, to: { node: 'aim', socket: 'deltas' } },
+      );
+      const before = await previewStats(page, SEL.preview('generate'));
+      await importThroughUi(page, { name: 'layers.dge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+      await page.locator(SEL.node('layer-range')).waitFor({ timeout: 15_000 });
+      await waitForNote(page, 'layer-range', /^Layers 0\.\.\d+ of \d+$/, 90_000);
+      await waitForSettled(page, { timeout: 90_000 });
+      assert.equal(await page.locator(SEL.node('layer-range')).getAttribute('data-node-state'), 'done');
+      await waitForNote(page, 'aim', /yaw [+-]\d+\.\d° of \+20\.0°/);
+      await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
+    },
+  },
+];
