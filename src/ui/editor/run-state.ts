@@ -102,7 +102,7 @@ export function nodesWithPreview(): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// toasts: errors carry role="alert" (DESIGN.md hook), notices role="status"
+// toasts: errors carry role="alert" (a hook, docs/architecture.md#end-to-end-hooks), notices role="status"
 
 export interface Toast {
   id: number;

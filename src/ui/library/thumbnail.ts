@@ -1,5 +1,6 @@
 // Thumbnails and export images are taken from what the editor shows: the node previews
-// (DESIGN.md hook `data-testid="node-preview"`), preferring the Generate node's edited face.
+// (hook `data-testid="node-preview"`, docs/architecture.md#end-to-end-hooks), preferring the
+// Generate node's edited face.
 
 /** Node types whose preview is "the result" of a graph, best first. */
 const RESULT_NODE_TYPES = ['generate', 'compare', 'save-image', 'random-face', 'load-face'];

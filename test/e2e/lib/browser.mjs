@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end specs and the editor benchmark: Debian's Chromium driven by
-// playwright-core, one fresh profile (user-data-dir) per "browser", and the DESIGN.md hooks.
+// playwright-core, one fresh profile (user-data-dir) per "browser", and the stable hooks
+// (docs/architecture.md#end-to-end-hooks).
 import { chromium } from 'playwright-core';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Selectors for the stable hooks of DESIGN.md. */
+/** Selectors for the stable hooks (docs/architecture.md#end-to-end-hooks). */
 export const SEL = {
   node: (type) => `[data-node-type="${type}"]`,
   preview: (type) => `[data-node-type="${type}"] [data-testid="node-preview"]`,

@@ -9,7 +9,8 @@ const WIRE = `${CANVAS} [data-testid="connection"]`;
 const QUICK_ADD = '[data-testid="quick-add"]';
 const CONTEXT_MENU = '[data-testid="context-menu"]';
 const UNDO = 'button[aria-label="Undo"]';
-// the editor's own markup beyond the DESIGN.md hooks, named once here so a rename is one edit
+// the editor's own markup beyond the stable hooks (docs/architecture.md#end-to-end-hooks),
+// named once here so a rename is one edit
 const UI = {
   port: (side) => (side === 'output' ? '.port-out' : '.port-in'),
   portLabel: '.port-label',

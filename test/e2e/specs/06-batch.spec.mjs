@@ -66,7 +66,7 @@ export const tests = [
       await waitForSettled(page);
       await page.locator('[data-testid="batch"]').click();
       await page.locator('[data-testid="batch-panel"]').waitFor();
-      // the panel's file input takes several files (the hook DESIGN names)
+      // the panel's file input takes several files (a hook: docs/architecture.md#end-to-end-hooks)
       assert.equal(await page.locator('[data-testid="batch-files"]').getAttribute('multiple'), '');
       await dropFaces(page);
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.endsWith('/20'), PROGRESS, { timeout: 30_000 });
