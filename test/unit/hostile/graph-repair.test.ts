@@ -14,7 +14,7 @@ const timed = <T,>(f: () => T): { value: T; ms: number } => {
   return { value, ms: performance.now() - t0 };
 };
 // Generous for a loaded 2-core CI machine; before the fix these took 40 s to many minutes.
-const BUDGET_MS = 8000;
+const BUDGET_MS = 15_000;
 const MUL_PARAMS = { factor: 2, steps: 1, mode: 'times', negate: false, seed: 7, note: '' };
 
 describe('repair passes are near-linear', () => {
@@ -62,7 +62,7 @@ describe('repair passes are near-linear', () => {
     const conns = Array.from({ length: 100_000 }, (_, i) => wire(i % 3 ? '' : `c${i}`, `n${(i * 7919) % 100_000}`, 'o', `n${(i * 104_729 + 3) % 100_000}`, `i${i}`));
     const text = JSON.stringify(rawGraph(nodes, conns));
     const { value: r, ms } = timed(() => parseGraphFile(text, registry));
-    expect(ms).toBeLessThan(2 * BUDGET_MS);
+    expect(ms).toBeLessThan(2 * BUDGET_MS); // 30 s: about 10 s on a loaded 2-core machine
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.doc.nodes).toHaveLength(100_000);
