@@ -30,7 +30,7 @@ describe.skipIf(!havePhoto)('identity readout for benchmarks (nodeIdentitySimila
     const small = await nodeIdentitySimilarity(photo, resizeRgba(photo, 64, 75));
     expect(small.noFaceIn).toEqual([]);
     expect(small.similarity).toBeGreaterThan(0.9);
-  }, 30_000);
+  }, 120_000);
 
   it('is clearly lower for a different face, and null naming the image without a face', async () => {
     // a FaceWorld photo-style render: another (synthetic) person
@@ -41,5 +41,5 @@ describe.skipIf(!havePhoto)('identity readout for benchmarks (nodeIdentitySimila
     const blank: RgbaImage = { width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(128) };
     expect(await nodeIdentitySimilarity(photo, blank)).toEqual({ similarity: null, noFaceIn: ['b'] });
     expect(await nodeIdentitySimilarity(blank, blank)).toEqual({ similarity: null, noFaceIn: ['a', 'b'] });
-  }, 30_000);
+  }, 120_000);
 });

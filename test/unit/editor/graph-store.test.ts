@@ -175,3 +175,30 @@ describe('GraphStore.load', () => {
     expect(store.node(scale.id)!.params.alpha).not.toBe(3);
   });
 });
+
+describe('GraphStore: first-hour edits', () => {
+  it("a new attribute resets Synthetic Pair's From/To to its neutral and typical target, in the same undo step", () => {
+    const store = new GraphStore(createEmptyGraph('t'), catalog, () => 'fixture');
+    const pair = store.addNode('synthetic-pair', [0, 0]);
+    store.setParam(pair.id, 'to', 0.4);
+    store.setParam(pair.id, 'attribute', 'yaw');
+    expect(store.node(pair.id)!.params).toMatchObject({ attribute: 'yaw', from: 0, to: 30 });
+    store.undo();
+    expect(store.node(pair.id)!.params).toMatchObject({ attribute: 'smile', to: 0.4 });
+  });
+
+  it('bypasses and mutes nodes as one undo step, and lets them run again', () => {
+    const { store, invert, gen } = storeWithChain();
+    const changes: string[] = [];
+    store.onChange((c) => changes.push(c.kind));
+    store.setMode([invert.id, gen.id], 'bypass');
+    expect(store.node(invert.id)!.mode).toBe('bypass');
+    expect(changes).toEqual(['params']); // the graph re-runs
+    store.setMode([invert.id], 'mute');
+    store.setMode([invert.id, gen.id], undefined);
+    expect(store.node(gen.id)!.mode).toBeUndefined();
+    store.undo();
+    store.undo();
+    expect(store.node(invert.id)!.mode).toBe('bypass');
+  });
+});

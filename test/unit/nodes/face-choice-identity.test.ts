@@ -62,7 +62,7 @@ describe('Compare: identity readout', () => {
     const none = await compareNode.compute({ a: image(photo), b: flat }, { identity: true }, ctx);
     expect((none.identity as NumberValue).value).toBeNaN();
     expect(notes).toEqual([expect.stringMatching(/^Identity: no face found in "after" \(/)]);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe.skipIf(!havePortrait)('Load Face: several faces, the user picks', () => {
@@ -89,7 +89,7 @@ describe.skipIf(!havePortrait)('Load Face: several faces, the user picks', () =>
       'Load Face: cannot align the face in asset "group": face 2 does not exist: the photo has 2 faces (0 = largest)',
     );
     await expect(loadFaceNode.compute({}, { ...params, face: 1.5 }, ctx)).rejects.toThrow('param "face" must be a whole number from 0 (the largest face), got 1.5');
-  }, 30_000);
+  }, 120_000);
 
   it('the engine puts the note on the node state, and again on a cache hit', async () => {
     ort.env.wasm.numThreads = 1;
@@ -120,5 +120,5 @@ describe.skipIf(!havePortrait)('Load Face: several faces, the user picks', () =>
     expect(await states()).toEqual([expect.objectContaining({ state: 'done', message: facesNote(2, 1) })]);
     expect(await states()).toEqual([expect.objectContaining({ state: 'cached', message: facesNote(2, 1) })]);
     await engine.dispose();
-  }, 30_000);
+  }, 120_000);
 });
