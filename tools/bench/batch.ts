@@ -1,4 +1,4 @@
-// Batch benchmark (`npm run bench:batch [-- --json] [--count 40] [--graph examples/edit-smile.dge.json]`):
+// Batch benchmark (`npm run bench:batch [-- --json] [--count 40] [--graph examples/edit-smile.dge.json] [--browser [--no-build]]`):
 // images/s of the headless batch with 1 and 2 runner processes, with onnxruntime-node (native)
 // and onnxruntime-web (wasm); the queue's overhead per item (BullMQ on a throwaway redis-server,
 // one worker, against the same runner locally); Redis commands, Redis CPU time and bytes per item;
@@ -7,6 +7,8 @@
 // out, base64; less the runner IPC a local batch pays as well) plus the median gap between one item's end and the next one's start (BullMQ
 // completing the job and fetching the next); the wall-clock difference to the local run is
 // reported too (it also carries every scheduling delay of a loaded machine).
+// --browser: the built app in headless Chromium, 20 files dropped on the batch panel (the
+// example graph that opens first): images/s and the main thread's longest task while it runs.
 //
 // Every configuration runs the same faces (the pack's framing, seeded noise per file) through
 // the same graph; each runner first runs one warm-up item (model sessions, the graph's
@@ -33,6 +35,8 @@ const option = (name: string, fallback: string) => {
 };
 const COUNT = Number(option('--count', '40'));
 const GRAPH = path.resolve(ROOT, option('--graph', 'examples/edit-smile.dge.json'));
+const BROWSER = args.includes('--browser');
+const NO_BUILD = args.includes('--no-build');
 const log = (m: string) => !asJson && process.stderr.write(m + '\n');
 const round = (v: number, d = 2) => Number(v.toFixed(d));
 const median = (xs: number[]) => {
@@ -175,7 +179,10 @@ async function main() {
     return { machines, images_per_s: round(limit.rate, 1), limited_by: limit.by };
   });
 
+  const browser = BROWSER ? await benchBrowser() : null;
+
   const result = {
+    ...(browser ? { browser } : {}),
     graph: path.relative(ROOT, GRAPH),
     pack: packId,
     images: timed.length,
@@ -209,11 +216,52 @@ async function main() {
     ['queue overhead per item (wall vs local)', `${queue.overhead_wall_ms_per_item} ms`],
     ['Redis commands / µs / bytes per item', `${queue.redis_commands_per_item} / ${queue.redis_us_per_item} µs / ${queue.redis_bytes_per_item} B`],
     ['Redis round trip (loopback)', `${queue.redis_rtt_ms} ms`],
+    ...(browser
+      ? [
+          ['browser batch images/s (20 files, Chromium)', String(browser.images_per_s)] as [string, string],
+          ['browser main thread: longest task / tasks > 50 ms', `${browser.longest_task_ms} ms / ${browser.long_tasks}`] as [string, string],
+        ]
+      : []),
     ...projection.map((p): [string, string] => [`projection: ${p.machines} machine(s)`, `${p.images_per_s} images/s (${p.limited_by})`]),
     ['machine', `${result.machine.cpus} × ${result.machine.model}, load ${result.machine.loadavg_1min} (not quiet when load > 0.5)`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+/** The browser batch in headless Chromium: 20 dropped files, long tasks recorded by the page itself. */
+async function benchBrowser(): Promise<{ images_per_s: number; longest_task_ms: number; long_tasks: number; files: number }> {
+  const { buildApp, startPreview } = await import('../../test/e2e/lib/server.mjs');
+  const { dropBatchFaces, launchProfile, openEditor, waitForSettled } = await import('../../test/e2e/lib/browser.mjs');
+  if (!NO_BUILD) {
+    log('browser: building the app…');
+    await buildApp();
+  }
+  const server = await startPreview();
+  const profile = await launchProfile();
+  try {
+    const page = profile.page;
+    await page.addInitScript(`window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });`);
+    await openEditor(page, server.url);
+    await waitForSettled(page);
+    await page.locator('[data-testid="batch"]').click();
+    await page.locator('[data-testid="batch-drop"]').waitFor();
+    const t0 = await page.evaluate(() => performance.now());
+    await dropBatchFaces(page, 19);
+    // the first item waits for the batch engine to start: the rate counts from the first result
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="batch-progress"]')?.textContent?.split('/')[0]) >= 1, undefined, { timeout: 120_000, polling: 20 });
+    const t1 = await page.evaluate(() => performance.now());
+    await page.waitForFunction(() => document.querySelector('[data-testid="batch-progress"]')?.textContent === '20/20', undefined, { timeout: 300_000, polling: 50 });
+    const t2 = await page.evaluate(() => performance.now());
+    const tasks = (await page.evaluate(`window.__longTasks`)) as { start: number; duration: number }[];
+    const during = tasks.filter((t) => t.start + t.duration >= t0 && t.start <= t2);
+    const out = { files: 20, images_per_s: round(19 / ((t2 - t1) / 1000)), longest_task_ms: round(Math.max(0, ...during.map((t) => t.duration)), 1), long_tasks: during.length };
+    log(`browser: ${out.images_per_s} images/s; longest main-thread task ${out.longest_task_ms} ms (${out.long_tasks} over 50 ms)`);
+    return out;
+  } finally {
+    await profile.close();
+    await server.stop();
+  }
 }
 
 main().then(
