@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import { batchTarget } from '../../src/batch/item';
 import type { NodeBackendChoice } from '../../src/workers/node/ort-node';
 import { loadNodeBackend } from '../../src/workers/node/ort-node';
-import { readGraph, defaultModels } from '../batch';
+import { readBatchGraph, defaultModels } from '../batch';
 import { facePng } from '../batch/faces';
 import { RunnerPool } from '../batch/pool';
 import { produce, startWorker } from '../batch/queue';
@@ -45,7 +45,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
-  const graph = await readGraph(GRAPH, () => undefined);
+  const graph = await readBatchGraph(GRAPH, () => undefined);
   const target = batchTarget(graph.doc);
   const packId = String(graph.doc.nodes.find((n) => n.id === target)!.params.pack ?? 'faceworld');
   const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(defaultModels(), packId, 'manifest.json'), 'utf8'));
