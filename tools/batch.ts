@@ -140,6 +140,7 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
   if (args.queue) {
     const runnable = pending.filter((p) => !readErrors.has(p.name));
     for (const p of pending) if (readErrors.has(p.name)) await failItem(p, readErrors.get(p.name)!);
+    if (runnable.length && !args.quiet) log(`queued ${runnable.length} item(s) on ${args.queue} ("${args.queueName}"); workers take them: npm run worker -- --queue ${args.queue}${args.queueName === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${args.queueName}`}`);
     try {
       await produce({
         url: args.queue,
