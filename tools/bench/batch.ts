@@ -59,7 +59,7 @@ async function main() {
 
   const nativeOk = (await loadNodeBackend('auto')).name === 'native';
   const backends: NodeBackendChoice[] = nativeOk ? ['native', 'wasm'] : ['wasm'];
-  const local: Record<string, { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number }> = {};
+  const local: Record<string, { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number; cpu_ms: number }> = {};
   for (const backend of backends) {
     for (const runners of [1, 2]) {
       const pool = await RunnerPool.start({ size: runners, models: defaultModels(), backend });
@@ -67,6 +67,7 @@ async function main() {
         await Promise.all(warm.slice(0, runners).map((f) => pool.run(task(f))));
         const itemMs: number[] = [];
         const ipcMs: number[] = [];
+        const cpuMs: number[] = [];
         let next = 0;
         const t0 = performance.now();
         await Promise.all(
@@ -77,11 +78,12 @@ async function main() {
               if (r.record.status !== 'done') throw new Error(`benchmark item failed: ${r.record.error}`);
               itemMs.push(r.record.ms);
               ipcMs.push(performance.now() - t - r.record.ms);
+              cpuMs.push(r.cpuMs);
             }
           }),
         );
         const wall = (performance.now() - t0) / 1000;
-        local[`${backend}_${runners}`] = { images_per_s: round(timed.length / wall), median_item_ms: round(median(itemMs)), wall_s: round(wall), ipc_ms: median(ipcMs) };
+        local[`${backend}_${runners}`] = { images_per_s: round(timed.length / wall), median_item_ms: round(median(itemMs)), wall_s: round(wall), ipc_ms: median(ipcMs), cpu_ms: round(median(cpuMs)) };
         log(`${backend}, ${runners} runner${runners > 1 ? 's' : ''}: ${round(timed.length / wall)} images/s (median item ${round(median(itemMs))} ms)`);
       } finally {
         await pool.close();
@@ -188,6 +190,9 @@ async function main() {
     images: timed.length,
     images_per_s: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.images_per_s])),
     median_item_ms: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.median_item_ms])),
+    // CPU time per image in the runner: equal with 1 and 2 runners means the runners do not slow
+    // each other down; what the wall-clock ratio loses then is cores other processes took
+    median_item_cpu_ms: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.cpu_ms])),
     two_vs_one_runner: Object.fromEntries(backends.map((b) => [b, ratio(b)])),
     native_vs_wasm: nativeOk ? { runners_1: round(local.native_1!.images_per_s / local.wasm_1!.images_per_s), runners_2: round(local.native_2!.images_per_s / local.wasm_2!.images_per_s) } : null,
     queue_backend: best,
@@ -208,7 +213,7 @@ async function main() {
     return;
   }
   const rows: [string, string][] = [
-    ...Object.entries(local).map(([k, v]): [string, string] => [`images/s ${k.replace('_', ', ')} runner(s)`, `${v.images_per_s} (median item ${v.median_item_ms} ms)`]),
+    ...Object.entries(local).map(([k, v]): [string, string] => [`images/s ${k.replace('_', ', ')} runner(s)`, `${v.images_per_s} (median item ${v.median_item_ms} ms, ${v.cpu_ms} ms CPU)`]),
     ...backends.map((b): [string, string] => [`2 runners vs 1 (${b})`, `${ratio(b)}x`]),
     ...(result.native_vs_wasm ? [['native vs wasm (1 runner)', `${result.native_vs_wasm.runners_1}x`] as [string, string]] : []),
     ['queue images/s (1 worker, 1 runner)', String(queue.images_per_s)],
