@@ -7,10 +7,8 @@
 // a terminal (stderr). Exit codes: 0 every item done, 1 some items failed (named on stderr),
 // 2 bad usage, invalid graph or no inputs, 3 a missing model pack.
 import { availableParallelism } from 'node:os';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkFileSize, parseGraphFile } from '../src/graph/document';
 import { batchTarget, itemKey, resultOutputs, textSha256, valueColumns, type ItemRecord } from '../src/batch/item';
 import { MANIFEST_FORMAT } from '../src/batch/manifest';
 import { nodeRegistry } from '../src/nodes';
@@ -21,7 +19,8 @@ import { listInputs, type InputRef } from './batch/inputs';
 import { BatchOutput } from './batch/output';
 import { RunnerPool } from './batch/pool';
 import { DEFAULT_QUEUE_NAME, produce, type JobResult } from './batch/queue';
-import { ExitError, checkPacks } from './run-graph';
+import { ExitError, checkPacks, readGraph, runCli } from './run-graph';
+import { backendChoice, optionValue, wholeNumber } from './batch/args';
 
 const USAGE = `usage: npm run batch -- <file.dge.json> --inputs <folder|zip|glob> --out <dir> [--concurrency N]
          [--queue redis://host:port [--queue-name name]] [--node <load-face id>] [--backend auto|native|wasm]
@@ -55,29 +54,18 @@ export function parseBatchArgs(argv: string[]): BatchArgs {
     models: defaultModels(),
     quiet: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new ExitError(`${a} needs a value\n${USAGE}`, 2);
-      return v;
-    };
+  for (const at = { i: 0 }; at.i < argv.length; at.i++) {
+    const a = argv[at.i]!;
+    const value = () => optionValue(argv, at, USAGE);
     if (a === '--inputs') args.inputs.push(value());
     else if (a === '--out') args.out = value();
-    else if (a === '--concurrency') {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new ExitError(`--concurrency must be a whole number from 1 to 64, got "${v}"`, 2);
-      args.concurrency = n;
-    } else if (a === '--queue') args.queue = value();
+    else if (a === '--concurrency') args.concurrency = wholeNumber(a, value(), 1, 64);
+    else if (a === '--queue') args.queue = value();
     else if (a === '--queue-name') args.queueName = value();
     else if (a === '--node') args.node = value();
     else if (a === '--models') args.models = value();
-    else if (a === '--backend') {
-      const v = value();
-      if (v !== 'auto' && v !== 'native' && v !== 'wasm') throw new ExitError(`--backend must be auto, native or wasm, got "${v}"`, 2);
-      args.backend = v;
-    } else if (a === '--quiet') args.quiet = true;
+    else if (a === '--backend') args.backend = backendChoice(value());
+    else if (a === '--quiet') args.quiet = true;
     else if (a === '--help' || a === '-h') throw new ExitError(USAGE, 0);
     else if (a.startsWith('-')) throw new ExitError(`unknown option ${a}\n${USAGE}`, 2);
     else if (!args.file) args.file = a;
@@ -89,21 +77,10 @@ export function parseBatchArgs(argv: string[]): BatchArgs {
   return args;
 }
 
-/** Reads and validates the graph file as the headless run does. */
-export async function readGraph(file: string, log: (m: string) => void) {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw new ExitError(`cannot read ${file}: ${(e as Error).message}`, 2);
-  }
-  const tooBig = checkFileSize(size);
-  if (tooBig) throw new ExitError(`${file}: ${tooBig}`, 2);
-  const text = await readFile(file, 'utf8');
-  const parsed = parseGraphFile(text, nodeRegistry);
-  if (!parsed.ok) throw new ExitError(`${file} is not a valid graph:\n  ${parsed.errors.join('\n  ')}`, 2);
-  for (const w of parsed.warnings) log(`warning: ${w}`);
-  return { text, doc: parsed.doc, sha256: await textSha256(text) };
+/** The graph file, validated as the headless run does, with the sha256 of its text (the resume keys depend on it). */
+export async function readBatchGraph(file: string, log: (m: string) => void) {
+  const graph = await readGraph(file, log);
+  return { ...graph, sha256: await textSha256(graph.text) };
 }
 
 interface PlannedItem {
@@ -114,7 +91,7 @@ interface PlannedItem {
 
 export async function runBatch(argv: string[], log: (m: string) => void = (m) => console.error(m)): Promise<number> {
   const args = parseBatchArgs(argv);
-  const graph = await readGraph(args.file, log);
+  const graph = await readBatchGraph(args.file, log);
   let target: string;
   try {
     target = batchTarget(graph.doc, args.node);
@@ -163,6 +140,7 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
   if (args.queue) {
     const runnable = pending.filter((p) => !readErrors.has(p.name));
     for (const p of pending) if (readErrors.has(p.name)) await failItem(p, readErrors.get(p.name)!);
+    if (runnable.length && !args.quiet) log(`queued ${runnable.length} item(s) on ${args.queue} ("${args.queueName}"); workers take them: npm run worker -- --queue ${args.queue}${args.queueName === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${args.queueName}`}`);
     try {
       await produce({
         url: args.queue,
@@ -229,17 +207,4 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
   return 0;
 }
 
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  runBatch(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      if (e instanceof ExitError) {
-        (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
-        process.exit(e.code);
-      }
-      console.error(`error: ${(e as Error)?.stack ?? e}`);
-      process.exit(1);
-    },
-  );
-}
+runCli(import.meta.url, () => runBatch(process.argv.slice(2)));

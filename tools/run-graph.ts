@@ -103,22 +103,27 @@ export async function checkPacks(doc: GraphDocument, packs: ReturnType<typeof cr
   }
 }
 
+/** Reads and validates a graph file (size limit, JSON, schema, repair); warnings go to `log`. Exit code 2 on failure. */
+export async function readGraph(file: string, log: (m: string) => void): Promise<{ text: string; doc: GraphDocument }> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (e) {
+    throw new ExitError(`cannot read ${file}: ${(e as Error).message}`, 2);
+  }
+  const tooBig = checkFileSize(size);
+  if (tooBig) throw new ExitError(`${file}: ${tooBig}`, 2);
+  const text = await readFile(file, 'utf8');
+  const parsed = parseGraphFile(text, nodeRegistry);
+  if (!parsed.ok) throw new ExitError(`${file} is not a valid graph:\n  ${parsed.errors.join('\n  ')}`, 2);
+  for (const w of parsed.warnings) log(`warning: ${w}`);
+  return { text, doc: parsed.doc };
+}
+
 export async function runGraph(argv: string[], log: (m: string) => void = console.log): Promise<number> {
   const args = parseArgs(argv);
   const info = args.quiet ? () => undefined : log;
-  let size: number;
-  try {
-    size = (await stat(args.file)).size;
-  } catch (e) {
-    throw new ExitError(`cannot read ${args.file}: ${(e as Error).message}`, 2);
-  }
-  const tooBig = checkFileSize(size);
-  if (tooBig) throw new ExitError(`${args.file}: ${tooBig}`, 2);
-  const text = await readFile(args.file, 'utf8');
-  const parsed = parseGraphFile(text, nodeRegistry);
-  if (!parsed.ok) throw new ExitError(`${args.file} is not a valid graph:\n  ${parsed.errors.join('\n  ')}`, 2);
-  for (const w of parsed.warnings) log(`warning: ${w}`);
-  const doc = parsed.doc;
+  const { text, doc } = await readGraph(args.file, log);
 
   const packs = createNodePackRuntime(args.models);
   await checkPacks(doc, packs, args.models, log);
@@ -190,9 +195,10 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
   return 0;
 }
 
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  runGraph(process.argv.slice(2)).then(
+/** Runs a command-line entry point when its module is the one Node started: exits with its code, or prints its ExitError (or crash) and exits with that code. */
+export function runCli(moduleUrl: string, main: () => Promise<number>): void {
+  if (!process.argv[1] || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
+  main().then(
     (code) => process.exit(code),
     (e) => {
       if (e instanceof ExitError) {
@@ -204,3 +210,5 @@ if (isMain) {
     },
   );
 }
+
+runCli(import.meta.url, () => runGraph(process.argv.slice(2)));

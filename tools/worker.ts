@@ -6,40 +6,27 @@
 // the items in hand and stops; a worker killed outright has its items run again elsewhere after
 // the lock time (--lock-ms, default 30 s).
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { NodeBackendChoice } from '../src/workers/node/ort-node';
 import { RunnerPool } from './batch/pool';
 import { DEFAULT_QUEUE_NAME, redisConnection, startWorker } from './batch/queue';
 import { defaultModels } from './batch';
-import { ExitError } from './run-graph';
+import { ExitError, runCli } from './run-graph';
+import { backendChoice, optionValue, wholeNumber } from './batch/args';
 
 const USAGE = 'usage: npm run worker -- --queue redis://host:port [--concurrency N] [--models <dir>] [--backend auto|native|wasm] [--queue-name name] [--lock-ms ms]';
 
 function parseArgs(argv: string[]) {
   const args = { queue: '', concurrency: Math.max(1, Math.min(availableParallelism(), 4)), models: defaultModels(), backend: 'auto' as NodeBackendChoice, queueName: DEFAULT_QUEUE_NAME, lockMs: 30_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new ExitError(`${a} needs a value\n${USAGE}`, 2);
-      return v;
-    };
-    const whole = (v: string, min: number, max: number) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) throw new ExitError(`${a} must be a whole number from ${min} to ${max}, got "${v}"`, 2);
-      return n;
-    };
+  for (const at = { i: 0 }; at.i < argv.length; at.i++) {
+    const a = argv[at.i]!;
+    const value = () => optionValue(argv, at, USAGE);
     if (a === '--queue') args.queue = value();
-    else if (a === '--concurrency') args.concurrency = whole(value(), 1, 64);
+    else if (a === '--concurrency') args.concurrency = wholeNumber(a, value(), 1, 64);
     else if (a === '--models') args.models = value();
     else if (a === '--queue-name') args.queueName = value();
-    else if (a === '--lock-ms') args.lockMs = whole(value(), 200, 3_600_000);
-    else if (a === '--backend') {
-      const v = value();
-      if (v !== 'auto' && v !== 'native' && v !== 'wasm') throw new ExitError(`--backend must be auto, native or wasm, got "${v}"`, 2);
-      args.backend = v;
-    } else if (a === '--help' || a === '-h') throw new ExitError(USAGE, 0);
+    else if (a === '--lock-ms') args.lockMs = wholeNumber(a, value(), 200, 3_600_000);
+    else if (a === '--backend') args.backend = backendChoice(value());
+    else if (a === '--help' || a === '-h') throw new ExitError(USAGE, 0);
     else throw new ExitError(`unexpected argument ${a}\n${USAGE}`, 2);
   }
   if (!args.queue) throw new ExitError(`no queue given (--queue redis://host:port)\n${USAGE}`, 2);
@@ -51,7 +38,8 @@ function parseArgs(argv: string[]) {
   return args;
 }
 
-export async function runWorker(argv: string[]): Promise<void> {
+/** Runs until SIGINT/SIGTERM, then finishes the items in hand and resolves with exit code 0. */
+export async function runWorker(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const pool = await RunnerPool.start({ size: args.concurrency, models: args.models, backend: args.backend });
   if (pool.fallback) console.error(`note: ${pool.fallback}; running models with onnxruntime-web (wasm)`);
@@ -65,27 +53,19 @@ export async function runWorker(argv: string[]): Promise<void> {
   });
   worker.on('error', (e) => console.error(`worker: ${e.message}`));
   console.error(`worker ${process.pid}: ${pool.size} runner${pool.size > 1 ? 's' : ''} (${pool.backend}) on ${args.queue} queue "${args.queueName}"`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`worker ${process.pid}: finishing the items in hand, then stopping`);
-    await worker.close();
-    await pool.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  runWorker(process.argv.slice(2)).catch((e) => {
-    if (e instanceof ExitError) {
-      (e.code === 0 ? console.log : console.error)(e.code === 0 ? e.message : `error: ${e.message}`);
-      process.exit(e.code);
-    }
-    console.error(`error: ${(e as Error)?.message ?? e}`);
-    process.exit(1);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`worker ${process.pid}: finishing the items in hand, then stopping`);
+      await worker.close();
+      await pool.close();
+      resolve(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
+
+runCli(import.meta.url, () => runWorker(process.argv.slice(2)));

@@ -29,6 +29,8 @@ export interface PoolTask {
 export interface PoolResult {
   record: ItemRecord;
   pngs: Map<string, Uint8Array>;
+  /** the runner's CPU time for the item (all its threads), ms */
+  cpuMs: number;
 }
 
 interface Runner {
@@ -81,7 +83,7 @@ export class RunnerPool {
         const busy = runner.busy;
         if (!busy || busy.id !== m.id) return;
         runner.busy = null;
-        if (m.type === 'result') busy.resolve({ record: m.record, pngs: new Map(m.pngs.map(([f, b]) => [f, new Uint8Array(b)])) });
+        if (m.type === 'result') busy.resolve({ record: m.record, pngs: new Map(m.pngs.map(([f, b]) => [f, new Uint8Array(b)])), cpuMs: m.cpuMs });
         else busy.reject(new Error(m.message));
         this.pump();
       });

@@ -24,7 +24,8 @@ export interface RunnerItem {
 
 export type RunnerMessage =
   | { type: 'ready'; backend: 'native' | 'wasm'; fallback?: string }
-  | { type: 'result'; id: number; record: import('../../src/batch/item').ItemRecord; pngs: [string, Uint8Array][] }
+  /** cpuMs: this process's CPU time (all its threads) for the item */
+  | { type: 'result'; id: number; record: import('../../src/batch/item').ItemRecord; pngs: [string, Uint8Array][]; cpuMs: number }
   | { type: 'failed'; id: number; message: string };
 
 function arg(name: string, fallback: string): string {
@@ -54,6 +55,7 @@ async function main() {
           doc = parsed.doc;
           graphs.set(m.graphSha256, doc);
         }
+        const cpu = process.cpuUsage();
         const bytes = m.bytes instanceof Uint8Array ? m.bytes : new Uint8Array(m.bytes as ArrayLike<number>);
         const result = await runItem(executor, { name: m.name, bytes }, {
           doc,
@@ -62,7 +64,8 @@ async function main() {
           graphSha256: m.graphSha256,
           beforeRun: (d) => (assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)),
         });
-        send({ type: 'result', id: m.id, record: result.record, pngs: [...result.pngs] });
+        const used = process.cpuUsage(cpu);
+        send({ type: 'result', id: m.id, record: result.record, pngs: [...result.pngs], cpuMs: (used.user + used.system) / 1000 });
       } catch (e) {
         send({ type: 'failed', id: m.id, message: (e as Error).message });
       }

@@ -1,4 +1,4 @@
-// Batch benchmark (`npm run bench:batch [-- --json] [--count 40] [--graph examples/edit-smile.dge.json]`):
+// Batch benchmark (`npm run bench:batch [-- --json] [--count 40] [--graph examples/edit-smile.dge.json] [--browser [--no-build]]`):
 // images/s of the headless batch with 1 and 2 runner processes, with onnxruntime-node (native)
 // and onnxruntime-web (wasm); the queue's overhead per item (BullMQ on a throwaway redis-server,
 // one worker, against the same runner locally); Redis commands, Redis CPU time and bytes per item;
@@ -7,6 +7,8 @@
 // out, base64; less the runner IPC a local batch pays as well) plus the median gap between one item's end and the next one's start (BullMQ
 // completing the job and fetching the next); the wall-clock difference to the local run is
 // reported too (it also carries every scheduling delay of a loaded machine).
+// --browser: the built app in headless Chromium, 20 files dropped on the batch panel (the
+// example graph that opens first): images/s and the main thread's longest task while it runs.
 //
 // Every configuration runs the same faces (the pack's framing, seeded noise per file) through
 // the same graph; each runner first runs one warm-up item (model sessions, the graph's
@@ -18,7 +20,7 @@ import { Redis } from 'ioredis';
 import { batchTarget } from '../../src/batch/item';
 import type { NodeBackendChoice } from '../../src/workers/node/ort-node';
 import { loadNodeBackend } from '../../src/workers/node/ort-node';
-import { readGraph, defaultModels } from '../batch';
+import { readBatchGraph, defaultModels } from '../batch';
 import { facePng } from '../batch/faces';
 import { RunnerPool } from '../batch/pool';
 import { produce, startWorker } from '../batch/queue';
@@ -33,6 +35,8 @@ const option = (name: string, fallback: string) => {
 };
 const COUNT = Number(option('--count', '40'));
 const GRAPH = path.resolve(ROOT, option('--graph', 'examples/edit-smile.dge.json'));
+const BROWSER = args.includes('--browser');
+const NO_BUILD = args.includes('--no-build');
 const log = (m: string) => !asJson && process.stderr.write(m + '\n');
 const round = (v: number, d = 2) => Number(v.toFixed(d));
 const median = (xs: number[]) => {
@@ -41,7 +45,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
-  const graph = await readGraph(GRAPH, () => undefined);
+  const graph = await readBatchGraph(GRAPH, () => undefined);
   const target = batchTarget(graph.doc);
   const packId = String(graph.doc.nodes.find((n) => n.id === target)!.params.pack ?? 'faceworld');
   const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(defaultModels(), packId, 'manifest.json'), 'utf8'));
@@ -55,7 +59,7 @@ async function main() {
 
   const nativeOk = (await loadNodeBackend('auto')).name === 'native';
   const backends: NodeBackendChoice[] = nativeOk ? ['native', 'wasm'] : ['wasm'];
-  const local: Record<string, { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number }> = {};
+  const local: Record<string, { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number; cpu_ms: number }> = {};
   for (const backend of backends) {
     for (const runners of [1, 2]) {
       const pool = await RunnerPool.start({ size: runners, models: defaultModels(), backend });
@@ -63,6 +67,7 @@ async function main() {
         await Promise.all(warm.slice(0, runners).map((f) => pool.run(task(f))));
         const itemMs: number[] = [];
         const ipcMs: number[] = [];
+        const cpuMs: number[] = [];
         let next = 0;
         const t0 = performance.now();
         await Promise.all(
@@ -73,11 +78,12 @@ async function main() {
               if (r.record.status !== 'done') throw new Error(`benchmark item failed: ${r.record.error}`);
               itemMs.push(r.record.ms);
               ipcMs.push(performance.now() - t - r.record.ms);
+              cpuMs.push(r.cpuMs);
             }
           }),
         );
         const wall = (performance.now() - t0) / 1000;
-        local[`${backend}_${runners}`] = { images_per_s: round(timed.length / wall), median_item_ms: round(median(itemMs)), wall_s: round(wall), ipc_ms: median(ipcMs) };
+        local[`${backend}_${runners}`] = { images_per_s: round(timed.length / wall), median_item_ms: round(median(itemMs)), wall_s: round(wall), ipc_ms: median(ipcMs), cpu_ms: round(median(cpuMs)) };
         log(`${backend}, ${runners} runner${runners > 1 ? 's' : ''}: ${round(timed.length / wall)} images/s (median item ${round(median(itemMs))} ms)`);
       } finally {
         await pool.close();
@@ -159,10 +165,13 @@ async function main() {
     await redis.stop();
   }
 
-  // projection for N machines like this one (2 runners each), from the measured figures: each
-  // machine adds its 2-runner rate; Redis (single-threaded) caps at 1e6 / its µs per item; the
-  // network at 1 Gbit/s caps at 125e6 / bytes per item.
-  const perMachine = local[`${best}_2`]!.images_per_s;
+  // projection for N machines of 2 free cores, from the measured figures: a queue worker per
+  // core, each taking (median item time alone + queue overhead) per image; Redis (single-threaded)
+  // caps at 1e6 / its µs per item; the network at 1 Gbit/s at 125e6 / bytes per item. Measured
+  // per-item figures, not this session's loaded 2-runner wall clock.
+  const CORES_PER_MACHINE = 2;
+  const perWorker = 1000 / (local[`${best}_1`]!.median_item_ms + Math.max(0, queue.overhead_ms_per_item!));
+  const perMachine = CORES_PER_MACHINE * perWorker;
   const redisCap = 1e6 / Math.max(1, queue.redis_us_per_item!);
   const netCap = 125e6 / Math.max(1, queue.redis_bytes_per_item!);
   const projection = [1, 2, 4, 8, 16, 32, 64, 128, 256].map((machines) => {
@@ -175,12 +184,18 @@ async function main() {
     return { machines, images_per_s: round(limit.rate, 1), limited_by: limit.by };
   });
 
+  const browser = BROWSER ? await benchBrowser() : null;
+
   const result = {
+    ...(browser ? { browser } : {}),
     graph: path.relative(ROOT, GRAPH),
     pack: packId,
     images: timed.length,
     images_per_s: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.images_per_s])),
     median_item_ms: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.median_item_ms])),
+    // CPU time per image in the runner: equal with 1 and 2 runners means the runners do not slow
+    // each other down; what the wall-clock ratio loses then is cores other processes took
+    median_item_cpu_ms: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.cpu_ms])),
     two_vs_one_runner: Object.fromEntries(backends.map((b) => [b, ratio(b)])),
     native_vs_wasm: nativeOk ? { runners_1: round(local.native_1!.images_per_s / local.wasm_1!.images_per_s), runners_2: round(local.native_2!.images_per_s / local.wasm_2!.images_per_s) } : null,
     queue_backend: best,
@@ -193,6 +208,7 @@ async function main() {
     redis_us_per_item: queue.redis_us_per_item,
     redis_rtt_ms: queue.redis_rtt_ms,
     redis_bytes_per_item: queue.redis_bytes_per_item,
+    projection_per_worker_images_per_s: round(perWorker),
     projection,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', loadavg_1min: round(os.loadavg()[0]!), node: process.version },
   };
@@ -201,7 +217,7 @@ async function main() {
     return;
   }
   const rows: [string, string][] = [
-    ...Object.entries(local).map(([k, v]): [string, string] => [`images/s ${k.replace('_', ', ')} runner(s)`, `${v.images_per_s} (median item ${v.median_item_ms} ms)`]),
+    ...Object.entries(local).map(([k, v]): [string, string] => [`images/s ${k.replace('_', ', ')} runner(s)`, `${v.images_per_s} (median item ${v.median_item_ms} ms, ${v.cpu_ms} ms CPU)`]),
     ...backends.map((b): [string, string] => [`2 runners vs 1 (${b})`, `${ratio(b)}x`]),
     ...(result.native_vs_wasm ? [['native vs wasm (1 runner)', `${result.native_vs_wasm.runners_1}x`] as [string, string]] : []),
     ['queue images/s (1 worker, 1 runner)', String(queue.images_per_s)],
@@ -209,11 +225,53 @@ async function main() {
     ['queue overhead per item (wall vs local)', `${queue.overhead_wall_ms_per_item} ms`],
     ['Redis commands / µs / bytes per item', `${queue.redis_commands_per_item} / ${queue.redis_us_per_item} µs / ${queue.redis_bytes_per_item} B`],
     ['Redis round trip (loopback)', `${queue.redis_rtt_ms} ms`],
-    ...projection.map((p): [string, string] => [`projection: ${p.machines} machine(s)`, `${p.images_per_s} images/s (${p.limited_by})`]),
+    ...(browser
+      ? [
+          ['browser batch images/s (20 files, Chromium)', String(browser.images_per_s)] as [string, string],
+          ['browser main thread: longest task / tasks > 50 ms', `${browser.longest_task_ms} ms / ${browser.long_tasks}`] as [string, string],
+        ]
+      : []),
+    ['projection: one worker (item alone + queue overhead)', `${round(perWorker)} images/s; a machine = ${CORES_PER_MACHINE} workers`],
+    ...projection.map((p): [string, string] => [`projection: ${p.machines} machine(s) of 2 cores`, `${p.images_per_s} images/s (${p.limited_by})`]),
     ['machine', `${result.machine.cpus} × ${result.machine.model}, load ${result.machine.loadavg_1min} (not quiet when load > 0.5)`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+/** The browser batch in headless Chromium: 20 dropped files, long tasks recorded by the page itself. */
+async function benchBrowser(): Promise<{ images_per_s: number; longest_task_ms: number; long_tasks: number; files: number }> {
+  const { buildApp, startPreview } = await import('../../test/e2e/lib/server.mjs');
+  const { dropBatchFaces, launchProfile, openEditor, waitForSettled } = await import('../../test/e2e/lib/browser.mjs');
+  if (!NO_BUILD) {
+    log('browser: building the app…');
+    await buildApp();
+  }
+  const server = await startPreview();
+  const profile = await launchProfile();
+  try {
+    const page = profile.page;
+    await page.addInitScript(`window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });`);
+    await openEditor(page, server.url);
+    await waitForSettled(page);
+    await page.locator('[data-testid="batch"]').click();
+    await page.locator('[data-testid="batch-drop"]').waitFor();
+    const t0 = await page.evaluate(() => performance.now());
+    await dropBatchFaces(page, 19);
+    // the first item waits for the batch engine to start: the rate counts from the first result
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="batch-progress"]')?.textContent?.split('/')[0]) >= 1, undefined, { timeout: 120_000, polling: 20 });
+    const t1 = await page.evaluate(() => performance.now());
+    await page.waitForFunction(() => document.querySelector('[data-testid="batch-progress"]')?.textContent === '20/20', undefined, { timeout: 300_000, polling: 50 });
+    const t2 = await page.evaluate(() => performance.now());
+    const tasks = (await page.evaluate(`window.__longTasks`)) as { start: number; duration: number }[];
+    const during = tasks.filter((t) => t.start + t.duration >= t0 && t.start <= t2);
+    const out = { files: 20, images_per_s: round(19 / ((t2 - t1) / 1000)), longest_task_ms: round(Math.max(0, ...during.map((t) => t.duration)), 1), long_tasks: during.length };
+    log(`browser: ${out.images_per_s} images/s; longest main-thread task ${out.longest_task_ms} ms (${out.long_tasks} over 50 ms)`);
+    return out;
+  } finally {
+    await profile.close();
+    await server.stop();
+  }
 }
 
 main().then(

@@ -40,3 +40,4 @@ export function exportThroughUi(page: Page, itemTestId: string): Promise<{ name:
 export function dropFile(page: Page, selector: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void>;
 export function alertTexts(page: Page): Promise<string[]>;
 export function waitForPersistedParam(page: Page, nodeType: string, param: string, value: number, options?: { timeout?: number }): Promise<void>;
+export function dropBatchFaces(page: Page, count?: number): Promise<void>;

@@ -218,6 +218,31 @@ export async function dropFile(page, selector, { name, mimeType, buffer }) {
   }
 }
 
+/** `count` face-like PNGs (drawn in the page: gradients and shapes, 64 px) and one broken file, dropped on the batch panel. */
+export async function dropBatchFaces(page, count = 19) {
+  const dataTransfer = await page.evaluateHandle(async (n) => {
+    const dt = new DataTransfer();
+    for (let i = 0; i < n; i++) {
+      const canvas = new OffscreenCanvas(64, 64);
+      const g = canvas.getContext('2d');
+      const grad = g.createRadialGradient(32, 28, 4, 32, 32, 40);
+      grad.addColorStop(0, `hsl(${20 + i * 3}, 60%, ${55 + (i % 5) * 4}%)`);
+      grad.addColorStop(1, `hsl(${200 + i * 7}, 30%, 25%)`);
+      g.fillStyle = grad;
+      g.fillRect(0, 0, 64, 64);
+      g.fillStyle = '#222';
+      g.fillRect(20 + (i % 3), 24, 6, 4);
+      g.fillRect(38 - (i % 3), 24, 6, 4);
+      g.fillRect(26, 44 + (i % 4), 12, 3);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      dt.items.add(new File([blob], `face-${String(i).padStart(2, '0')}.png`, { type: 'image/png' }));
+    }
+    dt.items.add(new File([new Uint8Array([1, 2, 3])], `face-${n}-broken.png`, { type: 'image/png' }));
+    return dt;
+  }, count);
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid="batch-drop"]', type, { dataTransfer });
+}
+
 /** The texts of all visible alerts. */
 export async function alertTexts(page) {
   return page.locator(SEL.alert).evaluateAll((els) =>

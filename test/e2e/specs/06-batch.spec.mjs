@@ -4,34 +4,9 @@
 // download as a zip of PNGs with the graph inside, plus results.csv.
 import assert from 'node:assert/strict';
 import { unzipSync, strFromU8 } from 'fflate';
-import { openEditor, waitForSettled } from '../lib/browser.mjs';
+import { dropBatchFaces, openEditor, waitForSettled } from '../lib/browser.mjs';
 
 const PROGRESS = '[data-testid="batch-progress"]';
-
-/** 19 face-like PNGs (drawn in the page: gradients and noise, 64 px) and one broken file, dropped on the panel. */
-async function dropFaces(page) {
-  const dataTransfer = await page.evaluateHandle(async () => {
-    const dt = new DataTransfer();
-    for (let i = 0; i < 19; i++) {
-      const canvas = new OffscreenCanvas(64, 64);
-      const g = canvas.getContext('2d');
-      const grad = g.createRadialGradient(32, 28, 4, 32, 32, 40);
-      grad.addColorStop(0, `hsl(${20 + i * 3}, 60%, ${55 + (i % 5) * 4}%)`);
-      grad.addColorStop(1, `hsl(${200 + i * 7}, 30%, 25%)`);
-      g.fillStyle = grad;
-      g.fillRect(0, 0, 64, 64);
-      g.fillStyle = '#222';
-      g.fillRect(20 + (i % 3), 24, 6, 4);
-      g.fillRect(38 - (i % 3), 24, 6, 4);
-      g.fillRect(26, 44 + (i % 4), 12, 3);
-      const blob = await canvas.convertToBlob({ type: 'image/png' });
-      dt.items.add(new File([blob], `face-${String(i).padStart(2, '0')}.png`, { type: 'image/png' }));
-    }
-    dt.items.add(new File([new Uint8Array([1, 2, 3])], 'face-19-broken.png', { type: 'image/png' }));
-    return dt;
-  });
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid="batch-drop"]', type, { dataTransfer });
-}
 
 const progress = async (page) => {
   const [done, total] = (await page.locator(PROGRESS).innerText()).split('/').map(Number);
@@ -68,7 +43,7 @@ export const tests = [
       await page.locator('[data-testid="batch-panel"]').waitFor();
       // the panel's file input takes several files (a hook: docs/architecture.md#end-to-end-hooks)
       assert.equal(await page.locator('[data-testid="batch-files"]').getAttribute('multiple'), '');
-      await dropFaces(page);
+      await dropBatchFaces(page);
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.endsWith('/20'), PROGRESS, { timeout: 30_000 });
 
       // reload half-way (the batch is running: between 5 and 19 items done)

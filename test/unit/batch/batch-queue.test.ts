@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 /** A worker in a folder of its own (no shared disk with the producer). */
-async function worker(queue: string, lockMs = 1500): Promise<Proc> {
+async function worker(queue: string, lockMs = 3000): Promise<Proc> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'dge-worker-'));
   const p = tool('worker', ['--queue', redis.url, '--queue-name', queue, '--concurrency', '1', '--lock-ms', String(lockMs)], { cwd });
   started.push(p);
@@ -104,12 +104,13 @@ describe('batch on BullMQ + Redis', () => {
     expect(await p.exited).toBe(1);
     await expectComplete(out, jsonLines(p));
     // A held an item when it died: B's stall check put it back (nothing lost)
-    expect(await stalledEvents(queue)).toBeGreaterThanOrEqual(1);
-    // every item ran; only the one A held when it died can have run twice (A may have reported it
-    // just before the kill, without Redis hearing it finish)
+    const stalls = await stalledEvents(queue);
+    expect(stalls).toBeGreaterThanOrEqual(1);
+    // every item ran; an item runs a second time only after a stall put it back (A may have
+    // reported its item just before the kill, without Redis hearing it finish)
     const ran = [...jsonLines(a), ...jsonLines(b)].map((l) => l.job);
     expect(new Set(ran).size).toBe(200);
-    expect(ran.length).toBeLessThanOrEqual(201);
+    expect(ran.length - 200).toBeLessThanOrEqual(stalls);
   });
 
   it('producer killed and restarted: it resumes, collects what finished meanwhile and recomputes nothing', { timeout: 240_000 }, async () => {
