@@ -173,7 +173,7 @@ export async function matchedStrength(c: MatchedContext, judge: Judge) {
       // hold set: the 2 holdable attributes this method's plain edit moves most on the calibration faces at α = 1
       const plain1 = await c.measure(await c.generate(await editVariant(m, p, 'plain', 1, c.cal, [])));
       const leakBy = Object.entries(HOLDABLE)
-        .filter(([a, key]) => !p.spec.attrs.includes(a) && !byKey.get(key)!.spec.attrs.some((x) => p.spec.attrs.includes(x)))
+        .filter(([a, key]) => byKey.has(key) && !p.spec.attrs.includes(a) && !byKey.get(key)!.spec.attrs.some((x) => p.spec.attrs.includes(x)))
         .map(([a, key]) => ({ key, d: avg(c.cal.faces.map((_, s) => Math.abs(plain1.attrs[s][ai(a)] - c.cal.base.attrs[s][ai(a)]) / range(a))) }))
         .sort((x, y) => y.d - x.d);
       const holds = leakBy.slice(0, 2).map((x) => x.key);
@@ -251,7 +251,7 @@ export async function matchedStrength(c: MatchedContext, judge: Judge) {
   const aimRows: { edit: string; s: Record<string, number> }[] = [];
   const dge = c.methods[0];
   const nAim = Math.min(c.aimFaces, c.held.faces.length);
-  for (const key of AIMED) {
+  for (const key of AIMED.filter((k) => byKey.has(k))) {
     const p = byKey.get(key)!;
     const a = p.spec.attrs[0];
     const sign = c.signOf(p, c.held);
