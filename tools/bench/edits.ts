@@ -427,14 +427,16 @@ async function main() {
   const judge = await loadJudge(root);
   const matched = await matchedStrength({
     root, out: OUT, log, attrNames, identNames, identRange, range, layers: L, dim: D, cal, held: H,
-    edits: SINGLE.filter((e) => EDITS.includes(e.key)).map((e) => prepared.get(e.key)!),
+    edits: EDITS.filter((k) => prepared.has(k)).map((k) => prepared.get(k)!), // in the order --edits gives
     methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
     signOf, groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet), generate, measure, run, supervisedUnit: (a) => supervisedMove({ [a]: 1 }), psnr, aimFaces: AIM_FACES,
+    onProgress: async (r) => {
+      await mkdir(OUT, { recursive: true });
+      await writeFile(path.join(OUT, 'edits-matched.md'), r.table);
+      await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(r.figures, null, 1) + '\n');
+      await writeFile(path.join(OUT, 'frontier.svg'), r.svg);
+    },
   }, judge);
-  await mkdir(OUT, { recursive: true });
-  await writeFile(path.join(OUT, 'edits-matched.md'), matched.table);
-  await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(matched.figures, null, 1) + '\n');
-  await writeFile(path.join(OUT, 'frontier.svg'), matched.svg);
   if (!FIXED) {
     if (asJson) process.stdout.write(JSON.stringify(matched.figures) + '\n');
     else console.log(matched.table);
