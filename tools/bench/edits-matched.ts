@@ -336,7 +336,7 @@ export async function matchedStrength(c: MatchedContext, judge: Judge) {
     table.push(`| ${r.edit} | ${f(s.solverReachedShare)} % | ${s.meanEvaluations.toFixed(1)} | ${f(s.judgeWithin5Share)} % | ${f(s.judgeHitShare)} | ${f(s.judgeHitVsGroundTruthShare)} | ${f(s.leakage, 2)} | ${s.psnr.toFixed(2)} | ${s.secondsPerFace.toFixed(2)} |`);
   }
   table.push('', '## Aims', '',
-    `- DGE leaks less than the linear difference at matched strength on: ${beats.join(', ') || 'none'} (${beats.length} of ${c.edits.length}); by the judge: ${beatsJudge.join(', ') || 'none'} (${beatsJudge.length})`,
+    `- DGE leaks less than the linear difference at matched strength on: ${beats.join(', ') || 'none'} (${beats.length} of ${done.length}); by the judge: ${beatsJudge.join(', ') || 'none'} (${beatsJudge.length})`,
     `- Lock (DGE) halves the leakage of the held attributes with hit error within 2 points on: ${(figures['matched | aims | dge_lock_halves_locked_leakage'] as string[]).join(', ') || 'none'}`,
     ...lockRatio.map((x) => `  - ${x.edit}: locked leakage × ${x.ratio.toFixed(2)}, hit ${x.hitPoints >= 0 ? '+' : ''}${x.hitPoints.toFixed(1)} points`),
     `- Aim lands within 5 % of the range (judge) on ≥ 90 % of faces for: ${aimRows.filter((r) => r.s.judgeWithin5Share >= 0.9).map((r) => r.edit).join(', ') || 'none'}`, '',
