@@ -8,6 +8,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
+import { serializeDelta } from '../src/graph/delta-file';
 import { checkFileSize, parseGraphFile, type GraphDocument } from '../src/graph/document';
 import { Executor } from '../src/graph/executor';
 import { effectiveParams } from '../src/graph/validate';
@@ -184,6 +185,12 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
     }
     for (const [output, value] of Object.entries(outputs)) {
       if (value.kind === 'number') info(`  ${node.id}.${output} = ${value.value.toFixed(3)}`);
+      // every delta as a delta file (src/graph/delta-file.ts), for Load Delta and for sharing
+      if (value.kind === 'delta') {
+        const name = `${node.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${output}.delta.json`;
+        await writeFile(path.join(args.out, name), serializeDelta(value, await packs.manifest(value.pack)));
+        info(`  ${node.id}.${output} → ${name}`);
+      }
     }
   }
   await packs.dispose();

@@ -191,7 +191,7 @@ export function validateGraph(doc: GraphDocument, registry: NodeRegistry): Parse
 }
 
 /** Iterative depth check: recursion here would be the very stack overflow it guards against. */
-function checkDepth(value: unknown, maxDepth: number): string | null {
+export function checkDepth(value: unknown, maxDepth: number): string | null {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length) {
     const [v, depth] = stack.pop()!;

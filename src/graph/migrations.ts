@@ -65,13 +65,14 @@ export const migrations: readonly Migration[] = [
   },
 ];
 
-/** Runs every migration from the document's version up to the current one. */
+/** Runs every migration from the document's version up to the current one (graph files by default; delta files pass theirs). */
 export function migrate(
   doc: Record<string, unknown>,
+  steps: readonly Migration[] = migrations,
 ): { ok: true; value: Record<string, unknown>; warnings: string[] } | { ok: false; errors: string[] } {
   let current = doc;
   const warnings: string[] = [];
-  for (const step of migrations) {
+  for (const step of steps) {
     if (current.version !== step.from) continue;
     const parsed = step.schema.safeParse(current);
     if (!parsed.success) {

@@ -52,6 +52,8 @@ export interface DeltaValue {
   pack: string;
   tensor: Tensor;
   label: string;
+  /** where it came from, kept in saved delta files: the pairs' attribute, from → to, K */
+  source?: { attribute: string; from: number; to: number; k: number };
 }
 
 export interface NumberValue {

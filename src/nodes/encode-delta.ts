@@ -59,6 +59,7 @@ export const encodeDeltaNode: NodeDefinition = {
       delta = { kind: 'delta', method, pack: id, tensor: meanOverBatch(out[de.outputs[0].name]), label };
     }
     ctx.progress(1);
+    delta.source = { attribute: pairs.attribute, from: pairs.fromValue, to: pairs.toValue, k };
     return { delta };
   },
 };

@@ -7,6 +7,7 @@ import { encodeDeltaNode } from './encode-delta';
 import { ganInversionNode } from './gan-inversion';
 import { generateNode } from './generate';
 import { layerRangeNode } from './layer-range';
+import { loadDeltaNode } from './load-delta';
 import { loadFaceNode } from './load-face';
 import { lockNode } from './lock';
 import { measureNode } from './measure';
@@ -22,6 +23,7 @@ export const nodeDefinitions: NodeDefinition[] = [
   ganInversionNode,
   syntheticPairNode,
   encodeDeltaNode,
+  loadDeltaNode,
   scaleNode,
   addNode,
   aimNode,

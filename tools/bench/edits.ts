@@ -3,7 +3,7 @@
 // K = 1, 5, 20 synthetic pairs, the linear latent difference of the same pairs, and a supervised
 // linear direction (ridge regression on labelled photo latents, InterFaceGAN-style).
 //   npm run bench:edits [-- --json] [--faces 200] [--labelled 1000] [--out docs/results] [--pack faceworld]
-//                       [--refine 0] [--refine-rate 0.05] [--only matched] [--calibration 100] [--aim-faces 200]
+//                       [--refine 0] [--refine-rate 0.05] [--only matched [--edits smile,yaw]] [--calibration 100] [--aim-faces 200]
 // It also scores every method at matched strength (tools/bench/edits-matched.ts: edits-matched.md,
 // edits-matched.json, frontier.svg); --only matched skips the fixed-α grid (edits.md/json untouched).
 // --refine N refines the held-out faces' inversions by N gradient steps through G (GAN Inversion's
@@ -388,7 +388,9 @@ async function main() {
   }
 
   const prepared = new Map<string, Prepared>();
-  for (const e of SINGLE) {
+  // --edits "smile,yaw" (matched strength only): a shorter run; holds come from these edits too
+  const EDITS = opt('edits', '') ? opt('edits', '').split(',').map((k) => k.trim()) : SINGLE.map((e) => e.key);
+  for (const e of FIXED ? SINGLE : SINGLE.filter((x) => EDITS.includes(x.key))) {
     const t = performance.now();
     const p = await prepare(e);
     prepared.set(e.key, p);
@@ -425,14 +427,16 @@ async function main() {
   const judge = await loadJudge(root);
   const matched = await matchedStrength({
     root, out: OUT, log, attrNames, identNames, identRange, range, layers: L, dim: D, cal, held: H,
-    edits: SINGLE.map((e) => prepared.get(e.key)!),
+    edits: EDITS.filter((k) => prepared.has(k)).map((k) => prepared.get(k)!), // in the order --edits gives
     methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
     signOf, groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet), generate, measure, run, supervisedUnit: (a) => supervisedMove({ [a]: 1 }), psnr, aimFaces: AIM_FACES,
+    onProgress: async (r) => {
+      await mkdir(OUT, { recursive: true });
+      await writeFile(path.join(OUT, 'edits-matched.md'), r.table);
+      await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(r.figures, null, 1) + '\n');
+      await writeFile(path.join(OUT, 'frontier.svg'), r.svg);
+    },
   }, judge);
-  await mkdir(OUT, { recursive: true });
-  await writeFile(path.join(OUT, 'edits-matched.md'), matched.table);
-  await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(matched.figures, null, 1) + '\n');
-  await writeFile(path.join(OUT, 'frontier.svg'), matched.svg);
   if (!FIXED) {
     if (asJson) process.stdout.write(JSON.stringify(matched.figures) + '\n');
     else console.log(matched.table);

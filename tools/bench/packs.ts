@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   console.log(`onnxruntime-web ${result.ortWeb} wasm, ${opts.threads} threads, ${opts.warmup} warm-up runs then median of ${opts.runs}; ${result.cores} cores, load average ${result.loadAvg1m}`);
   const cols = (t: PackTimings, step: string) => [t[`${step}FirstMs`], t[`${step}WarmupMs`] ?? '-', t[`${step}Ms`]].map((v) => String(v).padStart(9)).join(' ');
   console.log(`step        Node: first   warm-up    steady${chromium ? '   Chromium: first   warm-up    steady' : ''}`);
-  for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep']) {
+  for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep', 'aimSolve']) {
     if (node[`${step}Ms`] === undefined) continue;
     console.log(`${step.padEnd(11)} ${cols(node, step)}${chromium ? `         ${cols(chromium, step)}` : ''}`);
   }

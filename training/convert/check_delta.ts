@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-web';
 import { OnnxPackRuntime, type OrtModule } from '../../src/workers/pack/runtime';
 import { parsePackManifest } from '../../src/workers/pack/manifest';
 import { compare, type ParityFigure } from './parity';
-import { parseNpy } from './npy';
+import { parseNpy } from '../../src/synth/npy';
 
 /** model -> its input names and its output name, as train_delta.py saves them (`<model>.<name>.npy`). */
 const CHECKS: Record<string, { inputs: string[]; output: string }> = {

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-web';
 import { OnnxPackRuntime, type OrtModule } from '../../src/workers/pack/runtime';
 import { parsePackManifest } from '../../src/workers/pack/manifest';
 import type { Tensor } from '../../src/graph/types';
-import { parseNpy } from './npy';
+import { parseNpy } from '../../src/synth/npy';
 
 /** model -> [input name, output name] of the reference pair convert.py writes (`<model>.<name>.npy`). */
 const CHECKS: Record<string, [string, string]> = {

@@ -37,7 +37,7 @@ describe('Engine (the worker API, in Node)', () => {
     expect(ref).toEqual({ id: 'fixture', sha256: manifestSha, url: 'models/fixture/manifest.json' });
     const catalog = engine.nodeCatalog();
     expect(catalog.map((d) => d.type).sort()).toEqual(
-      ['add', 'aim', 'compare', 'encode-delta', 'gan-inversion', 'generate', 'layer-range', 'load-face', 'lock', 'measure', 'note', 'random-face', 'save-image', 'scale', 'synthetic-pair'].sort(),
+      ['add', 'aim', 'compare', 'encode-delta', 'gan-inversion', 'generate', 'layer-range', 'load-delta', 'load-face', 'lock', 'measure', 'note', 'random-face', 'save-image', 'scale', 'synthetic-pair'].sort(),
     );
     expect(catalog.every((d) => !('compute' in d))).toBe(true);
     expect(structuredClone(catalog)).toEqual(catalog);

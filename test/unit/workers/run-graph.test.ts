@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { parseDeltaFile } from '../../../src/graph/delta-file';
 import { ExitError, runGraph } from '../../../tools/run-graph';
 import { readGraphFromPng } from '../../../src/graph/png-metadata';
 
@@ -40,7 +41,7 @@ describe('headless run (npm run graph)', () => {
       const size = JSON.parse(await readFile(path.join(root, 'models', pack, 'manifest.json'), 'utf8')).image.size;
       const gen = decode(await readFile(path.join(out, name === 'random-face.dge.json' ? 'random-face.png' : 'generate-image.png')));
       expect([gen.width, gen.height]).toEqual([size, size]);
-      for (const f of await readdir(out)) expect(pixelStd(await readFile(path.join(out, f)))).toBeGreaterThan(2);
+      for (const f of (await readdir(out)).filter((n) => n.endsWith('.png'))) expect(pixelStd(await readFile(path.join(out, f)))).toBeGreaterThan(2);
     }
   });
 
@@ -56,6 +57,10 @@ describe('headless run (npm run graph)', () => {
     // the graph rides along in the PNG
     expect(JSON.parse(readGraphFromPng(await readFile(path.join(out, 'edited-smile.png')))!).format).toBe('delta-studio/graph');
     expect(lines.some((l) => l.includes('compare.psnr'))).toBe(true);
+    // every delta output is written as a delta file that loads back with its provenance
+    expect((await readdir(out)).filter((f) => f.endsWith('.delta.json')).sort()).toEqual(['delta-delta.delta.json', 'scale-delta.delta.json']);
+    const saved = parseDeltaFile(await readFile(path.join(out, 'delta-delta.delta.json'), 'utf8'));
+    expect(saved.ok && saved.file).toMatchObject({ pack: { id: 'fixture' }, method: 'dge', attribute: 'smile', from: 0, to: 1, k: 4 });
   });
 
   it('refuses an invalid graph and a missing pack with clear messages', async () => {
