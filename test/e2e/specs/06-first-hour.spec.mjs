@@ -188,6 +188,10 @@ export const tests = [
       await page.keyboard.press('Control+v');
       await page.waitForFunction(() => document.querySelectorAll('[data-node-type="scale"]').length === 2, null, { timeout: 5_000 });
       await page.waitForFunction(() => document.querySelector('.minimap')?.dataset.covering === 'true', null, { timeout: 5_000 });
+      // the fade is a CSS transition: wait for it to end rather than read opacity mid-way
+      await page
+        .waitForFunction(() => Number(getComputedStyle(document.querySelector('.minimap')).opacity) < 0.3, null, { timeout: 5_000 })
+        .catch(() => {});
       const top = await page.evaluate(({ x, y }) => {
         const el = document.elementFromPoint(x, y);
         return { inNode: !!el?.closest('[data-node-type]'), opacity: Number(getComputedStyle(document.querySelector('.minimap')).opacity) };
