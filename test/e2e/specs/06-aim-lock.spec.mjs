@@ -27,7 +27,12 @@ export const tests = [
       await page.waitForFunction(() => document.querySelector('[data-testid="graph-name"]')?.value?.startsWith('Aim + lock'), null, { timeout: 15_000 });
       await waitForSettled(page, { timeout: 90_000 });
       const first = await waitForImage(page, SEL.preview('generate'));
+      // "settled" can be seen between two nodes of the run (none running at that instant): wait for
+      // the nodes this test is about rather than read their state once
       for (const type of ['aim', 'lock']) {
+        await page
+          .waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-node-state') === 'done', SEL.node(type), { timeout: 90_000 })
+          .catch(() => {});
         assert.equal(await page.locator(SEL.node(type)).getAttribute('data-node-state'), 'done', `${type} did not run`);
       }
       assert.match(await note(page, 'lock'), /^Kept \d+ % of the delta's size$/);
