@@ -210,7 +210,7 @@ def load_sequences(folder: Path):
 
 @torch.no_grad()
 def invert_sequences(E, seqs, dev, limit=None):
-    """images [K, n, S, S, 3] per attribute -> latents [K, n, L, D] (the a_i of DGE.md)."""
+    """images [K, n, S, S, 3] per attribute -> latents [K, n, L, D] (the a_i of the DGE method: inverted synthetic sequences)."""
     out = {}
     for name, imgs in seqs.items():
         K, n = imgs.shape[:2]

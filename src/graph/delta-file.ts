@@ -4,7 +4,7 @@
 // files (size, depth, format, version, zod schema with paths in the messages, migrations).
 import { z } from 'zod';
 import type { DeltaValue, PackManifest } from './types';
-import { checkDepth, checkFileSize } from './document';
+import { checkDepth, parseJsonText } from './document';
 import { MAX_JSON_DEPTH } from './limits';
 import { formatIssues, capMessages, describeValue } from './issues';
 import { migrate, type Migration } from './migrations';
@@ -59,14 +59,9 @@ export function serializeDelta(delta: DeltaValue, manifest: PackManifest): strin
 export type DeltaParseResult = { ok: true; file: DeltaFile; delta: DeltaValue; warnings: string[] } | { ok: false; errors: string[] };
 
 export function parseDeltaFile(text: string): DeltaParseResult {
-  const sizeError = checkFileSize(text.length);
-  if (sizeError) return { ok: false, errors: [sizeError] };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, errors: [`invalid JSON: ${(err as Error).message}`] };
-  }
+  const json = parseJsonText(text);
+  if (!json.ok) return json;
+  const raw = json.raw;
   const depthError = checkDepth(raw, MAX_JSON_DEPTH);
   if (depthError) return { ok: false, errors: [depthError] };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: [`(root): expected a delta object, got ${describeValue(raw)}`] };

@@ -115,6 +115,18 @@ export function checkFileSize(bytes: number): string | null {
   return null;
 }
 
+/** The JSON of a file's text, refused by size before parsing (graph and delta files alike). */
+export function parseJsonText(text: string): { ok: true; raw: unknown } | { ok: false; errors: string[] } {
+  // A UTF-16 code unit is at least one byte, so this refuses oversize text without encoding it.
+  const sizeError = checkFileSize(text.length);
+  if (sizeError) return { ok: false, errors: [sizeError] };
+  try {
+    return { ok: true, raw: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, errors: [`invalid JSON: ${(err as Error).message}`] };
+  }
+}
+
 /**
  * Parse a graph file's text: size limit, JSON, nesting depth, format/version, migrations,
  * schema, then validation and repair against the node registry. Never throws.
@@ -122,16 +134,9 @@ export function checkFileSize(bytes: number): string | null {
 export function parseGraphFile(text: string, registry: NodeRegistry): ParseResult {
   try {
     if (typeof text !== 'string') return { ok: false, errors: ['(root): expected the text of a JSON file'] };
-    // A UTF-16 code unit is at least one byte, so this refuses oversize text without encoding it.
-    const sizeError = checkFileSize(text.length);
-    if (sizeError) return { ok: false, errors: [sizeError] };
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      return { ok: false, errors: [`invalid JSON: ${(err as Error).message}`] };
-    }
-    return validateGraphObject(raw, registry);
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) return parsed;
+    return validateGraphObject(parsed.raw, registry);
   } catch (err) {
     // Last line of defence: a loader bug must surface as a message, never as a crash.
     return { ok: false, errors: [`could not load the graph: ${(err as Error)?.message ?? String(err)}`] };

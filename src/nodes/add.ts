@@ -3,7 +3,7 @@
 //  - sum: decode the summed DGE codes once, anchored on the input latent: w + Dec(w, Σδ) + Σ offsets
 //  - sequence: apply the deltas one after another, each anchored on the current latent.
 import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor } from '../graph/types';
-import { addTensors, checkLatent, checkPackTag, input, multiInput, nodePack, packParam, stringParam } from './common';
+import { COMBINE_OPTIONS, addTensors, checkLatent, checkPackTag, input, multiInput, nodePack, packParam, stringParam } from './common';
 
 async function decode(ctx: ComputeContext, packId: string, manifest: PackManifest, w: Tensor, delta: Tensor): Promise<Tensor> {
   const dd = manifest.models.delta_decoder;
@@ -63,10 +63,7 @@ export const addNode: NodeDefinition = {
       name: 'combine',
       label: 'Combine',
       default: 'sum',
-      options: [
-        { value: 'sum', label: 'Sum, then decode once' },
-        { value: 'sequence', label: 'Apply in sequence' },
-      ],
+      options: COMBINE_OPTIONS,
       doc: 'How several DGE deltas are combined: sum them and decode once against the face (w + Dec(w, Σδ)), or apply them one after another, each on the latent the previous one produced.',
     },
   ],

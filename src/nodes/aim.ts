@@ -6,7 +6,7 @@ import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor }
 import { ATTRIBUTES } from '../synth';
 import { applyDeltas } from './add';
 import { solveAim, type AimEvaluation } from './aim-solve';
-import { checkLatent, checkPackTag, input, multiInput, nodePack, numberParam, packParam, scaleTensor, stringParam } from './common';
+import { COMBINE_OPTIONS, checkLatent, checkPackTag, input, multiInput, nodePack, numberParam, packParam, scaleTensor, stringParam } from './common';
 import { MEASURED, attributeNames, modelInput } from './measure';
 
 export interface AimTarget {
@@ -107,10 +107,7 @@ export const aimNode: NodeDefinition = {
       name: 'combine',
       label: 'Combine',
       default: 'sum',
-      options: [
-        { value: 'sum', label: 'Sum, then decode once' },
-        { value: 'sequence', label: 'Apply in sequence' },
-      ],
+      options: COMBINE_OPTIONS,
       doc: 'How several DGE deltas are combined (as in Add).',
     },
     { kind: 'number', name: 'maxAlpha', label: 'Largest |α|', default: 6, min: 0.1, max: 10, step: 0.1, doc: 'The solve searches α within ±this.' },

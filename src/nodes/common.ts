@@ -19,6 +19,12 @@ import { mulberry32 } from '../synth/noise';
 /** The demo pack when it is bundled, else the fixture pack: the default of every `pack` param. */
 export const DEFAULT_PACK: string = (packIndex as { packs: string[] }).packs.includes('faceworld') ? 'faceworld' : 'fixture';
 
+/** The two ways several DGE deltas are combined (Add, Aim). */
+export const COMBINE_OPTIONS = [
+  { value: 'sum', label: 'Sum, then decode once' },
+  { value: 'sequence', label: 'Apply in sequence' },
+];
+
 export function packParam(): ParamSpec {
   return { kind: 'pack', name: 'pack', label: 'Model pack', default: DEFAULT_PACK, doc: 'The model pack (latent space) this node runs in.' };
 }
