@@ -8,9 +8,17 @@ import { nodeRegistry } from '../src/nodes';
 const PACK = process.argv[2] ?? 'fixture';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const manifestBytes = readFileSync(here(`../models/${PACK}/manifest.json`));
-const packs = [{ id: PACK, sha256: createHash('sha256').update(manifestBytes).digest('hex'), url: `models/${PACK}/manifest.json` }];
+const packs = [
+  { id: PACK, sha256: createHash('sha256').update(manifestBytes).digest('hex'), url: `models/${PACK}/manifest.json` },
+];
 
-type Node = { id: string; type: string; params: Record<string, number | string | boolean>; position: [number, number]; label?: string };
+type Node = {
+  id: string;
+  type: string;
+  params: Record<string, number | string | boolean>;
+  position: [number, number];
+  label?: string;
+};
 const wire = (from: string, fromSocket: string, to: string, toSocket: string) => ({
   id: `${from}.${fromSocket}->${to}.${toSocket}`,
   from: { node: from, socket: fromSocket },
@@ -26,7 +34,15 @@ function withDefaults(node: Node): Node {
 }
 
 function graph(name: string, nodes: Node[], connections: ReturnType<typeof wire>[]) {
-  return { format: 'delta-studio/graph', version: 1, name, nodes: nodes.map(withDefaults), connections, packs, assets: {} };
+  return {
+    format: 'delta-studio/graph',
+    version: 1,
+    name,
+    nodes: nodes.map(withDefaults),
+    connections,
+    packs,
+    assets: {},
+  };
 }
 
 function write(file: string, doc: object) {
@@ -74,9 +90,19 @@ function singleEdit(file: string, name: string, pairs: Node, saveAs: string): vo
   );
 }
 
-singleEdit('edit-smile.dge.json', 'Edit: smile', pairNode('pairs', 'smile', 0, 1, 380, 'Smile pairs'), 'edited-smile.png');
+singleEdit(
+  'edit-smile.dge.json',
+  'Edit: smile',
+  pairNode('pairs', 'smile', 0, 1, 380, 'Smile pairs'),
+  'edited-smile.png',
+);
 // the editor opens this one on a first visit: the demo pack shows a head turn clearly
-singleEdit('edit-head-turn.dge.json', 'Edit: head turn', pairNode('pairs', 'yaw', 0, 25, 380, 'Head turn pairs'), 'edited-head-turn.png');
+singleEdit(
+  'edit-head-turn.dge.json',
+  'Edit: head turn',
+  pairNode('pairs', 'yaw', 0, 25, 380, 'Head turn pairs'),
+  'edited-head-turn.png',
+);
 
 write(
   'combine-smile-yaw.dge.json',
@@ -96,9 +122,27 @@ write(
       { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs edited' },
       // the attribute estimator reads pose, expression and light off the plain inversion and the
       // edit: both come out of the same generator, so the difference is the edit's
-      { id: 'generate-inversion', type: 'generate', params: { pack: PACK }, position: [840, 380], label: 'Inversion (no edit)' },
-      { id: 'measure-inversion', type: 'measure', params: { pack: PACK }, position: [1120, 380], label: 'Inversion, measured' },
-      { id: 'measure-edited', type: 'measure', params: { pack: PACK }, position: [1400, 380], label: 'Edited, measured' },
+      {
+        id: 'generate-inversion',
+        type: 'generate',
+        params: { pack: PACK },
+        position: [840, 380],
+        label: 'Inversion (no edit)',
+      },
+      {
+        id: 'measure-inversion',
+        type: 'measure',
+        params: { pack: PACK },
+        position: [1120, 380],
+        label: 'Inversion, measured',
+      },
+      {
+        id: 'measure-edited',
+        type: 'measure',
+        params: { pack: PACK },
+        position: [1400, 380],
+        label: 'Edited, measured',
+      },
     ],
     [
       wire('face', 'image', 'invert', 'image'),
@@ -146,12 +190,36 @@ write(
       pairNode('light-pairs', 'lightAzimuth', 0, 45, 860, 'Light pairs'),
       { id: 'light-delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 860] },
       { id: 'lock', type: 'lock', params: { pack: PACK }, position: [560, 380], label: 'Head turn, light held' },
-      { id: 'aim', type: 'aim', params: { pack: PACK, attribute: 'yaw', mode: 'by', target: 20 }, position: [840, 0], label: 'Aim: yaw +20°' },
+      {
+        id: 'aim',
+        type: 'aim',
+        params: { pack: PACK, attribute: 'yaw', mode: 'by', target: 20 },
+        position: [840, 0],
+        label: 'Aim: yaw +20°',
+      },
       { id: 'generate', type: 'generate', params: { pack: PACK }, position: [1120, 0] },
       { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs edited' },
-      { id: 'generate-inversion', type: 'generate', params: { pack: PACK }, position: [840, 560], label: 'Inversion (no edit)' },
-      { id: 'measure-inversion', type: 'measure', params: { pack: PACK }, position: [1120, 560], label: 'Inversion, measured' },
-      { id: 'measure-edited', type: 'measure', params: { pack: PACK }, position: [1400, 560], label: 'Edited, measured' },
+      {
+        id: 'generate-inversion',
+        type: 'generate',
+        params: { pack: PACK },
+        position: [840, 560],
+        label: 'Inversion (no edit)',
+      },
+      {
+        id: 'measure-inversion',
+        type: 'measure',
+        params: { pack: PACK },
+        position: [1120, 560],
+        label: 'Inversion, measured',
+      },
+      {
+        id: 'measure-edited',
+        type: 'measure',
+        params: { pack: PACK },
+        position: [1400, 560],
+        label: 'Edited, measured',
+      },
     ],
     [
       wire('face', 'image', 'invert', 'image'),

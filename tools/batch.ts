@@ -109,7 +109,11 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
   }
   if (!refs.length) throw new ExitError(`no images (.png, .jpg, .jpeg, .webp) found in ${args.inputs.join(', ')}`, 2);
 
-  const output = await BatchOutput.open(args.out, { format: MANIFEST_FORMAT, version: 1, graph: { name: graph.doc.name, sha256: graph.sha256 }, target }, { warn: log });
+  const output = await BatchOutput.open(
+    args.out,
+    { format: MANIFEST_FORMAT, version: 1, graph: { name: graph.doc.name, sha256: graph.sha256 }, target },
+    { warn: log },
+  );
   // the resume key needs each input's content: a changed file under the same name runs again
   const planned: PlannedItem[] = [];
   const pending: PlannedItem[] = [];
@@ -131,16 +135,32 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
   const showBar = !args.quiet && Boolean(process.stderr.isTTY);
   output.start(planned.length, showBar);
   for (const r of resumed) output.resumed(r);
-  if (resumed.length && !showBar) log(`resuming: ${resumed.length} of ${planned.length} items already done in ${args.out}`);
+  if (resumed.length && !showBar)
+    log(`resuming: ${resumed.length} of ${planned.length} items already done in ${args.out}`);
 
   const failItem = (item: PlannedItem, message: string) =>
-    output.finished({ key: item.key, name: item.name, inputSha256: '', status: 'error', error: `${item.name}: ${message}`, images: [], values: {}, ms: 0 }, new Map());
+    output.finished(
+      {
+        key: item.key,
+        name: item.name,
+        inputSha256: '',
+        status: 'error',
+        error: `${item.name}: ${message}`,
+        images: [],
+        values: {},
+        ms: 0,
+      },
+      new Map(),
+    );
 
   let backendNote = '';
   if (args.queue) {
     const runnable = pending.filter((p) => !readErrors.has(p.name));
     for (const p of pending) if (readErrors.has(p.name)) await failItem(p, readErrors.get(p.name)!);
-    if (runnable.length && !args.quiet) log(`queued ${runnable.length} item(s) on ${args.queue} ("${args.queueName}"); workers take them: npm run worker -- --queue ${args.queue}${args.queueName === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${args.queueName}`}`);
+    if (runnable.length && !args.quiet)
+      log(
+        `queued ${runnable.length} item(s) on ${args.queue} ("${args.queueName}"); workers take them: npm run worker -- --queue ${args.queue}${args.queueName === DEFAULT_QUEUE_NAME ? '' : ` --queue-name ${args.queueName}`}`,
+      );
     try {
       await produce({
         url: args.queue,
@@ -151,10 +171,16 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
         items: runnable.map((p) => ({ key: p.key, name: p.name, read: () => p.ref.read() })),
         finishedKeys: resumed.map((r) => r.key),
         onResult: async (_key, result: JobResult) => {
-          const pngs = new Map(Object.entries(result.pngs).map(([f, b64]) => [f, Uint8Array.from(Buffer.from(b64, 'base64'))]));
+          const pngs = new Map(
+            Object.entries(result.pngs).map(([f, b64]) => [f, Uint8Array.from(Buffer.from(b64, 'base64'))]),
+          );
           await output.finished(result.record, pngs);
         },
-        onFailed: async (key, message) => failItem(runnable.find((p) => p.key === key)!, message),
+        onFailed: async (key, message) =>
+          failItem(
+            runnable.find((p) => p.key === key)!,
+            message,
+          ),
       });
     } catch (e) {
       throw new ExitError(`queue ${args.queue}: ${(e as Error).message}`, 1);
@@ -164,7 +190,11 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
     const packs = createNodePackRuntime(args.models);
     await checkPacks(graph.doc, packs, args.models, log);
     await packs.dispose();
-    const pool = await RunnerPool.start({ size: Math.min(args.concurrency, pending.length), models: args.models, backend: args.backend });
+    const pool = await RunnerPool.start({
+      size: Math.min(args.concurrency, pending.length),
+      models: args.models,
+      backend: args.backend,
+    });
     if (pool.fallback) log(`note: ${pool.fallback}; running models with onnxruntime-web (wasm)`);
     backendNote = `${pool.size} runner${pool.size > 1 ? 's' : ''}, ${pool.backend}`;
     try {
@@ -179,7 +209,13 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
           }
           try {
             const bytes = await item.ref.read();
-            const { record, pngs } = await pool.run({ graphSha256: graph.sha256, graphText: graph.text, target, name: item.name, bytes });
+            const { record, pngs } = await pool.run({
+              graphSha256: graph.sha256,
+              graphText: graph.text,
+              target,
+              name: item.name,
+              bytes,
+            });
             await output.finished(record, pngs);
           } catch (e) {
             await failItem(item, (e as Error).message);
@@ -199,10 +235,15 @@ export async function runBatch(argv: string[], log: (m: string) => void = (m) =>
   );
   const doneCount = planned.length - failed.length;
   if (!args.quiet) {
-    log(`${doneCount} of ${planned.length} items done (${resumed.length} resumed${backendNote ? `; ${backendNote}` : ''}); results in ${args.out}, table ${csv}`);
+    log(
+      `${doneCount} of ${planned.length} items done (${resumed.length} resumed${backendNote ? `; ${backendNote}` : ''}); results in ${args.out}, table ${csv}`,
+    );
   }
   if (failed.length) {
-    throw new ExitError(`${failed.length} item${failed.length > 1 ? 's' : ''} failed:\n  ${failed.map((r) => r.error ?? r.name).join('\n  ')}`, 1);
+    throw new ExitError(
+      `${failed.length} item${failed.length > 1 ? 's' : ''} failed:\n  ${failed.map((r) => r.error ?? r.name).join('\n  ')}`,
+      1,
+    );
   }
   return 0;
 }

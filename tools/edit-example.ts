@@ -23,14 +23,16 @@ const opt = (name: string, fallback: string) => {
 };
 const out = path.resolve(opt('out', path.join(root, 'docs/results/edit-example.png')));
 const zoom = Number(opt('zoom', '3'));
-if (!Number.isInteger(zoom) || zoom < 1 || zoom > 8) throw new Error(`--zoom must be a whole number 1..8, got ${opt('zoom', '3')}`);
+if (!Number.isInteger(zoom) || zoom < 1 || zoom > 8)
+  throw new Error(`--zoom must be a whole number 1..8, got ${opt('zoom', '3')}`);
 
 const example = path.join(root, 'examples/combine-smile-yaw.dge.json');
 const graph = JSON.parse(readFileSync(example, 'utf8')) as {
   nodes: { id: string; type: string; params: Record<string, unknown> }[];
 };
 const refine = Number(opt('refine', '0'));
-if (!Number.isInteger(refine) || refine < 0 || refine > 500) throw new Error(`--refine must be a whole number 0..500, got ${opt('refine', '0')}`);
+if (!Number.isInteger(refine) || refine < 0 || refine > 500)
+  throw new Error(`--refine must be a whole number 0..500, got ${opt('refine', '0')}`);
 const inversions = graph.nodes.filter((node) => node.type === 'gan-inversion');
 if (inversions.length === 0) throw new Error(`${example}: no gan-inversion node`);
 for (const n of inversions) n.params.refineSteps = refine;
@@ -49,14 +51,23 @@ const runVariant = (smile: number, yaw: number): { source: Img; edited: Img } =>
   const file = `${dir}.dge.json`;
   writeFileSync(file, JSON.stringify(graph));
   // the real headless runner, exactly as a user would call it
-  execFileSync('npx', ['tsx', path.join(root, 'tools/run-graph.ts'), file, '--out', dir, '--quiet'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npx', ['tsx', path.join(root, 'tools/run-graph.ts'), file, '--out', dir, '--quiet'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const read = (name: string) => decode(readFileSync(path.join(dir, name))) as Img;
   return { source: read('face-image.png'), edited: read('generate-image.png') };
 };
 
 try {
   const inversion = runVariant(0, 0);
-  const columns = [inversion.source, inversion.edited, runVariant(1, 0).edited, runVariant(0, 1).edited, runVariant(1, 1).edited];
+  const columns = [
+    inversion.source,
+    inversion.edited,
+    runVariant(1, 0).edited,
+    runVariant(0, 1).edited,
+    runVariant(1, 1).edited,
+  ];
   const size = columns[1]!.width;
   const gap = 4;
   const cell = size * zoom;
@@ -76,7 +87,9 @@ try {
     }
   });
   writeFileSync(out, encode({ width, height: cell, data: rgba, channels: 4 }));
-  console.log(`wrote ${path.relative(root, out)}: source, inversion${refine ? ` (refined ${refine} steps)` : ''}, smile, head turn, smile + head turn (${size} px ×${zoom})`);
+  console.log(
+    `wrote ${path.relative(root, out)}: source, inversion${refine ? ` (refined ${refine} steps)` : ''}, smile, head turn, smile + head turn (${size} px ×${zoom})`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

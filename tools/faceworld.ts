@@ -50,14 +50,20 @@ function parseArgs(argv: string[]): { command: string; args: Args } {
   return { command, args };
 }
 
-function num(args: Args, name: string, fallback?: number, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+function num(
+  args: Args,
+  name: string,
+  fallback?: number,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number {
   const raw = args[name];
   if (raw === undefined) {
     if (fallback === undefined) throw new Error(`--${name} is required`);
     return fallback;
   }
   const v = Number(raw);
-  if (raw === true || !Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${raw === true ? 'nothing' : JSON.stringify(raw)}`);
+  if (raw === true || !Number.isFinite(v))
+    throw new Error(`--${name}: expected a number, got ${raw === true ? 'nothing' : JSON.stringify(raw)}`);
   if (opts.integer && !Number.isInteger(v)) throw new Error(`--${name}: expected a whole number, got ${v}`);
   if (opts.min !== undefined && v < opts.min) throw new Error(`--${name}: ${v} is below the minimum ${opts.min}`);
   if (opts.max !== undefined && v > opts.max) throw new Error(`--${name}: ${v} is above the maximum ${opts.max}`);
@@ -76,7 +82,8 @@ function str(args: Args, name: string, fallback?: string): string {
 
 function framingOf(args: Args): Framing {
   const f = str(args, 'framing', 'frame');
-  if (!(FRAMINGS as readonly string[]).includes(f)) throw new Error(`--framing: expected ${FRAMINGS.join(' or ')}, got "${f}"`);
+  if (!(FRAMINGS as readonly string[]).includes(f))
+    throw new Error(`--framing: expected ${FRAMINGS.join(' or ')}, got "${f}"`);
   return f as Framing;
 }
 
@@ -88,7 +95,8 @@ function style(args: Args, fallback: RenderStyle): RenderStyle {
 
 function attributeSpec(name: string) {
   const spec = ATTRIBUTES.find((a) => a.name === name);
-  if (!spec) throw new Error(`--attribute: unknown attribute "${name}" (one of ${ATTRIBUTES.map((a) => a.name).join(', ')})`);
+  if (!spec)
+    throw new Error(`--attribute: unknown attribute "${name}" (one of ${ATTRIBUTES.map((a) => a.name).join(', ')})`);
   return spec;
 }
 
@@ -115,10 +123,12 @@ function paramMeta() {
 /** A grid of RGB tiles as one PNG. */
 function sheetPng(tiles: Uint8Array[], size: number, cols: number, gap = 2): Uint8Array {
   const rows = Math.ceil(tiles.length / cols);
-  const W = cols * size + (cols - 1) * gap, H = rows * size + (rows - 1) * gap;
+  const W = cols * size + (cols - 1) * gap,
+    H = rows * size + (rows - 1) * gap;
   const data = new Uint8Array(W * H * 3).fill(255);
   tiles.forEach((t, k) => {
-    const ox = (k % cols) * (size + gap), oy = Math.floor(k / cols) * (size + gap);
+    const ox = (k % cols) * (size + gap),
+      oy = Math.floor(k / cols) * (size + gap);
     for (let y = 0; y < size; y++) data.set(t.subarray(y * size * 3, (y + 1) * size * 3), ((oy + y) * W + ox) * 3);
   });
   return encode({ width: W, height: H, data, channels: 3 });
@@ -126,14 +136,24 @@ function sheetPng(tiles: Uint8Array[], size: number, cols: number, gap = 2): Uin
 
 function rgbOf(img: { data: Uint8ClampedArray }): Uint8Array {
   const out = new Uint8Array((img.data.length / 4) * 3);
-  for (let s = 0, d = 0; s < img.data.length; s += 4) { out[d++] = img.data[s]; out[d++] = img.data[s + 1]; out[d++] = img.data[s + 2]; }
+  for (let s = 0, d = 0; s < img.data.length; s += 4) {
+    out[d++] = img.data[s];
+    out[d++] = img.data[s + 1];
+    out[d++] = img.data[s + 2];
+  }
   return out;
 }
 
-async function renderAll(jobs: RenderJob[], workers: number, onImage: (index: number, rgb: Uint8Array, batchFirst: number, batchRgb: Uint8Array) => void, label: string): Promise<void> {
+async function renderAll(
+  jobs: RenderJob[],
+  workers: number,
+  onImage: (index: number, rgb: Uint8Array, batchFirst: number, batchRgb: Uint8Array) => void,
+  label: string,
+): Promise<void> {
   const pool = new RenderPool(workers);
   const t0 = performance.now();
-  let done = 0, lastLog = 0;
+  let done = 0,
+    lastLog = 0;
   try {
     await pool.run(jobs, 32, (reply) => {
       const bytes = reply.indices.length ? reply.rgb.length / reply.indices.length : 0;
@@ -161,13 +181,17 @@ async function dataset(args: Args): Promise<void> {
   const testFraction = num(args, 'test-fraction', 0.1, { min: 0, max: 1 });
   const framing = framingOf(args);
   mkdirSync(out, { recursive: true });
-  const A = ATTRIBUTES.length, I = IDENTITY_PARAMS.length;
-  const attrs = new Float32Array(count * A), ident = new Float32Array(count * I);
+  const A = ATTRIBUTES.length,
+    I = IDENTITY_PARAMS.length;
+  const attrs = new Float32Array(count * A),
+    ident = new Float32Array(count * I);
   const jobs: RenderJob[] = [];
   const lines: string[] = [];
   const test: number[] = [];
   for (let i = 0; i < count; i++) {
-    const identitySeed = subSeed(seed, i, 1), attributeSeed = subSeed(seed, i, 2), renderSeed = subSeed(seed, i, 3);
+    const identitySeed = subSeed(seed, i, 1),
+      attributeSeed = subSeed(seed, i, 2),
+      renderSeed = subSeed(seed, i, 3);
     const identity = sampleIdentity(identitySeed);
     const attributes = sampleAttributes(attributeSeed);
     // the split depends only on the run seed and the index, so it is stable when N grows
@@ -185,13 +209,18 @@ async function dataset(args: Args): Promise<void> {
   const sheetTiles: Uint8Array[] = new Array(Math.min(64, count));
   const t0 = performance.now();
   try {
-    await renderAll(jobs, workers, (_i, _rgb, first, batch) => {
-      writeSync(fd, batch, 0, batch.length, header.length + first * imageBytes);
-      for (let k = 0; k * imageBytes < batch.length; k++) {
-        const idx = first + k;
-        if (idx < sheetTiles.length) sheetTiles[idx] = batch.slice(k * imageBytes, (k + 1) * imageBytes);
-      }
-    }, 'dataset');
+    await renderAll(
+      jobs,
+      workers,
+      (_i, _rgb, first, batch) => {
+        writeSync(fd, batch, 0, batch.length, header.length + first * imageBytes);
+        for (let k = 0; k * imageBytes < batch.length; k++) {
+          const idx = first + k;
+          if (idx < sheetTiles.length) sheetTiles[idx] = batch.slice(k * imageBytes, (k + 1) * imageBytes);
+        }
+      },
+      'dataset',
+    );
   } finally {
     closeSync(fd);
   }
@@ -219,8 +248,15 @@ async function dataset(args: Args): Promise<void> {
           'params.jsonl': 'one JSON object per image: index, split, seeds, identity, attributes',
           'sheet.png': 'the first 64 images',
         },
-        sampling: 'identity: sampleIdentity(identitySeed); attributes: sampleAttributes(attributeSeed) — pose and light uniform over their ranges, each expression neutral with probability 0.5, else uniform; seeds derived from the run seed and the index',
-        split: { rule: 'test when hash(index, seed) < testFraction', testFraction, train: count - test.length, test: test.length, testIndices: test },
+        sampling:
+          'identity: sampleIdentity(identitySeed); attributes: sampleAttributes(attributeSeed) — pose and light uniform over their ranges, each expression neutral with probability 0.5, else uniform; seeds derived from the run seed and the index',
+        split: {
+          rule: 'test when hash(index, seed) < testFraction',
+          testFraction,
+          train: count - test.length,
+          test: test.length,
+          testIndices: test,
+        },
         seconds,
         imagesPerSecond: count / seconds,
       },
@@ -228,7 +264,9 @@ async function dataset(args: Args): Promise<void> {
       1,
     ),
   );
-  process.stderr.write(`wrote ${count} ${st} images of ${size} px to ${out} in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)} images/s)\n`);
+  process.stderr.write(
+    `wrote ${count} ${st} images of ${size} px to ${out} in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)} images/s)\n`,
+  );
 }
 
 async function sequences(args: Args): Promise<void> {
@@ -243,15 +281,20 @@ async function sequences(args: Args): Promise<void> {
   const out = str(args, 'out');
   const workers = num(args, 'workers', availableParallelism(), { min: 1, max: 64, integer: true });
   const others = str(args, 'others', 'random');
-  if (others !== 'neutral' && others !== 'random') throw new Error(`--others: expected neutral or random, got "${others}"`);
+  if (others !== 'neutral' && others !== 'random')
+    throw new Error(`--others: expected neutral or random, got "${others}"`);
   const framing = framingOf(args);
   mkdirSync(out, { recursive: true });
-  const A = ATTRIBUTES.length, I = IDENTITY_PARAMS.length;
-  const attrs = new Float32Array(count * steps * A), ident = new Float32Array(count * I);
+  const A = ATTRIBUTES.length,
+    I = IDENTITY_PARAMS.length;
+  const attrs = new Float32Array(count * steps * A),
+    ident = new Float32Array(count * I);
   const jobs: RenderJob[] = [];
   const lines: string[] = [];
   for (let k = 0; k < count; k++) {
-    const identitySeed = subSeed(seed, k, 1), attributeSeed = subSeed(seed, k, 2), renderSeed = subSeed(seed, k, 3);
+    const identitySeed = subSeed(seed, k, 1),
+      attributeSeed = subSeed(seed, k, 2),
+      renderSeed = subSeed(seed, k, 3);
     const identity = sampleIdentity(identitySeed);
     // the other attributes are fixed along a sequence: neutral, or a random moderate setting
     const baseAttrs = others === 'neutral' ? neutralAttributes() : sampleAttributes(attributeSeed, 0.5);
@@ -263,7 +306,18 @@ async function sequences(args: Args): Promise<void> {
       attrs.set(attributeVector(attributes), (k * steps + s) * A);
       jobs.push({ index: k * steps + s, identity, attributes, style: st, size, seed: renderSeed, framing });
     }
-    lines.push(JSON.stringify({ sequence: k, identitySeed, attributeSeed, renderSeed, identity, attributes: baseAttrs, attribute: attribute.name, values: Array.from({ length: steps }, (_, s) => from + ((to - from) * s) / (steps - 1)) }));
+    lines.push(
+      JSON.stringify({
+        sequence: k,
+        identitySeed,
+        attributeSeed,
+        renderSeed,
+        identity,
+        attributes: baseAttrs,
+        attribute: attribute.name,
+        values: Array.from({ length: steps }, (_, s) => from + ((to - from) * s) / (steps - 1)),
+      }),
+    );
   }
   const imageBytes = size * size * 3;
   const header = npyHeader('|u1', [count, steps, size, size, 3]);
@@ -273,13 +327,18 @@ async function sequences(args: Args): Promise<void> {
   const sheetRows = Math.min(count, 8);
   const t0 = performance.now();
   try {
-    await renderAll(jobs, workers, (_i, _rgb, first, batch) => {
-      writeSync(fd, batch, 0, batch.length, header.length + first * imageBytes);
-      for (let q = 0; q * imageBytes < batch.length; q++) {
-        const idx = first + q;
-        if (idx < sheetRows * steps) sheetTiles[idx] = batch.slice(q * imageBytes, (q + 1) * imageBytes);
-      }
-    }, 'sequences');
+    await renderAll(
+      jobs,
+      workers,
+      (_i, _rgb, first, batch) => {
+        writeSync(fd, batch, 0, batch.length, header.length + first * imageBytes);
+        for (let q = 0; q * imageBytes < batch.length; q++) {
+          const idx = first + q;
+          if (idx < sheetRows * steps) sheetTiles[idx] = batch.slice(q * imageBytes, (q + 1) * imageBytes);
+        }
+      },
+      'sequences',
+    );
   } finally {
     closeSync(fd);
   }
@@ -318,11 +377,20 @@ async function sequences(args: Args): Promise<void> {
       1,
     ),
   );
-  process.stderr.write(`wrote ${count} sequences × ${steps} steps of ${attribute.name} (${st}, ${size} px) to ${out} in ${seconds.toFixed(1)} s\n`);
+  process.stderr.write(
+    `wrote ${count} sequences × ${steps} steps of ${attribute.name} (${st}, ${size} px) to ${out} in ${seconds.toFixed(1)} s\n`,
+  );
 }
 
 /** Rows of identities, columns sweeping one attribute from its minimum to its maximum. */
-function attributeSheet(attrName: AttributeName, st: RenderStyle, rows: number, cols: number, size: number, seed: number): Uint8Array {
+function attributeSheet(
+  attrName: AttributeName,
+  st: RenderStyle,
+  rows: number,
+  cols: number,
+  size: number,
+  seed: number,
+): Uint8Array {
   const spec = attributeSpec(attrName);
   const tiles: Uint8Array[] = [];
   for (let r = 0; r < rows; r++) {
@@ -343,19 +411,22 @@ function sheet(args: Args): void {
   const seed = num(args, 'seed', 1, { integer: true });
   const out = str(args, 'out');
   const styleArg = str(args, 'style', 'both');
-  if (styleArg !== 'cgi' && styleArg !== 'photo' && styleArg !== 'both') throw new Error(`--style: expected cgi, photo or both, got "${styleArg}"`);
+  if (styleArg !== 'cgi' && styleArg !== 'photo' && styleArg !== 'both')
+    throw new Error(`--style: expected cgi, photo or both, got "${styleArg}"`);
   const styles: RenderStyle[] = styleArg === 'both' ? ['cgi', 'photo'] : [styleArg];
   if (args.all === true) {
     mkdirSync(out, { recursive: true });
-    for (const a of ATTRIBUTES) for (const s of styles) {
-      const file = join(out, `${a.name}-${s}.png`);
-      writeFileSync(file, attributeSheet(a.name, s, rows, cols, size, seed));
-      process.stderr.write(`wrote ${file}\n`);
-    }
+    for (const a of ATTRIBUTES)
+      for (const s of styles) {
+        const file = join(out, `${a.name}-${s}.png`);
+        writeFileSync(file, attributeSheet(a.name, s, rows, cols, size, seed));
+        process.stderr.write(`wrote ${file}\n`);
+      }
     // identities at a glance: neutral renders of many seeds in both styles
     for (const s of styles) {
       const tiles: Uint8Array[] = [];
-      for (let k = 0; k < 24; k++) tiles.push(rgbOf(render(sampleIdentity(seed + k), neutralAttributes(), { size, style: s, seed: seed + k })));
+      for (let k = 0; k < 24; k++)
+        tiles.push(rgbOf(render(sampleIdentity(seed + k), neutralAttributes(), { size, style: s, seed: seed + k })));
       const file = join(out, `identities-${s}.png`);
       writeFileSync(file, sheetPng(tiles, size, 8));
       process.stderr.write(`wrote ${file}\n`);
@@ -380,7 +451,11 @@ function renderOne(args: Args): void {
     else if (k in identity) (identity as Record<string, number>)[k] = value;
     else throw new Error(`--set ${kv}: unknown parameter "${k}"`);
   }
-  const img = render(identity, attributes as Attributes, { size, style: st, seed: num(args, 'seed', 0, { integer: true }) });
+  const img = render(identity, attributes as Attributes, {
+    size,
+    style: st,
+    seed: num(args, 'seed', 0, { integer: true }),
+  });
   const out = str(args, 'out');
   writeFileSync(out, encode({ width: size, height: size, data: rgbOf(img), channels: 3 }));
   process.stderr.write(`wrote ${out}\n`);
@@ -393,11 +468,23 @@ function renderOne(args: Args): void {
  */
 function masks(args: Args): void {
   const dir = str(args, 'data');
-  const metaPath = join(dir, 'meta.json'), paramsPath = join(dir, 'params.jsonl');
-  if (!existsSync(metaPath) || !existsSync(paramsPath)) throw new Error(`${dir}: no meta.json/params.jsonl; make the data set first (npm run faceworld -- dataset … --out ${dir})`);
-  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { count: number; size: number; framing?: Framing; files?: Record<string, string> };
-  const lines = readFileSync(paramsPath, 'utf8').split('\n').filter((l) => l.trim());
-  if (lines.length !== meta.count) throw new Error(`${paramsPath}: ${lines.length} lines, meta.json says ${meta.count} images`);
+  const metaPath = join(dir, 'meta.json'),
+    paramsPath = join(dir, 'params.jsonl');
+  if (!existsSync(metaPath) || !existsSync(paramsPath))
+    throw new Error(
+      `${dir}: no meta.json/params.jsonl; make the data set first (npm run faceworld -- dataset … --out ${dir})`,
+    );
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as {
+    count: number;
+    size: number;
+    framing?: Framing;
+    files?: Record<string, string>;
+  };
+  const lines = readFileSync(paramsPath, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
+  if (lines.length !== meta.count)
+    throw new Error(`${paramsPath}: ${lines.length} lines, meta.json says ${meta.count} images`);
   const S = meta.size;
   const out = new Uint8Array(meta.count * S * S);
   const t0 = performance.now();
@@ -409,7 +496,10 @@ function masks(args: Args): void {
     if ((k + 1) % 2000 === 0) process.stderr.write(`masks: ${k + 1}/${meta.count}\n`);
   });
   writeFileSync(join(dir, 'masks.npy'), encodeNpy(out, [meta.count, S, S]));
-  meta.files = { ...meta.files, 'masks.npy': `uint8 [${meta.count}, ${S}, ${S}] coverage (0–255) of the expression features: eyes, lids, brows, lips, mouth` };
+  meta.files = {
+    ...meta.files,
+    'masks.npy': `uint8 [${meta.count}, ${S}, ${S}] coverage (0–255) of the expression features: eyes, lids, brows, lips, mouth`,
+  };
   writeFileSync(metaPath, JSON.stringify(meta, null, 1));
   process.stderr.write(`wrote ${join(dir, 'masks.npy')} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }

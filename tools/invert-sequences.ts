@@ -32,7 +32,11 @@ export function parseUint8Npy(bytes: Uint8Array, name: string): Uint8Npy {
   if (/'fortran_order':\s*True/.test(header)) throw new Error(`${name}: Fortran order is not supported`);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (shapeText === undefined) throw new Error(`${name}: header has no shape`);
-  const dims = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const dims = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const data = bytes.subarray(start, start + count);
   if (data.length !== count) throw new Error(`${name}: ${data.length} bytes of data, shape [${dims}] needs ${count}`);
@@ -62,7 +66,10 @@ export interface InvertOptions {
 }
 
 /** Opens a pack folder (named after its id) with the app's runtime. */
-export async function openPack(packDir: string, threads = 1): Promise<{ runtime: OnnxPackRuntime; manifest: PackManifest }> {
+export async function openPack(
+  packDir: string,
+  threads = 1,
+): Promise<{ runtime: OnnxPackRuntime; manifest: PackManifest }> {
   const dir = path.resolve(packDir);
   let text: string;
   try {
@@ -83,7 +90,12 @@ export async function openPack(packDir: string, threads = 1): Promise<{ runtime:
 }
 
 /** images [K,n,S,S,3] -> W+ latents [K,n,L,D] through the pack's encoder, `batch` frames per call. */
-export async function invertImages(runtime: OnnxPackRuntime, manifest: PackManifest, images: Uint8Npy, opts: InvertOptions = {}): Promise<Tensor> {
+export async function invertImages(
+  runtime: OnnxPackRuntime,
+  manifest: PackManifest,
+  images: Uint8Npy,
+  opts: InvertOptions = {},
+): Promise<Tensor> {
   if (images.dims.length !== 5 || images.dims[4] !== 3) {
     throw new Error(`images.npy: expected [K, n, S, S, 3] sequences, got [${images.dims.join(', ')}]`);
   }
@@ -100,10 +112,14 @@ export async function invertImages(runtime: OnnxPackRuntime, manifest: PackManif
     const per = frames[0].data.length;
     const feed = new Float32Array(per * frames.length);
     frames.forEach((f, i) => feed.set(f.data, i * per));
-    const res = await runtime.run(manifest.id, 'encoder', { [enc.inputs[0].name]: { data: feed, dims: [frames.length, ...frames[0].dims.slice(1)] } });
+    const res = await runtime.run(manifest.id, 'encoder', {
+      [enc.inputs[0].name]: { data: feed, dims: [frames.length, ...frames[0].dims.slice(1)] },
+    });
     const w = res[enc.outputs[0].name];
     if (!w || w.dims.join(',') !== [e - s, L, D].join(',')) {
-      throw new Error(`encoder of pack "${manifest.id}" returned [${w?.dims.join(',')}], the manifest's latent is [${e - s},${L},${D}]`);
+      throw new Error(
+        `encoder of pack "${manifest.id}" returned [${w?.dims.join(',')}], the manifest's latent is [${e - s},${L},${D}]`,
+      );
     }
     out.set(w.data, s * L * D);
     const sec = (performance.now() - t0) / 1000;
@@ -115,7 +131,8 @@ export async function invertImages(runtime: OnnxPackRuntime, manifest: PackManif
 function parseArgs(argv: string[]): { pack: string; inputs: string[]; out?: string; batch: number; threads: number } {
   const inputs: string[] = [];
   let pack: string | undefined, out: string | undefined;
-  let batch = 4, threads = 1;
+  let batch = 4,
+    threads = 1;
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[i + 1];
@@ -131,8 +148,12 @@ function parseArgs(argv: string[]): { pack: string; inputs: string[]; out?: stri
       else threads = v;
     } else throw new Error(`unknown option "${key}"`);
   }
-  if (!pack || inputs.length === 0) throw new Error('usage: npx tsx tools/invert-sequences.ts --pack <pack-dir> --in <seq-dir> [--in ...] [--out latents.npy] [--batch 4] [--threads 1]');
-  if (out && inputs.length > 1) throw new Error('--out works with one --in only (several --in write <seq-dir>/latents.npy)');
+  if (!pack || inputs.length === 0)
+    throw new Error(
+      'usage: npx tsx tools/invert-sequences.ts --pack <pack-dir> --in <seq-dir> [--in ...] [--out latents.npy] [--batch 4] [--threads 1]',
+    );
+  if (out && inputs.length > 1)
+    throw new Error('--out works with one --in only (several --in write <seq-dir>/latents.npy)');
   return { pack, inputs, out, batch, threads };
 }
 
@@ -150,7 +171,9 @@ async function main(argv: string[]): Promise<void> {
       }
       const images = parseUint8Npy(bytes, file);
       const t0 = performance.now();
-      console.log(`${dir}: ${images.dims[0]} sequences x ${images.dims[1]} steps, ${images.dims[2]} px -> pack "${manifest.id}" encoder`);
+      console.log(
+        `${dir}: ${images.dims[0]} sequences x ${images.dims[1]} steps, ${images.dims[2]} px -> pack "${manifest.id}" encoder`,
+      );
       const lat = await invertImages(runtime, manifest, images, { batch: a.batch, log: (l) => console.log(l) });
       const target = a.out ?? path.join(dir, 'latents.npy');
       await writeFile(target, encodeNpy(lat.data, lat.dims));

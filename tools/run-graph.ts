@@ -23,7 +23,7 @@ import { embedGraphInPng } from '../src/graph/png-metadata';
 
 const USAGE =
   'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--allow <file, folder or URL>]… [--allow-network] [--quiet]\n' +
-  '  --allow          a file, a folder (all inside it) or a URL prefix the graph\'s Load Face url: sources may read (repeatable)\n' +
+  "  --allow          a file, a folder (all inside it) or a URL prefix the graph's Load Face url: sources may read (repeatable)\n" +
   '  --allow-network  also fetch any public http(s) URL a graph names (never local or private addresses)';
 
 export class ExitError extends Error {
@@ -35,7 +35,14 @@ export class ExitError extends Error {
   }
 }
 
-function parseArgs(argv: string[]): { file: string; out: string; models: string; quiet: boolean; allow: string[]; network: boolean } {
+function parseArgs(argv: string[]): {
+  file: string;
+  out: string;
+  models: string;
+  quiet: boolean;
+  allow: string[];
+  network: boolean;
+} {
   let file = '';
   let out = '';
   let models = fileURLToPath(new URL('../models', import.meta.url));
@@ -78,7 +85,12 @@ export function writeRgbaPng(rgba: Rgba, graphText: string): Uint8Array {
 }
 
 /** Checks every pack the graph uses before running, so a missing pack fails fast with one clear message. */
-export async function checkPacks(doc: GraphDocument, packs: ReturnType<typeof createNodePackRuntime>, modelsDir: string, log: (m: string) => void) {
+export async function checkPacks(
+  doc: GraphDocument,
+  packs: ReturnType<typeof createNodePackRuntime>,
+  modelsDir: string,
+  log: (m: string) => void,
+) {
   const users = new Map<string, string[]>();
   for (const node of doc.nodes) {
     const def = nodeRegistry.get(node.type);
@@ -94,12 +106,17 @@ export async function checkPacks(doc: GraphDocument, packs: ReturnType<typeof cr
     try {
       await packs.manifest(id);
     } catch (e) {
-      throw new ExitError(`model pack "${id}" (used by node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}) cannot be loaded from ${modelsDir}: ${(e as Error).message}`, 3);
+      throw new ExitError(
+        `model pack "${id}" (used by node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}) cannot be loaded from ${modelsDir}: ${(e as Error).message}`,
+        3,
+      );
     }
     const ref = doc.packs.find((p) => p.id === id);
     const digest = await packs.digest(id);
     if (ref && ref.sha256 && ref.sha256 !== digest) {
-      log(`warning: the graph names pack "${id}" with sha256 ${ref.sha256.slice(0, 12)}…, the installed one is ${digest.slice(0, 12)}…; results may differ from the author's`);
+      log(
+        `warning: the graph names pack "${id}" with sha256 ${ref.sha256.slice(0, 12)}…, the installed one is ${digest.slice(0, 12)}…; results may differ from the author's`,
+      );
     }
   }
 }
@@ -194,7 +211,9 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
     }
   }
   await packs.dispose();
-  info(`${result.status}: ${result.executed.length} nodes ran in ${Date.now() - started} ms; wrote ${written.length} PNG${written.length === 1 ? '' : 's'} to ${args.out}`);
+  info(
+    `${result.status}: ${result.executed.length} nodes ran in ${Date.now() - started} ms; wrote ${written.length} PNG${written.length === 1 ? '' : 's'} to ${args.out}`,
+  );
   if (result.status !== 'done') {
     const errs = Object.entries(result.errors).map(([id, m]) => `  ${id}: ${m}`);
     throw new ExitError(`the graph ran with errors:\n${errs.join('\n')}`, 1);

@@ -17,8 +17,12 @@ const example = option('example', 'combine-smile-yaw.dge.json');
 const out = resolve(ROOT, option('out', 'docs/editor.png'));
 const width = Number(option('width', '1600'));
 const height = Number(option('height', '950'));
-for (const [name, v] of [['width', width], ['height', height]]) {
-  if (!Number.isInteger(v) || v < 640 || v > 4000) throw new Error(`--${name} must be a whole number of pixels 640..4000, got ${v}`);
+for (const [name, v] of [
+  ['width', width],
+  ['height', height],
+]) {
+  if (!Number.isInteger(v) || v < 640 || v > 4000)
+    throw new Error(`--${name} must be a whole number of pixels 640..4000, got ${v}`);
 }
 
 if (!args.includes('--no-build')) await buildApp();

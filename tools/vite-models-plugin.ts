@@ -5,7 +5,11 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 
-const CONTENT_TYPES: Record<string, string> = { '.json': 'application/json', '.onnx': 'application/octet-stream', '.png': 'image/png' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+  '.png': 'image/png',
+};
 
 /** The files of the packs listed in models/index.json, relative to models/. Missing ones are skipped with a warning. */
 export function packFiles(modelsDir: string, warn: (msg: string) => void = console.warn): string[] {
@@ -23,7 +27,9 @@ export function packFiles(modelsDir: string, warn: (msg: string) => void = conso
       continue;
     }
     files.push(`${id}/manifest.json`);
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: Record<string, { file: string } | undefined> };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      models: Record<string, { file: string } | undefined>;
+    };
     for (const entry of Object.values(manifest.models)) {
       if (!entry) continue;
       if (existsSync(path.join(modelsDir, id, entry.file))) files.push(`${id}/${entry.file}`);

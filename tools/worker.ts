@@ -13,10 +13,18 @@ import { defaultModels } from './batch';
 import { ExitError, runCli } from './run-graph';
 import { backendChoice, optionValue, wholeNumber } from './batch/args';
 
-const USAGE = 'usage: npm run worker -- --queue redis://host:port [--concurrency N] [--models <dir>] [--backend auto|native|wasm] [--queue-name name] [--lock-ms ms]';
+const USAGE =
+  'usage: npm run worker -- --queue redis://host:port [--concurrency N] [--models <dir>] [--backend auto|native|wasm] [--queue-name name] [--lock-ms ms]';
 
 function parseArgs(argv: string[]) {
-  const args = { queue: '', concurrency: Math.max(1, Math.min(availableParallelism(), 4)), models: defaultModels(), backend: 'auto' as NodeBackendChoice, queueName: DEFAULT_QUEUE_NAME, lockMs: 30_000 };
+  const args = {
+    queue: '',
+    concurrency: Math.max(1, Math.min(availableParallelism(), 4)),
+    models: defaultModels(),
+    backend: 'auto' as NodeBackendChoice,
+    queueName: DEFAULT_QUEUE_NAME,
+    lockMs: 30_000,
+  };
   for (const at = { i: 0 }; at.i < argv.length; at.i++) {
     const a = argv[at.i]!;
     const value = () => optionValue(argv, at, USAGE);
@@ -49,10 +57,21 @@ export async function runWorker(argv: string[]): Promise<number> {
     pool,
     lockMs: args.lockMs,
     onJob: (record, info) =>
-      console.log(JSON.stringify({ job: info.jobId, file: record.name, status: record.status, attempt: info.attempt, ms: Math.round(record.ms), pid: process.pid })),
+      console.log(
+        JSON.stringify({
+          job: info.jobId,
+          file: record.name,
+          status: record.status,
+          attempt: info.attempt,
+          ms: Math.round(record.ms),
+          pid: process.pid,
+        }),
+      ),
   });
   worker.on('error', (e) => console.error(`worker: ${e.message}`));
-  console.error(`worker ${process.pid}: ${pool.size} runner${pool.size > 1 ? 's' : ''} (${pool.backend}) on ${args.queue} queue "${args.queueName}"`);
+  console.error(
+    `worker ${process.pid}: ${pool.size} runner${pool.size > 1 ? 's' : ''} (${pool.backend}) on ${args.queue} queue "${args.queueName}"`,
+  );
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async () => {

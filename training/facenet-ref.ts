@@ -45,19 +45,21 @@ const opt = (name: string, fallback: string) => {
 };
 const out = path.resolve(opt('out', 'facenet-ref'));
 const count = Number(opt('count', '4'));
-if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`--count must be a whole number 1..64, got ${opt('count', '4')}`);
+if (!Number.isInteger(count) || count < 1 || count > 64)
+  throw new Error(`--count must be a whole number 1..64, got ${opt('count', '4')}`);
 const S = 150;
 
 /** Smooth blobs and stripes with a little noise, from a fixed-seed generator: whole numbers 0..255. */
 function testImages(n: number): Float32Array {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const px = new Float32Array(n * S * S * 3);
   for (let k = 0; k < n; k++) {
     const p = Array.from({ length: 9 }, rnd);
     for (let y = 0; y < S; y++)
       for (let x = 0; x < S; x++) {
-        const u = x / S - 0.5, v = y / S - 0.5;
+        const u = x / S - 0.5,
+          v = y / S - 0.5;
         const blob = Math.exp(-((u - p[0]! + 0.5) ** 2 + (v - p[1]! + 0.5) ** 2) / (0.02 + 0.05 * p[2]!));
         for (let c = 0; c < 3; c++) {
           const stripe = 0.5 + 0.5 * Math.sin((u * p[3]! + v * p[4]!) * 20 + c * p[5]! * 3);
@@ -78,12 +80,17 @@ async function main() {
   const px = testImages(count);
   const input = tf.tensor4d(px, [count, S, S, 3]);
   // one 3-D tensor per image: face-api takes a batch as an array
-  const images = Array.from({ length: count }, (_, k) => tf.tensor3d(px.subarray(k * S * S * 3, (k + 1) * S * S * 3), [S, S, 3]));
+  const images = Array.from({ length: count }, (_, k) =>
+    tf.tensor3d(px.subarray(k * S * S * 3, (k + 1) * S * S * 3), [S, S, 3]),
+  );
   const desc = await net.forward(images);
   const p = net.params.conv32_down;
   const stem = tf.tidy(() => {
     const x = tf.div(tf.sub(input, tf.tensor1d([122.782, 117.001, 104.298])), 255);
-    const y = tf.add(tf.mul(tf.add(tf.conv2d(x, p.conv.filters, 2, 'valid'), p.conv.bias), p.scale.weights), p.scale.biases);
+    const y = tf.add(
+      tf.mul(tf.add(tf.conv2d(x, p.conv.filters, 2, 'valid'), p.conv.bias), p.scale.weights),
+      p.scale.biases,
+    );
     return tf.maxPool(tf.relu(y), 3, 2, 'valid');
   });
   mkdirSync(out, { recursive: true });

@@ -32,7 +32,8 @@ async function main() {
   const files = (await readdir(refsDir)).filter((f) => f.endsWith('.json'));
   let worst = 0;
   for (const model of Object.keys(manifest.models)) {
-    if (!files.includes(`${model}.json`)) throw new Error(`no torch reference ${model}.json in ${refsDir}: run export.py first`);
+    if (!files.includes(`${model}.json`))
+      throw new Error(`no torch reference ${model}.json in ${refsDir}: run export.py first`);
     const ref: Ref = JSON.parse(await readFile(path.join(refsDir, `${model}.json`), 'utf8'));
     const feeds = Object.fromEntries(
       Object.entries(ref.inputs).map(([k, v]) => [k, { data: Float32Array.from(v.data), dims: v.dims }]),
@@ -42,14 +43,18 @@ async function main() {
     for (const [name, want] of Object.entries(ref.outputs)) {
       const got = out[name];
       if (!got) throw new Error(`${model}: onnxruntime gave no output "${name}"`);
-      if (got.dims.join() !== want.dims.join()) throw new Error(`${model}.${name}: shape ${got.dims} vs torch ${want.dims}`);
+      if (got.dims.join() !== want.dims.join())
+        throw new Error(`${model}.${name}: shape ${got.dims} vs torch ${want.dims}`);
       for (let i = 0; i < want.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got.data[i] - want.data[i]));
     }
     parity[model] = Number(maxDiff.toExponential(2));
     worst = Math.max(worst, maxDiff);
     console.log(`${model.padEnd(14)} max |onnxruntime-web - torch| = ${maxDiff.toExponential(2)}`);
   }
-  manifest.meta = { ...(manifest.meta ?? {}), parity: { ...parity, tolerance: tol, runtime: 'onnxruntime-web (Node, wasm)' } };
+  manifest.meta = {
+    ...(manifest.meta ?? {}),
+    parity: { ...parity, tolerance: tol, runtime: 'onnxruntime-web (Node, wasm)' },
+  };
   await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
   await runtime.dispose();
   if (worst > tol) {

@@ -74,11 +74,15 @@ export function batchTarget(doc: GraphDocument, nodeId?: string): string {
   if (nodeId) {
     const node = doc.nodes.find((n) => n.id === nodeId);
     if (!node) throw new Error(`the graph has no node "${nodeId}" to feed the batch images to`);
-    if (node.type !== 'load-face') throw new Error(`node "${nodeId}" is a ${node.type} node; batch images go to a Load Face node`);
+    if (node.type !== 'load-face')
+      throw new Error(`node "${nodeId}" is a ${node.type} node; batch images go to a Load Face node`);
     return nodeId;
   }
   if (faces.length === 0) throw new Error('the graph has no Load Face node to feed the batch images to');
-  if (faces.length > 1) throw new Error(`the graph has ${faces.length} Load Face nodes (${faces.map((n) => n.id).join(', ')}); name the one to feed (--node <id>)`);
+  if (faces.length > 1)
+    throw new Error(
+      `the graph has ${faces.length} Load Face nodes (${faces.map((n) => n.id).join(', ')}); name the one to feed (--node <id>)`,
+    );
   return faces[0]!.id;
 }
 
@@ -86,8 +90,13 @@ export function batchTarget(doc: GraphDocument, nodeId?: string): string {
 export function itemDoc(doc: GraphDocument, target: string, input: BatchInput): GraphDocument {
   return {
     ...doc,
-    nodes: doc.nodes.map((n) => (n.id === target ? { ...n, params: { ...n.params, source: `asset:${BATCH_ASSET}` } } : n)),
-    assets: { ...doc.assets, [BATCH_ASSET]: { mime: sniffMime(input.bytes), name: input.name, data: bytesToBase64(input.bytes) } },
+    nodes: doc.nodes.map((n) =>
+      n.id === target ? { ...n, params: { ...n.params, source: `asset:${BATCH_ASSET}` } } : n,
+    ),
+    assets: {
+      ...doc.assets,
+      [BATCH_ASSET]: { mime: sniffMime(input.bytes), name: input.name, data: bytesToBase64(input.bytes) },
+    },
   };
 }
 
@@ -103,18 +112,26 @@ export function sniffMime(bytes: Uint8Array): string {
  * The image outputs an item keeps: every Save Image node's image when the graph has any,
  * otherwise the image outputs no wire reads (the ends of the graph).
  */
-export function resultOutputs(doc: GraphDocument, registry: NodeRegistry): { node: string; output: string; label: string }[] {
+export function resultOutputs(
+  doc: GraphDocument,
+  registry: NodeRegistry,
+): { node: string; output: string; label: string }[] {
   const saves = doc.nodes.filter((n) => n.type === 'save-image' && registry.has(n.type));
   if (saves.length) {
     const def = registry.get('save-image')!;
-    return saves.map((n) => ({ node: n.id, output: 'image', label: saveFileName(String(effectiveParams(def, n.params).filename)) }));
+    return saves.map((n) => ({
+      node: n.id,
+      output: 'image',
+      label: saveFileName(String(effectiveParams(def, n.params).filename)),
+    }));
   }
   const read = new Set(doc.connections.map((c) => `${c.from.node}\u0000${c.from.socket}`));
   const out: { node: string; output: string; label: string }[] = [];
   for (const n of doc.nodes) {
     const def = registry.get(n.type);
     for (const o of def?.outputs ?? []) {
-      if (o.type === 'image' && !read.has(`${n.id}\u0000${o.name}`)) out.push({ node: n.id, output: o.name, label: `${n.id}-${o.name}.png` });
+      if (o.type === 'image' && !read.has(`${n.id}\u0000${o.name}`))
+        out.push({ node: n.id, output: o.name, label: `${n.id}-${o.name}.png` });
     }
   }
   return out;
@@ -123,7 +140,8 @@ export function resultOutputs(doc: GraphDocument, registry: NodeRegistry): { nod
 /** The number outputs of a graph, as `<node>.<output>` columns (CSV order). */
 export function valueColumns(doc: GraphDocument, registry: NodeRegistry): string[] {
   const cols: string[] = [];
-  for (const n of doc.nodes) for (const o of registry.get(n.type)?.outputs ?? []) if (o.type === 'number') cols.push(`${n.id}.${o.name}`);
+  for (const n of doc.nodes)
+    for (const o of registry.get(n.type)?.outputs ?? []) if (o.type === 'number') cols.push(`${n.id}.${o.name}`);
   return cols;
 }
 
@@ -169,7 +187,12 @@ export async function runItem(executor: Executor, input: BatchInput, opts: RunIt
     if (!value || value.kind !== 'image') continue;
     const rgba = tensorToRgba(value.tensor);
     const png = embedGraphInPng(
-      encodePng({ width: rgba.width, height: rgba.height, data: new Uint8Array(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength), channels: 4 }),
+      encodePng({
+        width: rgba.width,
+        height: rgba.height,
+        data: new Uint8Array(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength),
+        channels: 4,
+      }),
       graphText,
     );
     const sha256 = await sha256Hex(png);
@@ -178,7 +201,8 @@ export async function runItem(executor: Executor, input: BatchInput, opts: RunIt
     record.images.push({ node: r.node, output: r.output, label: r.label, file, sha256 });
   }
   for (const [node, outputs] of result.outputs) {
-    for (const [output, value] of Object.entries(outputs)) if (value.kind === 'number') record.values[`${node}.${output}`] = value.value;
+    for (const [output, value] of Object.entries(outputs))
+      if (value.kind === 'number') record.values[`${node}.${output}`] = value.value;
   }
   record.ms = now() - started;
   return { record, pngs };

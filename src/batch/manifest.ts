@@ -47,7 +47,12 @@ export function parseManifest(text: string): Manifest {
     const v = value as { format?: unknown; item?: Partial<ItemRecord> };
     if (v.format === MANIFEST_FORMAT) {
       manifest.header = value as ManifestHeader;
-    } else if (v.item && typeof v.item.key === 'string' && typeof v.item.name === 'string' && (v.item.status === 'done' || v.item.status === 'error')) {
+    } else if (
+      v.item &&
+      typeof v.item.key === 'string' &&
+      typeof v.item.name === 'string' &&
+      (v.item.status === 'done' || v.item.status === 'error')
+    ) {
       manifest.records.set(v.item.key, { images: [], values: {}, ms: 0, inputSha256: '', ...v.item } as ItemRecord);
     } else {
       manifest.skipped++;
@@ -73,7 +78,11 @@ export function resultsCsv(records: ItemRecord[], imageLabels: string[], valueCo
   const rows = [head.map(csvCell).join(',')];
   for (const r of records) {
     const images = imageLabels.map((label) => r.images.find((i) => i.label === label)?.file);
-    rows.push([r.name, r.status, r.error ?? '', ...images, ...valueColumns.map((c) => r.values[c]), Math.round(r.ms)].map(csvCell).join(','));
+    rows.push(
+      [r.name, r.status, r.error ?? '', ...images, ...valueColumns.map((c) => r.values[c]), Math.round(r.ms)]
+        .map(csvCell)
+        .join(','),
+    );
   }
   return rows.join('\n') + '\n';
 }

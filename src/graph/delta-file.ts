@@ -18,19 +18,36 @@ export const zDeltaFile = z
   .looseObject({
     format: z.literal(DELTA_FORMAT),
     version: z.literal(DELTA_VERSION),
-    pack: z.looseObject({ id: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits') }),
+    pack: z.looseObject({
+      id: z.string().min(1),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+    }),
     method: z.enum(['dge', 'linear']),
     label: z.string().max(400).default(''),
     attribute: z.string().max(100).nullable().default(null),
     from: z.number().nullable().default(null),
     to: z.number().nullable().default(null),
     k: z.number().int().min(0).nullable().default(null),
-    dims: z.array(z.number().int().min(1).max(1 << 20)).min(2).max(3),
+    dims: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(1)
+          .max(1 << 20),
+      )
+      .min(2)
+      .max(3),
     values: z.array(z.number().refine(Number.isFinite, 'expected a finite number')),
   })
   .superRefine((d, ctx) => {
     const n = d.dims.reduce((a, b) => a * b, 1);
-    if (d.values.length !== n) ctx.addIssue({ code: 'custom', path: ['values'], message: `expected ${n} values for dims [${d.dims.join(',')}], got ${d.values.length}` });
+    if (d.values.length !== n)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `expected ${n} values for dims [${d.dims.join(',')}], got ${d.values.length}`,
+      });
   });
 export type DeltaFile = z.infer<typeof zDeltaFile>;
 
@@ -56,7 +73,8 @@ export function serializeDelta(delta: DeltaValue, manifest: PackManifest): strin
   return JSON.stringify(file) + '\n';
 }
 
-export type DeltaParseResult = { ok: true; file: DeltaFile; delta: DeltaValue; warnings: string[] } | { ok: false; errors: string[] };
+export type DeltaParseResult =
+  { ok: true; file: DeltaFile; delta: DeltaValue; warnings: string[] } | { ok: false; errors: string[] };
 
 export function parseDeltaFile(text: string): DeltaParseResult {
   const json = parseJsonText(text);
@@ -64,23 +82,44 @@ export function parseDeltaFile(text: string): DeltaParseResult {
   const raw = json.raw;
   const depthError = checkDepth(raw, MAX_JSON_DEPTH);
   if (depthError) return { ok: false, errors: [depthError] };
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: [`(root): expected a delta object, got ${describeValue(raw)}`] };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, errors: [`(root): expected a delta object, got ${describeValue(raw)}`] };
   const obj = raw as Record<string, unknown>;
-  if (obj.format !== DELTA_FORMAT) return { ok: false, errors: [`format: expected "${DELTA_FORMAT}", got ${describeValue(obj.format)} — this is not a Delta Studio delta file`] };
+  if (obj.format !== DELTA_FORMAT)
+    return {
+      ok: false,
+      errors: [
+        `format: expected "${DELTA_FORMAT}", got ${describeValue(obj.format)} — this is not a Delta Studio delta file`,
+      ],
+    };
   if (typeof obj.version !== 'number' || !Number.isInteger(obj.version) || obj.version < 1) {
     return { ok: false, errors: [`version: expected a whole number ≥ 1, got ${describeValue(obj.version)}`] };
   }
-  if (obj.version > DELTA_VERSION) return { ok: false, errors: [`version: this delta file is version ${obj.version}; this editor reads up to ${DELTA_VERSION}`] };
+  if (obj.version > DELTA_VERSION)
+    return {
+      ok: false,
+      errors: [`version: this delta file is version ${obj.version}; this editor reads up to ${DELTA_VERSION}`],
+    };
   const migrated = migrate(obj, deltaMigrations);
   if (!migrated.ok) return migrated;
   const parsed = zDeltaFile.safeParse(migrated.value);
   if (!parsed.success) return { ok: false, errors: capMessages(formatIssues(parsed.error.issues, migrated.value)) };
   const f = parsed.data;
-  const source = f.attribute !== null && f.from !== null && f.to !== null && f.k !== null ? { attribute: f.attribute, from: f.from, to: f.to, k: f.k } : undefined;
+  const source =
+    f.attribute !== null && f.from !== null && f.to !== null && f.k !== null
+      ? { attribute: f.attribute, from: f.from, to: f.to, k: f.k }
+      : undefined;
   return {
     ok: true,
     file: f,
-    delta: { kind: 'delta', method: f.method, pack: f.pack.id, tensor: { data: Float32Array.from(f.values), dims: [...f.dims] }, label: f.label || 'loaded delta', ...(source ? { source } : {}) },
+    delta: {
+      kind: 'delta',
+      method: f.method,
+      pack: f.pack.id,
+      tensor: { data: Float32Array.from(f.values), dims: [...f.dims] },
+      label: f.label || 'loaded delta',
+      ...(source ? { source } : {}),
+    },
     warnings: migrated.warnings,
   };
 }

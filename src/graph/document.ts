@@ -34,7 +34,9 @@ export const zParamValue = z.union([zLooseNumber, z.string(), z.boolean()]);
  * are, and repair refuses a declared param of the wrong type with its path. Typed as the values
  * the node code reads, which repair guarantees for every declared param.
  */
-export const zParams = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Record<string, z.infer<typeof zParamValue>>>;
+export const zParams = z.record(z.string(), z.unknown()) as unknown as z.ZodType<
+  Record<string, z.infer<typeof zParamValue>>
+>;
 
 export const zGraphNode = z.looseObject({
   id: zId,
@@ -84,9 +86,7 @@ export type Endpoint = z.infer<typeof zEndpoint>;
 export type PackRef = z.infer<typeof zPackRef>;
 export type GraphAsset = z.infer<typeof zAsset>;
 
-export type ParseResult =
-  | { ok: true; doc: GraphDocument; warnings: string[] }
-  | { ok: false; errors: string[] };
+export type ParseResult = { ok: true; doc: GraphDocument; warnings: string[] } | { ok: false; errors: string[] };
 
 export function createEmptyGraph(name: string): GraphDocument {
   return {

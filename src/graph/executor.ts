@@ -22,7 +22,11 @@ import { effectiveParams } from './validate';
 import { hashString, hashValue } from './hash';
 import { emptyRecord, ownValue } from './plain-data';
 
-export type MakeContext = (signal: AbortSignal, nodeId: string, onProgress: (fraction: number) => void) => ComputeContext;
+export type MakeContext = (
+  signal: AbortSignal,
+  nodeId: string,
+  onProgress: (fraction: number) => void,
+) => ComputeContext;
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -229,14 +233,25 @@ export class Executor {
       result.ms = now() - started;
       if (this.current === controller) this.current = null;
       external?.removeEventListener('abort', forwardAbort);
-      emit({ type: 'run-end', runId, status, executed: [...result.executed], cached: [...result.cached], ms: result.ms });
+      emit({
+        type: 'run-end',
+        runId,
+        status,
+        executed: [...result.executed],
+        cached: [...result.cached],
+        ms: result.ms,
+      });
       return result;
     };
 
     const order = topologicalOrder(doc);
     emit({ type: 'run-start', runId, nodes: order.sorted.map((n) => n.id) });
     const setState = (nodeId: string, state: NodeState, message?: string) =>
-      emit(message === undefined ? { type: 'node-state', runId, nodeId, state } : { type: 'node-state', runId, nodeId, state, message });
+      emit(
+        message === undefined
+          ? { type: 'node-state', runId, nodeId, state }
+          : { type: 'node-state', runId, nodeId, state, message },
+      );
     const fail = (nodeId: string, message: string) => {
       result.errors[nodeId] = message;
       setState(nodeId, 'error', message);
@@ -244,7 +259,8 @@ export class Executor {
     /** the original failure behind a node's error, so blocked nodes quote the cause */
     const rootCause = new Map<string, string>();
 
-    for (const node of order.cyclic) fail(node.id, 'This node is on or behind a cycle of wires; a graph must flow one way');
+    for (const node of order.cyclic)
+      fail(node.id, 'This node is on or behind a cycle of wires; a graph must flow one way');
 
     const keys = new Map<string, string>();
     const packHashes = new Map<string, Promise<string>>();
@@ -257,7 +273,7 @@ export class Executor {
     const nodeById = new Map(doc.nodes.map((n) => [n.id, n]));
     const titleOf = (id: string) => {
       const n = nodeById.get(id);
-      return n ? (n.label || this.registry.get(n.type)?.title || n.type) : id;
+      return n ? n.label || this.registry.get(n.type)?.title || n.type : id;
     };
 
     /** muted nodes and the nodes that need them: not run, not failed */
@@ -267,9 +283,11 @@ export class Executor {
 
     for (const node of order.sorted) {
       if (signal.aborted) return finish('cancelled');
-      const mutedBy = node.mode === 'mute' ? 'muted' : (incoming.get(node.id) ?? []).find((c) => muted.has(c.from.node));
+      const mutedBy =
+        node.mode === 'mute' ? 'muted' : (incoming.get(node.id) ?? []).find((c) => muted.has(c.from.node));
       if (mutedBy) {
-        const msg = mutedBy === 'muted' ? 'muted (Ctrl+M): not run' : `not run: "${titleOf(mutedBy.from.node)}" is muted`;
+        const msg =
+          mutedBy === 'muted' ? 'muted (Ctrl+M): not run' : `not run: "${titleOf(mutedBy.from.node)}" is muted`;
         muted.set(node.id, msg);
         setState(node.id, 'idle', msg);
         continue;
@@ -333,7 +351,10 @@ export class Executor {
         for (const out of def.outputs) {
           const source = def.inputs.find((s) => s.type === out.type && [inputs[s.name]].flat()[0] !== undefined);
           if (!source) {
-            bypassGaps.set(`${node.id}:${out.name}`, `"${titleOf(node.id)}" is bypassed and has no ${out.type} input to pass on as "${out.name}"`);
+            bypassGaps.set(
+              `${node.id}:${out.name}`,
+              `"${titleOf(node.id)}" is bypassed and has no ${out.type} input to pass on as "${out.name}"`,
+            );
             continue;
           }
           outputs[out.name] = [inputs[source.name]].flat()[0] as Value;

@@ -3,7 +3,14 @@
 // graph only through the graph file's own validation. The merged document is checked as a whole
 // with validateGraphObject, so a paste obeys exactly the rules (and limits) a file does; a refused
 // paste changes nothing.
-import { validateGraphObject, type GraphAsset, type GraphConnection, type GraphDocument, type GraphNode, type NodeRegistry } from './document';
+import {
+  validateGraphObject,
+  type GraphAsset,
+  type GraphConnection,
+  type GraphDocument,
+  type GraphNode,
+  type NodeRegistry,
+} from './document';
 import { describeValue } from './issues';
 import { hasOwn, ownValue, setOwn } from './plain-data';
 
@@ -47,11 +54,14 @@ export function mergeFragment(
   },
 ): FragmentMerge {
   try {
-    if (!isFragmentLike(fragment)) return { ok: false, errors: [`pasted: expected a "${FRAGMENT_KIND}", got ${describeValue(fragment)}`] };
+    if (!isFragmentLike(fragment))
+      return { ok: false, errors: [`pasted: expected a "${FRAGMENT_KIND}", got ${describeValue(fragment)}`] };
     const f = fragment as unknown as Record<string, unknown>;
-    if (!Array.isArray(f.nodes)) return { ok: false, errors: [`pasted nodes: expected array, got ${describeValue(f.nodes)}`] };
+    if (!Array.isArray(f.nodes))
+      return { ok: false, errors: [`pasted nodes: expected array, got ${describeValue(f.nodes)}`] };
     const rawConnections = f.connections === undefined ? [] : f.connections;
-    if (!Array.isArray(rawConnections)) return { ok: false, errors: [`pasted connections: expected array, got ${describeValue(f.connections)}`] };
+    if (!Array.isArray(rawConnections))
+      return { ok: false, errors: [`pasted connections: expected array, got ${describeValue(f.connections)}`] };
     const rawAssets = f.assets === undefined ? {} : f.assets;
     if (!rawAssets || typeof rawAssets !== 'object' || Array.isArray(rawAssets)) {
       return { ok: false, errors: [`pasted assets: expected object, got ${describeValue(f.assets)}`] };
@@ -70,7 +80,8 @@ export function mergeFragment(
         node.id = id;
       } else if (typeof node.id === 'string') node.id = idMap.get(node.id)!; // a duplicate: refused below, by path
       const p = node.position;
-      if (Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number') node.position = [p[0] + dx, p[1] + dy];
+      if (Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number')
+        node.position = [p[0] + dx, p[1] + dy];
       return node;
     });
     const connIds = new Set(doc.connections.map((c) => c.id));
@@ -100,9 +111,17 @@ export function mergeFragment(
       addedAssetKeys.push(key);
     }
     const base = { nodes: doc.nodes.length, connections: doc.connections.length };
-    const merged = { ...doc, nodes: [...doc.nodes, ...nodes], connections: [...doc.connections, ...connections], assets };
+    const merged = {
+      ...doc,
+      nodes: [...doc.nodes, ...nodes],
+      connections: [...doc.connections, ...connections],
+      assets,
+    };
     const result = validateGraphObject(merged, registry);
-    const pastedOnly = (messages: string[]) => messages.map((m) => renamePaths(m, base, idMap)).filter((m) => m.startsWith('pasted') || !/^(nodes|connections)\[/.test(m));
+    const pastedOnly = (messages: string[]) =>
+      messages
+        .map((m) => renamePaths(m, base, idMap))
+        .filter((m) => m.startsWith('pasted') || !/^(nodes|connections)\[/.test(m));
     if (!result.ok) return { ok: false, errors: pastedOnly(result.errors) };
     const out = result.doc;
     const addedNodes = out.nodes.slice(base.nodes);
@@ -124,7 +143,11 @@ export function mergeFragment(
 }
 
 /** `nodes[12].params.x` of the merged graph → `pasted nodes[2].params.x` (node ids back to the copied ones). */
-function renamePaths(message: string, base: { nodes: number; connections: number }, idMap: ReadonlyMap<string, string>): string {
+function renamePaths(
+  message: string,
+  base: { nodes: number; connections: number },
+  idMap: ReadonlyMap<string, string>,
+): string {
   let m = message.replace(/^(nodes|connections)\[(\d+)\]/, (whole, kind: 'nodes' | 'connections', i: string) => {
     const k = Number(i) - base[kind];
     return k >= 0 ? `pasted ${kind}[${k}]` : whole;

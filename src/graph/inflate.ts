@@ -11,7 +11,12 @@ export class InflateBudgetError extends Error {}
  * Inflate `data` (zlib or raw deflate), refusing as soon as the output passes `limit` bytes:
  * throws InflateBudgetError(`tooBig()`); a damaged stream throws the decoder's Error.
  */
-export function inflateWithBudget(data: Uint8Array, limit: number, format: 'zlib' | 'raw', tooBig: () => string): Uint8Array {
+export function inflateWithBudget(
+  data: Uint8Array,
+  limit: number,
+  format: 'zlib' | 'raw',
+  tooBig: () => string,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   const onData = (chunk: Uint8Array) => {

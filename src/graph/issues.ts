@@ -60,19 +60,23 @@ function issueMessage(issue: z.core.$ZodIssue, actual: unknown): string {
       return actual === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, ${got}`;
     case 'invalid_union': {
       const expected = new Set<string>();
-      for (const branch of issue.errors) for (const sub of branch) {
-        if (sub.code === 'invalid_type') expected.add(sub.expected);
-        else if (sub.code === 'custom') expected.add('number');
-      }
+      for (const branch of issue.errors)
+        for (const sub of branch) {
+          if (sub.code === 'invalid_type') expected.add(sub.expected);
+          else if (sub.code === 'custom') expected.add('number');
+        }
       const list = [...expected];
-      const text = list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}` : list[0] ?? 'a valid value';
+      const text =
+        list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}` : (list[0] ?? 'a valid value');
       return `expected ${text}, ${got}`;
     }
     case 'invalid_value':
       return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, ${got}`;
     case 'too_small':
-      if (issue.origin === 'array') return actual === undefined ? 'missing' : `expected at least ${issue.minimum} items`;
-      if (issue.origin === 'string') return actual === '' ? 'must not be empty' : `expected at least ${issue.minimum} characters`;
+      if (issue.origin === 'array')
+        return actual === undefined ? 'missing' : `expected at least ${issue.minimum} items`;
+      if (issue.origin === 'string')
+        return actual === '' ? 'must not be empty' : `expected at least ${issue.minimum} characters`;
       return `expected at least ${issue.minimum}, ${got}`;
     case 'too_big':
       if (issue.origin === 'array') return `too many items (the limit is ${issue.maximum})`;

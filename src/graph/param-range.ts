@@ -5,7 +5,11 @@ import type { ParamSpec, ParamValue } from './types';
 type NumberSpec = Extract<ParamSpec, { kind: 'number' }>;
 
 /** `spec` with min/max/step/default of the case `params` select; other specs come back unchanged. */
-export function resolveParamSpec<S extends ParamSpec>(spec: S, params: Record<string, ParamValue | undefined>, all: readonly ParamSpec[] = []): S {
+export function resolveParamSpec<S extends ParamSpec>(
+  spec: S,
+  params: Record<string, ParamValue | undefined>,
+  all: readonly ParamSpec[] = [],
+): S {
   if (spec.kind !== 'number' || !spec.follows) return spec;
   const { param, cases } = spec.follows;
   const current = params[param] ?? all.find((p) => p.name === param)?.default;
@@ -14,7 +18,11 @@ export function resolveParamSpec<S extends ParamSpec>(spec: S, params: Record<st
 }
 
 /** The params that follow `changed`, each set to its default for the new value (the store calls this on a change). */
-export function followerResets(specs: readonly ParamSpec[], changed: string, params: Record<string, ParamValue | undefined>): Record<string, number> {
+export function followerResets(
+  specs: readonly ParamSpec[],
+  changed: string,
+  params: Record<string, ParamValue | undefined>,
+): Record<string, number> {
   const resets: Record<string, number> = {};
   for (const spec of specs) {
     if (spec.kind !== 'number' || spec.follows?.param !== changed) continue;

@@ -54,7 +54,8 @@ export function readPngChunks(png: Uint8Array): PngChunk[] {
     const end = pos + 12 + length;
     if (end > png.length) throw new Error(`PNG is truncated: chunk ${type} at byte ${pos} runs past the end`);
     const stored = view.getUint32(pos + 8 + length);
-    if (crc32(png, pos + 4, pos + 8 + length) !== stored) throw new Error(`PNG is corrupt: CRC mismatch in chunk ${type} at byte ${pos}`);
+    if (crc32(png, pos + 4, pos + 8 + length) !== stored)
+      throw new Error(`PNG is corrupt: CRC mismatch in chunk ${type} at byte ${pos}`);
     chunks.push({ type, offset: pos, data: png.subarray(pos + 8, pos + 8 + length) });
     pos = end;
     if (type === 'IEND') break;
@@ -97,10 +98,19 @@ function legacyText(bytes: Uint8Array): string {
 /** Inflate a chunk's text with the graph file's size limit as the budget, checked while streaming. */
 function inflateText(data: Uint8Array, type: string): Uint8Array {
   try {
-    return inflateWithBudget(data, MAX_FILE_BYTES, 'zlib', () => `embedded graph (${type} chunk) expands past ${MAX_FILE_BYTES / 1024 / 1024} MB; refusing it`);
+    return inflateWithBudget(
+      data,
+      MAX_FILE_BYTES,
+      'zlib',
+      () => `embedded graph (${type} chunk) expands past ${MAX_FILE_BYTES / 1024 / 1024} MB; refusing it`,
+    );
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(/expands past/.test(message) ? message : `PNG ${type} chunk is corrupt: its compressed text cannot be read (${message})`);
+    throw new Error(
+      /expands past/.test(message)
+        ? message
+        : `PNG ${type} chunk is corrupt: its compressed text cannot be read (${message})`,
+    );
   }
 }
 

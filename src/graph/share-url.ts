@@ -26,7 +26,9 @@ function fromBase64Url(text: string): Uint8Array {
 }
 
 /** `#graph=<deflated JSON, base64url>`, or why the graph is too big for a link. */
-export function encodeGraphToFragment(doc: GraphDocument): { ok: true; fragment: string } | { ok: false; error: string } {
+export function encodeGraphToFragment(
+  doc: GraphDocument,
+): { ok: true; fragment: string } | { ok: false; error: string } {
   const json = JSON.stringify(doc);
   const fragment = SHARE_PREFIX + toBase64Url(deflateSync(strToU8(json), { level: 9 }));
   if (fragment.length > MAX_SHARE_FRAGMENT) {
@@ -50,15 +52,26 @@ export function isGraphFragment(hash: string): boolean {
 /** Decodes and validates a shared graph from a URL hash (with or without the leading `#`). */
 export function decodeGraphFromFragment(hash: string, registry: NodeRegistry): ParseResult {
   const text = hash.startsWith('#') ? hash : '#' + hash;
-  if (!text.startsWith(SHARE_PREFIX)) return { ok: false, errors: [`link: expected a fragment starting with "${SHARE_PREFIX}"`] };
+  if (!text.startsWith(SHARE_PREFIX))
+    return { ok: false, errors: [`link: expected a fragment starting with "${SHARE_PREFIX}"`] };
   const payload = text.slice(SHARE_PREFIX.length);
   if (!payload) return { ok: false, errors: ['link: it carries no graph (nothing follows "#graph=")'] };
   if (payload.length > MAX_SHARE_FRAGMENT) {
-    return { ok: false, errors: [`link: the graph data is ${(payload.length / 1024).toFixed(1)} KB; the limit is ${MAX_SHARE_FRAGMENT / 1024} KB`] };
+    return {
+      ok: false,
+      errors: [
+        `link: the graph data is ${(payload.length / 1024).toFixed(1)} KB; the limit is ${MAX_SHARE_FRAGMENT / 1024} KB`,
+      ],
+    };
   }
   let json: string;
   try {
-    const inflated = inflateWithBudget(fromBase64Url(payload), MAX_SHARE_JSON, 'raw', () => 'the graph in the link expands past 1 MB');
+    const inflated = inflateWithBudget(
+      fromBase64Url(payload),
+      MAX_SHARE_JSON,
+      'raw',
+      () => 'the graph in the link expands past 1 MB',
+    );
     json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
   } catch (err) {
     return { ok: false, errors: [`link: cannot decode the graph: ${(err as Error).message}`] };

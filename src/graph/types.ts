@@ -74,7 +74,8 @@ export interface ParamVisibility {
    */
   optional?: boolean;
   /** shown only while `param` has one of the values `is`, or none of the values `isNot` */
-  when?: { param: string; is: ParamValue[]; isNot?: undefined } | { param: string; isNot: ParamValue[]; is?: undefined };
+  when?:
+    { param: string; is: ParamValue[]; isNot?: undefined } | { param: string; isNot: ParamValue[]; is?: undefined };
 }
 
 /** The range of a number param per value of another param (see `follows`). */
@@ -83,42 +84,43 @@ export interface ParamRangeCases {
   cases: Record<string, { min: number; max: number; step: number; default: number }>;
 }
 
-export type ParamSpec = ParamVisibility & (
-  | {
-      kind: 'number';
-      name: string;
-      label: string;
-      default: number;
-      min: number;
-      max: number;
-      step: number;
-      /** integer-valued (K pairs, sizes) */
-      integer?: boolean;
-      doc?: string;
-      /**
-       * Range, step and default that follow another param's value (Synthetic Pair's From/To follow
-       * its attribute). `min`/`max` above stay the outer bounds a file may hold; the editor offers
-       * the range of the current case, and a change of `param` resets this one to the case's default.
-       */
-      follows?: ParamRangeCases;
-    }
-  | { kind: 'seed'; name: string; label: string; default: number; doc?: string }
-  | {
-      kind: 'enum';
-      name: string;
-      label: string;
-      default: string;
-      options: { value: string; label: string }[];
-      doc?: string;
-    }
-  /** `multiline`: a text area (a Note's text) */
-  | { kind: 'string'; name: string; label: string; default: string; doc?: string; multiline?: boolean }
-  | { kind: 'boolean'; name: string; label: string; default: boolean; doc?: string }
-  /** a model pack id; the UI offers the installed packs */
-  | { kind: 'pack'; name: string; label: string; default: string; doc?: string }
-  /** an image asset: the value is an asset id (see GraphDocument.assets) or a sample/URL ref */
-  | { kind: 'image'; name: string; label: string; default: string; doc?: string }
-);
+export type ParamSpec = ParamVisibility &
+  (
+    | {
+        kind: 'number';
+        name: string;
+        label: string;
+        default: number;
+        min: number;
+        max: number;
+        step: number;
+        /** integer-valued (K pairs, sizes) */
+        integer?: boolean;
+        doc?: string;
+        /**
+         * Range, step and default that follow another param's value (Synthetic Pair's From/To follow
+         * its attribute). `min`/`max` above stay the outer bounds a file may hold; the editor offers
+         * the range of the current case, and a change of `param` resets this one to the case's default.
+         */
+        follows?: ParamRangeCases;
+      }
+    | { kind: 'seed'; name: string; label: string; default: number; doc?: string }
+    | {
+        kind: 'enum';
+        name: string;
+        label: string;
+        default: string;
+        options: { value: string; label: string }[];
+        doc?: string;
+      }
+    /** `multiline`: a text area (a Note's text) */
+    | { kind: 'string'; name: string; label: string; default: string; doc?: string; multiline?: boolean }
+    | { kind: 'boolean'; name: string; label: string; default: boolean; doc?: string }
+    /** a model pack id; the UI offers the installed packs */
+    | { kind: 'pack'; name: string; label: string; default: string; doc?: string }
+    /** an image asset: the value is an asset id (see GraphDocument.assets) or a sample/URL ref */
+    | { kind: 'image'; name: string; label: string; default: string; doc?: string }
+  );
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
@@ -241,7 +243,12 @@ export interface ComputeContext {
     size: number,
     /** which face, 0 = the largest (default) */
     options?: { faceIndex?: number },
-  ): Promise<{ width: number; height: number; data: Uint8ClampedArray; /** how many faces the photo has */ faces?: number }>;
+  ): Promise<{
+    width: number;
+    height: number;
+    data: Uint8ClampedArray;
+    /** how many faces the photo has */ faces?: number;
+  }>;
   /**
    * Optional: the 128-d face-recognition descriptor of the largest face in an RGBA image, or null
    * when no face is found (Compare's identity readout, the paper's "CS").
@@ -263,4 +270,11 @@ export type ExecEvent =
   | { type: 'run-start'; runId: number; nodes: string[] }
   | { type: 'node-state'; runId: number; nodeId: string; state: NodeState; message?: string }
   | { type: 'node-progress'; runId: number; nodeId: string; fraction: number }
-  | { type: 'run-end'; runId: number; status: 'done' | 'cancelled' | 'error'; executed: string[]; cached: string[]; ms: number };
+  | {
+      type: 'run-end';
+      runId: number;
+      status: 'done' | 'cancelled' | 'error';
+      executed: string[];
+      cached: string[];
+      ms: number;
+    };

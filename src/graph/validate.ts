@@ -100,13 +100,20 @@ export function checkParam(
     const raw = value as number;
     let v = Number.isFinite(raw) ? Math.round(Math.abs(raw)) : 0;
     if (v > MAX_SEED) v = v % (MAX_SEED + 1);
-    if (v !== raw) return { value: v, warning: `${path}: a seed is a whole number in 0…${MAX_SEED}, got ${describeValue(raw)} — set to ${v}` };
+    if (v !== raw)
+      return {
+        value: v,
+        warning: `${path}: a seed is a whole number in 0…${MAX_SEED}, got ${describeValue(raw)} — set to ${v}`,
+      };
     return { value: v };
   }
   if (spec.kind === 'enum') {
     if (!spec.options.some((o) => o.value === value)) {
       const allowed = spec.options.map((o) => JSON.stringify(o.value)).join(', ');
-      return { value: spec.default, warning: `${path}: ${describeValue(value)} is not one of ${allowed} — set to "${spec.default}"` };
+      return {
+        value: spec.default,
+        warning: `${path}: ${describeValue(value)} is not one of ${allowed} — set to "${spec.default}"`,
+      };
     }
     return { value };
   }
@@ -170,7 +177,9 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
     const pos: [number, number] = [clampCoordinate(x), clampCoordinate(y)];
     // -0 becomes 0 without a word: it is the same place (and JSON writes it as 0)
     if (pos[0] !== x || pos[1] !== y) {
-      warnings.push(`${path}.position: [${describeValue(x)}, ${describeValue(y)}] is out of range — moved to [${pos[0]}, ${pos[1]}]`);
+      warnings.push(
+        `${path}.position: [${describeValue(x)}, ${describeValue(y)}] is out of range — moved to [${pos[0]}, ${pos[1]}]`,
+      );
     }
     if (!Object.is(pos[0], x) || !Object.is(pos[1], y)) out.position = pos;
     const def = registry.get(node.type);
@@ -183,7 +192,9 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
         if (typeof v === 'number' && !Number.isFinite(v)) {
           if (out.params === node.params) out.params = { ...node.params };
           setOwn(out.params, key, v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE);
-          warnings.push(`${formatPath(['nodes', i, 'params', key])}: ${describeValue(v)} cannot be saved — set to the largest finite number`);
+          warnings.push(
+            `${formatPath(['nodes', i, 'params', key])}: ${describeValue(v)} cannot be saved — set to the largest finite number`,
+          );
         }
       }
       return out;
@@ -212,7 +223,9 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
       if (!def.params.some((s) => s.name === key)) {
         // Kept so a file from a newer editor saves back unchanged; the executor ignores it.
         setOwn(params, key, node.params[key]!);
-        warnings.push(`${formatPath(['nodes', i, 'params', key])}: "${def.title}" has no such parameter — kept but ignored`);
+        warnings.push(
+          `${formatPath(['nodes', i, 'params', key])}: "${def.title}" has no such parameter — kept but ignored`,
+        );
       }
     }
     out.params = params;
@@ -259,7 +272,9 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
       // ids handed out only grow, so renaming every wire of a file costs one pass in all
       nextFreeId = Math.max(nextFreeId, kept.length + 1);
       while (usedIds.has(`c${nextFreeId}`) || fileIds.has(`c${nextFreeId}`)) nextFreeId++;
-      warnings.push(`${path}.id: ${id ? `duplicate id "${shorten(id, 40)}"` : 'missing id'} — renamed to "c${nextFreeId}"`);
+      warnings.push(
+        `${path}.id: ${id ? `duplicate id "${shorten(id, 40)}"` : 'missing id'} — renamed to "c${nextFreeId}"`,
+      );
       id = `c${nextFreeId}`;
     }
     usedIds.add(id);
@@ -268,7 +283,10 @@ export function repairGraph(input: GraphDocument, registry: NodeRegistry): Repai
   });
 
   // Cycles: drop the wire that closes each cycle (the later one in the file), with a warning.
-  const removed = breakCycles(doc.nodes.map((n) => n.id), kept);
+  const removed = breakCycles(
+    doc.nodes.map((n) => n.id),
+    kept,
+  );
   for (const k of removed) {
     warnings.push(`connections[${keptIndex[k]}]: removed — it closed a cycle (a graph must flow one way)`);
   }
@@ -484,14 +502,25 @@ export function canConnect(doc: GraphDocument, from: Endpoint, to: Endpoint, reg
   if (!toNode) return { ok: false, reason: `node "${shorten(to.node, 40)}" does not exist` };
   const fromDef = registry.get(fromNode.type);
   const toDef = registry.get(toNode.type);
-  if (!fromDef) return { ok: false, reason: `"${shorten(fromNode.type, 40)}" is an unknown node type (placeholder); it cannot be wired` };
-  if (!toDef) return { ok: false, reason: `"${shorten(toNode.type, 40)}" is an unknown node type (placeholder); it cannot be wired` };
+  if (!fromDef)
+    return {
+      ok: false,
+      reason: `"${shorten(fromNode.type, 40)}" is an unknown node type (placeholder); it cannot be wired`,
+    };
+  if (!toDef)
+    return {
+      ok: false,
+      reason: `"${shorten(toNode.type, 40)}" is an unknown node type (placeholder); it cannot be wired`,
+    };
   const out = findSocket(fromDef.outputs, from.socket);
   const inp = findSocket(toDef.inputs, to.socket);
   if (!out) return { ok: false, reason: `"${fromDef.title}" has no output "${shorten(from.socket, 40)}"` };
   if (!inp) return { ok: false, reason: `"${toDef.title}" has no input "${shorten(to.socket, 40)}"` };
   if (out.type !== inp.type) {
-    return { ok: false, reason: `${withArticle(socketTypeLabel(out.type))} output cannot feed ${withArticle(socketTypeLabel(inp.type))} input` };
+    return {
+      ok: false,
+      reason: `${withArticle(socketTypeLabel(out.type))} output cannot feed ${withArticle(socketTypeLabel(inp.type))} input`,
+    };
   }
   if (from.node === to.node || reaches(doc, to.node, from.node)) {
     return { ok: false, reason: 'this connection would make a cycle' };
@@ -517,10 +546,11 @@ function reaches(doc: GraphDocument, start: string, target: string): boolean {
   while (stack.length) {
     const id = stack.pop()!;
     if (id === target) return true;
-    for (const next of out.get(id) ?? []) if (!seen.has(next)) {
-      seen.add(next);
-      stack.push(next);
-    }
+    for (const next of out.get(id) ?? [])
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(next);
+      }
   }
   return false;
 }

@@ -3,19 +3,42 @@
 //  - sum: decode the summed DGE codes once, anchored on the input latent: w + Dec(w, Σδ) + Σ offsets
 //  - sequence: apply the deltas one after another, each anchored on the current latent.
 import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor } from '../graph/types';
-import { COMBINE_OPTIONS, addTensors, checkLatent, checkPackTag, input, multiInput, nodePack, packParam, stringParam } from './common';
+import {
+  COMBINE_OPTIONS,
+  addTensors,
+  checkLatent,
+  checkPackTag,
+  input,
+  multiInput,
+  nodePack,
+  packParam,
+  stringParam,
+} from './common';
 
-async function decode(ctx: ComputeContext, packId: string, manifest: PackManifest, w: Tensor, delta: Tensor): Promise<Tensor> {
+async function decode(
+  ctx: ComputeContext,
+  packId: string,
+  manifest: PackManifest,
+  w: Tensor,
+  delta: Tensor,
+): Promise<Tensor> {
   const dd = manifest.models.delta_decoder;
   if (!dd) throw new Error(`Add: model pack "${packId}" has no Δ-decoder, so it cannot apply DGE deltas`);
-  const out = await ctx.packs.run(packId, 'delta_decoder', { [dd.inputs[0].name]: w, [dd.inputs[1].name]: delta }, ctx.signal);
+  const out = await ctx.packs.run(
+    packId,
+    'delta_decoder',
+    { [dd.inputs[0].name]: w, [dd.inputs[1].name]: delta },
+    ctx.signal,
+  );
   return out[dd.outputs[0].name];
 }
 
 function checkDelta(delta: DeltaValue, index: number, manifest: PackManifest, latent: Tensor): void {
   const want = delta.method === 'dge' ? [1, manifest.deltaDim ?? delta.tensor.dims[1]] : latent.dims;
   if (delta.tensor.dims.join(',') !== want.join(',')) {
-    throw new Error(`Add: delta #${index + 1} (${delta.method}) has shape [${delta.tensor.dims.join(',')}], pack "${manifest.id}" expects [${want.join(',')}]`);
+    throw new Error(
+      `Add: delta #${index + 1} (${delta.method}) has shape [${delta.tensor.dims.join(',')}], pack "${manifest.id}" expects [${want.join(',')}]`,
+    );
   }
 }
 
@@ -74,7 +97,8 @@ export const addNode: NodeDefinition = {
     checkLatent(latent, manifest, 'Add');
     const deltas = multiInput(inputs, 'deltas', 'delta', 'Add');
     const combine = stringParam(params, 'combine', 'Add');
-    if (combine !== 'sum' && combine !== 'sequence') throw new Error(`Add: param "combine" must be "sum" or "sequence", got "${combine}"`);
+    if (combine !== 'sum' && combine !== 'sequence')
+      throw new Error(`Add: param "combine" must be "sum" or "sequence", got "${combine}"`);
     deltas.forEach((d, i) => {
       checkPackTag(d, id, 'Add', `delta (#${i + 1}, ${d.label})`);
       checkDelta(d, i, manifest, latent.tensor);

@@ -36,7 +36,11 @@ export interface AimResult {
 
 const DEFAULTS: Omit<AimOptions, 'tol'> = { maxAlpha: 3, cgiLimit: 0.5, maxEvals: 8 };
 
-interface Point { a: number[]; f: number[]; e: AimEvaluation }
+interface Point {
+  a: number[];
+  f: number[];
+  e: AimEvaluation;
+}
 
 export async function solveAim(
   evaluate: (alphas: number[]) => Promise<AimEvaluation>,
@@ -70,7 +74,8 @@ export async function solveAim(
   if (n === 1) {
     // secant from α = 0 and α = 1; keep a bracket [lo, hi] with opposite signs once seen
     const pts: Point[] = [best];
-    let lo: Point | null = null, hi: Point | null = null;
+    let lo: Point | null = null,
+      hi: Point | null = null;
     const note = (p: Point) => {
       pts.push(p);
       if (p.f[0] < 0 && (!lo || Math.abs(p.f[0]) < Math.abs(lo.f[0]))) lo = p;
@@ -85,7 +90,8 @@ export async function solveAim(
       if (!faithful(p.e)) bound = Math.min(bound, Math.abs(next) * 0.85);
       else note(p);
       if (within(best.f) || evals >= o.maxEvals) break;
-      const lb = lo as Point | null, hb = hi as Point | null;
+      const lb = lo as Point | null,
+        hb = hi as Point | null;
       if (lb && hb) {
         // false position inside the bracket, bisection when it would land at an end
         const x = lb.a[0] - (lb.f[0] * (hb.a[0] - lb.a[0])) / (hb.f[0] - lb.f[0]);
@@ -117,7 +123,10 @@ export async function solveAim(
   }
   let cur: Point = best;
   while (evals < o.maxEvals && !within(best.f)) {
-    const step = solveLinear(J, cur.f.map((v) => -v));
+    const step = solveLinear(
+      J,
+      cur.f.map((v) => -v),
+    );
     if (!step) return finish('the deltas move the attributes in the same way (their effects cannot be told apart)');
     // a trust region: at most 2 units of α per step on any delta (the responses are curved)
     const big = Math.max(...step.map(Math.abs));
@@ -149,8 +158,10 @@ export async function solveAim(
     let why = reason;
     if (!reached && !why) {
       const lim = limitHit as { alpha: number; cgi: number } | null;
-      if (lim) why = `fidelity collapses first: at α ${lim.alpha.toFixed(2)} the domain classifier calls the edit cgi (${lim.cgi.toFixed(2)} > ${o.cgiLimit})`;
-      else if (best.a.some((v) => Math.abs(v) >= o.maxAlpha - 1e-6)) why = `beyond the largest strength searched (|α| ≤ ${o.maxAlpha})`;
+      if (lim)
+        why = `fidelity collapses first: at α ${lim.alpha.toFixed(2)} the domain classifier calls the edit cgi (${lim.cgi.toFixed(2)} > ${o.cgiLimit})`;
+      else if (best.a.some((v) => Math.abs(v) >= o.maxAlpha - 1e-6))
+        why = `beyond the largest strength searched (|α| ≤ ${o.maxAlpha})`;
       else why = `not found within ${o.maxEvals} evaluations`;
     }
     return { alphas: best.a, values: best.e.values, cgi: best.e.cgi, reached, why: reached ? '' : why, evals };

@@ -6,7 +6,18 @@ import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor }
 import { ATTRIBUTES } from '../synth';
 import { applyDeltas } from './add';
 import { solveAim, type AimEvaluation } from './aim-solve';
-import { COMBINE_OPTIONS, checkLatent, checkPackTag, input, multiInput, nodePack, numberParam, packParam, scaleTensor, stringParam } from './common';
+import {
+  COMBINE_OPTIONS,
+  checkLatent,
+  checkPackTag,
+  input,
+  multiInput,
+  nodePack,
+  numberParam,
+  packParam,
+  scaleTensor,
+  stringParam,
+} from './common';
 import { MEASURED, attributeNames, modelInput } from './measure';
 
 export interface AimTarget {
@@ -26,9 +37,13 @@ export function parseTargets(text: string, node = 'Aim'): AimTarget[] {
     const item = raw.trim();
     if (!item) continue;
     const m = /^([A-Za-z]+)\s*(=|:)?\s*([+-]?)(\d+(?:\.\d*)?|\.\d+)\s*°?$/.exec(item);
-    if (!m) throw new Error(`${node}: cannot read the target "${item}": write an attribute and a value, e.g. "smile 0.8" or "yaw +25"`);
+    if (!m)
+      throw new Error(
+        `${node}: cannot read the target "${item}": write an attribute and a value, e.g. "smile 0.8" or "yaw +25"`,
+      );
     const attribute = m[1];
-    if (!RANGE.has(attribute)) throw new Error(`${node}: "${attribute}" is not an attribute (${[...RANGE.keys()].join(', ')})`);
+    if (!RANGE.has(attribute))
+      throw new Error(`${node}: "${attribute}" is not an attribute (${[...RANGE.keys()].join(', ')})`);
     const v = Number(m[4]);
     out.push({ attribute, mode: m[3] ? 'by' : 'to', value: m[3] === '-' ? -v : v });
   }
@@ -36,17 +51,32 @@ export function parseTargets(text: string, node = 'Aim'): AimTarget[] {
 }
 
 /** Measures the estimator's attributes (all of them, by name) and the cgi probability of an image. */
-export async function estimate(ctx: ComputeContext, id: string, manifest: PackManifest, image: Tensor): Promise<{ values: Map<string, number>; cgi: number }> {
+export async function estimate(
+  ctx: ComputeContext,
+  id: string,
+  manifest: PackManifest,
+  image: Tensor,
+): Promise<{ values: Map<string, number>; cgi: number }> {
   const attrs = manifest.models.attributes!;
   const names = attributeNames(manifest);
   const outName = attrs.outputs.find((o) => o.name === 'attributes')?.name ?? attrs.outputs[0].name;
-  const got = await ctx.packs.run(id, 'attributes', { [attrs.inputs[0].name]: modelInput(image, attrs, manifest) }, ctx.signal);
+  const got = await ctx.packs.run(
+    id,
+    'attributes',
+    { [attrs.inputs[0].name]: modelInput(image, attrs, manifest) },
+    ctx.signal,
+  );
   const row = got[outName];
   const values = new Map(names.map((n, i) => [n, row.data[i]]));
   const domain = manifest.models.domain;
   let cgi = Number.NaN;
   if (domain) {
-    const d = await ctx.packs.run(id, 'domain', { [domain.inputs[0].name]: modelInput(image, domain, manifest) }, ctx.signal);
+    const d = await ctx.packs.run(
+      id,
+      'domain',
+      { [domain.inputs[0].name]: modelInput(image, domain, manifest) },
+      ctx.signal,
+    );
     cgi = sigmoid(d[domain.outputs[0].name].data[0]);
   }
   return { values, cgi };
@@ -81,7 +111,7 @@ export const aimNode: NodeDefinition = {
       label: 'Attribute',
       default: 'yaw',
       options: MEASURED.map((m) => ({ value: m.attribute, label: m.label })),
-      doc: 'What the first delta should change, as the pack\'s attribute estimator reads it.',
+      doc: "What the first delta should change, as the pack's attribute estimator reads it.",
     },
     {
       kind: 'enum',
@@ -94,7 +124,16 @@ export const aimNode: NodeDefinition = {
       ],
       doc: 'change by: the measured value moves by the target; set to: the measured value becomes the target.',
     },
-    { kind: 'number', name: 'target', label: 'Target', default: 25, min: -180, max: 180, step: 0.05, doc: 'In the attribute\'s units: degrees for pose and light, 0–1 for expressions.' },
+    {
+      kind: 'number',
+      name: 'target',
+      label: 'Target',
+      default: 25,
+      min: -180,
+      max: 180,
+      step: 0.05,
+      doc: "In the attribute's units: degrees for pose and light, 0–1 for expressions.",
+    },
     {
       kind: 'string',
       name: 'more',
@@ -110,7 +149,16 @@ export const aimNode: NodeDefinition = {
       options: COMBINE_OPTIONS,
       doc: 'How several DGE deltas are combined (as in Add).',
     },
-    { kind: 'number', name: 'maxAlpha', label: 'Largest |α|', default: 6, min: 0.1, max: 10, step: 0.1, doc: 'The solve searches α within ±this.' },
+    {
+      kind: 'number',
+      name: 'maxAlpha',
+      label: 'Largest |α|',
+      default: 6,
+      min: 0.1,
+      max: 10,
+      step: 0.1,
+      doc: 'The solve searches α within ±this.',
+    },
     {
       kind: 'number',
       name: 'alpha',
@@ -131,8 +179,10 @@ export const aimNode: NodeDefinition = {
     if (deltas.length === 0) throw new Error('Aim: input "deltas" is not connected');
     deltas.forEach((d, i) => checkPackTag(d, id, 'Aim', `delta (#${i + 1}, ${d.label})`));
     const combine = stringParam(params, 'combine', 'Aim') as 'sum' | 'sequence';
-    if (combine !== 'sum' && combine !== 'sequence') throw new Error(`Aim: param "combine" must be "sum" or "sequence", got "${combine}"`);
-    const scaled = (alphas: number[]): DeltaValue[] => deltas.map((d, i) => ({ ...d, tensor: scaleTensor(d.tensor, alphas[i]) }));
+    if (combine !== 'sum' && combine !== 'sequence')
+      throw new Error(`Aim: param "combine" must be "sum" or "sequence", got "${combine}"`);
+    const scaled = (alphas: number[]): DeltaValue[] =>
+      deltas.map((d, i) => ({ ...d, tensor: scaleTensor(d.tensor, alphas[i]) }));
     const edit = (alphas: number[]) => applyDeltas(ctx, id, manifest, latent.tensor, scaled(alphas), combine);
     const out = (w: Tensor, alphas: number[], reached: number) => ({
       latent: { kind: 'latent' as const, pack: id, tensor: w },
@@ -143,7 +193,9 @@ export const aimNode: NodeDefinition = {
     if (!manifest.models.attributes) {
       const alpha = numberParam(params, 'alpha', 'Aim', -3, 3);
       const alphas = deltas.map(() => alpha);
-      ctx.note?.(`Pack "${id}" has no attribute estimator, so Aim cannot measure the edit: plain α = ${alpha} on every delta`);
+      ctx.note?.(
+        `Pack "${id}" has no attribute estimator, so Aim cannot measure the edit: plain α = ${alpha} on every delta`,
+      );
       return out(await edit(alphas), alphas, Number.NaN);
     }
 
@@ -154,10 +206,13 @@ export const aimNode: NodeDefinition = {
     };
     const targets = [first, ...parseTargets(stringParam(params, 'more', 'Aim'))];
     if (targets.length !== deltas.length) {
-      throw new Error(`Aim: ${deltas.length} deltas are connected but ${targets.length} targets are given; give one per delta ("More targets" holds the 2nd, 3rd…)`);
+      throw new Error(
+        `Aim: ${deltas.length} deltas are connected but ${targets.length} targets are given; give one per delta ("More targets" holds the 2nd, 3rd…)`,
+      );
     }
     const names = attributeNames(manifest);
-    for (const t of targets) if (!names.includes(t.attribute)) throw new Error(`Aim: pack "${id}"'s estimator does not read "${t.attribute}"`);
+    for (const t of targets)
+      if (!names.includes(t.attribute)) throw new Error(`Aim: pack "${id}"'s estimator does not read "${t.attribute}"`);
     const maxAlpha = numberParam(params, 'maxAlpha', 'Aim', 0.1, 10);
 
     const generator = manifest.models.generator;
@@ -180,13 +235,19 @@ export const aimNode: NodeDefinition = {
       goal,
       { tol: targets.map((t) => 0.01 * (RANGE.get(t.attribute) ?? 1)), maxAlpha, maxEvals },
     );
-    const parts = targets.map((t, i) =>
-      `${t.attribute} ${fmt(t.attribute, result.values[i] - (t.mode === 'by' ? source.values[i] : 0), t.mode === 'by')} of ${fmt(t.attribute, t.value, t.mode === 'by')} (α ${result.alphas[i].toFixed(2)})`,
+    const parts = targets.map(
+      (t, i) =>
+        `${t.attribute} ${fmt(t.attribute, result.values[i] - (t.mode === 'by' ? source.values[i] : 0), t.mode === 'by')} of ${fmt(t.attribute, t.value, t.mode === 'by')} (α ${result.alphas[i].toFixed(2)})`,
     );
     ctx.note?.(
-      (result.reached ? `Reached ${parts.join(', ')}` : `Out of reach: ${result.why}; closest: ${parts.join(', ')}`) + ` — ${result.evals} evaluations`,
+      (result.reached ? `Reached ${parts.join(', ')}` : `Out of reach: ${result.why}; closest: ${parts.join(', ')}`) +
+        ` — ${result.evals} evaluations`,
     );
     ctx.progress(1);
-    return out(await edit(result.alphas), result.alphas, result.values[0] - (first.mode === 'by' ? source.values[0] : 0));
+    return out(
+      await edit(result.alphas),
+      result.alphas,
+      result.values[0] - (first.mode === 'by' ? source.values[0] : 0),
+    );
   },
 };

@@ -17,7 +17,9 @@ import packIndex from '../../models/index.json';
 import { mulberry32 } from '../synth/noise';
 
 /** The demo pack when it is bundled, else the fixture pack: the default of every `pack` param. */
-export const DEFAULT_PACK: string = (packIndex as { packs: string[] }).packs.includes('faceworld') ? 'faceworld' : 'fixture';
+export const DEFAULT_PACK: string = (packIndex as { packs: string[] }).packs.includes('faceworld')
+  ? 'faceworld'
+  : 'fixture';
 
 /** The two ways several DGE deltas are combined (Add, Aim). */
 export const COMBINE_OPTIONS = [
@@ -26,7 +28,13 @@ export const COMBINE_OPTIONS = [
 ];
 
 export function packParam(): ParamSpec {
-  return { kind: 'pack', name: 'pack', label: 'Model pack', default: DEFAULT_PACK, doc: 'The model pack (latent space) this node runs in.' };
+  return {
+    kind: 'pack',
+    name: 'pack',
+    label: 'Model pack',
+    default: DEFAULT_PACK,
+    doc: 'The model pack (latent space) this node runs in.',
+  };
 }
 
 /** Thrown for a missing or wrongly typed input; the executor shows it on the node. */
@@ -37,7 +45,8 @@ export function input<K extends Value['kind']>(
   node: string,
 ): Extract<Value, { kind: K }> {
   const v = inputs[name];
-  if (v === undefined || (Array.isArray(v) && v.length === 0)) throw new Error(`${node}: input "${name}" is not connected`);
+  if (v === undefined || (Array.isArray(v) && v.length === 0))
+    throw new Error(`${node}: input "${name}" is not connected`);
   if (Array.isArray(v)) throw new Error(`${node}: input "${name}" takes one connection, got ${v.length}`);
   if (v.kind !== kind) throw new Error(`${node}: input "${name}" expects ${kind}, got ${v.kind}`);
   return v as Extract<Value, { kind: K }>;
@@ -65,7 +74,8 @@ export function stringParam(params: Params, name: string, node: string): string 
 
 export function numberParam(params: Params, name: string, node: string, min?: number, max?: number): number {
   const v = params[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${node}: param "${name}" must be a finite number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`${node}: param "${name}" must be a finite number, got ${JSON.stringify(v)}`);
   if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
     throw new Error(`${node}: param "${name}" = ${v} is outside [${min}, ${max}]`);
   }
@@ -73,7 +83,11 @@ export function numberParam(params: Params, name: string, node: string, min?: nu
 }
 
 /** The pack named by the node's `pack` param, loaded (rejects with "not installed" when missing). */
-export async function nodePack(params: Params, ctx: ComputeContext, node: string): Promise<{ id: string; manifest: PackManifest }> {
+export async function nodePack(
+  params: Params,
+  ctx: ComputeContext,
+  node: string,
+): Promise<{ id: string; manifest: PackManifest }> {
   const id = stringParam(params, 'pack', node);
   return { id, manifest: await ctx.packs.manifest(id) };
 }
@@ -92,12 +106,15 @@ export function latentShape(manifest: PackManifest): number[] {
 export function checkLatent(latent: LatentValue, manifest: PackManifest, node: string): void {
   const want = latentShape(manifest);
   if (latent.tensor.dims.join(',') !== want.join(',')) {
-    throw new Error(`${node}: latent has shape [${latent.tensor.dims.join(',')}], pack "${manifest.id}" uses [${want.join(',')}]`);
+    throw new Error(
+      `${node}: latent has shape [${latent.tensor.dims.join(',')}], pack "${manifest.id}" uses [${want.join(',')}]`,
+    );
   }
 }
 
 export function addTensors(a: Tensor, b: Tensor): Tensor {
-  if (a.data.length !== b.data.length) throw new Error(`cannot add tensors of shapes [${a.dims.join(',')}] and [${b.dims.join(',')}]`);
+  if (a.data.length !== b.data.length)
+    throw new Error(`cannot add tensors of shapes [${a.dims.join(',')}] and [${b.dims.join(',')}]`);
   const out = new Float32Array(a.data.length);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
   return { data: out, dims: [...a.dims] };

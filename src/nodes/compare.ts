@@ -7,14 +7,19 @@ import { input } from './common';
 
 /** CS of the two images, or NaN with a note naming the image(s) without a detectable face. */
 async function identityOf(before: Rgba, after: Rgba, ctx: ComputeContext): Promise<number> {
-  if (!ctx.faceDescriptor) throw new Error('Compare: the identity readout (face descriptors) is not available in this runtime; turn "identity" off');
+  if (!ctx.faceDescriptor)
+    throw new Error(
+      'Compare: the identity readout (face descriptors) is not available in this runtime; turn "identity" off',
+    );
   // one after the other: the face networks run one image at a time anyway
   const a = await ctx.faceDescriptor(before);
   ctx.progress(0.6);
   const b = await ctx.faceDescriptor(after);
   if (a && b) return cosineSimilarity(a, b);
   const missing = [a ? null : '"before"', b ? null : '"after"'].filter(Boolean).join(' and ');
-  ctx.note?.(`Identity: no face found in ${missing} (face-api needs a recognisable face; small cartoonish renders are often missed)`);
+  ctx.note?.(
+    `Identity: no face found in ${missing} (face-api needs a recognisable face; small cartoonish renders are often missed)`,
+  );
   return Number.NaN;
 }
 
@@ -46,7 +51,8 @@ export const compareNode: NodeDefinition = {
     const a = input(inputs, 'a', 'image', 'Compare');
     const bRaw = input(inputs, 'b', 'image', 'Compare');
     const measureIdentity = params.identity ?? false;
-    if (typeof measureIdentity !== 'boolean') throw new Error(`Compare: param "identity" must be true or false, got ${JSON.stringify(measureIdentity)}`);
+    if (typeof measureIdentity !== 'boolean')
+      throw new Error(`Compare: param "identity" must be true or false, got ${JSON.stringify(measureIdentity)}`);
     const [, , h, w] = a.tensor.dims;
     // the second image is brought to the first one's size so that PSNR compares like with like
     const b = resizeImageValue(bRaw, w, h);
@@ -56,7 +62,10 @@ export const compareNode: NodeDefinition = {
     return {
       image: { kind: 'image', tensor: rgbaToTensor(side) },
       psnr: { kind: 'number', value: psnr(a.tensor, b.tensor) },
-      identity: { kind: 'number', value: measureIdentity ? await identityOf(before, tensorToRgba(bRaw.tensor), ctx) : Number.NaN },
+      identity: {
+        kind: 'number',
+        value: measureIdentity ? await identityOf(before, tensorToRgba(bRaw.tensor), ctx) : Number.NaN,
+      },
     };
   },
 };

@@ -30,7 +30,13 @@ export interface DomainCheck {
 }
 
 /** Reconstructs `image` from `latent` (one generator run) and compares it with the pack's own figure. */
-export async function checkDomain(packId: string, manifest: PackManifest, image: ImageValue, latent: Tensor, ctx: ComputeContext): Promise<DomainCheck | undefined> {
+export async function checkDomain(
+  packId: string,
+  manifest: PackManifest,
+  image: ImageValue,
+  latent: Tensor,
+  ctx: ComputeContext,
+): Promise<DomainCheck | undefined> {
   const reference = packInversionPsnr(manifest);
   if (reference === undefined) return undefined;
   const g = manifest.models.generator;

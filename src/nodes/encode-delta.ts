@@ -25,14 +25,15 @@ export const encodeDeltaNode: NodeDefinition = {
         { value: 'dge', label: 'DGE Δ-encoder' },
         { value: 'linear', label: 'Linear (latent difference)' },
       ],
-      doc: 'DGE: the Δ-encoder code, decoded against your face\'s latent, so the change adapts to that face (the method). Linear: the mean latent offset E(to) − E(from) of the pairs, added as is (the baseline to compare with).',
+      doc: "DGE: the Δ-encoder code, decoded against your face's latent, so the change adapts to that face (the method). Linear: the mean latent offset E(to) − E(from) of the pairs, added as is (the baseline to compare with).",
     },
   ],
   async compute(inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Encode Delta');
     const pairs = input(inputs, 'pairs', 'pairs', 'Encode Delta');
     const method = stringParam(params, 'method', 'Encode Delta');
-    if (method !== 'dge' && method !== 'linear') throw new Error(`Encode Delta: param "method" must be "dge" or "linear", got "${method}"`);
+    if (method !== 'dge' && method !== 'linear')
+      throw new Error(`Encode Delta: param "method" must be "dge" or "linear", got "${method}"`);
     if (method === 'dge' && (!manifest.models.delta_encoder || !manifest.models.delta_decoder)) {
       throw new Error(`Encode Delta: model pack "${id}" has no Δ-encoder; use method "linear"`);
     }
@@ -43,7 +44,9 @@ export const encodeDeltaNode: NodeDefinition = {
       (img) => resizeImageValue(img, width, height).tensor,
     );
     const steps = method === 'dge' ? 2 * k + 1 : 2 * k;
-    const ws = await runBatched(ctx, id, manifest, 'encoder', stack(images), ENCODER_CHUNK, (done) => ctx.progress(done / steps));
+    const ws = await runBatched(ctx, id, manifest, 'encoder', stack(images), ENCODER_CHUNK, (done) =>
+      ctx.progress(done / steps),
+    );
     const per = ws.data.length / (2 * k);
     const wFrom = { data: ws.data.slice(0, k * per), dims: [k, ...ws.dims.slice(1)] };
     const wTo = { data: ws.data.slice(k * per), dims: [k, ...ws.dims.slice(1)] };
@@ -55,7 +58,12 @@ export const encodeDeltaNode: NodeDefinition = {
       delta = { kind: 'delta', method, pack: id, tensor: meanOverBatch({ data: diff, dims: wTo.dims }), label };
     } else {
       const de = manifest.models.delta_encoder!;
-      const out = await ctx.packs.run(id, 'delta_encoder', { [de.inputs[0].name]: wFrom, [de.inputs[1].name]: wTo }, ctx.signal);
+      const out = await ctx.packs.run(
+        id,
+        'delta_encoder',
+        { [de.inputs[0].name]: wFrom, [de.inputs[1].name]: wTo },
+        ctx.signal,
+      );
       delta = { kind: 'delta', method, pack: id, tensor: meanOverBatch(out[de.outputs[0].name]), label };
     }
     ctx.progress(1);

@@ -10,21 +10,36 @@ export const ganInversionNode: NodeDefinition = {
   type: 'gan-inversion',
   title: 'GAN Inversion',
   category: 'model',
-  doc: 'Finds the latent of a face with the pack\'s inversion encoder (w = E(image)); with refine steps > 0 it then ' +
+  doc:
+    "Finds the latent of a face with the pack's inversion encoder (w = E(image)); with refine steps > 0 it then " +
     'moves w so that G(w) matches the image more closely (sharper, more faithful; edits may then move less).',
   inputs: [{ name: 'image', label: 'Image', type: 'image' }],
   outputs: [{ name: 'latent', label: 'Latent', type: 'latent' }],
   params: [
     packParam(),
     {
-      kind: 'number', name: 'refineSteps', label: 'Refine steps', default: 0, min: 0, max: 500, step: 10, integer: true,
+      kind: 'number',
+      name: 'refineSteps',
+      label: 'Refine steps',
+      default: 0,
+      min: 0,
+      max: 500,
+      step: 10,
+      integer: true,
       // added in round 5; 0 is the node as it was, so older files need no repair
       optional: true,
-      doc: 'Gradient steps on w against |G(w) − image| after the encoder (0: encoder only). Needs a pack with a ' +
+      doc:
+        'Gradient steps on w against |G(w) − image| after the encoder (0: encoder only). Needs a pack with a ' +
         'generator_grad model; a step costs about two generator runs.',
     },
     {
-      kind: 'number', name: 'refineRate', label: 'Refine rate', default: 0.05, min: 0.005, max: 0.5, step: 0.005,
+      kind: 'number',
+      name: 'refineRate',
+      label: 'Refine rate',
+      default: 0.05,
+      min: 0.005,
+      max: 0.5,
+      step: 0.005,
       when: { param: 'refineSteps', isNot: [0] },
       optional: true,
       doc: 'Adam step size of the refinement, in latent units.',
@@ -57,7 +72,9 @@ export const ganInversionNode: NodeDefinition = {
       });
       latent = refined.latent;
       const [before, after] = [refined.lossBefore[0], refined.lossAfter[0]];
-      notes.push(`Refined: mean |G(w) − image| ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(0)} % lower)`);
+      notes.push(
+        `Refined: mean |G(w) − image| ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(0)} % lower)`,
+      );
     }
     // a picture far outside the pack's domain is said so on the node, not handed on as a silent blob
     const check = await checkDomain(id, manifest, sized, latent, ctx);

@@ -6,7 +6,7 @@ export const generateNode: NodeDefinition = {
   type: 'generate',
   title: 'Generate',
   category: 'model',
-  doc: 'Renders a latent into an image with the pack\'s generator.',
+  doc: "Renders a latent into an image with the pack's generator.",
   inputs: [{ name: 'latent', label: 'Latent', type: 'latent' }],
   outputs: [{ name: 'image', label: 'Image', type: 'image' }],
   params: [packParam()],

@@ -39,10 +39,30 @@ export const layerRangeNode: NodeDefinition = {
         { value: 'fine', label: 'fine (colour, light)' },
         { value: 'custom', label: 'custom i..j' },
       ],
-      doc: 'Which W+ layers keep the delta; the presets scale to the pack\'s layer count.',
+      doc: "Which W+ layers keep the delta; the presets scale to the pack's layer count.",
     },
-    { kind: 'number', name: 'from', label: 'From layer', default: 0, min: 0, max: 17, step: 1, integer: true, when: { param: 'preset', is: ['custom'] } },
-    { kind: 'number', name: 'to', label: 'To layer', default: 3, min: 0, max: 17, step: 1, integer: true, when: { param: 'preset', is: ['custom'] } },
+    {
+      kind: 'number',
+      name: 'from',
+      label: 'From layer',
+      default: 0,
+      min: 0,
+      max: 17,
+      step: 1,
+      integer: true,
+      when: { param: 'preset', is: ['custom'] },
+    },
+    {
+      kind: 'number',
+      name: 'to',
+      label: 'To layer',
+      default: 3,
+      min: 0,
+      max: 17,
+      step: 1,
+      integer: true,
+      when: { param: 'preset', is: ['custom'] },
+    },
   ],
   async compute(inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Layer Range');
@@ -50,10 +70,12 @@ export const layerRangeNode: NodeDefinition = {
     const latent = optionalLatent(inputs.latent, 'Layer Range');
     const L = manifest.latent.layers;
     const preset = stringParam(params, 'preset', 'Layer Range');
-    if (preset !== 'custom' && !(LAYER_PRESETS as readonly string[]).includes(preset)) throw new Error(`Layer Range: unknown preset "${preset}"`);
-    let [from, to] = preset === 'custom'
-      ? [numberParam(params, 'from', 'Layer Range', 0, 17), numberParam(params, 'to', 'Layer Range', 0, 17)]
-      : presetLayers(preset as (typeof LAYER_PRESETS)[number], L);
+    if (preset !== 'custom' && !(LAYER_PRESETS as readonly string[]).includes(preset))
+      throw new Error(`Layer Range: unknown preset "${preset}"`);
+    let [from, to] =
+      preset === 'custom'
+        ? [numberParam(params, 'from', 'Layer Range', 0, 17), numberParam(params, 'to', 'Layer Range', 0, 17)]
+        : presetLayers(preset as (typeof LAYER_PRESETS)[number], L);
     if (from > to) [from, to] = [to, from];
     if (to > L - 1) {
       ctx.note?.(`Pack "${id}" has ${L} layers: layers ${from}..${to} cut to ${Math.min(from, L - 1)}..${L - 1}`);
@@ -65,6 +87,14 @@ export const layerRangeNode: NodeDefinition = {
     const data = new Float32Array(off.data.length);
     data.set(off.data.subarray(from * D, (to + 1) * D), from * D);
     ctx.note?.(`Layers ${from}..${to} of ${L}`);
-    return { delta: { kind: 'delta', method: 'linear', pack: id, tensor: { data, dims: [...off.dims] }, label: `${delta.label} [layers ${from}–${to}]` } };
+    return {
+      delta: {
+        kind: 'delta',
+        method: 'linear',
+        pack: id,
+        tensor: { data, dims: [...off.dims] },
+        label: `${delta.label} [layers ${from}–${to}]`,
+      },
+    };
   },
 };

@@ -15,7 +15,13 @@ export const loadDeltaNode: NodeDefinition = {
   outputs: [{ name: 'delta', label: 'Delta', type: 'delta' }],
   params: [
     packParam(),
-    { kind: 'string', name: 'source', label: 'File (URL or path)', default: '', doc: 'A .delta.json or a .npy boundary.' },
+    {
+      kind: 'string',
+      name: 'source',
+      label: 'File (URL or path)',
+      default: '',
+      doc: 'A .delta.json or a .npy boundary.',
+    },
   ],
   async compute(_inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Load Delta');
@@ -28,21 +34,39 @@ export const loadDeltaNode: NodeDefinition = {
       const t = parseNpy(bytes, `Load Delta: ${name}`);
       const n = t.data.length;
       if (n !== D && n !== L * D) {
-        throw new Error(`Load Delta: ${name} has shape [${t.dims.join(',')}]; pack "${id}" needs a W direction of ${D} values or a W+ one of ${L}×${D}`);
+        throw new Error(
+          `Load Delta: ${name} has shape [${t.dims.join(',')}]; pack "${id}" needs a W direction of ${D} values or a W+ one of ${L}×${D}`,
+        );
       }
       const data = n === D ? new Float32Array(L * D).map((_, i) => t.data[i % D]) : t.data;
       ctx.note?.(`${name}: ${n === D ? `W direction (${D}), applied to all ${L} layers` : `W+ direction (${L}×${D})`}`);
-      return { delta: { kind: 'delta', method: 'linear', pack: id, tensor: { data, dims: [1, L, D] }, label: name.replace(/\.npy$/i, '') } satisfies DeltaValue };
+      return {
+        delta: {
+          kind: 'delta',
+          method: 'linear',
+          pack: id,
+          tensor: { data, dims: [1, L, D] },
+          label: name.replace(/\.npy$/i, ''),
+        } satisfies DeltaValue,
+      };
     }
     const parsed = parseDeltaFile(new TextDecoder().decode(bytes));
     if (!parsed.ok) throw new Error(`Load Delta: ${name}: ${parsed.errors.join('; ')}`);
     const { delta, file } = parsed;
-    if (delta.pack !== id) throw new Error(`Load Delta: ${name} belongs to pack "${delta.pack}"; this node uses pack "${id}"`);
+    if (delta.pack !== id)
+      throw new Error(`Load Delta: ${name} belongs to pack "${delta.pack}"; this node uses pack "${id}"`);
     const want = delta.method === 'dge' ? [1, manifest.deltaDim ?? delta.tensor.dims[1]] : [1, L, D];
-    if (delta.tensor.dims.join(',') !== want.join(',')) throw new Error(`Load Delta: ${name} has dims [${delta.tensor.dims.join(',')}], pack "${id}" needs [${want.join(',')}] for a ${delta.method} delta`);
+    if (delta.tensor.dims.join(',') !== want.join(','))
+      throw new Error(
+        `Load Delta: ${name} has dims [${delta.tensor.dims.join(',')}], pack "${id}" needs [${want.join(',')}] for a ${delta.method} delta`,
+      );
     const sha = deltaModelSha(manifest, delta.method);
     const what = file.attribute !== null ? `${file.attribute} ${file.from}→${file.to}, K=${file.k}` : delta.label;
-    ctx.note?.(sha === file.pack.sha256 ? `${delta.method} delta: ${what}` : `${delta.method} delta: ${what} — saved with another version of pack "${id}" (model sha256 differs): it may not mean the same edit`);
+    ctx.note?.(
+      sha === file.pack.sha256
+        ? `${delta.method} delta: ${what}`
+        : `${delta.method} delta: ${what} — saved with another version of pack "${id}" (model sha256 differs): it may not mean the same edit`,
+    );
     return { delta };
   },
 };

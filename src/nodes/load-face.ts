@@ -12,23 +12,42 @@ const SAMPLE_SEED_OFFSET = 7000;
 
 async function sampleFace(name: string, size: number, framing: Framing): Promise<Rgba> {
   const n = Number(name);
-  if (!Number.isInteger(n) || n < 1 || n > 999) throw new Error(`Load Face: unknown sample "${name}" (samples are sample:1 … sample:${SAMPLE_FACES.length}, or any number up to 999)`);
+  if (!Number.isInteger(n) || n < 1 || n > 999)
+    throw new Error(
+      `Load Face: unknown sample "${name}" (samples are sample:1 … sample:${SAMPLE_FACES.length}, or any number up to 999)`,
+    );
   // framed as the pack's encoder was trained (manifest image.framing)
-  const img = renderFramed(sampleIdentity(SAMPLE_SEED_OFFSET + n), neutralAttributes(), { size, style: 'photo', seed: n }, framing);
+  const img = renderFramed(
+    sampleIdentity(SAMPLE_SEED_OFFSET + n),
+    neutralAttributes(),
+    { size, style: 'photo', seed: n },
+    framing,
+  );
   return { width: img.width, height: img.height, data: img.data };
 }
 
-const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
 /** What the node says about the faces of a photo: how many, and which one it used. */
 export function facesNote(faces: number, faceIndex: number): string {
   const which = faceIndex === 0 ? 'largest' : `${ordinal(faceIndex + 1)} largest`;
-  return faces === 1 ? '1 face found' : `${faces} faces found, using face ${faceIndex} (${which}; "Face #" picks 0–${faces - 1})`;
+  return faces === 1
+    ? '1 face found'
+    : `${faces} faces found, using face ${faceIndex} (${which}; "Face #" picks 0–${faces - 1})`;
 }
 
-async function decode(ctx: ComputeContext, bytes: Uint8Array, what: string, crop: string, size: number, faceIndex: number): Promise<Rgba> {
+async function decode(
+  ctx: ComputeContext,
+  bytes: Uint8Array,
+  what: string,
+  crop: string,
+  size: number,
+  faceIndex: number,
+): Promise<Rgba> {
   if (crop === 'face') {
-    if (!ctx.alignFace) throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
+    if (!ctx.alignFace)
+      throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
     let aligned: Awaited<ReturnType<NonNullable<ComputeContext['alignFace']>>>;
     try {
       // aligned at 256 px at least, then downsized with antialiasing like every other source
@@ -91,10 +110,13 @@ export const loadFaceNode: NodeDefinition = {
     const { manifest } = await nodePack(params, ctx, 'Load Face');
     const source = stringParam(params, 'source', 'Load Face');
     const crop = stringParam(params, 'crop', 'Load Face');
-    if (crop !== 'center' && crop !== 'face') throw new Error(`Load Face: param "crop" must be "center" or "face", got "${crop}"`);
+    if (crop !== 'center' && crop !== 'face')
+      throw new Error(`Load Face: param "crop" must be "center" or "face", got "${crop}"`);
     const faceIndex = params.face ?? 0;
     if (typeof faceIndex !== 'number' || !Number.isInteger(faceIndex) || faceIndex < 0) {
-      throw new Error(`Load Face: param "face" must be a whole number from 0 (the largest face), got ${JSON.stringify(faceIndex)}`);
+      throw new Error(
+        `Load Face: param "face" must be a whole number from 0 (the largest face), got ${JSON.stringify(faceIndex)}`,
+      );
     }
     const size = encoderInputSize(manifest).width;
     const colon = source.indexOf(':');
@@ -117,7 +139,9 @@ export const loadFaceNode: NodeDefinition = {
       }
       rgba = await decode(ctx, bytes, url, crop, size, faceIndex);
     } else {
-      throw new Error(`Load Face: param "source" must start with sample:, asset: or url:, got "${source.slice(0, 80)}"`);
+      throw new Error(
+        `Load Face: param "source" must start with sample:, asset: or url:, got "${source.slice(0, 80)}"`,
+      );
     }
     ctx.progress(0.5);
     return { image: rgbaToPackImage(rgba, manifest) };

@@ -49,7 +49,8 @@ export const lockNode: NodeDefinition = {
     const { id, manifest } = await nodePack(params, ctx, 'Lock');
     const delta = input(inputs, 'delta', 'delta', 'Lock');
     const holds = multiInput(inputs, 'hold', 'delta', 'Lock');
-    if (holds.length === 0) throw new Error('Lock: input "hold" is not connected: connect the deltas of the attributes to keep fixed');
+    if (holds.length === 0)
+      throw new Error('Lock: input "hold" is not connected: connect the deltas of the attributes to keep fixed');
     const latent = optionalLatent(inputs.latent, 'Lock');
     const d = await wOffset(ctx, id, manifest, delta, latent, 'Lock');
     const hs = [];
@@ -57,6 +58,14 @@ export const lockNode: NodeDefinition = {
     const locked = projectPerLayer(d, hs, manifest.latent.layers);
     const norm = (t: Tensor) => Math.sqrt(t.data.reduce((s, v) => s + v * v, 0));
     ctx.note?.(`Kept ${((100 * norm(locked)) / Math.max(norm(d), 1e-12)).toFixed(0)} % of the delta's size`);
-    return { delta: { kind: 'delta', method: 'linear', pack: id, tensor: locked, label: `${delta.label} | holding ${holds.map((h) => h.label).join(', ')}` } };
+    return {
+      delta: {
+        kind: 'delta',
+        method: 'linear',
+        pack: id,
+        tensor: locked,
+        label: `${delta.label} | holding ${holds.map((h) => h.label).join(', ')}`,
+      },
+    };
   },
 };

@@ -45,24 +45,33 @@ export const measureNode: NodeDefinition = {
   title: 'Measure',
   category: 'analysis',
   doc:
-    'Reads pose, expression and light off any image with the pack\'s attribute estimator: angles in degrees, expressions from 0 (none) to 1 (full). ' +
-    'CGI is the domain classifier\'s probability that the image looks like a cgi render (0 = photo-like, 1 = cgi).',
+    "Reads pose, expression and light off any image with the pack's attribute estimator: angles in degrees, expressions from 0 (none) to 1 (full). " +
+    "CGI is the domain classifier's probability that the image looks like a cgi render (0 = photo-like, 1 = cgi).",
   inputs: [{ name: 'image', label: 'Image', type: 'image' }],
   outputs: [
     ...MEASURED.map((m) => ({ name: m.attribute, label: m.label, type: 'number' as const })),
     { name: 'cgi', label: 'CGI (0–1)', type: 'number' },
   ],
-  params: [{ ...packParam(), doc: 'The model pack whose attribute estimator and domain classifier measure the image.' }],
+  params: [
+    { ...packParam(), doc: 'The model pack whose attribute estimator and domain classifier measure the image.' },
+  ],
   async compute(inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Measure');
     const image = input(inputs, 'image', 'image', 'Measure');
     const attrs = manifest.models.attributes;
     if (!attrs) {
-      throw new Error(`Measure: model pack "${id}" has no "attributes" model (attribute estimator); choose a pack that has one`);
+      throw new Error(
+        `Measure: model pack "${id}" has no "attributes" model (attribute estimator); choose a pack that has one`,
+      );
     }
     const names = attributeNames(manifest);
     const outName = attrs.outputs.find((o) => o.name === 'attributes')?.name ?? attrs.outputs[0].name;
-    const got = await ctx.packs.run(id, 'attributes', { [attrs.inputs[0].name]: modelInput(image.tensor, attrs, manifest) }, ctx.signal);
+    const got = await ctx.packs.run(
+      id,
+      'attributes',
+      { [attrs.inputs[0].name]: modelInput(image.tensor, attrs, manifest) },
+      ctx.signal,
+    );
     const row = got[outName];
     if (!row || row.data.length !== names.length) {
       throw new Error(
@@ -82,9 +91,15 @@ export const measureNode: NodeDefinition = {
     const domain = manifest.models.domain;
     let cgi = Number.NaN;
     if (domain) {
-      const d = await ctx.packs.run(id, 'domain', { [domain.inputs[0].name]: modelInput(image.tensor, domain, manifest) }, ctx.signal);
+      const d = await ctx.packs.run(
+        id,
+        'domain',
+        { [domain.inputs[0].name]: modelInput(image.tensor, domain, manifest) },
+        ctx.signal,
+      );
       const logit = d[domain.outputs[0].name]?.data[0];
-      if (logit === undefined) throw new Error(`Measure: the domain model of pack "${id}" gave no "${domain.outputs[0].name}" output`);
+      if (logit === undefined)
+        throw new Error(`Measure: the domain model of pack "${id}" gave no "${domain.outputs[0].name}" output`);
       cgi = sigmoid(logit);
     } else {
       ctx.note?.(`Pack "${id}" has no domain classifier: no CGI readout`);

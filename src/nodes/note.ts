@@ -8,7 +8,16 @@ export const noteNode: NodeDefinition = {
   doc: 'A note on the canvas: say what a part of the graph does. It does not run.',
   inputs: [],
   outputs: [],
-  params: [{ kind: 'string', name: 'text', label: 'Text', default: '', multiline: true, doc: 'Shown on the canvas and saved with the graph.' }],
+  params: [
+    {
+      kind: 'string',
+      name: 'text',
+      label: 'Text',
+      default: '',
+      multiline: true,
+      doc: 'Shown on the canvas and saved with the graph.',
+    },
+  ],
   async compute() {
     return {};
   },

@@ -25,13 +25,22 @@ export const randomFaceNode: NodeDefinition = {
   type: 'random-face',
   title: 'Random Face',
   category: 'input',
-  doc: 'A random latent from the pack\'s mapping network; the seed picks the face, ψ pulls it toward the average face.',
+  doc: "A random latent from the pack's mapping network; the seed picks the face, ψ pulls it toward the average face.",
   inputs: [],
   outputs: [{ name: 'latent', label: 'Latent', type: 'latent' }],
   params: [
     packParam(),
     { kind: 'seed', name: 'seed', label: 'Seed', default: 1, doc: 'Which random face.' },
-    { kind: 'number', name: 'truncation', label: 'Truncation ψ', default: 0.7, min: 0, max: 1, step: 0.05, doc: '1 = full variety, 0 = the average face.' },
+    {
+      kind: 'number',
+      name: 'truncation',
+      label: 'Truncation ψ',
+      default: 0.7,
+      min: 0,
+      max: 1,
+      step: 0.05,
+      doc: '1 = full variety, 0 = the average face.',
+    },
   ],
   async compute(_inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Random Face');

@@ -42,9 +42,12 @@ export async function refineLatents(
 ): Promise<RefineResult> {
   const entry = manifest.models[GRAD_MODEL];
   if (!entry) {
-    throw new Error(`pack "${packId}" has no ${GRAD_MODEL} model, so inversions cannot be refined (set refine steps to 0)`);
+    throw new Error(
+      `pack "${packId}" has no ${GRAD_MODEL} model, so inversions cannot be refined (set refine steps to 0)`,
+    );
   }
-  if (!(opts.steps >= 0) || !Number.isInteger(opts.steps)) throw new Error(`refine steps must be a whole number ≥ 0, got ${opts.steps}`);
+  if (!(opts.steps >= 0) || !Number.isInteger(opts.steps))
+    throw new Error(`refine steps must be a whole number ≥ 0, got ${opts.steps}`);
   if (!(opts.rate > 0)) throw new Error(`refine rate must be > 0, got ${opts.rate}`);
   const batch = w.dims[0];
   if (target.dims[0] !== batch) throw new Error(`refine: ${batch} latents but ${target.dims[0]} target images`);
@@ -53,7 +56,10 @@ export async function refineLatents(
   const size = modelInputSize(manifest, { ...entry, inputs: [entry.inputs[1]] });
   let sized = target;
   if (target.dims[2] !== size.height || target.dims[3] !== size.width) {
-    if (batch !== 1) throw new Error(`refine: target images are ${target.dims[3]}×${target.dims[2]}, ${GRAD_MODEL} takes ${size.width}×${size.height}`);
+    if (batch !== 1)
+      throw new Error(
+        `refine: target images are ${target.dims[3]}×${target.dims[2]}, ${GRAD_MODEL} takes ${size.width}×${size.height}`,
+      );
     sized = resizeImageValue({ kind: 'image', tensor: target }, size.width, size.height).tensor;
   }
   const n = w.data.length;
@@ -68,7 +74,12 @@ export async function refineLatents(
   const b2 = 0.999;
   // steps + 1 evaluations: the last one only scores the final update
   for (let t = 0; t <= opts.steps; t++) {
-    const out = await packs.run(packId, GRAD_MODEL, { [wName]: { data: cur, dims: w.dims }, [tName]: sized }, opts.signal);
+    const out = await packs.run(
+      packId,
+      GRAD_MODEL,
+      { [wName]: { data: cur, dims: w.dims }, [tName]: sized },
+      opts.signal,
+    );
     const loss = out[lossName].data;
     const grad = out[gradName].data;
     for (let b = 0; b < batch; b++) {

@@ -8,8 +8,18 @@ export const MAX_FILE_STEM = 120;
 
 /** A safe PNG file name from the param (no folders, ASCII only, not too long, always .png). */
 export function saveFileName(name: string): string {
-  const base = name.replace(/\\/g, '/').split('/').pop()!.replace(/[^A-Za-z0-9._ -]/g, '_').trim();
-  const stem = base.replace(/\.png$/i, '').slice(0, MAX_FILE_STEM).replace(/^[.\s]+/, '').trim() || 'image';
+  const base = name
+    .replace(/\\/g, '/')
+    .split('/')
+    .pop()!
+    .replace(/[^A-Za-z0-9._ -]/g, '_')
+    .trim();
+  const stem =
+    base
+      .replace(/\.png$/i, '')
+      .slice(0, MAX_FILE_STEM)
+      .replace(/^[.\s]+/, '')
+      .trim() || 'image';
   return `${stem}.png`;
 }
 

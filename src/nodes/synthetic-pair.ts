@@ -18,7 +18,10 @@ const targetOf = (a: (typeof ATTRIBUTES)[number]) =>
 const attributeCases = (end: 'from' | 'to'): ParamRangeCases => ({
   param: 'attribute',
   cases: Object.fromEntries(
-    ATTRIBUTES.map((a) => [a.name, { min: a.min, max: a.max, step: stepOf(a), default: end === 'from' ? a.neutral : targetOf(a) }]),
+    ATTRIBUTES.map((a) => [
+      a.name,
+      { min: a.min, max: a.max, step: stepOf(a), default: end === 'from' ? a.neutral : targetOf(a) },
+    ]),
   ),
 });
 
@@ -40,20 +43,44 @@ export const syntheticPairNode: NodeDefinition = {
       doc: 'The one attribute that changes.',
     },
     {
-      kind: 'number', name: 'from', label: 'From', default: defaultAttribute.neutral, min: attrMin, max: attrMax, step: 0.05, follows: attributeCases('from'),
+      kind: 'number',
+      name: 'from',
+      label: 'From',
+      default: defaultAttribute.neutral,
+      min: attrMin,
+      max: attrMax,
+      step: 0.05,
+      follows: attributeCases('from'),
       doc: 'The attribute\'s value in the "before" render of every pair. The edit learns the change From → To, so it points from this value towards To.',
     },
     {
-      kind: 'number', name: 'to', label: 'To', default: defaultAttribute.max, min: attrMin, max: attrMax, step: 0.05, follows: attributeCases('to'),
+      kind: 'number',
+      name: 'to',
+      label: 'To',
+      default: defaultAttribute.max,
+      min: attrMin,
+      max: attrMax,
+      step: 0.05,
+      follows: attributeCases('to'),
       doc: 'The attribute\'s value in the "after" render. A larger gap From → To makes a stronger delta (Scale\'s α multiplies it further).',
     },
     {
-      kind: 'seed', name: 'identitySeed', label: 'CGI identity seed', default: 1,
+      kind: 'seed',
+      name: 'identitySeed',
+      label: 'CGI identity seed',
+      default: 1,
       doc: 'Which CGI heads show the change (pair k uses seed + k). Another seed gives other heads, so the delta averages over other faces; the edited face itself does not change identity.',
     },
     {
-      kind: 'number', name: 'count', label: 'K pairs', default: 4, min: 1, max: 20, step: 1, integer: true,
-      doc: 'How many heads (pairs) the delta is averaged over: more pairs give a cleaner, less identity-specific edit, at K renders\' cost.',
+      kind: 'number',
+      name: 'count',
+      label: 'K pairs',
+      default: 4,
+      min: 1,
+      max: 20,
+      step: 1,
+      integer: true,
+      doc: "How many heads (pairs) the delta is averaged over: more pairs give a cleaner, less identity-specific edit, at K renders' cost.",
     },
   ],
   preview: 'pairs',
@@ -62,7 +89,10 @@ export const syntheticPairNode: NodeDefinition = {
     const { manifest } = await nodePack(params, ctx, node);
     const attribute = stringParam(params, 'attribute', node);
     const spec = ATTRIBUTES.find((a) => a.name === attribute);
-    if (!spec) throw new Error(`${node}: param "attribute" must be one of ${ATTRIBUTES.map((a) => a.name).join(', ')}; got "${attribute}"`);
+    if (!spec)
+      throw new Error(
+        `${node}: param "attribute" must be one of ${ATTRIBUTES.map((a) => a.name).join(', ')}; got "${attribute}"`,
+      );
     const from = numberParam(params, 'from', node, spec.min, spec.max);
     const to = numberParam(params, 'to', node, spec.min, spec.max);
     const seed = Math.trunc(numberParam(params, 'identitySeed', node));

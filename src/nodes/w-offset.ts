@@ -15,7 +15,9 @@ export async function wOffset(
   checkPackTag(delta, id, node, `delta (${delta.label})`);
   if (delta.method === 'linear') return delta.tensor;
   if (!latent) {
-    throw new Error(`${node}: "${delta.label}" is a DGE delta, a change of W+ only once decoded on a latent: connect the latent it will be added to`);
+    throw new Error(
+      `${node}: "${delta.label}" is a DGE delta, a change of W+ only once decoded on a latent: connect the latent it will be added to`,
+    );
   }
   checkPackTag(latent, id, node, 'latent');
   checkLatent(latent, manifest, node);

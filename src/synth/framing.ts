@@ -31,9 +31,13 @@ function roundHalfEven(v: number): number {
  * features is visible.
  */
 export function faceCropBox(features: Float32Array, size: number, side: number): { x0: number; y0: number } {
-  if (features.length !== size * size) throw new Error(`features: expected ${size * size} values, got ${features.length}`);
-  if (!Number.isInteger(side) || side < 1 || side > size) throw new Error(`side: ${side} must be a whole number in 1..${size}`);
-  let total = 0, sx = 0, sy = 0;
+  if (features.length !== size * size)
+    throw new Error(`features: expected ${size * size} values, got ${features.length}`);
+  if (!Number.isInteger(side) || side < 1 || side > size)
+    throw new Error(`side: ${side} must be a whole number in 1..${size}`);
+  let total = 0,
+    sx = 0,
+    sy = 0;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const m = features[y * size + x];
@@ -53,8 +57,17 @@ export function faceCropBox(features: Float32Array, size: number, side: number):
  * per pixel to `out` px: each output pixel is the mean of the input pixels in
  * [floor(i·side/out), ceil((i+1)·side/out)) along each axis, as torch's `interpolate(mode='area')`.
  */
-export function areaCrop(src: ArrayLike<number>, size: number, channels: number, x0: number, y0: number, side: number, out: number): Float64Array {
-  if (x0 < 0 || y0 < 0 || x0 + side > size || y0 + side > size) throw new Error(`crop ${side} px at (${x0}, ${y0}) leaves the ${size}-px frame`);
+export function areaCrop(
+  src: ArrayLike<number>,
+  size: number,
+  channels: number,
+  x0: number,
+  y0: number,
+  side: number,
+  out: number,
+): Float64Array {
+  if (x0 < 0 || y0 < 0 || x0 + side > size || y0 + side > size)
+    throw new Error(`crop ${side} px at (${x0}, ${y0}) leaves the ${size}-px frame`);
   const dst = new Float64Array(out * out * channels);
   const span = (i: number) => [Math.floor((i * side) / out), Math.ceil(((i + 1) * side) / out)] as const;
   for (let oy = 0; oy < out; oy++) {
@@ -64,7 +77,8 @@ export function areaCrop(src: ArrayLike<number>, size: number, channels: number,
       const n = (yb - ya) * (xb - xa);
       for (let c = 0; c < channels; c++) {
         let sum = 0;
-        for (let y = ya; y < yb; y++) for (let x = xa; x < xb; x++) sum += src[((y0 + y) * size + x0 + x) * channels + c];
+        for (let y = ya; y < yb; y++)
+          for (let x = xa; x < xb; x++) sum += src[((y0 + y) * size + x0 + x) * channels + c];
         dst[(oy * out + ox) * channels + c] = sum / n;
       }
     }
@@ -87,15 +101,26 @@ export function imageFraming(image: { framing?: Framing }): Framing {
 }
 
 function checkFraming(framing: Framing): void {
-  if (framing !== 'frame' && framing !== 'face') throw new Error(`framing: expected ${FRAMINGS.map((f) => `"${f}"`).join(' or ')}, got ${JSON.stringify(framing)}`);
+  if (framing !== 'frame' && framing !== 'face')
+    throw new Error(`framing: expected ${FRAMINGS.map((f) => `"${f}"`).join(' or ')}, got ${JSON.stringify(framing)}`);
 }
 
 /** The coverage of the expression features (0–1 per pixel: the training masks) of a face in a framing. */
-export function framedFeatures(identity: Identity, attributes: Attributes, size: number, framing: Framing, supersample?: number): Float32Array {
+export function framedFeatures(
+  identity: Identity,
+  attributes: Attributes,
+  size: number,
+  framing: Framing,
+  supersample?: number,
+): Float32Array {
   checkFraming(framing);
-  if (framing === 'frame') return regionCoverage(identity, attributes, size, featureRegion, supersample ?? defaultSupersample(size));
+  if (framing === 'frame')
+    return regionCoverage(identity, attributes, size, featureRegion, supersample ?? defaultSupersample(size));
   const big = size * FACE_FRAMING.renderScale;
-  const cut = faceCut(regionCoverage(identity, attributes, big, featureRegion, supersample ?? defaultSupersample(big)), size);
+  const cut = faceCut(
+    regionCoverage(identity, attributes, big, featureRegion, supersample ?? defaultSupersample(big)),
+    size,
+  );
   return Float32Array.from(areaCrop(cut.stored, cut.big, 1, cut.x0, cut.y0, cut.side, size), (v) => v / 255);
 }
 
@@ -103,13 +128,23 @@ export function framedFeatures(identity: Identity, attributes: Attributes, size:
  * One face rendered in a framing at `options.size`: `frame` is the plain render (the whole head at
  * the fixed camera); `face` renders at twice the size and cuts the face square out of it.
  */
-export function renderFramed(identity: Identity, attributes: Attributes, options: RenderOptions, framing: Framing): RGBAImage {
+export function renderFramed(
+  identity: Identity,
+  attributes: Attributes,
+  options: RenderOptions,
+  framing: Framing,
+): RGBAImage {
   checkFraming(framing);
   if (framing === 'frame') return render(identity, attributes, options);
   const out = options.size;
   const big = out * FACE_FRAMING.renderScale;
   // one rasterisation gives the picture and the features that place the crop
-  const full = renderLayers(identity, attributes, { ...options, size: big, supersample: options.supersample ?? defaultSupersample(big) }, featureRegion);
+  const full = renderLayers(
+    identity,
+    attributes,
+    { ...options, size: big, supersample: options.supersample ?? defaultSupersample(big) },
+    featureRegion,
+  );
   const cut = faceCut(full.regionCoverage!, out);
   const rgba = areaCrop(full.image.data, big, 4, cut.x0, cut.y0, cut.side, out);
   const data = new Uint8ClampedArray(out * out * 4);

@@ -82,10 +82,16 @@ export function lidUpper(eye: EyeRig, lx: number): number {
 }
 
 export function buildHead(id: Identity, at: Attributes, detail: number): HeadScene {
-  const FW = id.faceWidth, FL = id.faceLength, CL = id.chinLength, JW = id.jawWidth;
+  const FW = id.faceWidth,
+    FL = id.faceLength,
+    CL = id.chinLength,
+    JW = id.jawWidth;
   // ---- base skull and face shape, before features
   const base = (th: number, ph: number, out: Float64Array): void => {
-    const st = Math.sin(th), ct = Math.cos(th), sp = Math.sin(ph), cp = Math.max(0, Math.cos(ph));
+    const st = Math.sin(th),
+      ct = Math.cos(th),
+      sp = Math.sin(ph),
+      cp = Math.max(0, Math.cos(ph));
     const lower = sp < 0 ? -sp : 0;
     const y = sp >= 0 ? 1.0 * FL * sp : 1.0 * FL * CL * sp;
     let hw = 0.74 * FW * Math.pow(cp, 0.62);
@@ -111,14 +117,25 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   const eyes: EyeRig[] = [];
   for (const side of [1, -1]) {
     base(side * eyeU, eyeV, tmp);
-    const cx = tmp[0], cy = tmp[1], cz = tmp[2] - re * 1.12;
+    const cx = tmp[0],
+      cy = tmp[1],
+      cz = tmp[2] - re * 1.12;
     base(side * eyeU + 0.01, eyeV, tmp2);
     const dxdu = Math.abs(tmp2[0] - tmp[0]) / 0.01;
     base(side * eyeU, eyeV + 0.01, tmp2);
     const dydv = Math.abs(tmp2[1] - tmp[1]) / 0.01;
     const closed = side > 0 ? at.eyeClosedLeft : at.eyeClosedRight;
     eyes.push({
-      side, cx, cy, cz, re, rl, u: side * eyeU, v: eyeV, du: dxdu / rl, dv: dydv / rl,
+      side,
+      cx,
+      cy,
+      cz,
+      re,
+      rl,
+      u: side * eyeU,
+      v: eyeV,
+      du: dxdu / rl,
+      dv: dydv / rl,
       closeUpper: Math.min(1, closed + 0.42 * at.squint * (1 - closed)),
       raiseLower: 0.6 * at.squint,
     });
@@ -129,7 +146,9 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   const mw = 0.25 * id.mouthWidth;
   // the nose base must stay clear of the upper lip, whatever the nose length
   const noseTipV = -0.25 - 0.05 * (id.noseLength - 1);
-  const NP = id.noseProjection, NW = id.noseWidth, LF = id.lipFullness;
+  const NP = id.noseProjection,
+    NW = id.noseWidth,
+    LF = id.lipFullness;
   const drop = 0.17 * at.mouthOpen;
 
   // ---- skin grid
@@ -140,8 +159,13 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   // rows: a uniform t grid plus the mouth line twice (upper and lower lip edge)
   let tm = 0;
   {
-    let lo = -1, hi = 0;
-    for (let k = 0; k < 50; k++) { const mid = (lo + hi) / 2; if (warpV(mid) < mouthV) lo = mid; else hi = mid; }
+    let lo = -1,
+      hi = 0;
+    for (let k = 0; k < 50; k++) {
+      const mid = (lo + hi) / 2;
+      if (warpV(mid) < mouthV) lo = mid;
+      else hi = mid;
+    }
     tm = (lo + hi) / 2;
   }
   const ts: number[] = [];
@@ -155,23 +179,40 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   const nv = ts.length;
   const nu = NU;
   const skin: GridMesh = {
-    material: MAT.skin, nu, nv, wrapU: true,
-    pos: new Float32Array(nu * nv * 3), nrm: new Float32Array(nu * nv * 3), prm: new Float32Array(nu * nv * 3),
-    cull: true, skipRow: splitRow, discard: null, rig: 0,
+    material: MAT.skin,
+    nu,
+    nv,
+    wrapU: true,
+    pos: new Float32Array(nu * nv * 3),
+    nrm: new Float32Array(nu * nv * 3),
+    prm: new Float32Array(nu * nv * 3),
+    cull: true,
+    skipRow: splitRow,
+    discard: null,
+    rig: 0,
   };
   const b = new Float64Array(3);
-  const smile = at.smile, raise = at.browRaise, frown = at.frown, squint = at.squint;
-  const browIn = 0.13, browOut = 0.74;
+  const smile = at.smile,
+    raise = at.browRaise,
+    frown = at.frown,
+    squint = at.squint;
+  const browIn = 0.13,
+    browOut = 0.74;
   for (let j = 0; j < nv; j++) {
     const v = warpV(ts[j]);
     const upperSide = j > splitRow;
     for (let i = 0; i < nu; i++) {
       const u = warpU(-1 + (2 * i) / nu);
       base(u, v, b);
-      let x = b[0], y = b[1], z = b[2];
-      const au = Math.abs(u), sg = u < 0 ? -1 : 1;
+      let x = b[0],
+        y = b[1],
+        z = b[2];
+      const au = Math.abs(u),
+        sg = u < 0 ? -1 : 1;
       if (Math.cos(u) > 0.05) {
-        let dx = 0, dy = 0, dz = 0;
+        let dx = 0,
+          dy = 0,
+          dz = 0;
         // brow ridge and forehead
         dz += 0.035 * Math.exp(-((v - 0.17) * (v - 0.17)) / 0.008 - (u * u) / 0.4);
         // nose: a ridge growing from the bridge to the tip, then the base
@@ -188,15 +229,18 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
           dz += h * Math.exp(-(u * u) / (wr * wr));
           const tv = v - (noseTipV + 0.005);
           dz += NP * 0.035 * Math.exp(-(u * u) / 0.004 - (tv * tv) / 0.003);
-          const av = v - (noseTipV - 0.03), aw = au - 0.085 * NW;
+          const av = v - (noseTipV - 0.03),
+            aw = au - 0.085 * NW;
           dz += NP * 0.055 * Math.exp(-(aw * aw) / 0.0012 - (av * av) / 0.0018);
         }
         // cheekbones and cheeks
-        const cbu = au - 0.56, cbv = v + 0.13;
+        const cbu = au - 0.56,
+          cbv = v + 0.13;
         const cbw = Math.exp(-(cbu * cbu) / 0.025 - (cbv * cbv) / 0.012);
         dz += 0.035 * id.cheekbones * cbw;
         dx += sg * 0.02 * id.cheekbones * cbw;
-        const cfu = au - 0.62, cfv = v + 0.45;
+        const cfu = au - 0.62,
+          cfv = v + 0.45;
         const cfw = Math.exp(-(cfu * cfu) / 0.06 - (cfv * cfv) / 0.05);
         dx += sg * 0.05 * id.cheekFullness * cfw;
         dz += 0.02 * id.cheekFullness * cfw;
@@ -222,21 +266,28 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         dz -= 0.004 * Math.exp(-(u * u) / 0.0012 - (phv * phv) / 0.004);
         // ---- expression: smile (corners up/back, cheeks up, nasolabial folds)
         if (smile > 0) {
-          const cu = au - mw, cv = v - mouthV;
+          const cu = au - mw,
+            cv = v - mouthV;
           const wc = Math.exp(-(cu * cu) / 0.014 - (cv * cv) / 0.014);
           dy += 0.1 * smile * wc;
           dz -= 0.04 * smile * wc;
           dx += sg * 0.05 * smile * wc;
-          const ku = au - 0.4, kv = v + 0.3;
+          const ku = au - 0.4,
+            kv = v + 0.3;
           // cheeks rise, but never into the lower lids: smile must not move the eyes
           const wk = Math.exp(-(ku * ku) / 0.02 - (kv * kv) / 0.015) * fall(-0.2, -0.1, v);
           dz += 0.055 * smile * wk;
           dy += 0.035 * smile * wk;
           // fold line from the nose wing to beyond the mouth corner
-          const ax = 0.16, ay = noseTipV - 0.02, bx = mw + 0.08, by = mouthV - 0.12;
-          const ex = bx - ax, ey = by - ay;
+          const ax = 0.16,
+            ay = noseTipV - 0.02,
+            bx = mw + 0.08,
+            by = mouthV - 0.12;
+          const ex = bx - ax,
+            ey = by - ay;
           const tl = Math.max(0, Math.min(1, ((au - ax) * ex + (v - ay) * ey) / (ex * ex + ey * ey)));
-          const fx = au - (ax + tl * ex), fy = v - (ay + tl * ey);
+          const fx = au - (ax + tl * ex),
+            fy = v - (ay + tl * ey);
           dz -= 0.028 * smile * Math.exp(-(fx * fx + fy * fy) / 0.0012);
         }
         // ---- mouth open: the jaw drops and moves back; the upper lip lifts a little
@@ -260,7 +311,13 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
           dx -= sg * 0.065 * frown * wb * inner;
           dz += 0.02 * frown * wb * inner;
           // horizontal forehead creases when raised, vertical ones between the brows when frowning
-          dz -= 0.014 * raise * (0.5 + 0.5 * Math.sin(v * 60)) * smoothstep(0.3, 0.38, v) * fall(0.58, 0.68, v) * fall(0.45, 0.75, au);
+          dz -=
+            0.014 *
+            raise *
+            (0.5 + 0.5 * Math.sin(v * 60)) *
+            smoothstep(0.3, 0.38, v) *
+            fall(0.58, 0.68, v) *
+            fall(0.45, 0.75, au);
           const cr = au - 0.06;
           dz -= 0.02 * frown * Math.exp(-(cr * cr) / 0.0005) * smoothstep(0.1, 0.15, v) * fall(0.28, 0.38, v);
         }
@@ -269,7 +326,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         // squint: the cheek under the eyes rises with the lower lids
         if (squint > 0) {
           for (const e of eyes) {
-            const su = u - e.u, sv = v - (e.v - 0.13);
+            const su = u - e.u,
+              sv = v - (e.v - 0.13);
             dy += 0.03 * squint * Math.exp(-(su * su) / 0.03 - (sv * sv) / 0.006);
             dz += 0.015 * squint * Math.exp(-(su * su) / 0.03 - (sv * sv) / 0.006);
           }
@@ -279,7 +337,8 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         z += dz;
         // around each eye the skin wraps onto the lid shell, so lids and socket meet seamlessly
         for (const e of eyes) {
-          const lx = (b[0] - e.cx) / e.rl, ly = (b[1] - e.cy) / e.rl;
+          const lx = (b[0] - e.cx) / e.rl,
+            ly = (b[1] - e.cy) / e.rl;
           const d = Math.sqrt(lx * lx * 0.85 + ly * ly * 1.3);
           if (d < 1.9) {
             const k = fall(0.95, 1.9, d);
@@ -290,9 +349,13 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
         }
       }
       const o = (j * nu + i) * 3;
-      skin.pos[o] = x; skin.pos[o + 1] = y; skin.pos[o + 2] = z;
+      skin.pos[o] = x;
+      skin.pos[o + 1] = y;
+      skin.pos[o + 2] = z;
       // the third parameter is the rest x: eye openings are cut in true head units
-      skin.prm[o] = u; skin.prm[o + 1] = v; skin.prm[o + 2] = b[0];
+      skin.prm[o] = u;
+      skin.prm[o + 1] = v;
+      skin.prm[o + 2] = b[0];
     }
   }
   gridNormals(skin, [0, 0, -0.05], null, splitRow);
@@ -327,7 +390,20 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
     };
     meshes.push(lid);
     // a dark socket bowl behind the eye: grazing views past the eyeball end here, not in the skull
-    const socket = spherePatch(MAT.cavity, e.cx, e.cy, e.cz, e.rl * 1.15, e.rl * 1.15, e.rl * 1.15, Math.PI / 2, 1.4, 10, 8, false);
+    const socket = spherePatch(
+      MAT.cavity,
+      e.cx,
+      e.cy,
+      e.cz,
+      e.rl * 1.15,
+      e.rl * 1.15,
+      e.rl * 1.15,
+      Math.PI / 2,
+      1.4,
+      10,
+      8,
+      false,
+    );
     for (let k = 0; k < socket.nu * socket.nv; k++) {
       socket.pos[k * 3 + 2] = e.cz - Math.abs(socket.pos[k * 3 + 2] - e.cz);
       socket.nrm[k * 3] = -socket.nrm[k * 3];
@@ -341,24 +417,37 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   {
     const pm = new Float64Array(3);
     base(0, mouthV, pm);
-    const ym = pm[1], zm = pm[2] + 0.02;
+    const ym = pm[1],
+      zm = pm[2] + 0.02;
     const tw = mw * 0.74 * 0.78;
     const teeth = (y0: number, y1: number, dy: number, dz: number, lower: number): GridMesh => {
-      const nu2 = 16, nv2 = 3;
+      const nu2 = 16,
+        nv2 = 3;
       const m: GridMesh = {
-        material: MAT.teeth, nu: nu2, nv: nv2, wrapU: false,
-        pos: new Float32Array(nu2 * nv2 * 3), nrm: new Float32Array(nu2 * nv2 * 3), prm: new Float32Array(nu2 * nv2 * 3),
-        cull: false, skipRow: -1, discard: null, rig: 0,
+        material: MAT.teeth,
+        nu: nu2,
+        nv: nv2,
+        wrapU: false,
+        pos: new Float32Array(nu2 * nv2 * 3),
+        nrm: new Float32Array(nu2 * nv2 * 3),
+        prm: new Float32Array(nu2 * nv2 * 3),
+        cull: false,
+        skipRow: -1,
+        discard: null,
+        rig: 0,
       };
-      for (let j = 0; j < nv2; j++) for (let i = 0; i < nu2; i++) {
-        const s = -1 + (2 * i) / (nu2 - 1);
-        const o = (j * nu2 + i) * 3;
-        const xx = s * tw;
-        m.pos[o] = xx;
-        m.pos[o + 1] = y0 + ((y1 - y0) * j) / (nv2 - 1) + dy;
-        m.pos[o + 2] = zm - 0.045 - 1.6 * xx * xx + dz;
-        m.prm[o] = s; m.prm[o + 1] = j / (nv2 - 1); m.prm[o + 2] = lower;
-      }
+      for (let j = 0; j < nv2; j++)
+        for (let i = 0; i < nu2; i++) {
+          const s = -1 + (2 * i) / (nu2 - 1);
+          const o = (j * nu2 + i) * 3;
+          const xx = s * tw;
+          m.pos[o] = xx;
+          m.pos[o + 1] = y0 + ((y1 - y0) * j) / (nv2 - 1) + dy;
+          m.pos[o + 2] = zm - 0.045 - 1.6 * xx * xx + dz;
+          m.prm[o] = s;
+          m.prm[o + 1] = j / (nv2 - 1);
+          m.prm[o + 2] = lower;
+        }
       gridNormals(m, null, [0, 0, 1]);
       return m;
     };
@@ -380,26 +469,42 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
   // ---- ears
   for (const side of [1, -1]) {
     base(side * 1.5, -0.08, tmp);
-    const ex = tmp[0], ey = tmp[1] - 0.02, ez = tmp[2] - 0.02;
-    const nu2 = 12, nv2 = 16;
+    const ex = tmp[0],
+      ey = tmp[1] - 0.02,
+      ez = tmp[2] - 0.02;
+    const nu2 = 12,
+      nv2 = 16;
     const m: GridMesh = {
-      material: MAT.ear, nu: nu2, nv: nv2, wrapU: false,
-      pos: new Float32Array(nu2 * nv2 * 3), nrm: new Float32Array(nu2 * nv2 * 3), prm: new Float32Array(nu2 * nv2 * 3),
-      cull: false, skipRow: -1, discard: null, rig: 0,
+      material: MAT.ear,
+      nu: nu2,
+      nv: nv2,
+      wrapU: false,
+      pos: new Float32Array(nu2 * nv2 * 3),
+      nrm: new Float32Array(nu2 * nv2 * 3),
+      prm: new Float32Array(nu2 * nv2 * 3),
+      cull: false,
+      skipRow: -1,
+      discard: null,
+      rig: 0,
     };
-    const h = 0.19 * id.earSize, w = 0.11 * id.earSize;
+    const h = 0.19 * id.earSize,
+      w = 0.11 * id.earSize;
     const stick = 0.03 + 0.12 * id.earProtrusion;
-    for (let j = 0; j < nv2; j++) for (let i = 0; i < nu2; i++) {
-      const a = -1 + (2 * i) / (nu2 - 1), bb = -1.05 + (2.1 * j) / (nv2 - 1);
-      const r2 = a * a + bb * bb;
-      const back = (a + 1) / 2;
-      const out = stick * back * back - 0.03 * Math.max(0, 1 - r2) + 0.012 * smoothstep(0.55, 0.9, r2);
-      const o = (j * nu2 + i) * 3;
-      m.pos[o] = ex + side * (0.005 + out);
-      m.pos[o + 1] = ey + bb * h + 0.03 * a;
-      m.pos[o + 2] = ez - a * w - 0.05 * bb;
-      m.prm[o] = a; m.prm[o + 1] = bb; m.prm[o + 2] = 0;
-    }
+    for (let j = 0; j < nv2; j++)
+      for (let i = 0; i < nu2; i++) {
+        const a = -1 + (2 * i) / (nu2 - 1),
+          bb = -1.05 + (2.1 * j) / (nv2 - 1);
+        const r2 = a * a + bb * bb;
+        const back = (a + 1) / 2;
+        const out = stick * back * back - 0.03 * Math.max(0, 1 - r2) + 0.012 * smoothstep(0.55, 0.9, r2);
+        const o = (j * nu2 + i) * 3;
+        m.pos[o] = ex + side * (0.005 + out);
+        m.pos[o + 1] = ey + bb * h + 0.03 * a;
+        m.pos[o + 2] = ez - a * w - 0.05 * bb;
+        m.prm[o] = a;
+        m.prm[o + 1] = bb;
+        m.prm[o + 2] = 0;
+      }
     gridNormals(m, null, [side, 0, 0]);
     m.discard = (a, bb) => {
       // narrower lobe at the bottom
@@ -416,28 +521,46 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
 
   // ---- neck (bends with the head) and shoulders (fixed)
   {
-    const nu2 = 24, nv2 = 10;
+    const nu2 = 24,
+      nv2 = 10;
     const m: GridMesh = {
-      material: MAT.neck, nu: nu2, nv: nv2, wrapU: true,
-      pos: new Float32Array(nu2 * nv2 * 3), nrm: new Float32Array(nu2 * nv2 * 3), prm: new Float32Array(nu2 * nv2 * 3),
-      cull: true, skipRow: -1, discard: null, rig: 2,
+      material: MAT.neck,
+      nu: nu2,
+      nv: nv2,
+      wrapU: true,
+      pos: new Float32Array(nu2 * nv2 * 3),
+      nrm: new Float32Array(nu2 * nv2 * 3),
+      prm: new Float32Array(nu2 * nv2 * 3),
+      cull: true,
+      skipRow: -1,
+      discard: null,
+      rig: 2,
     };
-    const rx = 0.42 * (0.9 + 0.1 * JW), rz = 0.4;
-    for (let j = 0; j < nv2; j++) for (let i = 0; i < nu2; i++) {
-      const a = (2 * Math.PI * i) / nu2;
-      const y = -0.35 - (1.6 * j) / (nv2 - 1);
-      const flare = 1 + 0.25 * smoothstep(-1.45, -1.95, y);
-      const o = (j * nu2 + i) * 3;
-      m.pos[o] = rx * flare * Math.sin(a);
-      m.pos[o + 1] = y;
-      m.pos[o + 2] = -0.2 + rz * flare * Math.cos(a);
-      m.prm[o] = a; m.prm[o + 1] = y; m.prm[o + 2] = smoothstep(-1.5, -0.8, y);
-    }
+    const rx = 0.42 * (0.9 + 0.1 * JW),
+      rz = 0.4;
+    for (let j = 0; j < nv2; j++)
+      for (let i = 0; i < nu2; i++) {
+        const a = (2 * Math.PI * i) / nu2;
+        const y = -0.35 - (1.6 * j) / (nv2 - 1);
+        const flare = 1 + 0.25 * smoothstep(-1.45, -1.95, y);
+        const o = (j * nu2 + i) * 3;
+        m.pos[o] = rx * flare * Math.sin(a);
+        m.pos[o + 1] = y;
+        m.pos[o + 2] = -0.2 + rz * flare * Math.cos(a);
+        m.prm[o] = a;
+        m.prm[o + 1] = y;
+        m.prm[o + 2] = smoothstep(-1.5, -0.8, y);
+      }
     gridNormals(m, null, null);
     for (let k = 0; k < nu2 * nv2; k++) {
       const o = k * 3;
-      const ox = m.pos[o], oz = m.pos[o + 2] + 0.2;
-      if (m.nrm[o] * ox + m.nrm[o + 2] * oz < 0) { m.nrm[o] *= -1; m.nrm[o + 1] *= -1; m.nrm[o + 2] *= -1; }
+      const ox = m.pos[o],
+        oz = m.pos[o + 2] + 0.2;
+      if (m.nrm[o] * ox + m.nrm[o + 2] * oz < 0) {
+        m.nrm[o] *= -1;
+        m.nrm[o + 1] *= -1;
+        m.nrm[o + 2] *= -1;
+      }
     }
     meshes.push(m);
     const torso = spherePatch(MAT.torso, 0, -2.2, -0.2, 1.6, 0.88, 0.66, Math.PI, 1.5, 32, 12, false);
@@ -451,34 +574,69 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
 /** Eyebrow coverage 0..1 at skin-grid coordinates (identity only; expression moves the skin). */
 export function browMask(u: number, v: number, id: Identity): number {
   const au = Math.abs(u);
-  const inner = 0.13, outer = 0.74;
+  const inner = 0.13,
+    outer = 0.74;
   if (au < inner - 0.03 || au > outer + 0.04 || v < 0.05 || v > 0.35) return 0;
   const t = Math.min(1, Math.max(0, (au - inner) / (outer - inner)));
   const centre = 0.155 + id.browArch * 0.05 * Math.sin(Math.PI * Math.min(1, t * 1.25)) - 0.03 * t * t;
   const half = id.browThickness * 0.021 * (1.25 - 0.75 * t);
   const dv = Math.abs(v - centre);
-  return fall(half * 0.55, half, dv) * smoothstep(inner - 0.03, inner + 0.02, au) * fall(outer - 0.05, outer + 0.03, au);
+  return (
+    fall(half * 0.55, half, dv) * smoothstep(inner - 0.03, inner + 0.02, au) * fall(outer - 0.05, outer + 0.03, au)
+  );
 }
 
 /** Front-facing patch of an ellipsoid: azimuth ±az, elevation ±el; params = offsets / radius. */
-function spherePatch(material: number, cx: number, cy: number, cz: number, rx: number, ry: number, rz: number, az: number, el: number, nu: number, nv: number, cull: boolean): GridMesh {
+function spherePatch(
+  material: number,
+  cx: number,
+  cy: number,
+  cz: number,
+  rx: number,
+  ry: number,
+  rz: number,
+  az: number,
+  el: number,
+  nu: number,
+  nv: number,
+  cull: boolean,
+): GridMesh {
   const m: GridMesh = {
-    material, nu, nv, wrapU: false,
-    pos: new Float32Array(nu * nv * 3), nrm: new Float32Array(nu * nv * 3), prm: new Float32Array(nu * nv * 3),
-    cull, skipRow: -1, discard: null, rig: 0,
+    material,
+    nu,
+    nv,
+    wrapU: false,
+    pos: new Float32Array(nu * nv * 3),
+    nrm: new Float32Array(nu * nv * 3),
+    prm: new Float32Array(nu * nv * 3),
+    cull,
+    skipRow: -1,
+    discard: null,
+    rig: 0,
   };
-  for (let j = 0; j < nv; j++) for (let i = 0; i < nu; i++) {
-    const a = -az + (2 * az * i) / (nu - 1);
-    const e = -el + (2 * el * j) / (nv - 1);
-    const dx = Math.sin(a) * Math.cos(e), dy = Math.sin(e), dz = Math.cos(a) * Math.cos(e);
-    const o = (j * nu + i) * 3;
-    m.pos[o] = cx + rx * dx; m.pos[o + 1] = cy + ry * dy; m.pos[o + 2] = cz + rz * dz;
-    // ellipsoid normal: gradient of the implicit form
-    const nx = dx / rx, ny = dy / ry, nz = dz / rz;
-    const l = Math.hypot(nx, ny, nz) || 1;
-    m.nrm[o] = nx / l; m.nrm[o + 1] = ny / l; m.nrm[o + 2] = nz / l;
-    m.prm[o] = dx; m.prm[o + 1] = dy; m.prm[o + 2] = dz;
-  }
+  for (let j = 0; j < nv; j++)
+    for (let i = 0; i < nu; i++) {
+      const a = -az + (2 * az * i) / (nu - 1);
+      const e = -el + (2 * el * j) / (nv - 1);
+      const dx = Math.sin(a) * Math.cos(e),
+        dy = Math.sin(e),
+        dz = Math.cos(a) * Math.cos(e);
+      const o = (j * nu + i) * 3;
+      m.pos[o] = cx + rx * dx;
+      m.pos[o + 1] = cy + ry * dy;
+      m.pos[o + 2] = cz + rz * dz;
+      // ellipsoid normal: gradient of the implicit form
+      const nx = dx / rx,
+        ny = dy / ry,
+        nz = dz / rz;
+      const l = Math.hypot(nx, ny, nz) || 1;
+      m.nrm[o] = nx / l;
+      m.nrm[o + 1] = ny / l;
+      m.nrm[o + 2] = nz / l;
+      m.prm[o] = dx;
+      m.prm[o + 1] = dy;
+      m.prm[o + 2] = dz;
+    }
   return m;
 }
 
@@ -486,8 +644,27 @@ function spherePatch(material: number, cx: number, cy: number, cz: number, rx: n
 function hairline(au: number, covered: boolean, fringe: number): number {
   // table of (|azimuth|, elevation) points, linearly interpolated
   const pts: number[][] = covered
-    ? [[0, fringe], [0.55, fringe + 0.04], [0.8, 0.5], [1.0, 0.3], [1.3, 0.2], [1.85, 0.2], [2.25, -0.3], [Math.PI, -0.4]]
-    : [[0, 0.58], [0.45, 0.6], [0.75, 0.6], [1.0, 0.25], [1.15, -0.02], [1.3, 0.22], [1.85, 0.2], [2.25, -0.42], [Math.PI, -0.5]];
+    ? [
+        [0, fringe],
+        [0.55, fringe + 0.04],
+        [0.8, 0.5],
+        [1.0, 0.3],
+        [1.3, 0.2],
+        [1.85, 0.2],
+        [2.25, -0.3],
+        [Math.PI, -0.4],
+      ]
+    : [
+        [0, 0.58],
+        [0.45, 0.6],
+        [0.75, 0.6],
+        [1.0, 0.25],
+        [1.15, -0.02],
+        [1.3, 0.22],
+        [1.85, 0.2],
+        [2.25, -0.42],
+        [Math.PI, -0.5],
+      ];
   for (let k = 1; k < pts.length; k++) {
     if (au <= pts[k][0]) {
       const t = (au - pts[k - 1][0]) / (pts[k][0] - pts[k - 1][0]);
@@ -497,19 +674,35 @@ function hairline(au: number, covered: boolean, fringe: number): number {
   return pts[pts.length - 1][1];
 }
 
-function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Array) => void, detail: number): GridMesh[] {
-  const style = id.hairStyle, len = id.hairLength;
+function buildHair(
+  id: Identity,
+  base: (th: number, ph: number, out: Float64Array) => void,
+  detail: number,
+): GridMesh[] {
+  const style = id.hairStyle,
+    len = id.hairLength;
   const covered = style === 3 || style === 4 || style === 5;
   const fringe = style === 3 ? 0.36 + 0.12 * (1 - len) : style === 5 ? 0.5 : 0.56;
   const seed = Math.round(id.hairLength * 1000 + id.hairColor * 7919 + id.faceWidth * 104729) | 0;
-  const nu = detail >= 1 ? 96 : 64, nv = detail >= 1 ? 56 : 40;
+  const nu = detail >= 1 ? 96 : 64,
+    nv = detail >= 1 ? 56 : 40;
   const m: GridMesh = {
-    material: MAT.hair, nu, nv, wrapU: true,
-    pos: new Float32Array(nu * nv * 3), nrm: new Float32Array(nu * nv * 3), prm: new Float32Array(nu * nv * 3),
-    cull: false, skipRow: -1, discard: null, rig: 0,
+    material: MAT.hair,
+    nu,
+    nv,
+    wrapU: true,
+    pos: new Float32Array(nu * nv * 3),
+    nrm: new Float32Array(nu * nv * 3),
+    prm: new Float32Array(nu * nv * 3),
+    cull: false,
+    skipRow: -1,
+    discard: null,
+    rig: 0,
   };
   const b = new Float64Array(3);
-  const cx = 0, cy = 0.05, cz = -0.1;
+  const cx = 0,
+    cy = 0.05,
+    cz = -0.1;
   for (let j = 0; j < nv; j++) {
     const v = -0.75 + ((Math.PI / 2 + 0.75) * j) / (nv - 1);
     for (let i = 0; i < nu; i++) {
@@ -517,7 +710,8 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
       const au = Math.abs(u);
       base(u, v, b);
       // noise in |u| keeps the hair mirror-symmetric, so a symmetric identity stays symmetric
-      const line = hairline(au, covered, fringe) + (style === 5 ? 0.05 : 0.025) * (valueNoise(au * 11, 0.5, seed) - 0.5);
+      const line =
+        hairline(au, covered, fringe) + (style === 5 ? 0.05 : 0.025) * (valueNoise(au * 11, 0.5, seed) - 0.5);
       const cov = smoothstep(-0.05, 0.05, v - line);
       let thick: number;
       if (style === 1) thick = 0.014;
@@ -532,15 +726,21 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
       // hair thins out towards the hairline instead of ending in a step
       const taper = 0.35 + 0.65 * smoothstep(0, 0.3, v - line);
       const t = thick * taper * cov - 0.03 * (1 - cov);
-      let dx = b[0] - cx, dy = b[1] - cy, dz = b[2] - cz;
+      let dx = b[0] - cx,
+        dy = b[1] - cy,
+        dz = b[2] - cz;
       const l = Math.hypot(dx, dy, dz) || 1;
-      dx /= l; dy /= l; dz /= l;
+      dx /= l;
+      dy /= l;
+      dz /= l;
       const o = (j * nu + i) * 3;
       const hl = Math.hypot(b[0], b[2] - cz) || 1;
       m.pos[o] = b[0] + dx * t + (flare * cov * b[0]) / hl;
       m.pos[o + 1] = b[1] + dy * t;
       m.pos[o + 2] = b[2] + dz * t + (flare * cov * (b[2] - cz)) / hl;
-      m.prm[o] = u; m.prm[o + 1] = v; m.prm[o + 2] = cov;
+      m.prm[o] = u;
+      m.prm[o + 1] = v;
+      m.prm[o + 2] = cov;
     }
   }
   gridNormals(m, [cx, cy, cz], null);
@@ -548,11 +748,20 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
   const out: GridMesh[] = [m];
   if (style === 3 || style === 4 || (style === 5 && len > 0.5)) {
     // a curtain of hair from the temples down to the hair length, open at the face
-    const nuc = 64, nvc = 14;
+    const nuc = 64,
+      nvc = 14;
     const c: GridMesh = {
-      material: MAT.hairCurtain, nu: nuc, nv: nvc, wrapU: true,
-      pos: new Float32Array(nuc * nvc * 3), nrm: new Float32Array(nuc * nvc * 3), prm: new Float32Array(nuc * nvc * 3),
-      cull: false, skipRow: -1, discard: null, rig: 0,
+      material: MAT.hairCurtain,
+      nu: nuc,
+      nv: nvc,
+      wrapU: true,
+      pos: new Float32Array(nuc * nvc * 3),
+      nrm: new Float32Array(nuc * nvc * 3),
+      prm: new Float32Array(nuc * nvc * 3),
+      cull: false,
+      skipRow: -1,
+      discard: null,
+      rig: 0,
     };
     const top = 0.5;
     const length = style === 3 ? 0.62 + 0.3 * len : style === 5 ? 0.6 + 0.3 * len : 1.05 + 0.55 * len;
@@ -566,20 +775,28 @@ function buildHair(id: Identity, base: (th: number, ph: number, out: Float64Arra
         // follow the skull above the ears, then fall straight down
         base(u, y > 0 ? Math.asin(Math.min(0.99, y / (1.05 * id.faceLength))) : 0, b);
         const spread = vol + 0.02 + 0.1 * t * (style === 3 ? 1 - 0.7 * t : 1) + 0.05 * smoothstep(0.3, 0, y);
-        const hx = b[0], hz = b[2] - cz;
+        const hx = b[0],
+          hz = b[2] - cz;
         const hl2 = Math.hypot(hx, hz) || 1;
         const o = (j * nuc + i) * 3;
         c.pos[o] = hx + (hx / hl2) * spread;
         c.pos[o + 1] = y;
         c.pos[o + 2] = cz + hz + (hz / hl2) * spread;
-        c.prm[o] = u; c.prm[o + 1] = t; c.prm[o + 2] = smoothstep(frontEdge - 0.05, frontEdge + 0.05, Math.abs(u));
+        c.prm[o] = u;
+        c.prm[o + 1] = t;
+        c.prm[o + 2] = smoothstep(frontEdge - 0.05, frontEdge + 0.05, Math.abs(u));
       }
     }
     gridNormals(c, null, null);
     for (let k = 0; k < nuc * nvc; k++) {
       const o = k * 3;
-      const ox = c.pos[o], oz = c.pos[o + 2] - cz;
-      if (c.nrm[o] * ox + c.nrm[o + 2] * oz < 0) { c.nrm[o] *= -1; c.nrm[o + 1] *= -1; c.nrm[o + 2] *= -1; }
+      const ox = c.pos[o],
+        oz = c.pos[o + 2] - cz;
+      if (c.nrm[o] * ox + c.nrm[o + 2] * oz < 0) {
+        c.nrm[o] *= -1;
+        c.nrm[o + 1] *= -1;
+        c.nrm[o + 2] *= -1;
+      }
     }
     c.discard = (u, t, cov) => cov < 0.5 || t > 1 - 0.08 * valueNoise(Math.abs(u) * 14, 0.5, seed);
     out.push(c);

@@ -15,7 +15,15 @@ export {
   validateParams,
   validateRenderOptions,
 } from './params';
-export type { AttributeName, Attributes, Identity, IdentityParamName, ParamInfo, RenderOptions, RenderStyle } from './params';
+export type {
+  AttributeName,
+  Attributes,
+  Identity,
+  IdentityParamName,
+  ParamInfo,
+  RenderOptions,
+  RenderStyle,
+} from './params';
 export { render, renderLayers, rasterize, defaultSupersample, CAMERA } from './render';
 export { renderFramed, framedFeatures, faceCropBox, areaCrop, imageFraming, FACE_FRAMING, FRAMINGS } from './framing';
 export type { Framing } from './framing';

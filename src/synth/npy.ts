@@ -7,7 +7,8 @@ export type NpyArray = Uint8Array | Uint8ClampedArray | Float32Array;
 /** Header + little-endian data of a C-ordered array: uint8 ('|u1') or float32 ('<f4'). */
 export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new Error(`encodeNpy: shape [${shape.join(', ')}] holds ${count} values but the data has ${data.length}`);
+  if (count !== data.length)
+    throw new Error(`encodeNpy: shape [${shape.join(', ')}] holds ${count} values but the data has ${data.length}`);
   const descr = data instanceof Float32Array ? '<f4' : '|u1';
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
@@ -15,7 +16,10 @@ export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array 
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const headerBytes = new TextEncoder().encode(header);
-  const bytes = data instanceof Float32Array ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes =
+    data instanceof Float32Array
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(10 + headerBytes.length + bytes.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   out[8] = headerBytes.length & 0xff;
@@ -50,11 +54,16 @@ export function parseNpy(bytes: Uint8Array, name = 'npy'): Tensor {
   const headerStart = major === 1 ? 10 : 12;
   const header = new TextDecoder().decode(bytes.subarray(headerStart, headerStart + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  if (descr !== '<f4' && descr !== '<f8') throw new Error(`${name}: expected float32 ('<f4') or float64 ('<f8'), got ${descr}`);
+  if (descr !== '<f4' && descr !== '<f8')
+    throw new Error(`${name}: expected float32 ('<f4') or float64 ('<f8'), got ${descr}`);
   if (/'fortran_order':\s*True/.test(header)) throw new Error(`${name}: Fortran order is not supported`);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (shapeText === undefined) throw new Error(`${name}: header has no shape`);
-  const dims = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const dims = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const start = headerStart + headerLen;
   // copy: the payload offset is not always 4-byte aligned inside the file buffer; float64 (numpy's

@@ -13,17 +13,65 @@ export interface ParamInfo {
 }
 
 export const ATTRIBUTES = [
-  { name: 'yaw', min: -60, max: 60, neutral: 0, doc: 'Head turn in degrees; + turns the face towards the image right (the subject\'s left).' },
+  {
+    name: 'yaw',
+    min: -60,
+    max: 60,
+    neutral: 0,
+    doc: "Head turn in degrees; + turns the face towards the image right (the subject's left).",
+  },
   { name: 'pitch', min: -30, max: 30, neutral: 0, doc: 'Head nod in degrees; + lifts the chin (looks up).' },
-  { name: 'roll', min: -30, max: 30, neutral: 0, doc: 'Head tilt in degrees; + tilts the top of the head towards the image left.' },
-  { name: 'smile', min: 0, max: 1, neutral: 0, doc: 'Mouth corners up and back, cheeks raised and fuller, nasolabial folds.' },
-  { name: 'mouthOpen', min: 0, max: 1, neutral: 0, doc: 'Jaw drop: lips part, showing teeth and the dark mouth cavity.' },
-  { name: 'eyeClosedLeft', min: 0, max: 1, neutral: 0, doc: 'Upper lid of the subject\'s left eye (image right) comes down; 1 = closed.' },
-  { name: 'eyeClosedRight', min: 0, max: 1, neutral: 0, doc: 'Upper lid of the subject\'s right eye (image left) comes down; 1 = closed.' },
+  {
+    name: 'roll',
+    min: -30,
+    max: 30,
+    neutral: 0,
+    doc: 'Head tilt in degrees; + tilts the top of the head towards the image left.',
+  },
+  {
+    name: 'smile',
+    min: 0,
+    max: 1,
+    neutral: 0,
+    doc: 'Mouth corners up and back, cheeks raised and fuller, nasolabial folds.',
+  },
+  {
+    name: 'mouthOpen',
+    min: 0,
+    max: 1,
+    neutral: 0,
+    doc: 'Jaw drop: lips part, showing teeth and the dark mouth cavity.',
+  },
+  {
+    name: 'eyeClosedLeft',
+    min: 0,
+    max: 1,
+    neutral: 0,
+    doc: "Upper lid of the subject's left eye (image right) comes down; 1 = closed.",
+  },
+  {
+    name: 'eyeClosedRight',
+    min: 0,
+    max: 1,
+    neutral: 0,
+    doc: "Upper lid of the subject's right eye (image left) comes down; 1 = closed.",
+  },
   { name: 'browRaise', min: 0, max: 1, neutral: 0, doc: 'Both brows move up, the forehead creases.' },
-  { name: 'frown', min: 0, max: 1, neutral: 0, doc: 'Inner brows pulled down and together, vertical creases between them.' },
+  {
+    name: 'frown',
+    min: 0,
+    max: 1,
+    neutral: 0,
+    doc: 'Inner brows pulled down and together, vertical creases between them.',
+  },
   { name: 'squint', min: 0, max: 1, neutral: 0, doc: 'Both eyes narrow: lower lids rise, upper lids drop a little.' },
-  { name: 'lightAzimuth', min: -90, max: 90, neutral: 0, doc: 'Key light direction around the head in degrees; + lights from the image right.' },
+  {
+    name: 'lightAzimuth',
+    min: -90,
+    max: 90,
+    neutral: 0,
+    doc: 'Key light direction around the head in degrees; + lights from the image right.',
+  },
   { name: 'lightElevation', min: -30, max: 80, neutral: 25, doc: 'Key light height in degrees above the horizon.' },
   { name: 'lightIntensity', min: 0.3, max: 1.5, neutral: 1, doc: 'Key light strength (1 = normal exposure).' },
 ] as const satisfies readonly ParamInfo[];
@@ -33,7 +81,13 @@ export const HAIR_STYLES = ['bald', 'buzz', 'short', 'bob', 'long', 'curly'] as 
 export const IDENTITY_PARAMS = [
   { name: 'faceWidth', min: 0.85, max: 1.18, neutral: 1, doc: 'Overall head width.' },
   { name: 'faceLength', min: 0.9, max: 1.12, neutral: 1, doc: 'Overall head height.' },
-  { name: 'jawWidth', min: 0.75, max: 1.25, neutral: 1, doc: 'Width of the jaw relative to the cheeks (narrow/square).' },
+  {
+    name: 'jawWidth',
+    min: 0.75,
+    max: 1.25,
+    neutral: 1,
+    doc: 'Width of the jaw relative to the cheeks (narrow/square).',
+  },
   { name: 'cheekFullness', min: 0, max: 1, neutral: 0.4, doc: 'Soft tissue on the lower cheeks.' },
   { name: 'cheekbones', min: 0, max: 1, neutral: 0.4, doc: 'Prominence of the cheekbones.' },
   { name: 'chinLength', min: 0.88, max: 1.18, neutral: 1, doc: 'Length of the lower face (mouth to chin).' },
@@ -49,15 +103,52 @@ export const IDENTITY_PARAMS = [
   { name: 'mouthWidth', min: 0.85, max: 1.18, neutral: 1, doc: 'Width of the mouth.' },
   { name: 'earSize', min: 0.8, max: 1.2, neutral: 1, doc: 'Size of the ears.' },
   { name: 'earProtrusion', min: 0, max: 1, neutral: 0.3, doc: 'How far the ears stand out.' },
-  { name: 'skinTone', min: 0, max: 1, neutral: 0.3, doc: 'Skin lightness, 0 = very light to 1 = very dark (photo style only).' },
-  { name: 'skinWarmth', min: 0, max: 1, neutral: 0.5, doc: 'Skin undertone, 0 = pink to 1 = olive/golden (photo style only).' },
-  { name: 'eyeColor', min: 0, max: 1, neutral: 0.15, doc: 'Iris colour along dark brown, brown, hazel, green, blue, grey (photo style only).' },
-  { name: 'hairStyle', min: 0, max: 5, neutral: 2, integer: true, doc: `Hair style index: ${HAIR_STYLES.map((s, i) => `${i} ${s}`).join(', ')}.` },
+  {
+    name: 'skinTone',
+    min: 0,
+    max: 1,
+    neutral: 0.3,
+    doc: 'Skin lightness, 0 = very light to 1 = very dark (photo style only).',
+  },
+  {
+    name: 'skinWarmth',
+    min: 0,
+    max: 1,
+    neutral: 0.5,
+    doc: 'Skin undertone, 0 = pink to 1 = olive/golden (photo style only).',
+  },
+  {
+    name: 'eyeColor',
+    min: 0,
+    max: 1,
+    neutral: 0.15,
+    doc: 'Iris colour along dark brown, brown, hazel, green, blue, grey (photo style only).',
+  },
+  {
+    name: 'hairStyle',
+    min: 0,
+    max: 5,
+    neutral: 2,
+    integer: true,
+    doc: `Hair style index: ${HAIR_STYLES.map((s, i) => `${i} ${s}`).join(', ')}.`,
+  },
   { name: 'hairLength', min: 0, max: 1, neutral: 0.5, doc: 'Length / volume within the hair style.' },
-  { name: 'hairColor', min: 0, max: 1, neutral: 0.25, doc: 'Hair colour along black, dark brown, brown, light brown, blond, platinum (photo style only).' },
+  {
+    name: 'hairColor',
+    min: 0,
+    max: 1,
+    neutral: 0.25,
+    doc: 'Hair colour along black, dark brown, brown, light brown, blond, platinum (photo style only).',
+  },
   { name: 'hairRed', min: 0, max: 1, neutral: 0.1, doc: 'Red tint of the hair (auburn, ginger) (photo style only).' },
   { name: 'hairGrey', min: 0, max: 1, neutral: 0, doc: 'Greying of the hair (photo style only).' },
-  { name: 'stubble', min: 0, max: 1, neutral: 0, doc: 'Beard shadow on jaw, chin and upper lip, in the hair colour (photo style only).' },
+  {
+    name: 'stubble',
+    min: 0,
+    max: 1,
+    neutral: 0,
+    doc: 'Beard shadow on jaw, chin and upper lip, in the hair colour (photo style only).',
+  },
 ] as const satisfies readonly ParamInfo[];
 
 export type AttributeName = (typeof ATTRIBUTES)[number]['name'];
@@ -88,7 +179,8 @@ export function neutralIdentity(): Identity {
 
 /** A random but plausible identity; the same seed always gives the same identity. */
 export function sampleIdentity(seed: number): Identity {
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`sampleIdentity: seed must be a finite number, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed))
+    throw new Error(`sampleIdentity: seed must be a finite number, got ${String(seed)}`);
   const rand = mulberry32((Math.trunc(seed) ^ 0x5eed1d) >>> 0);
   // the first draws are discarded so that neighbouring seeds decorrelate
   for (let i = 0; i < 4; i++) rand();
@@ -112,7 +204,15 @@ export function sampleIdentity(seed: number): Identity {
   return out as Identity;
 }
 
-const EXPRESSIONS: readonly AttributeName[] = ['smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise', 'frown', 'squint'];
+const EXPRESSIONS: readonly AttributeName[] = [
+  'smile',
+  'mouthOpen',
+  'eyeClosedLeft',
+  'eyeClosedRight',
+  'browRaise',
+  'frown',
+  'squint',
+];
 
 /**
  * Random attributes for training data: pose and light spread over their whole range, each
@@ -120,7 +220,8 @@ const EXPRESSIONS: readonly AttributeName[] = ['smile', 'mouthOpen', 'eyeClosedL
  * `spread` < 1 shrinks every range towards the neutral value.
  */
 export function sampleAttributes(seed: number, spread = 1): Attributes {
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`sampleAttributes: seed must be a finite number, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed))
+    throw new Error(`sampleAttributes: seed must be a finite number, got ${String(seed)}`);
   const rand = mulberry32((Math.trunc(seed) ^ 0xa77b) >>> 0);
   for (let i = 0; i < 4; i++) rand();
   const out: Record<string, number> = {};
@@ -135,7 +236,10 @@ export function sampleAttributes(seed: number, spread = 1): Attributes {
 }
 
 function checkGroup(what: string, specs: readonly ParamInfo[], value: unknown): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${what}: expected an object of numbers, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(
+      `${what}: expected an object of numbers, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   const rec = value as Record<string, unknown>;
   for (const s of specs) {
     const v = rec[s.name];
@@ -146,7 +250,8 @@ function checkGroup(what: string, specs: readonly ParamInfo[], value: unknown): 
     if (s.integer && !Number.isInteger(v)) throw new Error(`${what}.${s.name}: expected a whole number, got ${v}`);
   }
   const known = new Set(specs.map((s) => s.name));
-  for (const k of Object.keys(rec)) if (!known.has(k)) throw new Error(`${what}.${k}: unknown parameter (known: ${[...known].join(', ')})`);
+  for (const k of Object.keys(rec))
+    if (!known.has(k)) throw new Error(`${what}.${k}: unknown parameter (known: ${[...known].join(', ')})`);
 }
 
 export function validateIdentity(identity: unknown): asserts identity is Identity {
@@ -158,13 +263,20 @@ export function validateAttributes(attributes: unknown): asserts attributes is A
 }
 
 export function validateRenderOptions(options: unknown): asserts options is RenderOptions {
-  if (typeof options !== 'object' || options === null) throw new Error(`options: expected an object, got ${options === null ? 'null' : typeof options}`);
+  if (typeof options !== 'object' || options === null)
+    throw new Error(`options: expected an object, got ${options === null ? 'null' : typeof options}`);
   const o = options as Record<string, unknown>;
-  if (typeof o.size !== 'number' || !Number.isInteger(o.size)) throw new Error(`options.size: expected a whole number of pixels, got ${String(o.size)}`);
+  if (typeof o.size !== 'number' || !Number.isInteger(o.size))
+    throw new Error(`options.size: expected a whole number of pixels, got ${String(o.size)}`);
   if (o.size < 32 || o.size > 512) throw new Error(`options.size: ${o.size} is out of range [32, 512]`);
-  if (o.style !== 'cgi' && o.style !== 'photo') throw new Error(`options.style: expected "cgi" or "photo", got ${JSON.stringify(o.style)}`);
-  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) throw new Error(`options.seed: expected a finite number, got ${String(o.seed)}`);
-  if (o.supersample !== undefined && (typeof o.supersample !== 'number' || !Number.isInteger(o.supersample) || o.supersample < 1 || o.supersample > 4)) {
+  if (o.style !== 'cgi' && o.style !== 'photo')
+    throw new Error(`options.style: expected "cgi" or "photo", got ${JSON.stringify(o.style)}`);
+  if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed)))
+    throw new Error(`options.seed: expected a finite number, got ${String(o.seed)}`);
+  if (
+    o.supersample !== undefined &&
+    (typeof o.supersample !== 'number' || !Number.isInteger(o.supersample) || o.supersample < 1 || o.supersample > 4)
+  ) {
     throw new Error(`options.supersample: expected a whole number in [1, 4], got ${String(o.supersample)}`);
   }
 }

@@ -14,8 +14,11 @@ export const mouthRegion: RegionTest = (m, u, v) =>
   (m === MAT.skin && Math.abs(u) < 0.8 && v < -0.12 && v > -1.3) || m === MAT.teeth || m === MAT.cavity;
 
 /** side: +1 the subject's left eye, -1 the right one */
-export const eyeRegion = (side: number): RegionTest => (m, u, v, w) =>
-  ((m === MAT.eyeball || m === MAT.lid) && w === side) || (m === MAT.skin && u * side > 0.12 && u * side < 0.8 && v > -0.25 && v < 0.22);
+export const eyeRegion =
+  (side: number): RegionTest =>
+  (m, u, v, w) =>
+    ((m === MAT.eyeball || m === MAT.lid) && w === side) ||
+    (m === MAT.skin && u * side > 0.12 && u * side < 0.8 && v > -0.25 && v < 0.22);
 
 export const browRegion: RegionTest = (m, u, v) => m === MAT.skin && Math.abs(u) < 1 && v > 0.02 && v < 0.85;
 
@@ -27,7 +30,10 @@ export const bothEyes: RegionTest = (m, u, v, w) => eyeRegion(1)(m, u, v, w) || 
  * data tool writes its coverage per image (masks.npy) as the autoencoder's loss weight.
  */
 export const featureRegion: RegionTest = (m, u, v) =>
-  m === MAT.eyeball || m === MAT.lid || m === MAT.teeth || m === MAT.cavity ||
+  m === MAT.eyeball ||
+  m === MAT.lid ||
+  m === MAT.teeth ||
+  m === MAT.cavity ||
   (m === MAT.skin && Math.abs(u) < 0.5 && v < -0.2 && v > -0.75) ||
   (m === MAT.skin && Math.abs(u) > 0.1 && Math.abs(u) < 0.8 && v > 0.05 && v < 0.3);
 
@@ -35,7 +41,13 @@ export const featureRegion: RegionTest = (m, u, v) =>
  * Share of each output pixel's supersamples that fall in the region (row-major, size × size, 0–1),
  * for the face as rendered with these parameters (pose included).
  */
-export function regionCoverage(identity: Identity, attributes: Attributes, size: number, region: RegionTest, supersample = defaultSupersample(size)): Float32Array {
+export function regionCoverage(
+  identity: Identity,
+  attributes: Attributes,
+  size: number,
+  region: RegionTest,
+  supersample = defaultSupersample(size),
+): Float32Array {
   const { gb } = rasterize(identity, attributes, size, supersample);
   return gbufferCoverage(gb, size, supersample, region);
 }

@@ -4,7 +4,15 @@ import * as Comlink from 'comlink';
 import type { PackManifest } from '../graph/types';
 import type { Engine, EngineEvent, NodeCatalogEntry, RunSummary } from '../workers/engine';
 import type { EditorGraph } from './editor/graph-store';
-import { appState, clearPreview, notify, setNodeProgress, setNodeState, setNodeValue, setPreview } from './editor/run-state';
+import {
+  appState,
+  clearPreview,
+  notify,
+  setNodeProgress,
+  setNodeState,
+  setNodeValue,
+  setPreview,
+} from './editor/run-state';
 import { applyPackListing, readEpPreference } from './packs/pack-state';
 
 export type { EngineEvent, RunSummary, NodeCatalogEntry };
@@ -50,9 +58,14 @@ export class EngineClient {
 
   private start(): void {
     const generation = ++this.generation;
-    this.worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+    this.worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'engine',
+    });
     this.worker.addEventListener('error', (e) => this.crashed(generation, e.message || 'the engine worker failed'));
-    this.worker.addEventListener('messageerror', () => this.crashed(generation, 'the engine worker sent an unreadable message'));
+    this.worker.addEventListener('messageerror', () =>
+      this.crashed(generation, 'the engine worker sent an unreadable message'),
+    );
     this.api = Comlink.wrap<Engine>(this.worker);
     const failed = new Promise<never>((_, reject) => (this.failStart = reject));
     const started = (async () => {
@@ -112,13 +125,20 @@ export class EngineClient {
     const issued = ++this.runsIssued;
     appState.running = true;
     try {
-      const summary = await this.api.run(doc, Comlink.proxy((e: EngineEvent) => this.onEvent(e)));
+      const summary = await this.api.run(
+        doc,
+        Comlink.proxy((e: EngineEvent) => this.onEvent(e)),
+      );
       if (generation !== this.generation) return null;
       if (issued === this.runsIssued) {
         appState.running = false;
         if (summary.status !== 'cancelled') {
           appState.lastRunMs = summary.ms;
-          appState.lastRun = { executed: summary.executed.length, cached: summary.cached.length, status: summary.status };
+          appState.lastRun = {
+            executed: summary.executed.length,
+            cached: summary.cached.length,
+            status: summary.status,
+          };
         }
       }
       this.options.onRunEnd?.(summary);
@@ -139,7 +159,10 @@ export class EngineClient {
   }
 
   /** A full-size image output of the last run (PNG export). */
-  async imageOutput(nodeId: string, output = 'image'): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
+  async imageOutput(
+    nodeId: string,
+    output = 'image',
+  ): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
     await this.ready;
     return this.api.imageOutput(nodeId, output);
   }

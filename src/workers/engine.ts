@@ -2,13 +2,28 @@
 // previews. Plain module (no Comlink, no worker globals) so it also runs in Node for tests.
 import type { GraphDocument } from '../graph/document';
 import { Executor } from '../graph/executor';
-import type { ComputeContext, ExecEvent, NodeDefinition, NodeOutputs, PackManifest, ParamSpec, Value } from '../graph/types';
+import type {
+  ComputeContext,
+  ExecEvent,
+  NodeDefinition,
+  NodeOutputs,
+  PackManifest,
+  ParamSpec,
+  Value,
+} from '../graph/types';
 import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
 import { assetStoreFromDoc } from './assets';
 import { runItem, type BatchInput, type ItemRecord } from '../batch/item';
 import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
-import { PackManager, type EpPreference, type EpStatus, type PackFileInput, type PackListing, type PackManagerDeps } from './pack/manager';
+import {
+  PackManager,
+  type EpPreference,
+  type EpStatus,
+  type PackFileInput,
+  type PackListing,
+  type PackManagerDeps,
+} from './pack/manager';
 
 /** A small RGBA preview of one image output (or a strip of pairs), at most 256 px. */
 export interface NodePreviewEvent {
@@ -120,7 +135,8 @@ function vstack(a: Rgba, b: Rgba): Rgba {
   for (let i = 3; i < data.length; i += 4) data[i] = 255;
   let y0 = 0;
   for (const img of [a, b]) {
-    for (let y = 0; y < img.height; y++) data.set(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4), ((y0 + y) * width) * 4);
+    for (let y = 0; y < img.height; y++)
+      data.set(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4), (y0 + y) * width * 4);
     y0 += img.height;
   }
   return { width, height: a.height + b.height, data };
@@ -193,9 +209,19 @@ export class Engine {
     });
     this.sent.clear();
     const packRefs = await Promise.all(
-      this.installed.map(async (m) => ({ id: m.id, sha256: await packs.digest(m.id), url: `models/${m.id}/manifest.json` })),
+      this.installed.map(async (m) => ({
+        id: m.id,
+        sha256: await packs.digest(m.id),
+        url: `models/${m.id}/manifest.json`,
+      })),
     );
-    return { packs: this.installed, missing: this.missing, defaultPack, packRefs, listing: await this.manager().listing(bundled) };
+    return {
+      packs: this.installed,
+      missing: this.missing,
+      defaultPack,
+      packRefs,
+      listing: await this.manager().listing(bundled),
+    };
   }
 
   /** Wraps compute so a node's previews go out as soon as it finishes (before its 'done' state). */
@@ -226,7 +252,15 @@ export class Engine {
         }
         const rgba = previewOf(value);
         if (!rgba) continue;
-        const event: NodePreviewEvent = { type: 'node-preview', runId, nodeId, output, width: rgba.width, height: rgba.height, rgba: rgba.data };
+        const event: NodePreviewEvent = {
+          type: 'node-preview',
+          runId,
+          nodeId,
+          output,
+          width: rgba.width,
+          height: rgba.height,
+          rgba: rgba.data,
+        };
         emit(this.deps.transfer ? this.deps.transfer(event, [rgba.data.buffer as ArrayBuffer]) : event);
       } catch (e) {
         console.error(`preview of ${nodeId}.${output} failed`, e);
@@ -279,11 +313,19 @@ export class Engine {
         const outputs = result.outputs.get(id);
         if (!outputs) continue;
         const note = this.notes.get(outputs);
-        if (note !== cachedNotes.get(id)) forward({ type: 'node-state', runId: result.runId, nodeId: id, state: 'cached', message: note ?? '' });
+        if (note !== cachedNotes.get(id))
+          forward({ type: 'node-state', runId: result.runId, nodeId: id, state: 'cached', message: note ?? '' });
         this.sendPreviews(result.runId, id, outputs);
       }
     }
-    return { runId: result.runId, status: result.status, executed: result.executed, cached: result.cached, errors: result.errors, ms: result.ms };
+    return {
+      runId: result.runId,
+      status: result.status,
+      executed: result.executed,
+      cached: result.cached,
+      errors: result.errors,
+      ms: result.ms,
+    };
   }
 
   /**
@@ -291,7 +333,11 @@ export class Engine {
    * result PNGs come back by content-hash name. Use an engine of its own for a batch, since a
    * newer run cancels the one in flight.
    */
-  async batchItem(doc: GraphDocument, input: BatchInput, opts: { target: string; graphSha256: string }): Promise<{ record: ItemRecord; pngs: [string, Uint8Array][] }> {
+  async batchItem(
+    doc: GraphDocument,
+    input: BatchInput,
+    opts: { target: string; graphSha256: string },
+  ): Promise<{ record: ItemRecord; pngs: [string, Uint8Array][] }> {
     const { executor } = this.ready();
     const { record, pngs } = await runItem(executor, input, {
       doc,
@@ -301,7 +347,12 @@ export class Engine {
       beforeRun: (d) => (this.assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)),
     });
     const result = { record, pngs: [...pngs] };
-    return this.deps.transfer ? this.deps.transfer(result, [...pngs.values()].map((b) => b.buffer as ArrayBuffer)) : result;
+    return this.deps.transfer
+      ? this.deps.transfer(
+          result,
+          [...pngs.values()].map((b) => b.buffer as ArrayBuffer),
+        )
+      : result;
   }
 
   /** Cancels the run in flight (it resolves with status 'cancelled'). */
@@ -342,7 +393,10 @@ export class Engine {
   }
 
   /** Validates and stores a pack (refusals name each problem), then reloads the pack list. */
-  async addPack(files: PackFileInput[], origin: string): Promise<Awaited<ReturnType<Engine['init']>> & { added: string }> {
+  async addPack(
+    files: PackFileInput[],
+    origin: string,
+  ): Promise<Awaited<ReturnType<Engine['init']>> & { added: string }> {
     const added = await this.manager().add(files, origin, this.bundledSource());
     return { ...(await this.reload()), added: added.id };
   }

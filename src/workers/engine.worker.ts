@@ -11,7 +11,10 @@ import { fetchCapped } from './fetch-capped';
 
 /** The WebGPU build of onnxruntime (and its wasm) load only when WebGPU is chosen and available. */
 async function loadWebgpuOrt(): Promise<OrtModule> {
-  const [gpuOrt, wasm] = await Promise.all([import('onnxruntime-web/webgpu'), import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url')]);
+  const [gpuOrt, wasm] = await Promise.all([
+    import('onnxruntime-web/webgpu'),
+    import('onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'),
+  ]);
   gpuOrt.env.wasm.numThreads = ort.env.wasm.numThreads;
   gpuOrt.env.wasm.wasmPaths = { wasm: wasm.default };
   return gpuOrt as unknown as OrtModule;
@@ -45,7 +48,9 @@ function fetchBytes(url: string) {
 /** face-api and its weights load on the first "align face" request only (they are large) */
 async function alignFace(bytes: Uint8Array, size: number, options: { faceIndex?: number } = {}) {
   const { browserFaceAligner } = await import('./align/browser');
-  const aligned = await (await browserFaceAligner()).alignPhoto(bytes, decodeImage, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
+  const aligned = await (
+    await browserFaceAligner()
+  ).alignPhoto(bytes, decodeImage, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
   return { ...aligned.image, faces: aligned.faces.length };
 }
 

@@ -51,7 +51,9 @@ export async function fetchCapped(
   try {
     res = await fetch(url, { signal, redirect: options.redirect ?? 'follow' });
     if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
-      throw new ReadRefusedError(`${url} redirects elsewhere${res.headers.get('Location') ? ` (${res.headers.get('Location')})` : ''}; give the final address instead`);
+      throw new ReadRefusedError(
+        `${url} redirects elsewhere${res.headers.get('Location') ? ` (${res.headers.get('Location')})` : ''}; give the final address instead`,
+      );
     }
     if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
     return await readBodyCapped(res, options.maxBytes, url);

@@ -21,7 +21,8 @@ const ascii = (b: Uint8Array, i: number, n: number) => String.fromCharCode(...b.
 export function readImageHeader(bytes: Uint8Array): ImageHeader {
   const b = bytes;
   if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG') {
-    if (b.length < 24 || ascii(b, 12, 4) !== 'IHDR') throw new Error('PNG is truncated or corrupt: no IHDR header chunk');
+    if (b.length < 24 || ascii(b, 12, 4) !== 'IHDR')
+      throw new Error('PNG is truncated or corrupt: no IHDR header chunk');
     return { format: 'png', width: u32be(b, 16), height: u32be(b, 20) };
   }
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8) {
@@ -82,7 +83,8 @@ export function checkImageHeader(bytes: Uint8Array, what?: string): ImageHeader 
   }
   const { width, height, format } = header;
   const name = format.toUpperCase();
-  if (width < 1 || height < 1) throw new Error(`${at}the ${name} is ${width}×${height} pixels; an image needs at least 1×1`);
+  if (width < 1 || height < 1)
+    throw new Error(`${at}the ${name} is ${width}×${height} pixels; an image needs at least 1×1`);
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
     throw new Error(
       `${at}the ${name} is ${width}×${height} pixels (${((width * height) / 1e6).toFixed(1)} MP), too large: the limit is ${MAX_IMAGE_SIDE} pixels a side and ${MAX_IMAGE_PIXELS / 1e6} MP; refused before decoding`,

@@ -11,7 +11,8 @@ export interface Rgba {
 /** RGBA bytes -> float32 [1,3,H,W] mapped linearly from [0,255] to `range`; alpha is dropped. */
 export function rgbaToTensor(img: Rgba, range: [number, number] = [-1, 1]): Tensor {
   const { width: w, height: h, data } = img;
-  if (data.length !== w * h * 4) throw new Error(`image data has ${data.length} bytes, ${w}x${h} RGBA needs ${w * h * 4}`);
+  if (data.length !== w * h * 4)
+    throw new Error(`image data has ${data.length} bytes, ${w}x${h} RGBA needs ${w * h * 4}`);
   const out = new Float32Array(3 * w * h);
   const [lo, hi] = range;
   const k = (hi - lo) / 255;
@@ -26,7 +27,8 @@ export function rgbaToTensor(img: Rgba, range: [number, number] = [-1, 1]): Tens
 
 /** One image of a [B,3,H,W] tensor -> opaque RGBA, values outside `range` clamped. */
 export function tensorToRgba(t: Tensor, range: [number, number] = [-1, 1], index = 0): Rgba {
-  if (t.dims.length !== 4 || t.dims[1] !== 3) throw new Error(`expected an image tensor [batch,3,H,W], got [${t.dims.join(',')}]`);
+  if (t.dims.length !== 4 || t.dims[1] !== 3)
+    throw new Error(`expected an image tensor [batch,3,H,W], got [${t.dims.join(',')}]`);
   const [, , h, w] = t.dims;
   const plane = w * h;
   const base = index * 3 * plane;
@@ -100,7 +102,10 @@ export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
     for (let x = 0; x < width; x++) {
       const s = tx.start[x];
       const w = tx.weights[x];
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let k = 0; k < w.length; k++) {
         const p = (y * img.width + s + k) * 4;
         r += img.data[p] * w[k];
@@ -109,7 +114,10 @@ export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
         a += img.data[p + 3] * w[k];
       }
       const o = (y * width + x) * 4;
-      mid[o] = r; mid[o + 1] = g; mid[o + 2] = b; mid[o + 3] = a;
+      mid[o] = r;
+      mid[o + 1] = g;
+      mid[o + 2] = b;
+      mid[o + 3] = a;
     }
   }
   const data = new Uint8ClampedArray(width * height * 4);
@@ -117,7 +125,10 @@ export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
     const s = ty.start[y];
     const w = ty.weights[y];
     for (let x = 0; x < width; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let k = 0; k < w.length; k++) {
         const p = ((s + k) * width + x) * 4;
         r += mid[p] * w[k];
@@ -126,7 +137,10 @@ export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
         a += mid[p + 3] * w[k];
       }
       const o = (y * width + x) * 4;
-      data[o] = Math.round(r); data[o + 1] = Math.round(g); data[o + 2] = Math.round(b); data[o + 3] = Math.round(a);
+      data[o] = Math.round(r);
+      data[o + 1] = Math.round(g);
+      data[o + 2] = Math.round(b);
+      data[o + 3] = Math.round(a);
     }
   }
   return { width, height, data };
@@ -188,7 +202,12 @@ export function hstack(images: Rgba[], gap = 0): Rgba {
  * resized to `after`'s size; each pixel's mean |Δ| over R, G, B times `gain`, drawn as grey
  * (black = unchanged). `meanAbs`: mean |Δ| in levels of 255 (before the gain); `changed`: share of
  * pixels whose mean |Δ| exceeds `threshold` levels. */
-export function differenceRgba(before: Rgba, after: Rgba, gain = 4, threshold = 8): { image: Rgba; meanAbs: number; changed: number } {
+export function differenceRgba(
+  before: Rgba,
+  after: Rgba,
+  gain = 4,
+  threshold = 8,
+): { image: Rgba; meanAbs: number; changed: number } {
   if (!(gain > 0)) throw new Error(`difference gain must be > 0, got ${gain}`);
   const { width, height } = after;
   const b = resizeRgba(before, width, height).data;
@@ -210,7 +229,8 @@ export function differenceRgba(before: Rgba, after: Rgba, gain = 4, threshold = 
 
 /** PSNR in dB between two equal-shape tensors whose values span `range`; identical images give 100 dB (a cap, so the value stays finite and serialisable). */
 export function psnr(a: Tensor, b: Tensor, range: [number, number] = [-1, 1]): number {
-  if (a.data.length !== b.data.length) throw new Error(`PSNR needs equal shapes, got [${a.dims.join(',')}] and [${b.dims.join(',')}]`);
+  if (a.data.length !== b.data.length)
+    throw new Error(`PSNR needs equal shapes, got [${a.dims.join(',')}] and [${b.dims.join(',')}]`);
   let se = 0;
   for (let i = 0; i < a.data.length; i++) {
     const d = a.data[i] - b.data[i];

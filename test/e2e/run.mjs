@@ -98,7 +98,12 @@ async function main() {
       } catch (err) {
         failed++;
         log(`  ✗ ${test.title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        log(`      ${String(err?.stack ?? err).split('\n').slice(0, 8).join('\n      ')}`);
+        log(
+          `      ${String(err?.stack ?? err)
+            .split('\n')
+            .slice(0, 8)
+            .join('\n      ')}`,
+        );
         for (const [i, profile] of ctx.profiles.entries()) {
           const shot = `${test.file.replace('.spec.mjs', '')}-${test.name.replace(/[^\w]+/g, '-')}-${i}.png`;
           try {
@@ -108,7 +113,8 @@ async function main() {
           } catch {
             // the page may be gone
           }
-          if (profile.consoleLines.length) log(`      console:\n        ${profile.consoleLines.slice(-15).join('\n        ')}`);
+          if (profile.consoleLines.length)
+            log(`      console:\n        ${profile.consoleLines.slice(-15).join('\n        ')}`);
         }
         failures.push(test.title);
       } finally {

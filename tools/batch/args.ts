@@ -13,11 +13,13 @@ export function optionValue(argv: string[], at: { i: number }, usage: string): s
 
 export function wholeNumber(flag: string, v: string, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ExitError(`${flag} must be a whole number from ${min} to ${max}, got "${v}"`, 2);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ExitError(`${flag} must be a whole number from ${min} to ${max}, got "${v}"`, 2);
   return n;
 }
 
 export function backendChoice(v: string): NodeBackendChoice {
-  if (v !== 'auto' && v !== 'native' && v !== 'wasm') throw new ExitError(`--backend must be auto, native or wasm, got "${v}"`, 2);
+  if (v !== 'auto' && v !== 'native' && v !== 'wasm')
+    throw new ExitError(`--backend must be auto, native or wasm, got "${v}"`, 2);
   return v;
 }

@@ -10,7 +10,14 @@ const bases = new Map<string, Uint8ClampedArray[]>();
 export function facePng(i: number, size = 32, framing: Framing = 'frame'): Uint8Array {
   const id = `${size}/${framing}`;
   let set = bases.get(id);
-  if (!set) bases.set(id, (set = [0, 1, 2, 3].map((k) => renderFramed(sampleIdentity(500 + k), neutralAttributes(), { size, style: 'photo', seed: k }, framing).data)));
+  if (!set)
+    bases.set(
+      id,
+      (set = [0, 1, 2, 3].map(
+        (k) =>
+          renderFramed(sampleIdentity(500 + k), neutralAttributes(), { size, style: 'photo', seed: k }, framing).data,
+      )),
+    );
   const base = set[i % set.length]!;
   const data = new Uint8Array(size * size * 3);
   let s = (i + 1) * 2654435761;
@@ -22,4 +29,3 @@ export function facePng(i: number, size = 32, framing: Framing = 'frame'): Uint8
   }
   return encode({ width: size, height: size, data, channels: 3 });
 }
-

@@ -21,7 +21,8 @@ async function walk(dir: string, base: string, out: string[], all = false): Prom
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) await walk(full, base, out, all);
-    else if (e.isFile() && (all || IMAGE_EXTENSIONS.test(e.name))) out.push(path.relative(base, full).split(path.sep).join('/'));
+    else if (e.isFile() && (all || IMAGE_EXTENSIONS.test(e.name)))
+      out.push(path.relative(base, full).split(path.sep).join('/'));
   }
 }
 
@@ -29,7 +30,10 @@ const fileRef = (full: string, name: string): InputRef => ({
   name,
   async read() {
     const bytes = await readFile(full);
-    if (bytes.length > MAX_IMAGE_BYTES) throw new Error(`${name} is ${(bytes.length / 1048576).toFixed(0)} MB; the limit for one image is ${MAX_IMAGE_BYTES / 1048576} MB`);
+    if (bytes.length > MAX_IMAGE_BYTES)
+      throw new Error(
+        `${name} is ${(bytes.length / 1048576).toFixed(0)} MB; the limit for one image is ${MAX_IMAGE_BYTES / 1048576} MB`,
+      );
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   },
 });
@@ -83,7 +87,10 @@ async function listGlob(pattern: string): Promise<InputRef[]> {
 export function zipInputs(bytes: Uint8Array, zipName: string): InputRef[] {
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(bytes, { filter: (f) => IMAGE_EXTENSIONS.test(f.name) && !f.name.startsWith('__MACOSX/') && f.originalSize <= MAX_IMAGE_BYTES });
+    files = unzipSync(bytes, {
+      filter: (f) =>
+        IMAGE_EXTENSIONS.test(f.name) && !f.name.startsWith('__MACOSX/') && f.originalSize <= MAX_IMAGE_BYTES,
+    });
   } catch (e) {
     throw new Error(`${zipName} is not a readable zip: ${(e as Error).message}`);
   }
@@ -100,17 +107,18 @@ export async function listInputs(arg: string): Promise<InputRef[]> {
   try {
     info = await stat(arg);
   } catch (e) {
-    throw new Error(`--inputs ${arg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
+    throw new Error(
+      `--inputs ${arg}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`,
+    );
   }
   if (info.isDirectory()) {
     const names: string[] = [];
     await walk(arg, arg, names);
-    return names
-      .sort()
-      .map((n) => fileRef(path.join(arg, n), n));
+    return names.sort().map((n) => fileRef(path.join(arg, n), n));
   }
   if (/\.zip$/i.test(arg)) {
-    if (info.size > MAX_ZIP_BYTES) throw new Error(`--inputs ${arg}: the zip is larger than ${MAX_ZIP_BYTES / 1073741824} GB`);
+    if (info.size > MAX_ZIP_BYTES)
+      throw new Error(`--inputs ${arg}: the zip is larger than ${MAX_ZIP_BYTES / 1073741824} GB`);
     return zipInputs(new Uint8Array(await readFile(arg)), arg);
   }
   return [fileRef(arg, path.basename(arg))];

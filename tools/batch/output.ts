@@ -17,7 +17,11 @@ import {
   type ManifestHeader,
 } from '../../src/batch/manifest';
 
-const exists = (file: string) => stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 export class BatchOutput {
   private done = 0;
@@ -37,23 +41,32 @@ export class BatchOutput {
   ) {}
 
   /** Opens (or creates) the folder and reads what an earlier run of the batch finished. */
-  static async open(dir: string, header: ManifestHeader, options: { print?: (line: string) => void; warn?: (m: string) => void } = {}): Promise<BatchOutput> {
+  static async open(
+    dir: string,
+    header: ManifestHeader,
+    options: { print?: (line: string) => void; warn?: (m: string) => void } = {},
+  ): Promise<BatchOutput> {
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, MANIFEST_FILE);
     let text = '';
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new Error(`cannot read ${file}: ${(e as Error).message}`);
     }
     const manifest = parseManifest(text);
-    if (manifest.skipped) options.warn?.(`${file}: ${manifest.skipped} unreadable line(s) skipped (an item cut off by a crash runs again)`);
+    if (manifest.skipped)
+      options.warn?.(`${file}: ${manifest.skipped} unreadable line(s) skipped (an item cut off by a crash runs again)`);
     if (manifest.header && manifest.header.graph.sha256 !== header.graph.sha256) {
-      options.warn?.(`${dir} holds results of another graph ("${manifest.header.graph.name}"); its items are kept, this graph's items are computed anew`);
+      options.warn?.(
+        `${dir} holds results of another graph ("${manifest.header.graph.name}"); its items are kept, this graph's items are computed anew`,
+      );
     }
     // a line cut off by a crash must not glue onto the next record
     if (text && !text.endsWith('\n')) await appendFile(file, '\n');
-    if (!manifest.header || manifest.header.graph.sha256 !== header.graph.sha256) await appendFile(file, headerLine(header));
+    if (!manifest.header || manifest.header.graph.sha256 !== header.graph.sha256)
+      await appendFile(file, headerLine(header));
     return new BatchOutput(dir, manifest.records, 0, options.print ?? ((l) => process.stdout.write(l + '\n')));
   }
 
@@ -108,11 +121,18 @@ export class BatchOutput {
     this.done++;
     if (record.status === 'error') this.failed++;
     this.print(itemJsonLine(record, { done: this.done, total: this.total, ...(resumed ? { resumed: true } : {}) }));
-    this.bar?.update(this.done, { failed: this.failed, etaText: formatEta(eta(this.done, this.total, Date.now() - this.started)) });
+    this.bar?.update(this.done, {
+      failed: this.failed,
+      etaText: formatEta(eta(this.done, this.total, Date.now() - this.started)),
+    });
   }
 
   /** Writes results.csv for the items in input order; stops the bar. */
-  async close(order: string[], imageLabels: string[], valueColumns: string[]): Promise<{ failed: ItemRecord[]; csv: string }> {
+  async close(
+    order: string[],
+    imageLabels: string[],
+    valueColumns: string[],
+  ): Promise<{ failed: ItemRecord[]; csv: string }> {
     this.bar?.stop();
     const records = order.map((k) => this.records.get(k)).filter((r): r is ItemRecord => Boolean(r));
     const csv = path.join(this.dir, CSV_FILE);

@@ -83,14 +83,22 @@ export class RunnerPool {
         const busy = runner.busy;
         if (!busy || busy.id !== m.id) return;
         runner.busy = null;
-        if (m.type === 'result') busy.resolve({ record: m.record, pngs: new Map(m.pngs.map(([f, b]) => [f, new Uint8Array(b)])), cpuMs: m.cpuMs });
+        if (m.type === 'result')
+          busy.resolve({
+            record: m.record,
+            pngs: new Map(m.pngs.map(([f, b]) => [f, new Uint8Array(b)])),
+            cpuMs: m.cpuMs,
+          });
         else busy.reject(new Error(m.message));
         this.pump();
       });
       child.on('exit', (code, signal) => {
         this.runners = this.runners.filter((r) => r !== runner);
         if (!runner.ready) reject(new Error(`a batch runner process failed to start (exit ${code ?? signal})`));
-        if (runner.busy) runner.busy.reject(new Error(`the runner process died while running this item (${signal ?? `exit ${code}`})`));
+        if (runner.busy)
+          runner.busy.reject(
+            new Error(`the runner process died while running this item (${signal ?? `exit ${code}`})`),
+          );
         if (!this.closed && runner.ready) this.spawn().catch(() => undefined);
       });
     });

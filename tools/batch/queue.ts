@@ -35,7 +35,14 @@ export interface JobResult {
 }
 
 /** ioredis options from redis://[user:password@]host:port[/db]; BullMQ workers need maxRetriesPerRequest null. */
-export function redisConnection(url: string): { host: string; port: number; db?: number; username?: string; password?: string; maxRetriesPerRequest: null } {
+export function redisConnection(url: string): {
+  host: string;
+  port: number;
+  db?: number;
+  username?: string;
+  password?: string;
+  maxRetriesPerRequest: null;
+} {
   let u: URL;
   try {
     u = new URL(url);
@@ -152,8 +159,19 @@ export async function produce(opts: ProduceOptions): Promise<void> {
         const jobs = await Promise.all(
           batch.map(async (item) => ({
             name: 'item',
-            data: { graphSha256: opts.graphSha256, target: opts.target, name: item.name, input: bytesToBase64(await item.read()) },
-            opts: { jobId: jobId(item.key), attempts: 3, backoff: { type: 'fixed' as const, delay: 500 }, removeOnComplete: false, removeOnFail: false },
+            data: {
+              graphSha256: opts.graphSha256,
+              target: opts.target,
+              name: item.name,
+              input: bytesToBase64(await item.read()),
+            },
+            opts: {
+              jobId: jobId(item.key),
+              attempts: 3,
+              backoff: { type: 'fixed' as const, delay: 500 },
+              removeOnComplete: false,
+              removeOnFail: false,
+            },
           })),
         );
         for (const j of jobs) outstanding.add(j.opts.jobId);
@@ -203,11 +221,23 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker<JobData, 
       if (graphText === undefined) {
         client ??= await worker.client;
         const text = await client.get(graphKey(opts.queueName, graphSha256));
-        if (text === null) throw new Error(`the graph ${graphSha256.slice(0, 12)}… of this item is not in Redis (expired?); run the producer again`);
+        if (text === null)
+          throw new Error(
+            `the graph ${graphSha256.slice(0, 12)}… of this item is not in Redis (expired?); run the producer again`,
+          );
         graphs.set(graphSha256, (graphText = text));
       }
-      const { record, pngs } = await opts.pool.run({ graphSha256, graphText, target, name, bytes: base64ToBytes(input) });
-      const result = { record, pngs: Object.fromEntries([...pngs].map(([file, bytes]) => [file, bytesToBase64(bytes)])) };
+      const { record, pngs } = await opts.pool.run({
+        graphSha256,
+        graphText,
+        target,
+        name,
+        bytes: base64ToBytes(input),
+      });
+      const result = {
+        record,
+        pngs: Object.fromEntries([...pngs].map(([file, bytes]) => [file, bytesToBase64(bytes)])),
+      };
       opts.onJob?.(record, { jobId: job.id!, attempt: job.attemptsMade + 1, started, ended: performance.now() });
       return result;
     },

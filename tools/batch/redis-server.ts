@@ -23,12 +23,18 @@ export interface RedisServer {
 /** Debian's redis-server on a free loopback port, no persistence; stopped by stop(). */
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${log}`)), 15_000);
-    child.on('error', (e) => reject(new Error(`cannot start redis-server (apt-get install redis-server): ${e.message}`)));
+    child.on('error', (e) =>
+      reject(new Error(`cannot start redis-server (apt-get install redis-server): ${e.message}`)),
+    );
     child.stdout!.on('data', () => {
       if (/Ready to accept connections/.test(log)) {
         clearTimeout(timer);

@@ -25,7 +25,13 @@ export interface RunnerItem {
 export type RunnerMessage =
   | { type: 'ready'; backend: 'native' | 'wasm'; fallback?: string }
   /** cpuMs: this process's CPU time (all its threads) for the item */
-  | { type: 'result'; id: number; record: import('../../src/batch/item').ItemRecord; pngs: [string, Uint8Array][]; cpuMs: number }
+  | {
+      type: 'result';
+      id: number;
+      record: import('../../src/batch/item').ItemRecord;
+      pngs: [string, Uint8Array][];
+      cpuMs: number;
+    }
   | { type: 'failed'; id: number; message: string };
 
 function arg(name: string, fallback: string): string {
@@ -38,7 +44,9 @@ async function main() {
   const packs = createNodePackRuntime(arg('--models', 'models'), backend.runtime);
   // the assets of the item being run (its image is an embedded asset of its copy of the graph)
   let assets: AssetStore = assetStoreFromDoc({});
-  const executor = new Executor(nodeRegistry, nodeContextFactory(packs, { get: (id) => assets.get(id) }), { cacheBytes: 256 * 1024 * 1024 });
+  const executor = new Executor(nodeRegistry, nodeContextFactory(packs, { get: (id) => assets.get(id) }), {
+    cacheBytes: 256 * 1024 * 1024,
+  });
   const graphs = new Map<string, GraphDocument>();
   const send = (m: RunnerMessage) => process.send!(m);
 
@@ -49,7 +57,8 @@ async function main() {
       try {
         let doc = graphs.get(m.graphSha256);
         if (!doc) {
-          if (m.graphText === undefined) throw new Error(`graph ${m.graphSha256.slice(0, 12)} was never sent to this runner`);
+          if (m.graphText === undefined)
+            throw new Error(`graph ${m.graphSha256.slice(0, 12)} was never sent to this runner`);
           const parsed = parseGraphFile(m.graphText, nodeRegistry);
           if (!parsed.ok) throw new Error(`the graph is not valid: ${parsed.errors.join('; ')}`);
           doc = parsed.doc;
@@ -57,15 +66,25 @@ async function main() {
         }
         const cpu = process.cpuUsage();
         const bytes = m.bytes instanceof Uint8Array ? m.bytes : new Uint8Array(m.bytes as ArrayLike<number>);
-        const result = await runItem(executor, { name: m.name, bytes }, {
-          doc,
-          registry: nodeRegistry,
-          target: m.target,
-          graphSha256: m.graphSha256,
-          beforeRun: (d) => (assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)),
-        });
+        const result = await runItem(
+          executor,
+          { name: m.name, bytes },
+          {
+            doc,
+            registry: nodeRegistry,
+            target: m.target,
+            graphSha256: m.graphSha256,
+            beforeRun: (d) => (assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)),
+          },
+        );
         const used = process.cpuUsage(cpu);
-        send({ type: 'result', id: m.id, record: result.record, pngs: [...result.pngs], cpuMs: (used.user + used.system) / 1000 });
+        send({
+          type: 'result',
+          id: m.id,
+          record: result.record,
+          pngs: [...result.pngs],
+          cpuMs: (used.user + used.system) / 1000,
+        });
       } catch (e) {
         send({ type: 'failed', id: m.id, message: (e as Error).message });
       }

@@ -48,18 +48,32 @@ async function main() {
   const graph = await readBatchGraph(GRAPH, () => undefined);
   const target = batchTarget(graph.doc);
   const packId = String(graph.doc.nodes.find((n) => n.id === target)!.params.pack ?? 'faceworld');
-  const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(defaultModels(), packId, 'manifest.json'), 'utf8'));
+  const manifest = JSON.parse(
+    await (await import('node:fs/promises')).readFile(path.join(defaultModels(), packId, 'manifest.json'), 'utf8'),
+  );
   const size: number = manifest.image.size;
   const framing = manifest.image.framing ?? 'frame';
   log(`rendering ${COUNT + 2} faces (${size} px, ${framing} framing)…`);
-  const faces = Array.from({ length: COUNT + 2 }, (_, i) => ({ name: `face-${i}.png`, bytes: facePng(i, size, framing) }));
-  const task = (f: { name: string; bytes: Uint8Array }) => ({ graphSha256: graph.sha256, graphText: graph.text, target, name: f.name, bytes: f.bytes });
+  const faces = Array.from({ length: COUNT + 2 }, (_, i) => ({
+    name: `face-${i}.png`,
+    bytes: facePng(i, size, framing),
+  }));
+  const task = (f: { name: string; bytes: Uint8Array }) => ({
+    graphSha256: graph.sha256,
+    graphText: graph.text,
+    target,
+    name: f.name,
+    bytes: f.bytes,
+  });
   const warm = faces.slice(0, 2);
   const timed = faces.slice(2);
 
   const nativeOk = (await loadNodeBackend('auto')).name === 'native';
   const backends: NodeBackendChoice[] = nativeOk ? ['native', 'wasm'] : ['wasm'];
-  const local: Record<string, { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number; cpu_ms: number }> = {};
+  const local: Record<
+    string,
+    { images_per_s: number; median_item_ms: number; wall_s: number; ipc_ms: number; cpu_ms: number }
+  > = {};
   for (const backend of backends) {
     for (const runners of [1, 2]) {
       const pool = await RunnerPool.start({ size: runners, models: defaultModels(), backend });
@@ -83,8 +97,16 @@ async function main() {
           }),
         );
         const wall = (performance.now() - t0) / 1000;
-        local[`${backend}_${runners}`] = { images_per_s: round(timed.length / wall), median_item_ms: round(median(itemMs)), wall_s: round(wall), ipc_ms: median(ipcMs), cpu_ms: round(median(cpuMs)) };
-        log(`${backend}, ${runners} runner${runners > 1 ? 's' : ''}: ${round(timed.length / wall)} images/s (median item ${round(median(itemMs))} ms)`);
+        local[`${backend}_${runners}`] = {
+          images_per_s: round(timed.length / wall),
+          median_item_ms: round(median(itemMs)),
+          wall_s: round(wall),
+          ipc_ms: median(ipcMs),
+          cpu_ms: round(median(cpuMs)),
+        };
+        log(
+          `${backend}, ${runners} runner${runners > 1 ? 's' : ''}: ${round(timed.length / wall)} images/s (median item ${round(median(itemMs))} ms)`,
+        );
       } finally {
         await pool.close();
       }
@@ -110,7 +132,13 @@ async function main() {
     // per item: the worker's own time around the runner (job data, base64, IPC) and the gap from
     // one item's end to the next one's start (BullMQ completes the job and fetches the next)
     const spans: { started: number; ended: number; ms: number }[] = [];
-    const worker = await startWorker({ url: redis.url, queueName: 'bench', pool, lockMs: 30_000, onJob: (record, info) => spans.push({ started: info.started, ended: info.ended, ms: record.ms }) });
+    const worker = await startWorker({
+      url: redis.url,
+      queueName: 'bench',
+      pool,
+      lockMs: 30_000,
+      onJob: (record, info) => spans.push({ started: info.started, ended: info.ended, ms: record.ms }),
+    });
     const stats = async () => {
       const info = await client.info('commandstats');
       let calls = 0;
@@ -120,7 +148,12 @@ async function main() {
         usec += Number(m[2]);
       }
       const net = await client.info('stats');
-      return { calls, usec, bytesIn: Number(/total_net_input_bytes:(\d+)/.exec(net)![1]), bytesOut: Number(/total_net_output_bytes:(\d+)/.exec(net)![1]) };
+      return {
+        calls,
+        usec,
+        bytesIn: Number(/total_net_input_bytes:(\d+)/.exec(net)![1]),
+        bytesOut: Number(/total_net_output_bytes:(\d+)/.exec(net)![1]),
+      };
     };
     const s0 = await stats();
     const t0 = performance.now();
@@ -158,7 +191,9 @@ async function main() {
       redis_rtt_ms: round(median(rtts), 3),
       redis_bytes_per_item: Math.round((s1.bytesIn - s0.bytesIn + s1.bytesOut - s0.bytesOut) / timed.length),
     };
-    log(`queue: ${queue.images_per_s} images/s; overhead ${queue.overhead_ms_per_item} ms/item; ${queue.redis_commands_per_item} Redis commands/item`);
+    log(
+      `queue: ${queue.images_per_s} images/s; overhead ${queue.overhead_ms_per_item} ms/item; ${queue.redis_commands_per_item} Redis commands/item`,
+    );
   } finally {
     await pool.close();
     client.disconnect();
@@ -197,7 +232,12 @@ async function main() {
     // each other down; what the wall-clock ratio loses then is cores other processes took
     median_item_cpu_ms: Object.fromEntries(Object.entries(local).map(([k, v]) => [k, v.cpu_ms])),
     two_vs_one_runner: Object.fromEntries(backends.map((b) => [b, ratio(b)])),
-    native_vs_wasm: nativeOk ? { runners_1: round(local.native_1!.images_per_s / local.wasm_1!.images_per_s), runners_2: round(local.native_2!.images_per_s / local.wasm_2!.images_per_s) } : null,
+    native_vs_wasm: nativeOk
+      ? {
+          runners_1: round(local.native_1!.images_per_s / local.wasm_1!.images_per_s),
+          runners_2: round(local.native_2!.images_per_s / local.wasm_2!.images_per_s),
+        }
+      : null,
     queue_backend: best,
     queue_images_per_s: queue.images_per_s,
     queue_overhead_ms_per_item: queue.overhead_ms_per_item,
@@ -210,37 +250,70 @@ async function main() {
     redis_bytes_per_item: queue.redis_bytes_per_item,
     projection_per_worker_images_per_s: round(perWorker),
     projection,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '?', loadavg_1min: round(os.loadavg()[0]!), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? '?',
+      loadavg_1min: round(os.loadavg()[0]!),
+      node: process.version,
+    },
   };
   if (asJson) {
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
   const rows: [string, string][] = [
-    ...Object.entries(local).map(([k, v]): [string, string] => [`images/s ${k.replace('_', ', ')} runner(s)`, `${v.images_per_s} (median item ${v.median_item_ms} ms, ${v.cpu_ms} ms CPU)`]),
+    ...Object.entries(local).map(([k, v]): [string, string] => [
+      `images/s ${k.replace('_', ', ')} runner(s)`,
+      `${v.images_per_s} (median item ${v.median_item_ms} ms, ${v.cpu_ms} ms CPU)`,
+    ]),
     ...backends.map((b): [string, string] => [`2 runners vs 1 (${b})`, `${ratio(b)}x`]),
-    ...(result.native_vs_wasm ? [['native vs wasm (1 runner)', `${result.native_vs_wasm.runners_1}x`] as [string, string]] : []),
+    ...(result.native_vs_wasm
+      ? [['native vs wasm (1 runner)', `${result.native_vs_wasm.runners_1}x`] as [string, string]]
+      : []),
     ['queue images/s (1 worker, 1 runner)', String(queue.images_per_s)],
-    ['queue overhead per item (median, in the worker)', `${queue.overhead_ms_per_item} ms (${queue.worker_ms_per_item} around the runner + ${queue.between_items_ms} between items)`],
+    [
+      'queue overhead per item (median, in the worker)',
+      `${queue.overhead_ms_per_item} ms (${queue.worker_ms_per_item} around the runner + ${queue.between_items_ms} between items)`,
+    ],
     ['queue overhead per item (wall vs local)', `${queue.overhead_wall_ms_per_item} ms`],
-    ['Redis commands / µs / bytes per item', `${queue.redis_commands_per_item} / ${queue.redis_us_per_item} µs / ${queue.redis_bytes_per_item} B`],
+    [
+      'Redis commands / µs / bytes per item',
+      `${queue.redis_commands_per_item} / ${queue.redis_us_per_item} µs / ${queue.redis_bytes_per_item} B`,
+    ],
     ['Redis round trip (loopback)', `${queue.redis_rtt_ms} ms`],
     ...(browser
       ? [
           ['browser batch images/s (20 files, Chromium)', String(browser.images_per_s)] as [string, string],
-          ['browser main thread: longest task / tasks > 50 ms', `${browser.longest_task_ms} ms / ${browser.long_tasks}`] as [string, string],
+          [
+            'browser main thread: longest task / tasks > 50 ms',
+            `${browser.longest_task_ms} ms / ${browser.long_tasks}`,
+          ] as [string, string],
         ]
       : []),
-    ['projection: one worker (item alone + queue overhead)', `${round(perWorker)} images/s; a machine = ${CORES_PER_MACHINE} workers`],
-    ...projection.map((p): [string, string] => [`projection: ${p.machines} machine(s) of 2 cores`, `${p.images_per_s} images/s (${p.limited_by})`]),
-    ['machine', `${result.machine.cpus} × ${result.machine.model}, load ${result.machine.loadavg_1min} (not quiet when load > 0.5)`],
+    [
+      'projection: one worker (item alone + queue overhead)',
+      `${round(perWorker)} images/s; a machine = ${CORES_PER_MACHINE} workers`,
+    ],
+    ...projection.map((p): [string, string] => [
+      `projection: ${p.machines} machine(s) of 2 cores`,
+      `${p.images_per_s} images/s (${p.limited_by})`,
+    ]),
+    [
+      'machine',
+      `${result.machine.cpus} × ${result.machine.model}, load ${result.machine.loadavg_1min} (not quiet when load > 0.5)`,
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }
 
 /** The browser batch in headless Chromium: 20 dropped files, long tasks recorded by the page itself. */
-async function benchBrowser(): Promise<{ images_per_s: number; longest_task_ms: number; long_tasks: number; files: number }> {
+async function benchBrowser(): Promise<{
+  images_per_s: number;
+  longest_task_ms: number;
+  long_tasks: number;
+  files: number;
+}> {
   const { buildApp, startPreview } = await import('../../test/e2e/lib/server.mjs');
   const { dropBatchFaces, launchProfile, openEditor, waitForSettled } = await import('../../test/e2e/lib/browser.mjs');
   if (!NO_BUILD) {
@@ -251,7 +324,9 @@ async function benchBrowser(): Promise<{ images_per_s: number; longest_task_ms: 
   const profile = await launchProfile();
   try {
     const page = profile.page;
-    await page.addInitScript(`window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });`);
+    await page.addInitScript(
+      `window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });`,
+    );
     await openEditor(page, server.url);
     await waitForSettled(page);
     await page.locator('[data-testid="batch"]').click();
@@ -259,14 +334,29 @@ async function benchBrowser(): Promise<{ images_per_s: number; longest_task_ms: 
     const t0 = await page.evaluate(() => performance.now());
     await dropBatchFaces(page, 19);
     // the first item waits for the batch engine to start: the rate counts from the first result
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="batch-progress"]')?.textContent?.split('/')[0]) >= 1, undefined, { timeout: 120_000, polling: 20 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="batch-progress"]')?.textContent?.split('/')[0]) >= 1,
+      undefined,
+      { timeout: 120_000, polling: 20 },
+    );
     const t1 = await page.evaluate(() => performance.now());
-    await page.waitForFunction(() => document.querySelector('[data-testid="batch-progress"]')?.textContent === '20/20', undefined, { timeout: 300_000, polling: 50 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="batch-progress"]')?.textContent === '20/20',
+      undefined,
+      { timeout: 300_000, polling: 50 },
+    );
     const t2 = await page.evaluate(() => performance.now());
     const tasks = (await page.evaluate(`window.__longTasks`)) as { start: number; duration: number }[];
     const during = tasks.filter((t) => t.start + t.duration >= t0 && t.start <= t2);
-    const out = { files: 20, images_per_s: round(19 / ((t2 - t1) / 1000)), longest_task_ms: round(Math.max(0, ...during.map((t) => t.duration)), 1), long_tasks: during.length };
-    log(`browser: ${out.images_per_s} images/s; longest main-thread task ${out.longest_task_ms} ms (${out.long_tasks} over 50 ms)`);
+    const out = {
+      files: 20,
+      images_per_s: round(19 / ((t2 - t1) / 1000)),
+      longest_task_ms: round(Math.max(0, ...during.map((t) => t.duration)), 1),
+      long_tasks: during.length,
+    };
+    log(
+      `browser: ${out.images_per_s} images/s; longest main-thread task ${out.longest_task_ms} ms (${out.long_tasks} over 50 ms)`,
+    );
     return out;
   } finally {
     await profile.close();

@@ -15,7 +15,8 @@ import { encoderInputSize, rgbaToPackImage } from '../../src/workers/image';
 import { alignFaceNode, createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../src/workers/node/context';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : fallback);
+const option = (name: string, fallback: string) =>
+  args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : fallback;
 const json = args.includes('--json');
 const packId = option('pack', 'faceworld');
 const photo = option('photo', '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg');
@@ -35,7 +36,8 @@ function ctx(assets: Record<string, Uint8Array> = {}): ComputeContext {
 
 async function measure(image: ImageValue, c: ComputeContext) {
   const manifest = await packs.manifest(packId);
-  const latent = (await ganInversionNode.compute({ image }, { pack: packId, refineSteps: 0, refineRate: 0.05 }, c)).latent as LatentValue;
+  const latent = (await ganInversionNode.compute({ image }, { pack: packId, refineSteps: 0, refineRate: 0.05 }, c))
+    .latent as LatentValue;
   const check = await checkDomain(packId, manifest, image, latent.tensor, c);
   let cgi = Number.NaN;
   const domain = manifest.models.domain;
@@ -43,7 +45,8 @@ async function measure(image: ImageValue, c: ComputeContext) {
     const size = domain.inputs[0].shape[2];
     const { resizeImageValue } = await import('../../src/workers/image');
     const input = typeof size === 'number' ? resizeImageValue(image, size, size).tensor : image.tensor;
-    const logit = (await packs.run(packId, 'domain', { [domain.inputs[0].name]: input }))[domain.outputs[0].name]!.data[0]!;
+    const logit = (await packs.run(packId, 'domain', { [domain.inputs[0].name]: input }))[domain.outputs[0].name]!
+      .data[0]!;
     cgi = 1 / (1 + Math.exp(-logit));
   }
   return { psnr: check?.psnr ?? Number.NaN, reference: check?.reference ?? Number.NaN, far: check?.far ?? false, cgi };
@@ -65,7 +68,8 @@ async function main(): Promise<void> {
   }
   const samples = [];
   for (let n = 1; n <= 6; n++) {
-    const image = (await loadFaceNode.compute({}, { pack: packId, source: `sample:${n}`, crop: 'center' }, ctx())).image as ImageValue;
+    const image = (await loadFaceNode.compute({}, { pack: packId, source: `sample:${n}`, crop: 'center' }, ctx()))
+      .image as ImageValue;
     samples.push(await measure(image, ctx()));
   }
   const figures: Record<string, number | string> = {
@@ -85,7 +89,8 @@ async function main(): Promise<void> {
     const bytes = new Uint8Array(readFileSync(photo));
     for (const crop of ['face', 'center']) {
       const c = ctx({ photo: bytes });
-      const image = (await loadFaceNode.compute({}, { pack: packId, source: 'asset:photo', crop }, c)).image as ImageValue;
+      const image = (await loadFaceNode.compute({}, { pack: packId, source: 'asset:photo', crop }, c))
+        .image as ImageValue;
       const m = await measure(image, c);
       figures[`photo_${crop}_psnr_db`] = m.psnr;
       figures[`photo_${crop}_cgi`] = m.cgi;
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
     }
   }
   if (json) console.log(JSON.stringify(figures));
-  else for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(28)} ${typeof v === 'number' ? v.toFixed(3) : v}`);
+  else
+    for (const [k, v] of Object.entries(figures))
+      console.log(`${k.padEnd(28)} ${typeof v === 'number' ? v.toFixed(3) : v}`);
 }
 
 await main();

@@ -54,7 +54,11 @@ const round = (v: number, digits = 1): number => (Number.isFinite(v) ? Number(v.
 
 async function longestTaskSince(page: Page, since: number): Promise<number> {
   return page.evaluate(
-    (t) => Math.max(0, ...(window as any).__bench.longTasks.filter((e: any) => e.start + e.duration >= t).map((e: any) => e.duration)),
+    (t) =>
+      Math.max(
+        0,
+        ...(window as any).__bench.longTasks.filter((e: any) => e.start + e.duration >= t).map((e: any) => e.duration),
+      ),
     since,
   );
 }
@@ -76,7 +80,12 @@ async function measureStart(url: string, dir?: string) {
 async function measureSlider(page: Page, changes: number) {
   const slider = page.locator(`${SEL.node('scale')} input[type="range"]`).first();
   await slider.scrollIntoViewIfNeeded();
-  const spec = await slider.evaluate((el: HTMLInputElement) => ({ min: Number(el.min), max: Number(el.max), step: Number(el.step) || 0.01, value: Number(el.value) }));
+  const spec = await slider.evaluate((el: HTMLInputElement) => ({
+    min: Number(el.min),
+    max: Number(el.max),
+    step: Number(el.step) || 0.01,
+    value: Number(el.value),
+  }));
   // distinct values across the range: every change is a real (uncached) edit
   const distinct = Math.floor((spec.max - spec.min) / spec.step);
   const stride = Math.max(1, Math.floor(distinct / (changes + 1)));
@@ -110,9 +119,15 @@ async function measureSlider(page: Page, changes: number) {
     );
     latencies.push(((await painted.jsonValue()) as number) - t0);
     // the change event a real slider fires on release; then let the run finish
-    await page.evaluate(() => document.querySelector('[data-node-type="scale"] input[type="range"]')!.dispatchEvent(new Event('change', { bubbles: true })));
+    await page.evaluate(() =>
+      document
+        .querySelector('[data-node-type="scale"] input[type="range"]')!
+        .dispatchEvent(new Event('change', { bubbles: true })),
+    );
     await waitForSettled(page);
-    const states = await page.evaluate(() => [...document.querySelectorAll('[data-node-type]')].map((el) => el.getAttribute('data-node-state')));
+    const states = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-node-type]')].map((el) => el.getAttribute('data-node-state')),
+    );
     executedCounts.push(states.filter((s) => s === 'done').length);
     cachedCounts.push(states.filter((s) => s === 'cached').length);
   }
@@ -129,14 +144,17 @@ async function measureRefine(page: Page, steps: number) {
   const selector = '[data-node-type="gan-inversion"] input[type="range"]';
   await page.locator(selector).first().scrollIntoViewIfNeeded();
   const start = await page.evaluate(() => performance.now());
-  const t0 = await page.evaluate(([sel, v]) => {
-    const el = document.querySelector(sel as string) as HTMLInputElement;
-    const t = performance.now();
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-    return t;
-  }, [selector, steps] as const);
+  const t0 = await page.evaluate(
+    ([sel, v]) => {
+      const el = document.querySelector(sel as string) as HTMLInputElement;
+      const t = performance.now();
+      el.value = String(v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      return t;
+    },
+    [selector, steps] as const,
+  );
   const painted = await page.waitForFunction(
     (t) => (window as any).__bench.paints.find((p: number) => p > t) ?? false,
     t0,
@@ -144,7 +162,12 @@ async function measureRefine(page: Page, steps: number) {
   );
   const ms = ((await painted.jsonValue()) as number) - t0;
   await waitForSettled(page);
-  const note = (await page.locator('[data-node-type="gan-inversion"] [data-testid="node-note"]').first().innerText().catch(() => '')) || '';
+  const note =
+    (await page
+      .locator('[data-node-type="gan-inversion"] [data-testid="node-note"]')
+      .first()
+      .innerText()
+      .catch(() => '')) || '';
   return { ms, longest: await longestTaskSince(page, start), note };
 }
 
@@ -194,10 +217,22 @@ function bigGraph(count: number, pack: string) {
     nodes.push({ id: `r${i}`, type: 'random-face', params: { pack, seed: i }, position: [col * 260, row * 220] });
     if (i + 1 < count) {
       nodes.push({ id: `g${i}`, type: 'generate', params: { pack }, position: [(col + 1) * 260, row * 220] });
-      connections.push({ id: `c${i}`, from: { node: `r${i}`, socket: 'latent' }, to: { node: `g${i}`, socket: 'latent' } });
+      connections.push({
+        id: `c${i}`,
+        from: { node: `r${i}`, socket: 'latent' },
+        to: { node: `g${i}`, socket: 'latent' },
+      });
     }
   }
-  return { format: 'delta-studio/graph', version: 1, name: `${count}-node benchmark graph`, nodes, connections, packs: [], assets: {} };
+  return {
+    format: 'delta-studio/graph',
+    version: 1,
+    name: `${count}-node benchmark graph`,
+    nodes,
+    connections,
+    packs: [],
+    assets: {},
+  };
 }
 
 /** Drop a 500-node graph on the editor: time until all node elements are on screen, then pan. */
@@ -221,7 +256,8 @@ async function measureBigGraph(page: Page) {
         const deadline = t0 + 60_000;
         const tick = () => {
           if (document.querySelectorAll('[data-node-type]').length >= expected) resolve();
-          else if (performance.now() > deadline) reject(new Error(`only ${document.querySelectorAll('[data-node-type]').length} nodes after 60 s`));
+          else if (performance.now() > deadline)
+            reject(new Error(`only ${document.querySelectorAll('[data-node-type]').length} nodes after 60 s`));
           else requestAnimationFrame(tick);
         };
         tick();
@@ -236,7 +272,11 @@ async function measureBigGraph(page: Page) {
   // the longest main-thread task from the drop until the graph has settled
   await page.waitForTimeout(1000);
   const loadLongestTaskMs = await page.evaluate(
-    (since) => Math.max(0, ...(window as any).__bench.longTasks.filter((e: any) => e.start >= since).map((e: any) => e.duration)),
+    (since) =>
+      Math.max(
+        0,
+        ...(window as any).__bench.longTasks.filter((e: any) => e.start >= since).map((e: any) => e.duration),
+      ),
     loadStart,
   );
 
@@ -265,7 +305,13 @@ async function measureBigGraph(page: Page) {
     const f: number[] = (window as any).__frames;
     return f.slice(1).map((t, i) => t - f[i]!);
   });
-  return { loadMs, loadLongestTaskMs, panFrameP95Ms: percentile(intervals, 95), panFrameMedianMs: percentile(intervals, 50), panFrames: intervals.length };
+  return {
+    loadMs,
+    loadLongestTaskMs,
+    panFrameP95Ms: percentile(intervals, 95),
+    panFrameMedianMs: percentile(intervals, 50),
+    panFrames: intervals.length,
+  };
 }
 
 /** One process spinning one core until stopped: "with one core busy". */
@@ -330,7 +376,9 @@ async function main(): Promise<void> {
     results.graph500PanFrameMedianMs = round(big.panFrameMedianMs);
     results.graph500PanFrameP95Ms = round(big.panFrameP95Ms);
     results.longestMainThreadTaskOverallMs = round(await longestTaskSince(page, 0));
-    results.browser = await page.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent);
+    results.browser = await page.evaluate(
+      () => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent,
+    );
     results.crossOriginIsolated = String(await page.evaluate(() => crossOriginIsolated));
     await warm.profile.close({ removeDir: true });
     warm = null;

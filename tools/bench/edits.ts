@@ -47,10 +47,17 @@ const PAIR_SEED = 700_000;
 /** the requested change at α = 1, as a share of each attribute's range */
 const STEP_SHARE = 0.3;
 
-const log = (msg: string) => { if (!asJson) console.log(msg); else console.error(msg); };
+const log = (msg: string) => {
+  if (!asJson) console.log(msg);
+  else console.error(msg);
+};
 
-if (!Number.isInteger(REFINE) || REFINE < 0) throw new Error(`--refine must be a whole number ≥ 0, got ${opt('refine', '')}`);
-for (const [i, n] of [['faces', FACES], ['labelled', LABELLED]] as const) {
+if (!Number.isInteger(REFINE) || REFINE < 0)
+  throw new Error(`--refine must be a whole number ≥ 0, got ${opt('refine', '')}`);
+for (const [i, n] of [
+  ['faces', FACES],
+  ['labelled', LABELLED],
+] as const) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${i} must be a positive whole number, got ${n}`);
 }
 
@@ -58,15 +65,23 @@ for (const [i, n] of [['faces', FACES], ['labelled', LABELLED]] as const) {
 // Small dense helpers
 
 type Attrs = Record<string, number>;
-const spec = new Map<string, { name: string; min: number; max: number; neutral: number }>(synth.ATTRIBUTES.map((a) => [a.name, a]));
-const range = (name: string) => { const a = spec.get(name)!; return a.max - a.min; };
+const spec = new Map<string, { name: string; min: number; max: number; neutral: number }>(
+  synth.ATTRIBUTES.map((a) => [a.name, a]),
+);
+const range = (name: string) => {
+  const a = spec.get(name)!;
+  return a.max - a.min;
+};
 
 function concat(ts: Tensor[]): Tensor {
   const per = ts[0].data.length / ts[0].dims[0];
   const n = ts.reduce((s, t) => s + t.dims[0], 0);
   const data = new Float32Array(n * per);
   let o = 0;
-  for (const t of ts) { data.set(t.data, o); o += t.data.length; }
+  for (const t of ts) {
+    data.set(t.data, o);
+    o += t.data.length;
+  }
   return { data, dims: [n, ...ts[0].dims.slice(1)] };
 }
 /** Items s..e-1 of a batch tensor. */
@@ -88,7 +103,11 @@ function mean(rs: Float32Array[]): Float32Array {
   for (const r of rs) for (let i = 0; i < m.length; i++) m[i] += r[i] / rs.length;
   return m;
 }
-const axpy = (a: number, x: Float32Array, y: Float32Array) => { const o = new Float32Array(y); for (let i = 0; i < o.length; i++) o[i] += a * x[i]; return o; };
+const axpy = (a: number, x: Float32Array, y: Float32Array) => {
+  const o = new Float32Array(y);
+  for (let i = 0; i < o.length; i++) o[i] += a * x[i];
+  return o;
+};
 const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 function psnr(a: Float32Array, b: Float32Array): number {
   let se = 0;
@@ -110,9 +129,17 @@ function cholesky(A: Float64Array, n: number): Float64Array {
 /** Solves L Lᵀ x = b. */
 function cholSolve(L: Float64Array, b: Float64Array, n: number): Float64Array {
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) { let s = b[i]; for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k]; y[i] = s / L[i * n + i]; }
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
+    y[i] = s / L[i * n + i];
+  }
   const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) { let s = y[i]; for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k]; x[i] = s / L[i * n + i]; }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
+  }
   return x;
 }
 const solveSpd = (A: Float64Array, b: Float64Array, n: number) => cholSolve(cholesky(A, n), b, n);
@@ -120,11 +147,18 @@ const solveSpd = (A: Float64Array, b: Float64Array, n: number) => cholSolve(chol
 // ---------------------------------------------------------------------------------------------
 // Faces with known parameters
 
-interface Face { identity: ReturnType<typeof synth.sampleIdentity>; attrs: Attrs; seed: number }
+interface Face {
+  identity: ReturnType<typeof synth.sampleIdentity>;
+  attrs: Attrs;
+  seed: number;
+}
 
 /** Attributes of a face, drawn like the training data's (pose and light uniform, expressions half neutral). */
 const sampleAttrs = (seed: number): Attrs => ({ ...synth.sampleAttributes(seed) });
-const clampTo = (a: string, v: number) => { const s = spec.get(a)!; return Math.min(s.max, Math.max(s.min, v)); };
+const clampTo = (a: string, v: number) => {
+  const s = spec.get(a)!;
+  return Math.min(s.max, Math.max(s.min, v));
+};
 function identityVector(face: Face, names: string[]): number[] {
   const id = face.identity as unknown as Record<string, unknown>;
   return names.map((n) => Number(id[n]));
@@ -132,7 +166,12 @@ function identityVector(face: Face, names: string[]): number[] {
 /** A render at the pack's size and range, framed as its encoder was trained (manifest
  *  image.framing): sources, labelled faces, synthetic pairs and every ground truth alike. */
 function renderTensor(face: Face, attrs: Attrs, style: 'photo' | 'cgi', image: PackManifest['image']): Tensor {
-  const rgba = synth.renderFramed(face.identity, attrs as ReturnType<typeof synth.neutralAttributes>, { size: image.size, style, seed: face.seed }, synth.imageFraming(image));
+  const rgba = synth.renderFramed(
+    face.identity,
+    attrs as ReturnType<typeof synth.neutralAttributes>,
+    { size: image.size, style, seed: face.seed },
+    synth.imageFraming(image),
+  );
   return rgbaToTensor(rgba, image.range);
 }
 
@@ -147,7 +186,10 @@ async function main() {
   const meta = (manifest.meta ?? {}) as { attributes_names?: string[]; identity_names?: string[] };
   const attrNames = meta.attributes_names ?? synth.ATTRIBUTES.map((a) => a.name);
   const identNames = meta.identity_names ?? synth.IDENTITY_PARAMS.map((p) => p.name);
-  const identRange = identNames.map((n) => { const p = synth.IDENTITY_PARAMS.find((q) => q.name === n); return p ? p.max - p.min : 1; });
+  const identRange = identNames.map((n) => {
+    const p = synth.IDENTITY_PARAMS.find((q) => q.name === n);
+    return p ? p.max - p.min : 1;
+  });
   const size = manifest.image.size;
   const [L, D] = [manifest.latent.layers, manifest.latent.dim];
 
@@ -176,8 +218,12 @@ async function main() {
     const x1: Tensor = { data: new Float32Array(3 * size * size), dims: [1, 3, size, size] };
     const c1: Tensor = { data: new Float32Array(manifest.deltaDim ?? 16), dims: [1, manifest.deltaDim ?? 16] };
     const calls: [string, Record<string, Tensor>][] = [
-      ['generator', { w: w1 }], ['encoder', { image: x1 }], ['delta_encoder', { w_from: w1, w_to: w1 }],
-      ['delta_decoder', { w: w1, delta: c1 }], ['attributes', { image: x1 }], ['domain', { image: x1 }],
+      ['generator', { w: w1 }],
+      ['encoder', { image: x1 }],
+      ['delta_encoder', { w_from: w1, w_to: w1 }],
+      ['delta_decoder', { w: w1, delta: c1 }],
+      ['attributes', { image: x1 }],
+      ['domain', { image: x1 }],
     ];
     for (const [m, f] of calls) {
       await runtime.run(PACK, m, f);
@@ -189,7 +235,11 @@ async function main() {
 
   const t0 = performance.now();
   log(`rendering ${FACES} held-out photo faces and ${LABELLED} labelled ones…`);
-  const sources: Face[] = Array.from({ length: FACES }, (_, s) => ({ identity: synth.sampleIdentity(SOURCE_SEED + s), attrs: sampleAttrs(SOURCE_SEED + s), seed: SOURCE_SEED + s }));
+  const sources: Face[] = Array.from({ length: FACES }, (_, s) => ({
+    identity: synth.sampleIdentity(SOURCE_SEED + s),
+    attrs: sampleAttrs(SOURCE_SEED + s),
+    seed: SOURCE_SEED + s,
+  }));
   const x = concat(sources.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)));
   let w = await encode(x);
   const encoderCeiling = avg(rows(await generate(w)).map((r, i) => psnr(r, rows(x)[i])));
@@ -197,20 +247,40 @@ async function main() {
     const parts: Tensor[] = [];
     for (let s = 0; s < FACES; s += 50) {
       const e = Math.min(FACES, s + 50);
-      parts.push((await refineLatents(runtime, PACK, manifest, itemsOf(w, s, e), itemsOf(x, s, e), { steps: REFINE, rate: REFINE_RATE })).latent);
+      parts.push(
+        (
+          await refineLatents(runtime, PACK, manifest, itemsOf(w, s, e), itemsOf(x, s, e), {
+            steps: REFINE,
+            rate: REFINE_RATE,
+          })
+        ).latent,
+      );
     }
     w = concat(parts);
-    log(`  refined the ${FACES} inversions by ${REFINE} steps (rate ${REFINE_RATE}) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    log(
+      `  refined the ${FACES} inversions by ${REFINE} steps (rate ${REFINE_RATE}) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
   }
   const recon = await generate(w);
   const ceiling = avg(rows(recon).map((r, i) => psnr(r, rows(x)[i])));
   const base = await measure(recon);
   /** a set of faces with their inversions, reconstructions and the estimator's readings of those */
-  interface FaceSet { name: string; faces: Face[]; x: Tensor; w: Tensor; recon: Tensor; base: Awaited<ReturnType<typeof measure>> }
+  interface FaceSet {
+    name: string;
+    faces: Face[];
+    x: Tensor;
+    w: Tensor;
+    recon: Tensor;
+    base: Awaited<ReturnType<typeof measure>>;
+  }
   const H: FaceSet = { name: 'held-out', faces: sources, x, w, recon, base };
 
   // Supervised baseline: ridge regression of each attribute on the inverted latents of labelled photos
-  const labelled: Face[] = Array.from({ length: LABELLED }, (_, s) => ({ identity: synth.sampleIdentity(LABELLED_SEED + s), attrs: sampleAttrs(LABELLED_SEED + s), seed: LABELLED_SEED + s }));
+  const labelled: Face[] = Array.from({ length: LABELLED }, (_, s) => ({
+    identity: synth.sampleIdentity(LABELLED_SEED + s),
+    attrs: sampleAttrs(LABELLED_SEED + s),
+    seed: LABELLED_SEED + s,
+  }));
   const wl = rows(await encode(concat(labelled.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)))));
   // ridge regression of every attribute on the latents; λ picked on a 20 % hold-out
   const n = L * D;
@@ -220,7 +290,11 @@ async function main() {
     const g = new Float64Array(n * n);
     wl.forEach((r, k) => {
       if (!use(k)) return;
-      for (let i = 0; i < n; i++) { const ri = r[i] - mu[i]; if (ri === 0) continue; for (let j = 0; j <= i; j++) g[i * n + j] += ri * (r[j] - mu[j]); }
+      for (let i = 0; i < n; i++) {
+        const ri = r[i] - mu[i];
+        if (ri === 0) continue;
+        for (let j = 0; j <= i; j++) g[i * n + j] += ri * (r[j] - mu[j]);
+      }
     });
     for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) g[j * n + i] = g[i * n + j];
     return g;
@@ -229,14 +303,21 @@ async function main() {
     const ya = labelled.map((f) => f.attrs[a]);
     const ym = avg(ya);
     const rhs = new Float64Array(n);
-    wl.forEach((r, k) => { if (use(k)) for (let i = 0; i < n; i++) rhs[i] += (r[i] - mu[i]) * (ya[k] - ym); });
+    wl.forEach((r, k) => {
+      if (use(k)) for (let i = 0; i < n; i++) rhs[i] += (r[i] - mu[i]) * (ya[k] - ym);
+    });
     return { rhs, ym };
   };
   const ridgeFit = (g: Float64Array, lambda: number, use: (k: number) => boolean) => {
     const A = Float64Array.from(g);
     for (let i = 0; i < n; i++) A[i * n + i] += lambda;
     const chol = cholesky(A, n);
-    return new Map(attrNames.map((a) => { const { rhs, ym } = rhsOf(a, use); return [a, { beta: cholSolve(chol, rhs, n), ym }]; }));
+    return new Map(
+      attrNames.map((a) => {
+        const { rhs, ym } = rhsOf(a, use);
+        return [a, { beta: cholSolve(chol, rhs, n), ym }];
+      }),
+    );
   };
   const gFit = gramOf((k) => fitRows[k]);
   let meanVar = 0;
@@ -247,11 +328,20 @@ async function main() {
     let err = 0;
     for (const a of attrNames) {
       const { beta: b, ym } = fit.get(a)!;
-      wl.forEach((r, k) => { if (fitRows[k]) return; let p = ym; for (let i = 0; i < n; i++) p += b[i] * (r[i] - mu[i]); err += ((p - labelled[k].attrs[a]) / range(a)) ** 2; });
+      wl.forEach((r, k) => {
+        if (fitRows[k]) return;
+        let p = ym;
+        for (let i = 0; i < n; i++) p += b[i] * (r[i] - mu[i]);
+        err += ((p - labelled[k].attrs[a]) / range(a)) ** 2;
+      });
     }
     if (err < best.err) best = { lambda: share * meanVar, err };
   }
-  const finalFit = ridgeFit(gramOf(() => true), best.lambda * 1.25, () => true); // 25 % more rows than the hold-out fit
+  const finalFit = ridgeFit(
+    gramOf(() => true),
+    best.lambda * 1.25,
+    () => true,
+  ); // 25 % more rows than the hold-out fit
   const beta = new Map([...finalFit].map(([a, v]) => [a, v.beta]));
   const ridgeLambdaShare = best.lambda / meanVar;
   /** the smallest W+ move that changes the regressed attributes by `change` (InterFaceGAN-style, calibrated) */
@@ -260,7 +350,12 @@ async function main() {
     const B = names.map((a) => beta.get(a)!);
     const k = names.length;
     const G = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) { let s = 0; for (let t = 0; t < n; t++) s += B[i][t] * B[j][t]; G[i * k + j] = s; }
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let t = 0; t < n; t++) s += B[i][t] * B[j][t];
+        G[i * k + j] = s;
+      }
     const c = solveSpd(G, Float64Array.from(names.map((a) => change[a])), k);
     const dw = new Float32Array(n);
     for (let i = 0; i < k; i++) for (let t = 0; t < n; t++) dw[t] += c[i] * B[i][t];
@@ -271,27 +366,47 @@ async function main() {
   // ------------------------------------------------------------------------------------------
   // Edits
 
-  interface EditSpec { key: string; attrs: string[] }
+  interface EditSpec {
+    key: string;
+    attrs: string[];
+  }
   const SINGLE: EditSpec[] = [
-    { key: 'smile', attrs: ['smile'] }, { key: 'yaw', attrs: ['yaw'] }, { key: 'pitch', attrs: ['pitch'] },
-    { key: 'eyes closed', attrs: ['eyeClosedLeft', 'eyeClosedRight'] }, { key: 'wink', attrs: ['eyeClosedLeft'] },
-    { key: 'mouth open', attrs: ['mouthOpen'] }, { key: 'brow raise', attrs: ['browRaise'] },
+    { key: 'smile', attrs: ['smile'] },
+    { key: 'yaw', attrs: ['yaw'] },
+    { key: 'pitch', attrs: ['pitch'] },
+    { key: 'eyes closed', attrs: ['eyeClosedLeft', 'eyeClosedRight'] },
+    { key: 'wink', attrs: ['eyeClosedLeft'] },
+    { key: 'mouth open', attrs: ['mouthOpen'] },
+    { key: 'brow raise', attrs: ['browRaise'] },
     { key: 'light azimuth', attrs: ['lightAzimuth'] },
   ];
-  const COMBOS: [string, string][] = [['smile', 'yaw'], ['eyes closed', 'light azimuth']];
+  const COMBOS: [string, string][] = [
+    ['smile', 'yaw'],
+    ['eyes closed', 'light azimuth'],
+  ];
 
   /** The pairs of one edit: K cgi identities at neutral attributes, then with the step applied. */
-  interface Prepared { spec: EditSpec; step: Attrs; codes: { fwd: Float32Array[]; rev: Float32Array[] }; diffs: Float32Array[] }
+  interface Prepared {
+    spec: EditSpec;
+    step: Attrs;
+    codes: { fwd: Float32Array[]; rev: Float32Array[] };
+    diffs: Float32Array[];
+  }
   async function prepare(e: EditSpec): Promise<Prepared> {
     const neutral = synth.neutralAttributes() as unknown as Attrs;
     const step: Attrs = {};
     for (const a of e.attrs) {
       const s = spec.get(a);
-      if (!s) throw new Error(`benchmark attribute "${a}" is not a FaceWorld attribute (${[...spec.keys()].join(', ')})`);
+      if (!s)
+        throw new Error(`benchmark attribute "${a}" is not a FaceWorld attribute (${[...spec.keys()].join(', ')})`);
       const d = STEP_SHARE * (s.max - s.min);
       step[a] = neutral[a] + d <= s.max ? d : -d; // step away from the neutral value, inside the range
     }
-    const pairs = Array.from({ length: Math.max(...KS) }, (_, k) => ({ identity: synth.sampleIdentity(PAIR_SEED + k), attrs: neutral, seed: PAIR_SEED + k }));
+    const pairs = Array.from({ length: Math.max(...KS) }, (_, k) => ({
+      identity: synth.sampleIdentity(PAIR_SEED + k),
+      attrs: neutral,
+      seed: PAIR_SEED + k,
+    }));
     const from = concat(pairs.map((f) => renderTensor(f, neutral, 'cgi', manifest.image)));
     const toAttrs = { ...neutral };
     for (const a of e.attrs) toAttrs[a] += step[a];
@@ -307,89 +422,167 @@ async function main() {
   function signOf(p: Prepared, set: FaceSet): number[] {
     const key = `${p.spec.key}|${set.name}`;
     if (!signCache.has(key)) {
-      signCache.set(key, set.faces.map((f) => {
-        const a = p.spec.attrs[0];
-        const s = spec.get(a)!;
-        const up = f.attrs[a] + 1.5 * p.step[a];
-        return up >= s.min && up <= s.max ? 1 : -1;
-      }));
+      signCache.set(
+        key,
+        set.faces.map((f) => {
+          const a = p.spec.attrs[0];
+          const s = spec.get(a)!;
+          const up = f.attrs[a] + 1.5 * p.step[a];
+          return up >= s.min && up <= s.max ? 1 : -1;
+        }),
+      );
     }
     return signCache.get(key)!;
   }
 
-  type Method = { name: string; edit: (p: Prepared[], alpha: number, combine?: 'sum' | 'sequence', set?: FaceSet) => Promise<Tensor> };
-  async function dgeEdit(ps: Prepared[], alpha: number, K: number, combine: 'sum' | 'sequence', set: FaceSet = H): Promise<Tensor> {
-    const codes = ps.map((p) => ({ fwd: mean(p.codes.fwd.slice(0, K)), rev: mean(p.codes.rev.slice(0, K)), sign: signOf(p, set) }));
+  type Method = {
+    name: string;
+    edit: (p: Prepared[], alpha: number, combine?: 'sum' | 'sequence', set?: FaceSet) => Promise<Tensor>;
+  };
+  async function dgeEdit(
+    ps: Prepared[],
+    alpha: number,
+    K: number,
+    combine: 'sum' | 'sequence',
+    set: FaceSet = H,
+  ): Promise<Tensor> {
+    const codes = ps.map((p) => ({
+      fwd: mean(p.codes.fwd.slice(0, K)),
+      rev: mean(p.codes.rev.slice(0, K)),
+      sign: signOf(p, set),
+    }));
     const codeFor = (c: (typeof codes)[number], s: number) => (c.sign[s] > 0 ? c.fwd : c.rev).map((v) => v * alpha);
     let cur = set.w;
     if (combine === 'sum') {
-      const delta = fromRows(set.faces.map((_, s) => codes.map((c) => codeFor(c, s)).reduce((acc, v) => acc.map((x, i) => x + v[i]))), [codes[0].fwd.length]);
+      const delta = fromRows(
+        set.faces.map((_, s) => codes.map((c) => codeFor(c, s)).reduce((acc, v) => acc.map((x, i) => x + v[i]))),
+        [codes[0].fwd.length],
+      );
       const dw = (await run('delta_decoder', { w: cur, delta })).dw;
       return { data: cur.data.map((v, i) => v + dw.data[i]), dims: cur.dims };
     }
     for (const c of codes) {
-      const delta = fromRows(set.faces.map((_, s) => codeFor(c, s)), [c.fwd.length]);
+      const delta = fromRows(
+        set.faces.map((_, s) => codeFor(c, s)),
+        [c.fwd.length],
+      );
       const dw = (await run('delta_decoder', { w: cur, delta })).dw;
       cur = { data: cur.data.map((v, i) => v + dw.data[i]), dims: cur.dims };
     }
     return cur;
   }
-  async function offsetEdit(ps: Prepared[], alpha: number, offset: (p: Prepared) => Float32Array, set: FaceSet = H): Promise<Tensor> {
+  async function offsetEdit(
+    ps: Prepared[],
+    alpha: number,
+    offset: (p: Prepared) => Float32Array,
+    set: FaceSet = H,
+  ): Promise<Tensor> {
     const offs = ps.map((p) => ({ o: offset(p), sign: signOf(p, set) }));
-    return fromRows(rows(set.w).map((r, s) => offs.reduce((acc, { o, sign }) => axpy(alpha * sign[s], o, acc), r)), [L, D]);
+    return fromRows(
+      rows(set.w).map((r, s) => offs.reduce((acc, { o, sign }) => axpy(alpha * sign[s], o, acc), r)),
+      [L, D],
+    );
   }
   const methods: Method[] = [
-    ...KS.map((K) => ({ name: `DGE K=${K}`, edit: (p: Prepared[], a: number, c: 'sum' | 'sequence' = 'sum', set?: FaceSet) => dgeEdit(p, a, K, c, set) })),
-    ...KS.map((K) => ({ name: `linear K=${K}`, edit: (p: Prepared[], a: number, _c?: 'sum' | 'sequence', set?: FaceSet) => offsetEdit(p, a, (q) => mean(q.diffs.slice(0, K)), set) })),
-    { name: 'supervised', edit: async (p: Prepared[], a: number, _c?: 'sum' | 'sequence', set: FaceSet = H) => {
-      // one joint minimum-norm move for all requested changes, per sign pattern
-      const moves = new Map<string, Float32Array>();
-      return fromRows(rows(set.w).map((r, s) => {
-        const key = p.map((q) => signOf(q, set)[s]).join();
-        if (!moves.has(key)) {
-          const change: Attrs = {};
-          for (const q of p) for (const at of q.spec.attrs) change[at] = signOf(q, set)[s] * q.step[at];
-          moves.set(key, supervisedMove(change));
-        }
-        return axpy(a, moves.get(key)!, r);
-      }), [L, D]);
-    } },
+    ...KS.map((K) => ({
+      name: `DGE K=${K}`,
+      edit: (p: Prepared[], a: number, c: 'sum' | 'sequence' = 'sum', set?: FaceSet) => dgeEdit(p, a, K, c, set),
+    })),
+    ...KS.map((K) => ({
+      name: `linear K=${K}`,
+      edit: (p: Prepared[], a: number, _c?: 'sum' | 'sequence', set?: FaceSet) =>
+        offsetEdit(p, a, (q) => mean(q.diffs.slice(0, K)), set),
+    })),
+    {
+      name: 'supervised',
+      edit: async (p: Prepared[], a: number, _c?: 'sum' | 'sequence', set: FaceSet = H) => {
+        // one joint minimum-norm move for all requested changes, per sign pattern
+        const moves = new Map<string, Float32Array>();
+        return fromRows(
+          rows(set.w).map((r, s) => {
+            const key = p.map((q) => signOf(q, set)[s]).join();
+            if (!moves.has(key)) {
+              const change: Attrs = {};
+              for (const q of p) for (const at of q.spec.attrs) change[at] = signOf(q, set)[s] * q.step[at];
+              moves.set(key, supervisedMove(change));
+            }
+            return axpy(a, moves.get(key)!, r);
+          }),
+          [L, D],
+        );
+      },
+    },
   ];
 
-  interface Score { hit: number; hitShare: number; leakage: number; identity: number; psnr: number; bleed: number }
+  interface Score {
+    hit: number;
+    hitShare: number;
+    leakage: number;
+    identity: number;
+    psnr: number;
+    bleed: number;
+  }
   const results: { edit: string; method: string; alpha: number; score: Score }[] = [];
 
-  async function score(ps: Prepared[], alpha: number, edited: Tensor | null, gt: Tensor, set: FaceSet = H): Promise<Score> {
+  async function score(
+    ps: Prepared[],
+    alpha: number,
+    edited: Tensor | null,
+    gt: Tensor,
+    set: FaceSet = H,
+  ): Promise<Score> {
     const img = edited ? await generate(edited) : set.recon;
     const m = edited ? await measure(img) : set.base;
     const base = set.base;
     const changed = new Set(ps.flatMap((p) => p.spec.attrs));
-    const hit: number[] = []; const hitShare: number[] = []; const leak: number[] = []; const idd: number[] = []; const fid: number[] = [];
+    const hit: number[] = [];
+    const hitShare: number[] = [];
+    const leak: number[] = [];
+    const idd: number[] = [];
+    const fid: number[] = [];
     set.faces.forEach((f, s) => {
-      for (const p of ps) for (const a of p.spec.attrs) {
-        const target = clampTo(a, f.attrs[a] + signOf(p, set)[s] * alpha * p.step[a]);
-        const err = Math.abs(m.attrs[s][attrNames.indexOf(a)] - target);
-        hit.push(err); hitShare.push(err / range(a));
-      }
-      attrNames.forEach((a, i) => { if (!changed.has(a)) leak.push(Math.abs(m.attrs[s][i] - base.attrs[s][i]) / range(a)); });
+      for (const p of ps)
+        for (const a of p.spec.attrs) {
+          const target = clampTo(a, f.attrs[a] + signOf(p, set)[s] * alpha * p.step[a]);
+          const err = Math.abs(m.attrs[s][attrNames.indexOf(a)] - target);
+          hit.push(err);
+          hitShare.push(err / range(a));
+        }
+      attrNames.forEach((a, i) => {
+        if (!changed.has(a)) leak.push(Math.abs(m.attrs[s][i] - base.attrs[s][i]) / range(a));
+      });
       identNames.forEach((_, i) => idd.push(Math.abs(m.ident[s][i] - base.ident[s][i]) / identRange[i]));
       fid.push(psnr(rows(img)[s], rows(gt)[s]));
     });
-    return { hit: avg(hit), hitShare: avg(hitShare), leakage: avg(leak), identity: avg(idd), psnr: avg(fid), bleed: avg(m.logit.map((l) => (l > 0 ? 1 : 0))) };
+    return {
+      hit: avg(hit),
+      hitShare: avg(hitShare),
+      leakage: avg(leak),
+      identity: avg(idd),
+      psnr: avg(fid),
+      bleed: avg(m.logit.map((l) => (l > 0 ? 1 : 0))),
+    };
   }
   function groundTruth(ps: Prepared[], alpha: number, set: FaceSet = H): Tensor {
-    return concat(set.faces.map((f, s) => {
-      const attrs = { ...f.attrs };
-      for (const p of ps) for (const a of p.spec.attrs) {
-        attrs[a] = clampTo(a, f.attrs[a] + signOf(p, set)[s] * alpha * p.step[a]);
-      }
-      return renderTensor(f, attrs, 'photo', manifest.image);
-    }));
+    return concat(
+      set.faces.map((f, s) => {
+        const attrs = { ...f.attrs };
+        for (const p of ps)
+          for (const a of p.spec.attrs) {
+            attrs[a] = clampTo(a, f.attrs[a] + signOf(p, set)[s] * alpha * p.step[a]);
+          }
+        return renderTensor(f, attrs, 'photo', manifest.image);
+      }),
+    );
   }
 
   const prepared = new Map<string, Prepared>();
   // --edits "smile,yaw" (matched strength only): a shorter run; holds come from these edits too
-  const EDITS = opt('edits', '') ? opt('edits', '').split(',').map((k) => k.trim()) : SINGLE.map((e) => e.key);
+  const EDITS = opt('edits', '')
+    ? opt('edits', '')
+        .split(',')
+        .map((k) => k.trim())
+    : SINGLE.map((e) => e.key);
   for (const e of FIXED ? SINGLE : SINGLE.filter((x) => EDITS.includes(x.key))) {
     const t = performance.now();
     const p = await prepare(e);
@@ -400,7 +593,12 @@ async function main() {
       for (const m of methods) {
         // the smaller linear baselines only at α = 1: the α sweep of linear K=20 shows the trend
         if (alpha !== 1 && (m.name === 'linear K=1' || m.name === 'linear K=5')) continue;
-        results.push({ edit: e.key, method: m.name, alpha, score: await score([p], alpha, await m.edit([p], alpha), gt) });
+        results.push({
+          edit: e.key,
+          method: m.name,
+          alpha,
+          score: await score([p], alpha, await m.edit([p], alpha), gt),
+        });
       }
     }
     log(`  ${e.key}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
@@ -412,31 +610,68 @@ async function main() {
     results.push({ edit: key, method: 'no edit', alpha: 1, score: await score(ps, 1, null, gt) });
     for (const m of methods) {
       results.push({ edit: key, method: m.name, alpha: 1, score: await score(ps, 1, await m.edit(ps, 1, 'sum'), gt) });
-      if (m.name.startsWith('DGE')) results.push({ edit: key, method: `${m.name} (sequence)`, alpha: 1, score: await score(ps, 1, await m.edit(ps, 1, 'sequence'), gt) });
+      if (m.name.startsWith('DGE'))
+        results.push({
+          edit: key,
+          method: `${m.name} (sequence)`,
+          alpha: 1,
+          score: await score(ps, 1, await m.edit(ps, 1, 'sequence'), gt),
+        });
     }
   }
 
   // ------------------------------------------------------------------------------------------
   // Matched strength (issue 15): α per method chosen on calibration faces, scored on the held-out ones
 
-  const calFaces: Face[] = Array.from({ length: CALIBRATION }, (_, s) => ({ identity: synth.sampleIdentity(CALIBRATION_SEED + s), attrs: sampleAttrs(CALIBRATION_SEED + s), seed: CALIBRATION_SEED + s }));
+  const calFaces: Face[] = Array.from({ length: CALIBRATION }, (_, s) => ({
+    identity: synth.sampleIdentity(CALIBRATION_SEED + s),
+    attrs: sampleAttrs(CALIBRATION_SEED + s),
+    seed: CALIBRATION_SEED + s,
+  }));
   const calX = concat(calFaces.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)));
   const calW = await encode(calX);
   const calRecon = await generate(calW);
-  const cal: FaceSet = { name: 'calibration', faces: calFaces, x: calX, w: calW, recon: calRecon, base: await measure(calRecon) };
+  const cal: FaceSet = {
+    name: 'calibration',
+    faces: calFaces,
+    x: calX,
+    w: calW,
+    recon: calRecon,
+    base: await measure(calRecon),
+  };
   const judge = await loadJudge(root);
-  const matched = await matchedStrength({
-    root, out: OUT, log, attrNames, identNames, identRange, range, layers: L, dim: D, cal, held: H,
-    edits: EDITS.filter((k) => prepared.has(k)).map((k) => prepared.get(k)!), // in the order --edits gives
-    methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
-    signOf, groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet), generate, measure, run, supervisedUnit: (a) => supervisedMove({ [a]: 1 }), psnr, aimFaces: AIM_FACES,
-    onProgress: async (r) => {
-      await mkdir(OUT, { recursive: true });
-      await writeFile(path.join(OUT, 'edits-matched.md'), r.table);
-      await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(r.figures, null, 1) + '\n');
-      await writeFile(path.join(OUT, 'frontier.svg'), r.svg);
+  const matched = await matchedStrength(
+    {
+      root,
+      out: OUT,
+      log,
+      attrNames,
+      identNames,
+      identRange,
+      range,
+      layers: L,
+      dim: D,
+      cal,
+      held: H,
+      edits: EDITS.filter((k) => prepared.has(k)).map((k) => prepared.get(k)!), // in the order --edits gives
+      methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
+      signOf,
+      groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet),
+      generate,
+      measure,
+      run,
+      supervisedUnit: (a) => supervisedMove({ [a]: 1 }),
+      psnr,
+      aimFaces: AIM_FACES,
+      onProgress: async (r) => {
+        await mkdir(OUT, { recursive: true });
+        await writeFile(path.join(OUT, 'edits-matched.md'), r.table);
+        await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(r.figures, null, 1) + '\n');
+        await writeFile(path.join(OUT, 'frontier.svg'), r.svg);
+      },
     },
-  }, judge);
+    judge,
+  );
   if (!FIXED) {
     if (asJson) process.stdout.write(JSON.stringify(matched.figures) + '\n');
     else console.log(matched.table);
@@ -447,32 +682,55 @@ async function main() {
   // ------------------------------------------------------------------------------------------
   // Aims of the issue, checked
 
-  const at = (edit: string, method: string, alpha = 1) => results.find((r) => r.edit === edit && r.method === method && r.alpha === alpha)!.score;
-  const meanOverAlpha = (edit: string, method: string, k: keyof Score) => avg(ALPHAS.map((a) => at(edit, method, a)[k]));
+  const at = (edit: string, method: string, alpha = 1) =>
+    results.find((r) => r.edit === edit && r.method === method && r.alpha === alpha)!.score;
+  const meanOverAlpha = (edit: string, method: string, k: keyof Score) =>
+    avg(ALPHAS.map((a) => at(edit, method, a)[k]));
   const aims = {
-    dge_beats_linear_hit: SINGLE.filter((e) => meanOverAlpha(e.key, 'DGE K=20', 'hit') < meanOverAlpha(e.key, 'linear K=20', 'hit')).map((e) => e.key),
-    dge_beats_linear_leakage: SINGLE.filter((e) => meanOverAlpha(e.key, 'DGE K=20', 'leakage') < meanOverAlpha(e.key, 'linear K=20', 'leakage')).map((e) => e.key),
-    dge_k5_vs_supervised_hit_ratio: avg(SINGLE.map((e) => meanOverAlpha(e.key, 'DGE K=5', 'hitShare'))) / avg(SINGLE.map((e) => meanOverAlpha(e.key, 'supervised', 'hitShare'))),
+    dge_beats_linear_hit: SINGLE.filter(
+      (e) => meanOverAlpha(e.key, 'DGE K=20', 'hit') < meanOverAlpha(e.key, 'linear K=20', 'hit'),
+    ).map((e) => e.key),
+    dge_beats_linear_leakage: SINGLE.filter(
+      (e) => meanOverAlpha(e.key, 'DGE K=20', 'leakage') < meanOverAlpha(e.key, 'linear K=20', 'leakage'),
+    ).map((e) => e.key),
+    dge_k5_vs_supervised_hit_ratio:
+      avg(SINGLE.map((e) => meanOverAlpha(e.key, 'DGE K=5', 'hitShare'))) /
+      avg(SINGLE.map((e) => meanOverAlpha(e.key, 'supervised', 'hitShare'))),
     dge_k5_bleed: avg(SINGLE.flatMap((e) => ALPHAS.map((a) => at(e.key, 'DGE K=5', a).bleed))),
-    dge_k5_psnr_gap_to_ceiling_db: ceiling - avg(SINGLE.flatMap((e) => ALPHAS.map((a) => at(e.key, 'DGE K=5', a).psnr))),
+    dge_k5_psnr_gap_to_ceiling_db:
+      ceiling - avg(SINGLE.flatMap((e) => ALPHAS.map((a) => at(e.key, 'DGE K=5', a).psnr))),
   };
 
   const figures: Record<string, unknown> = {
-    faces: FACES, labelled_for_supervised: LABELLED, ridge_lambda_share_of_mean_variance: ridgeLambdaShare, step_share_of_range: STEP_SHARE,
+    faces: FACES,
+    labelled_for_supervised: LABELLED,
+    ridge_lambda_share_of_mean_variance: ridgeLambdaShare,
+    step_share_of_range: STEP_SHARE,
     reconstruction_ceiling_psnr_db: Number(ceiling.toFixed(3)),
-    encoder_reconstruction_psnr_db: Number(encoderCeiling.toFixed(3)), refine_steps: REFINE, refine_rate: REFINE_RATE,
-    latency_ms_node_wasm_1thread: latency, aims, ...matched.figures,
+    encoder_reconstruction_psnr_db: Number(encoderCeiling.toFixed(3)),
+    refine_steps: REFINE,
+    refine_rate: REFINE_RATE,
+    latency_ms_node_wasm_1thread: latency,
+    aims,
+    ...matched.figures,
     seconds: Math.round((performance.now() - t0) / 1000),
   };
   for (const r of results) {
-    for (const [k, v] of Object.entries(r.score)) figures[`${r.edit} | ${r.method} | α=${r.alpha} | ${k}`] = Number(v.toFixed(4));
+    for (const [k, v] of Object.entries(r.score))
+      figures[`${r.edit} | ${r.method} | α=${r.alpha} | ${k}`] = Number(v.toFixed(4));
   }
 
   const table = humanTable(results, ceiling, aims, latency);
   await mkdir(OUT, { recursive: true });
   await writeFile(path.join(OUT, 'edits.md'), table);
   await writeFile(path.join(OUT, 'edits.json'), JSON.stringify(figures, null, 1) + '\n');
-  await writeFile(path.join(OUT, 'hit-vs-alpha.svg'), plot(results, SINGLE.map((e) => e.key)));
+  await writeFile(
+    path.join(OUT, 'hit-vs-alpha.svg'),
+    plot(
+      results,
+      SINGLE.map((e) => e.key),
+    ),
+  );
   if (asJson) process.stdout.write(JSON.stringify(figures) + '\n');
   else console.log(table);
   await runtime.dispose();
@@ -480,55 +738,93 @@ async function main() {
   function humanTable(rs: typeof results, ceil: number, a: typeof aims, lat: Record<string, number>): string {
     const f = (v: number, d = 3) => v.toFixed(d);
     const lines = [
-      `# Edit benchmark (\`npm run bench:edits\`)`, '',
+      `# Edit benchmark (\`npm run bench:edits\`)`,
+      '',
       `${FACES} held-out photo-style faces; requested change = α × ${STEP_SHARE} × (attribute range), direction chosen per face so α = 1.5 stays in range. ` +
         `Supervised direction: ridge regression on ${LABELLED} labelled photo latents. Reconstruction ceiling (PSNR of G(E(x)) vs x): **${f(ceil, 2)} dB**` +
-        (REFINE > 0 ? ` after ${REFINE} refinement steps (rate ${REFINE_RATE}; encoder alone ${f(encoderCeiling, 2)} dB).` : '.'), '',
+        (REFINE > 0
+          ? ` after ${REFINE} refinement steps (rate ${REFINE_RATE}; encoder alone ${f(encoderCeiling, 2)} dB).`
+          : '.'),
+      '',
       'hit = |estimated − (source + requested)| in attribute units (and as % of range); leakage = mean |change| of the other attributes, share of range; ' +
-        'identity = mean |change| of identity parameters, share of range; PSNR vs the ground-truth re-render; bleed = share of edits the domain classifier calls cgi.', '',
-      '| edit | method | α | hit | hit % | leakage % | identity % | PSNR dB | bleed % |', '|---|---|---|---|---|---|---|---|---|',
+        'identity = mean |change| of identity parameters, share of range; PSNR vs the ground-truth re-render; bleed = share of edits the domain classifier calls cgi.',
+      '',
+      '| edit | method | α | hit | hit % | leakage % | identity % | PSNR dB | bleed % |',
+      '|---|---|---|---|---|---|---|---|---|',
     ];
     for (const r of rs) {
       const s = r.score;
-      lines.push(`| ${r.edit} | ${r.method} | ${r.alpha} | ${f(s.hit)} | ${f(100 * s.hitShare, 1)} | ${f(100 * s.leakage, 2)} | ${f(100 * s.identity, 2)} | ${f(s.psnr, 2)} | ${f(100 * s.bleed, 1)} |`);
+      lines.push(
+        `| ${r.edit} | ${r.method} | ${r.alpha} | ${f(s.hit)} | ${f(100 * s.hitShare, 1)} | ${f(100 * s.leakage, 2)} | ${f(100 * s.identity, 2)} | ${f(s.psnr, 2)} | ${f(100 * s.bleed, 1)} |`,
+      );
     }
-    lines.push('', '## Aims', '',
+    lines.push(
+      '',
+      '## Aims',
+      '',
       `- DGE (K=20) beats the linear difference (K=20) on hit error for: ${a.dge_beats_linear_hit.join(', ') || 'none'} (of ${SINGLE.length})`,
       `- DGE (K=20) beats it on leakage for: ${a.dge_beats_linear_leakage.join(', ') || 'none'}`,
       `- DGE K=5 hit error / supervised hit error: ${f(a.dge_k5_vs_supervised_hit_ratio, 2)} (aim ≤ 1.20)`,
       `- DGE K=5 bleed: ${f(100 * a.dge_k5_bleed, 1)} % (aim < 5 %)`,
-      `- DGE K=5 PSNR gap to the reconstruction ceiling: ${f(a.dge_k5_psnr_gap_to_ceiling_db, 2)} dB (aim ≤ 2 dB)`, '',
-      `Latency, Node onnxruntime-web wasm, 1 thread, batch 1 (ms): ${Object.entries(lat).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
+      `- DGE K=5 PSNR gap to the reconstruction ceiling: ${f(a.dge_k5_psnr_gap_to_ceiling_db, 2)} dB (aim ≤ 2 dB)`,
+      '',
+      `Latency, Node onnxruntime-web wasm, 1 thread, batch 1 (ms): ${Object.entries(lat)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      '',
+    );
     return lines.join('\n');
   }
 }
 
 /** Hit error (% of range) against α, one panel per attribute, one line per method. */
-function plot(rs: { edit: string; method: string; alpha: number; score: { hitShare: number } }[], edits: string[]): string {
+function plot(
+  rs: { edit: string; method: string; alpha: number; score: { hitShare: number } }[],
+  edits: string[],
+): string {
   const methods = ['no edit', 'DGE K=1', 'DGE K=5', 'DGE K=20', 'linear K=20', 'supervised'];
   const colors = ['#999', '#9ecae1', '#3182bd', '#08519c', '#e6550d', '#31a354'];
-  const W = 220, H = 170, cols = 4, pad = 34;
-  const ymax = Math.max(...rs.filter((r) => edits.includes(r.edit) && methods.includes(r.method)).map((r) => r.score.hitShare)) * 1.1;
+  const W = 220,
+    H = 170,
+    cols = 4,
+    pad = 34;
+  const ymax =
+    Math.max(...rs.filter((r) => edits.includes(r.edit) && methods.includes(r.method)).map((r) => r.score.hitShare)) *
+    1.1;
   const out: string[] = [];
   const totalH = Math.ceil(edits.length / cols) * H + 40;
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${totalH}" font-family="sans-serif" font-size="10">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${totalH}" font-family="sans-serif" font-size="10">`,
+  );
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   edits.forEach((e, i) => {
-    const ox = (i % cols) * W, oy = Math.floor(i / cols) * H;
+    const ox = (i % cols) * W,
+      oy = Math.floor(i / cols) * H;
     const x = (a: number) => ox + pad + ((a - 0.5) / 1.0) * (W - pad - 12);
     const y = (v: number) => oy + H - 24 - (v / ymax) * (H - 48);
     out.push(`<text x="${ox + W / 2}" y="${oy + 14}" text-anchor="middle" font-weight="bold">${e}</text>`);
-    out.push(`<line x1="${x(0.5)}" y1="${y(0)}" x2="${x(1.5)}" y2="${y(0)}" stroke="#333"/><line x1="${x(0.5)}" y1="${y(0)}" x2="${x(0.5)}" y2="${y(ymax)}" stroke="#333"/>`);
+    out.push(
+      `<line x1="${x(0.5)}" y1="${y(0)}" x2="${x(1.5)}" y2="${y(0)}" stroke="#333"/><line x1="${x(0.5)}" y1="${y(0)}" x2="${x(0.5)}" y2="${y(ymax)}" stroke="#333"/>`,
+    );
     for (const a of [0.5, 1, 1.5]) out.push(`<text x="${x(a)}" y="${y(0) + 12}" text-anchor="middle">α=${a}</text>`);
-    for (const v of [0, ymax / 2]) out.push(`<text x="${x(0.5) - 3}" y="${y(v) + 3}" text-anchor="end">${(100 * v).toFixed(0)}%</text>`);
+    for (const v of [0, ymax / 2])
+      out.push(`<text x="${x(0.5) - 3}" y="${y(v) + 3}" text-anchor="end">${(100 * v).toFixed(0)}%</text>`);
     methods.forEach((m, k) => {
-      const pts = [0.5, 1, 1.5].map((a) => rs.find((r) => r.edit === e && r.method === m && r.alpha === a)).filter(Boolean)
+      const pts = [0.5, 1, 1.5]
+        .map((a) => rs.find((r) => r.edit === e && r.method === m && r.alpha === a))
+        .filter(Boolean)
         .map((r) => `${x(r!.alpha).toFixed(1)},${y(r!.score.hitShare).toFixed(1)}`);
       out.push(`<polyline fill="none" stroke="${colors[k]}" stroke-width="2" points="${pts.join(' ')}"/>`);
     });
   });
-  methods.forEach((m, k) => out.push(`<rect x="${10 + k * 120}" y="${totalH - 22}" width="12" height="4" fill="${colors[k]}"/><text x="${26 + k * 120}" y="${totalH - 16}">${m}</text>`));
-  out.push(`<text x="${cols * W - 10}" y="${totalH - 16}" text-anchor="end">hit error, % of the attribute's range</text>`);
+  methods.forEach((m, k) =>
+    out.push(
+      `<rect x="${10 + k * 120}" y="${totalH - 22}" width="12" height="4" fill="${colors[k]}"/><text x="${26 + k * 120}" y="${totalH - 16}">${m}</text>`,
+    ),
+  );
+  out.push(
+    `<text x="${cols * W - 10}" y="${totalH - 16}" text-anchor="end">hit error, % of the attribute's range</text>`,
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

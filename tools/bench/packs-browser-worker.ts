@@ -3,7 +3,9 @@
 // threads work, a page's main thread may not.
 import { runInBrowser } from './packs-browser';
 
-self.onmessage = async (e: MessageEvent<{ base: string; id: string; runs: number; threads: number; warmup: number }>) => {
+self.onmessage = async (
+  e: MessageEvent<{ base: string; id: string; runs: number; threads: number; warmup: number }>,
+) => {
   const { base, id, runs, threads, warmup } = e.data;
   try {
     self.postMessage({ ok: true, result: await runInBrowser(base, id, runs, threads, warmup) });

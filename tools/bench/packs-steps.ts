@@ -29,7 +29,12 @@ function randn(n: number, seed: number): Float32Array {
  * 2-core machine it slowed the UI (500-node graph open 657 -> 1157 ms) and did not speed up the
  * slider (p95 36.4 vs 34.5 ms), so the app has none.
  */
-export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: number, warmup = 0): Promise<PackTimings> {
+export async function timePack(
+  runtime: OnnxPackRuntime,
+  packId: string,
+  runs: number,
+  warmup = 0,
+): Promise<PackTimings> {
   const manifest = await runtime.manifest(packId);
   const D = manifest.zDim ?? manifest.latent.dim;
   const encSize = Number(manifest.models.encoder.inputs[0].shape[2]);
@@ -54,9 +59,15 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
   }
   const w = manifest.models.mapping
     ? (await runtime.run(packId, 'mapping', { z: { data: randn(D, 2), dims: [1, D] } })).w
-    : { data: randn(manifest.latent.layers * manifest.latent.dim, 2), dims: [1, manifest.latent.layers, manifest.latent.dim] };
+    : {
+        data: randn(manifest.latent.layers * manifest.latent.dim, 2),
+        dims: [1, manifest.latent.layers, manifest.latent.dim],
+      };
   await time('generate', 'generator', { w });
-  const image = { data: new Float32Array(3 * encSize * encSize).map((_, i) => Math.sin(i / 97)), dims: [1, 3, encSize, encSize] };
+  const image = {
+    data: new Float32Array(3 * encSize * encSize).map((_, i) => Math.sin(i / 97)),
+    dims: [1, 3, encSize, encSize],
+  };
   await time('invert', 'encoder', { image });
   // the Δ-encoder pair when the pack has one (the demo pack; converted packs get it from train_delta.py)
   if (manifest.models.delta_encoder && manifest.models.delta_decoder) {
@@ -69,7 +80,10 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
   // one step of GAN Inversion's refinement (G forward + its backward pass to W+), packs that have it
   if (manifest.models.generator_grad) {
     const size = manifest.image.size;
-    const target = { data: new Float32Array(3 * size * size).map((_, i) => Math.cos(i / 89)), dims: [1, 3, size, size] };
+    const target = {
+      data: new Float32Array(3 * size * size).map((_, i) => Math.cos(i / 89)),
+      dims: [1, 3, size, size],
+    };
     await time('refineStep', 'generator_grad', { w, target });
   }
   // one Aim solve (issue 15): α for "yaw +10°" of a delta between two faces, solved with G + the
@@ -78,14 +92,37 @@ export async function timePack(runtime: OnnxPackRuntime, packId: string, runs: n
     const { aimNode } = await import('../../src/nodes/aim');
     const w2 = { data: randn(w.data.length, 5), dims: w.dims };
     const de = await runtime.run(packId, 'delta_encoder', { w_from: w, w_to: w2 });
-    const delta = { kind: 'delta' as const, method: 'dge' as const, pack: packId, tensor: de[manifest.models.delta_encoder.outputs[0].name], label: 'bench' };
-    const params = { ...Object.fromEntries(aimNode.params.map((p) => [p.name, p.default])), pack: packId, attribute: 'yaw', mode: 'by', target: 10 };
+    const delta = {
+      kind: 'delta' as const,
+      method: 'dge' as const,
+      pack: packId,
+      tensor: de[manifest.models.delta_encoder.outputs[0].name],
+      label: 'bench',
+    };
+    const params = {
+      ...Object.fromEntries(aimNode.params.map((p) => [p.name, p.default])),
+      pack: packId,
+      attribute: 'yaw',
+      mode: 'by',
+      target: 10,
+    };
     let note = '';
     const ctx = {
-      packs: runtime, assets: { get: () => undefined }, signal: new AbortController().signal, progress: () => {}, note: (t: string) => { note = t; },
-      decodeImage: () => Promise.reject(new Error('unused')), fetchBytes: () => Promise.reject(new Error('unused')),
+      packs: runtime,
+      assets: { get: () => undefined },
+      signal: new AbortController().signal,
+      progress: () => {},
+      note: (t: string) => {
+        note = t;
+      },
+      decodeImage: () => Promise.reject(new Error('unused')),
+      fetchBytes: () => Promise.reject(new Error('unused')),
     };
-    const solve = async () => { const t = performance.now(); await aimNode.compute({ latent: { kind: 'latent', pack: packId, tensor: w }, deltas: [delta] }, params, ctx); return performance.now() - t; };
+    const solve = async () => {
+      const t = performance.now();
+      await aimNode.compute({ latent: { kind: 'latent', pack: packId, tensor: w }, deltas: [delta] }, params, ctx);
+      return performance.now() - t;
+    };
     figures.aimSolveFirstMs = round(await solve());
     const times: number[] = [];
     for (let i = 0; i < Math.max(3, Math.min(runs, 20)); i++) times.push(await solve());

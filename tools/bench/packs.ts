@@ -35,7 +35,15 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { pack: 'models/converted/random-e4e-256', runs: 3, warmup: 250, threads: 2, json: false, browser: false, native: false };
+  const opts: Options = {
+    pack: 'models/converted/random-e4e-256',
+    runs: 3,
+    warmup: 250,
+    threads: 2,
+    json: false,
+    browser: false,
+    native: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -50,17 +58,28 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--runs') opts.runs = Number(value());
     else if (a === '--warmup') opts.warmup = Number(value());
     else if (a === '--threads') opts.threads = Number(value());
-    else throw new Error(`unknown option ${a} (use --pack DIR, --runs N, --warmup N, --threads N, --browser, --native, --json)`);
+    else
+      throw new Error(
+        `unknown option ${a} (use --pack DIR, --runs N, --warmup N, --threads N, --browser, --native, --json)`,
+      );
   }
-  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`--runs must be a positive integer, got ${opts.runs}`);
-  if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new Error(`--warmup must be a whole number, got ${opts.warmup}`);
-  if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error(`--threads must be a positive integer, got ${opts.threads}`);
+  if (!Number.isInteger(opts.runs) || opts.runs < 1)
+    throw new Error(`--runs must be a positive integer, got ${opts.runs}`);
+  if (!Number.isInteger(opts.warmup) || opts.warmup < 0)
+    throw new Error(`--warmup must be a whole number, got ${opts.warmup}`);
+  if (!Number.isInteger(opts.threads) || opts.threads < 1)
+    throw new Error(`--threads must be a positive integer, got ${opts.threads}`);
   return opts;
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
-async function benchNode(dir: string, id: string, opts: Options, backend?: NodeBackend['runtime']): Promise<PackTimings> {
+async function benchNode(
+  dir: string,
+  id: string,
+  opts: Options,
+  backend?: NodeBackend['runtime'],
+): Promise<PackTimings> {
   ort.env.wasm.numThreads = opts.threads;
   const runtime = new OnnxPackRuntime(
     async (rel) => new Uint8Array(await readFile(path.join(path.dirname(dir), rel))),
@@ -74,8 +93,13 @@ async function benchNode(dir: string, id: string, opts: Options, backend?: NodeB
   }
 }
 
-async function benchChromium(dir: string, id: string, opts: Options): Promise<{ timings: PackTimings; crossOriginIsolated: boolean }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`--browser needs Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+async function benchChromium(
+  dir: string,
+  id: string,
+  opts: Options,
+): Promise<{ timings: PackTimings; crossOriginIsolated: boolean }> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`--browser needs Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   const rel = path.relative(path.join(ROOT, 'models'), path.dirname(dir));
   if (rel.startsWith('..')) throw new Error(`--browser serves packs from models/; ${dir} is outside it`);
   const { createServer } = await import('vite');
@@ -88,7 +112,15 @@ async function benchChromium(dir: string, id: string, opts: Options): Promise<{ 
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -129,13 +161,18 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const dir = path.resolve(opts.pack);
   if (!existsSync(path.join(dir, 'manifest.json'))) {
-    throw new Error(`no pack at ${opts.pack} (manifest.json missing); build it with training/convert (see the header of tools/bench/packs.ts or models/README.md)`);
+    throw new Error(
+      `no pack at ${opts.pack} (manifest.json missing); build it with training/convert (see the header of tools/bench/packs.ts or models/README.md)`,
+    );
   }
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as PackManifest;
-  if (path.basename(dir) !== manifest.id) throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);
+  if (path.basename(dir) !== manifest.id)
+    throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);
   const node = await benchNode(dir, manifest.id, opts);
   // onnxruntime-node with as many intra-op threads as the wasm build gets
-  const native = opts.native ? await benchNode(dir, manifest.id, opts, (await loadNodeBackend('native', opts.threads)).runtime) : undefined;
+  const native = opts.native
+    ? await benchNode(dir, manifest.id, opts, (await loadNodeBackend('native', opts.threads)).runtime)
+    : undefined;
   const inBrowser = opts.browser ? await benchChromium(dir, manifest.id, opts) : undefined;
   const chromium = inBrowser?.timings;
 
@@ -176,11 +213,25 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     return;
   }
-  console.log(`bench:packs ${manifest.id} (${result.imageSize}px, W+ ${result.latent}; generator ${result.generatorMB} MB, encoder ${result.encoderMB} MB)`);
-  console.log(`onnxruntime-web ${result.ortWeb} wasm, ${opts.threads} threads, ${opts.warmup} warm-up runs then median of ${opts.runs}; ${result.cores} cores, load average ${result.loadAvg1m}`);
-  const cols = (t: PackTimings, step: string) => [t[`${step}FirstMs`], t[`${step}WarmupMs`] ?? '-', t[`${step}Ms`]].map((v) => String(v).padStart(9)).join(' ');
+  console.log(
+    `bench:packs ${manifest.id} (${result.imageSize}px, W+ ${result.latent}; generator ${result.generatorMB} MB, encoder ${result.encoderMB} MB)`,
+  );
+  console.log(
+    `onnxruntime-web ${result.ortWeb} wasm, ${opts.threads} threads, ${opts.warmup} warm-up runs then median of ${opts.runs}; ${result.cores} cores, load average ${result.loadAvg1m}`,
+  );
+  const cols = (t: PackTimings, step: string) =>
+    [t[`${step}FirstMs`], t[`${step}WarmupMs`] ?? '-', t[`${step}Ms`]].map((v) => String(v).padStart(9)).join(' ');
   console.log(`step        Node: first   warm-up    steady${chromium ? '   Chromium: first   warm-up    steady' : ''}`);
-  for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep', 'aimSolve']) {
+  for (const step of [
+    'mapping',
+    'generate',
+    'invert',
+    'deltaEncode',
+    'deltaDecode',
+    'attributes',
+    'refineStep',
+    'aimSolve',
+  ]) {
     if (node[`${step}Ms`] === undefined) continue;
     console.log(`${step.padEnd(11)} ${cols(node, step)}${chromium ? `         ${cols(chromium, step)}` : ''}`);
   }
@@ -188,10 +239,13 @@ async function main(): Promise<void> {
     console.log('onnxruntime-node (native CPU), same threads, steady median ms and wasm/native:');
     for (const step of ['mapping', 'generate', 'invert', 'deltaEncode', 'deltaDecode', 'attributes', 'refineStep']) {
       if (native[`${step}Ms`] === undefined) continue;
-      console.log(`${step.padEnd(11)} ${String(native[`${step}Ms`]).padStart(9)}   wasm/native ${result[`${step}WasmOverNative`] ?? '-'}x`);
+      console.log(
+        `${step.padEnd(11)} ${String(native[`${step}Ms`]).padStart(9)}   wasm/native ${result[`${step}WasmOverNative`] ?? '-'}x`,
+      );
     }
   }
-  if (inBrowser && !inBrowser.crossOriginIsolated) console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
+  if (inBrowser && !inBrowser.crossOriginIsolated)
+    console.log('note: the page was not cross-origin isolated, so Chromium ran onnxruntime on one thread');
 }
 
 main().catch((e) => {

@@ -45,7 +45,10 @@ const KEEP = opt('keep', '');
 const SOURCE_SEED = 910_000;
 const RENDER_SEED = 920_000;
 const Z_SEED = 930_000;
-for (const [name, n] of [['faces', FACES], ['fid', FID]] as const) {
+for (const [name, n] of [
+  ['faces', FACES],
+  ['fid', FID],
+] as const) {
   if (!Number.isInteger(n) || n < 2) throw new Error(`--${name} must be a whole number ≥ 2, got ${opt(name, '')}`);
 }
 const log = (msg: string) => (asJson ? console.error(msg) : console.log(msg));
@@ -89,9 +92,12 @@ function blur121(img: Float32Array, size: number): Float32Array {
   for (let c = 0; c < img.length / (size * size); c++) {
     const o = c * size * size;
     for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) tmp[y * size + x] = (img[o + y * size + at(x - 1)]! + 2 * img[o + y * size + x]! + img[o + y * size + at(x + 1)]!) / 4;
+      for (let x = 0; x < size; x++)
+        tmp[y * size + x] =
+          (img[o + y * size + at(x - 1)]! + 2 * img[o + y * size + x]! + img[o + y * size + at(x + 1)]!) / 4;
     for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) out[o + y * size + x] = (tmp[at(y - 1) * size + x]! + 2 * tmp[y * size + x]! + tmp[at(y + 1) * size + x]!) / 4;
+      for (let x = 0; x < size; x++)
+        out[o + y * size + x] = (tmp[at(y - 1) * size + x]! + 2 * tmp[y * size + x]! + tmp[at(y + 1) * size + x]!) / 4;
   }
   return out;
 }
@@ -130,10 +136,15 @@ function atResolution(img: Float32Array, size: number, f: number): Float32Array 
       for (let x = 0; x < size; x++) {
         const sy = Math.min(n - 1, Math.max(0, (y + 0.5) / f - 0.5));
         const sx = Math.min(n - 1, Math.max(0, (x + 0.5) / f - 0.5));
-        const y0 = Math.floor(sy), x0 = Math.floor(sx), y1 = Math.min(n - 1, y0 + 1), x1 = Math.min(n - 1, x0 + 1);
-        const wy = sy - y0, wx = sx - x0;
+        const y0 = Math.floor(sy),
+          x0 = Math.floor(sx),
+          y1 = Math.min(n - 1, y0 + 1),
+          x1 = Math.min(n - 1, x0 + 1);
+        const wy = sy - y0,
+          wx = sx - x0;
         out[o + y * size + x] =
-          (1 - wy) * ((1 - wx) * small[y0 * n + x0]! + wx * small[y0 * n + x1]!) + wy * ((1 - wx) * small[y1 * n + x0]! + wx * small[y1 * n + x1]!);
+          (1 - wy) * ((1 - wx) * small[y0 * n + x0]! + wx * small[y0 * n + x1]!) +
+          wy * ((1 - wx) * small[y1 * n + x0]! + wx * small[y1 * n + x1]!);
       }
   }
   return out;
@@ -183,7 +194,12 @@ async function main() {
     const identity = synth.sampleIdentity(seed);
     const attrs = synth.sampleAttributes(seed);
     const rgba = synth.renderFramed(identity, attrs, { size, style: 'photo', seed }, framing);
-    return { x: rgbaToTensor(rgba, manifest.image.range), mask: synth.framedFeatures(identity, attrs, size, framing), identity, attrs };
+    return {
+      x: rgbaToTensor(rgba, manifest.image.range),
+      mask: synth.framedFeatures(identity, attrs, size, framing),
+      identity,
+      attrs,
+    };
   };
 
   const t0 = performance.now();
@@ -197,36 +213,54 @@ async function main() {
   // blur of both (the photo renders' camera noise is most of the raw figure); the same for the
   // source itself at 32 and 16 px as references
   const ratio = (img: (i: number) => Float32Array, smooth: boolean) =>
-    faces.map((_, i) => laplacianVariance(img(i), size, smooth) / Math.max(laplacianVariance(item(x, i), size, smooth), 1e-12));
+    faces.map(
+      (_, i) => laplacianVariance(img(i), size, smooth) / Math.max(laplacianVariance(item(x, i), size, smooth), 1e-12),
+    );
   const sharp = ratio((i) => item(recon, i), false);
   const sharpSmooth = ratio((i) => item(recon, i), true);
   const reference = Object.fromEntries(
     [2, 4].map((f) => {
       const low = faces.map((_, i) => atResolution(item(x, i), size, f));
-      return [`sourceAt${size / f}px`, {
-        psnrDb: Number(avg(low.map((l, i) => psnr(l, item(x, i)))).toFixed(3)),
-        featureRegionPsnrDb: Number(avg(low.map((l, i) => psnr(l, item(x, i), faces[i]!.mask))).toFixed(3)),
-        sharpnessRatio: Number(avg(ratio((i) => low[i]!, false)).toFixed(4)),
-        sharpnessRatioSmoothed: Number(avg(ratio((i) => low[i]!, true)).toFixed(4)),
-      }];
+      return [
+        `sourceAt${size / f}px`,
+        {
+          psnrDb: Number(avg(low.map((l, i) => psnr(l, item(x, i)))).toFixed(3)),
+          featureRegionPsnrDb: Number(avg(low.map((l, i) => psnr(l, item(x, i), faces[i]!.mask))).toFixed(3)),
+          sharpnessRatio: Number(avg(ratio((i) => low[i]!, false)).toFixed(4)),
+          sharpnessRatioSmoothed: Number(avg(ratio((i) => low[i]!, true)).toFixed(4)),
+        },
+      ];
     }),
   );
 
   log(`rendering ${FID} more held-out faces and drawing ${FID} random faces G(M(z))…`);
   const renders = concat(Array.from({ length: FID }, (_, i) => render(RENDER_SEED + i).x));
-  const random = await run('generator', { w: await run('mapping', { z: { data: normals(FID * zDim, Z_SEED), dims: [FID, zDim] } }, 'w') }, 'image');
+  const random = await run(
+    'generator',
+    { w: await run('mapping', { z: { data: normals(FID * zDim, Z_SEED), dims: [FID, zDim] } }, 'w') },
+    'image',
+  );
 
   const dir = KEEP ? path.resolve(KEEP) : mkdtempSync(path.join(tmpdir(), 'bench-recon-'));
   mkdirSync(dir, { recursive: true });
-  const write = (name: string, t: Tensor) => writeFileSync(path.join(dir, `${name}.f32`), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const write = (name: string, t: Tensor) =>
+    writeFileSync(path.join(dir, `${name}.f32`), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   write('sources', x);
   write('recon', recon);
   write('renders', renders);
   write('random', random);
-  writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ size, counts: { sources: FACES, recon: FACES, renders: FID, random: FID } }));
+  writeFileSync(
+    path.join(dir, 'meta.json'),
+    JSON.stringify({ size, counts: { sources: FACES, recon: FACES, renders: FID, random: FID } }),
+  );
   log('face-recognition metrics (python3 -m training.recon_metrics)…');
   const net = JSON.parse(
-    execFileSync(PYTHON, ['-m', 'training.recon_metrics', '--dir', dir], { cwd: root, env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    execFileSync(PYTHON, ['-m', 'training.recon_metrics', '--dir', dir], {
+      cwd: root,
+      env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
       .trim()
       .split('\n')
       .pop()!,
@@ -262,18 +296,23 @@ async function main() {
   const rows: [string, string][] = [
     ['encoder-only reconstruction PSNR', `${result.encoderPsnrDb.toFixed(2)} dB`],
     ['  eyes, lids, brows, lips, mouth (coverage-weighted)', `${result.featureRegionPsnrDb.toFixed(2)} dB`],
-    ['sharpness: Laplacian variance, reconstruction / source (mean, median)', `${result.sharpnessRatio.toFixed(3)}, ${result.sharpnessRatioMedian.toFixed(3)}`],
+    [
+      'sharpness: Laplacian variance, reconstruction / source (mean, median)',
+      `${result.sharpnessRatio.toFixed(3)}, ${result.sharpnessRatioMedian.toFixed(3)}`,
+    ],
     ['  the same after a [1 2 1] blur of both (camera noise out)', result.sharpnessRatioSmoothed.toFixed(3)],
     ['perceptual distance source vs reconstruction (face-recognition net)', result.perceptual.toFixed(3)],
     ['identity: descriptor cosine source vs reconstruction', result.identityCosine.toFixed(4)],
-    ['  cosine of a source to other faces\' reconstructions', result.identityCosineToOtherFaces.toFixed(4)],
+    ["  cosine of a source to other faces' reconstructions", result.identityCosineToOtherFaces.toFixed(4)],
     ['  rank-1: own reconstruction the closest', `${(100 * result.identityRank1).toFixed(1)} %`],
     [`Fréchet distance G(M(z)) vs held-out renders (${FID} each)`, result.frechet.toFixed(2)],
     ['  two halves of the renders against each other', result.frechetRendersHalfVsHalf.toFixed(2)],
   ];
   for (const [k, r] of Object.entries(reference))
-    rows.push([`reference: the source ${k.replace('sourceAt', 'at ')} (PSNR, features, sharpness raw / blurred)`,
-      `${r.psnrDb.toFixed(2)} dB, ${r.featureRegionPsnrDb.toFixed(2)} dB, ${r.sharpnessRatio.toFixed(3)} / ${r.sharpnessRatioSmoothed.toFixed(3)}`]);
+    rows.push([
+      `reference: the source ${k.replace('sourceAt', 'at ')} (PSNR, features, sharpness raw / blurred)`,
+      `${r.psnrDb.toFixed(2)} dB, ${r.featureRegionPsnrDb.toFixed(2)} dB, ${r.sharpnessRatio.toFixed(3)} / ${r.sharpnessRatioSmoothed.toFixed(3)}`,
+    ]);
   console.log(`\nReconstruction benchmark, pack "${PACK}", ${FACES} held-out faces (${result.seconds} s)\n`);
   for (const [k, v] of rows) console.log(`${k.padEnd(72)} ${v}`);
 }

@@ -10,7 +10,8 @@ import type { RenderJob } from '../../src/synth/node/render-worker';
 const json = process.argv.includes('--json');
 const countArg = process.argv.indexOf('--count');
 const datasetCount = countArg >= 0 ? Number(process.argv[countArg + 1]) : 600;
-if (!Number.isInteger(datasetCount) || datasetCount < 10) throw new Error(`--count: expected a whole number >= 10, got ${process.argv[countArg + 1]}`);
+if (!Number.isInteger(datasetCount) || datasetCount < 10)
+  throw new Error(`--count: expected a whole number >= 10, got ${process.argv[countArg + 1]}`);
 
 const SIZES = [64, 128, 256];
 const median = (a: number[]): number => {
@@ -18,15 +19,24 @@ const median = (a: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const jobs = (n: number, size: number, style: RenderStyle, offset = 0): RenderJob[] =>
-  Array.from({ length: n }, (_, i) => ({ index: i, identity: sampleIdentity(offset + i), attributes: sampleAttributes(offset + i), style, size, seed: offset + i }));
+  Array.from({ length: n }, (_, i) => ({
+    index: i,
+    identity: sampleIdentity(offset + i),
+    attributes: sampleAttributes(offset + i),
+    style,
+    size,
+    seed: offset + i,
+  }));
 const repeats = (size: number): number => (size <= 64 ? 40 : size <= 128 ? 24 : 10);
 
 async function main(): Promise<void> {
   const figures: Record<string, number | string> = {};
   // main thread: warm up the JIT, then time photo and cgi renders alternately
   for (const size of SIZES) {
-    for (const j of jobs(8, size, 'photo', 1000)) render(j.identity, j.attributes, { size, style: j.style, seed: j.seed });
-    const ms: number[] = [], cpu: number[] = [];
+    for (const j of jobs(8, size, 'photo', 1000))
+      render(j.identity, j.attributes, { size, style: j.style, seed: j.seed });
+    const ms: number[] = [],
+      cpu: number[] = [];
     for (const [k, j] of jobs(repeats(size), size, 'photo').entries()) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
@@ -42,8 +52,10 @@ async function main(): Promise<void> {
   // face framing at 64 px (rendered at 128 and cut around the face): what a face-framed pack's
   // Synthetic Pair node pays per image, against the whole-frame node_ms_64 above
   {
-    for (const j of jobs(8, 64, 'photo', 1000)) renderFramed(j.identity, j.attributes, { size: 64, style: j.style, seed: j.seed }, 'face');
-    const ms: number[] = [], cpu: number[] = [];
+    for (const j of jobs(8, 64, 'photo', 1000))
+      renderFramed(j.identity, j.attributes, { size: 64, style: j.style, seed: j.seed }, 'face');
+    const ms: number[] = [],
+      cpu: number[] = [];
     for (const [k, j] of jobs(repeats(64), 64, 'photo').entries()) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
@@ -92,7 +104,10 @@ async function main(): Promise<void> {
     ['figure', 'value'],
     ...SIZES.map((s) => [`render ${s} px, main thread (median ms)`, String(figures[`node_ms_${s}`])]),
     ...SIZES.map((s) => [`render ${s} px, main thread (median CPU ms)`, String(figures[`node_cpu_ms_${s}`])]),
-    ['render 64 px face-framed, main thread (median ms / CPU ms)', `${figures.node_ms_64_face} / ${figures.node_cpu_ms_64_face}`],
+    [
+      'render 64 px face-framed, main thread (median ms / CPU ms)',
+      `${figures.node_ms_64_face} / ${figures.node_cpu_ms_64_face}`,
+    ],
     ...SIZES.map((s) => [`render ${s} px, worker_thread (median ms)`, String(figures[`worker_ms_${s}`])]),
     [`data set 64 px, ${cores} workers (images/s)`, String(figures.dataset_images_per_s_64)],
     ['50,000 images of 64 px (minutes)', String(figures.dataset_minutes_for_50k_64)],

@@ -39,12 +39,20 @@ export function compare(actual: Tensor, expected: Tensor): Omit<ParityFigure, 'm
     sum += d;
     scale = Math.max(scale, Math.abs(expected.data[i]));
   }
-  return { maxAbs, maxRel: maxAbs / Math.max(scale, 1e-12), meanAbs: sum / expected.data.length, shape: [...expected.dims] };
+  return {
+    maxAbs,
+    maxRel: maxAbs / Math.max(scale, 1e-12),
+    meanAbs: sum / expected.data.length,
+    shape: [...expected.dims],
+  };
 }
 
 export async function checkParity(packDir: string, threads = 2): Promise<Record<string, ParityFigure>> {
   const dir = path.resolve(packDir);
-  const manifest = parsePackManifest(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')), `${dir}/manifest.json`);
+  const manifest = parsePackManifest(
+    JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')),
+    `${dir}/manifest.json`,
+  );
   if (path.basename(dir) !== manifest.id) {
     throw new Error(`pack folder "${path.basename(dir)}" must be named after the pack id "${manifest.id}"`);
   }
@@ -57,13 +65,17 @@ export async function checkParity(packDir: string, threads = 2): Promise<Record<
   try {
     for (const [model, [input, output]] of Object.entries(CHECKS)) {
       if (!manifest.models[model]) continue;
-      const load = (n: string) => readFile(path.join(dir, 'reference', `${model}.${n}.npy`)).then((b) => parseNpy(new Uint8Array(b), `${model}.${n}.npy`));
+      const load = (n: string) =>
+        readFile(path.join(dir, 'reference', `${model}.${n}.npy`)).then((b) =>
+          parseNpy(new Uint8Array(b), `${model}.${n}.npy`),
+        );
       const [feed, expected] = await Promise.all([load(input), load(output)]);
       await runtime.run(manifest.id, model, { [input]: feed }); // first run creates the session; time the second
       const t0 = performance.now();
       const out = await runtime.run(manifest.id, model, { [input]: feed });
       const ms = performance.now() - t0;
-      if (!out[output]) throw new Error(`${model}: onnx output "${output}" missing (got ${Object.keys(out).join(', ')})`);
+      if (!out[output])
+        throw new Error(`${model}: onnx output "${output}" missing (got ${Object.keys(out).join(', ')})`);
       figures[model] = { ...compare(out[output], expected), ms: Math.round(ms * 10) / 10 };
     }
   } finally {
@@ -98,12 +110,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(`parity ${manifest.id}: torch vs onnxruntime-web`);
     console.log('model      shape              max abs    max rel    mean abs   run ms');
     for (const [m, f] of Object.entries(figures)) {
-      console.log(`${m.padEnd(10)} ${`[${f.shape}]`.padEnd(18)} ${f.maxAbs.toExponential(2).padEnd(10)} ${f.maxRel.toExponential(2).padEnd(10)} ${f.meanAbs.toExponential(2).padEnd(10)} ${f.ms}`);
+      console.log(
+        `${m.padEnd(10)} ${`[${f.shape}]`.padEnd(18)} ${f.maxAbs.toExponential(2).padEnd(10)} ${f.maxRel.toExponential(2).padEnd(10)} ${f.meanAbs.toExponential(2).padEnd(10)} ${f.ms}`,
+      );
     }
   }
   const bad = Object.entries(figures).filter(([, f]) => !(f.maxRel <= tolerance));
   if (bad.length) {
-    console.error(`parity FAILED (max rel > ${tolerance}): ${bad.map(([m, f]) => `${m} ${f.maxRel.toExponential(2)}`).join(', ')}`);
+    console.error(
+      `parity FAILED (max rel > ${tolerance}): ${bad.map(([m, f]) => `${m} ${f.maxRel.toExponential(2)}`).join(', ')}`,
+    );
     return 1;
   }
   return 0;

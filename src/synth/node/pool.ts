@@ -7,7 +7,8 @@ export class RenderPool {
   private readonly workers: Worker[];
 
   constructor(count = availableParallelism()) {
-    if (!Number.isInteger(count) || count < 1) throw new Error(`RenderPool: worker count must be a whole number >= 1, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`RenderPool: worker count must be a whole number >= 1, got ${count}`);
     const url = new URL('./render-worker.ts', import.meta.url);
     // the worker module is TypeScript: a small bootstrap registers the tsx loader in the worker first
     const tsxApi = import.meta.resolve('tsx/esm/api');
@@ -33,11 +34,19 @@ export class RenderPool {
           new Promise<void>((resolve, reject) => {
             const feed = (): void => {
               const batch = take();
-              if (batch.length === 0) { w.off('message', onMessage); w.off('error', onError); resolve(); return; }
+              if (batch.length === 0) {
+                w.off('message', onMessage);
+                w.off('error', onError);
+                resolve();
+                return;
+              }
               w.postMessage(batch);
             };
             const onMessage = (reply: RenderBatchReply): void => {
-              if (reply.error) { reject(new Error(`render worker: ${reply.error}`)); return; }
+              if (reply.error) {
+                reject(new Error(`render worker: ${reply.error}`));
+                return;
+              }
               onBatch(reply);
               feed();
             };

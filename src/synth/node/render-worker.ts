@@ -33,16 +33,30 @@ if (parentPort) {
       const ms: number[] = [];
       jobs.forEach((job, k) => {
         const t0 = performance.now();
-        const img = renderFramed(job.identity, job.attributes, { size: job.size, style: job.style, seed: job.seed }, job.framing ?? 'frame');
+        const img = renderFramed(
+          job.identity,
+          job.attributes,
+          { size: job.size, style: job.style, seed: job.seed },
+          job.framing ?? 'frame',
+        );
         ms.push(performance.now() - t0);
         const src = img.data;
         let d = k * bytes;
-        for (let s = 0; s < src.length; s += 4) { rgb[d++] = src[s]; rgb[d++] = src[s + 1]; rgb[d++] = src[s + 2]; }
+        for (let s = 0; s < src.length; s += 4) {
+          rgb[d++] = src[s];
+          rgb[d++] = src[s + 1];
+          rgb[d++] = src[s + 2];
+        }
       });
       const reply: RenderBatchReply = { indices: jobs.map((j) => j.index), rgb, ms };
       port.postMessage(reply, [rgb.buffer]);
     } catch (err) {
-      port.postMessage({ indices: jobs.map((j) => j.index), rgb: new Uint8Array(0), ms: [], error: (err as Error).message } satisfies RenderBatchReply);
+      port.postMessage({
+        indices: jobs.map((j) => j.index),
+        rgb: new Uint8Array(0),
+        ms: [],
+        error: (err as Error).message,
+      } satisfies RenderBatchReply);
     }
   });
 }

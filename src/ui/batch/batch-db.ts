@@ -63,7 +63,9 @@ export class BatchDb {
     const tx = this.db.transaction(['batches', 'inputs'], 'readwrite');
     await Promise.all([
       tx.objectStore('batches').put(batch),
-      ...inputs.map((input, index) => tx.objectStore('inputs').put({ batchId: batch.id, index, name: input.name, bytes: input.bytes })),
+      ...inputs.map((input, index) =>
+        tx.objectStore('inputs').put({ batchId: batch.id, index, name: input.name, bytes: input.bytes }),
+      ),
       tx.done,
     ]);
   }

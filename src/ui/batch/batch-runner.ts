@@ -8,7 +8,14 @@ import * as Comlink from 'comlink';
 import { reactive, toRaw } from 'vue';
 import { strToU8, unzip, zipSync } from 'fflate';
 import { serializeGraph, type GraphDocument, type NodeRegistry } from '../../graph/document';
-import { IMAGE_EXTENSIONS, batchTarget, resultOutputs, textSha256, valueColumns, type BatchInput } from '../../batch/item';
+import {
+  IMAGE_EXTENSIONS,
+  batchTarget,
+  resultOutputs,
+  textSha256,
+  valueColumns,
+  type BatchInput,
+} from '../../batch/item';
 import { CSV_FILE, eta, resultsCsv } from '../../batch/manifest';
 import type { Engine } from '../../workers/engine';
 import { modelsBaseUrl } from '../engine-client';
@@ -43,7 +50,10 @@ const openDb = async () => (db ??= await BatchDb.open());
 /** The batch engine: the same engine worker module as the editor's, a second instance. */
 async function engine(): Promise<Comlink.Remote<Engine>> {
   if (api) return api;
-  worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'batch-engine' });
+  worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'batch-engine',
+  });
   const remote = Comlink.wrap<Engine>(worker);
   await remote.setExecutionProvider(readEpPreference());
   await remote.init({ modelsBaseUrl: modelsBaseUrl() });
@@ -60,9 +70,15 @@ export async function collectInputs(files: File[]): Promise<BatchInput[]> {
       const bytes = new Uint8Array(await file.arrayBuffer());
       // fflate's async unzip inflates off the main thread
       const entries = await new Promise<Record<string, Uint8Array>>((resolve, reject) =>
-        unzip(bytes, { filter: (f) => IMAGE_EXTENSIONS.test(f.name) && !f.name.startsWith('__MACOSX/') }, (err, data) => (err ? reject(new Error(`${file.name} is not a readable zip: ${err.message}`)) : resolve(data))),
+        unzip(
+          bytes,
+          { filter: (f) => IMAGE_EXTENSIONS.test(f.name) && !f.name.startsWith('__MACOSX/') },
+          (err, data) =>
+            err ? reject(new Error(`${file.name} is not a readable zip: ${err.message}`)) : resolve(data),
+        ),
       );
-      for (const entry of Object.keys(entries).sort()) inputs.push({ name: `${file.name}/${entry}`, bytes: entries[entry]! });
+      for (const entry of Object.keys(entries).sort())
+        inputs.push({ name: `${file.name}/${entry}`, bytes: entries[entry]! });
     } else if (IMAGE_EXTENSIONS.test(file.name) || file.type.startsWith('image/')) {
       inputs.push({ name, bytes: new Uint8Array(await file.arrayBuffer()) });
     }
@@ -99,11 +115,21 @@ function showItems(batch: BatchRecord, stored: StoredItem[]): void {
   batchState.batch = { id: batch.id, name: batch.name, total: batch.names.length, state: batch.state };
   batchState.items = batch.names.map((name, index) => {
     const s = byIndex.get(index);
-    return s ? { index, name, status: s.status, ...(s.error ? { error: s.error } : {}), ...(s.images[0] ? { file: s.images[0].file } : {}) } : { index, name, status: 'pending' as const };
+    return s
+      ? {
+          index,
+          name,
+          status: s.status,
+          ...(s.error ? { error: s.error } : {}),
+          ...(s.images[0] ? { file: s.images[0].file } : {}),
+        }
+      : { index, name, status: 'pending' as const };
   });
   batchState.done = stored.length;
   batchState.failed = stored.filter((s) => s.status === 'error').length;
-  batchState.etaMs = batch.computed ? eta(batch.computed, batch.computed + batch.names.length - stored.length, batch.busyMs) : null;
+  batchState.etaMs = batch.computed
+    ? eta(batch.computed, batch.computed + batch.names.length - stored.length, batch.busyMs)
+    : null;
 }
 
 /** Starts a batch of the open graph over the inputs (replacing the finished or cancelled one shown). */
@@ -182,7 +208,11 @@ async function loop(batch: BatchRecord): Promise<void> {
       let result: Awaited<ReturnType<Engine['batchItem']>>;
       try {
         const bytes = input?.bytes ?? new Uint8Array(0);
-        result = await remote.batchItem(batch.doc, { name: batch.names[index]!, bytes }, { target: batch.target, graphSha256: batch.graphSha256 });
+        result = await remote.batchItem(
+          batch.doc,
+          { name: batch.names[index]!, bytes },
+          { target: batch.target, graphSha256: batch.graphSha256 },
+        );
       } catch (e) {
         // paused or cancelled mid-item: the item stays pending and runs on resume
         row.status = 'pending';
@@ -206,7 +236,11 @@ async function loop(batch: BatchRecord): Promise<void> {
     }
     await store.setState(batch.id, 'done');
     if (batchState.batch?.id === batch.id) batchState.batch.state = 'done';
-    notify('info', `Batch finished: ${batchState.done - batchState.failed} of ${batch.names.length} done${batchState.failed ? `, ${batchState.failed} failed` : ''}`, 6000);
+    notify(
+      'info',
+      `Batch finished: ${batchState.done - batchState.failed} of ${batch.names.length} done${batchState.failed ? `, ${batchState.failed} failed` : ''}`,
+      6000,
+    );
   } catch (e) {
     notify('error', `Batch stopped: ${(e as Error).message}`, 10000);
     await store.setState(batch.id, 'paused');
@@ -255,7 +289,10 @@ const csvOf = (batch: BatchRecord, items: StoredItem[]) => resultsCsv(items, bat
 export async function downloadCsv(): Promise<void> {
   const shown = await shownBatch();
   if (!shown) return;
-  downloadBlob(new Blob([csvOf(shown.batch, shown.items)], { type: 'text/csv' }), `${shown.batch.name || 'batch'}-results.csv`);
+  downloadBlob(
+    new Blob([csvOf(shown.batch, shown.items)], { type: 'text/csv' }),
+    `${shown.batch.name || 'batch'}-results.csv`,
+  );
 }
 
 /** The results as a zip: every PNG under its content-hash name (PNGs are stored, not recompressed) and results.csv. */
@@ -263,7 +300,9 @@ export async function downloadZip(): Promise<void> {
   const shown = await shownBatch();
   if (!shown) return;
   const store = await openDb();
-  const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = { [CSV_FILE]: strToU8(csvOf(shown.batch, shown.items)) };
+  const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {
+    [CSV_FILE]: strToU8(csvOf(shown.batch, shown.items)),
+  };
   for (const item of shown.items) {
     for (const img of item.images) {
       const bytes = await store.png(shown.batch.id, img.file);
@@ -271,5 +310,8 @@ export async function downloadZip(): Promise<void> {
     }
   }
   const zip = zipSync(files);
-  downloadBlob(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${shown.batch.name || 'batch'}-results.zip`);
+  downloadBlob(
+    new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+    `${shown.batch.name || 'batch'}-results.zip`,
+  );
 }

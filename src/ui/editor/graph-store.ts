@@ -233,7 +233,11 @@ export class GraphStore {
    */
   connect(from: SocketRef, to: SocketRef): { ok: true; id: string } | { ok: false; reason: string } {
     const exists = this.current.connections.find(
-      (c) => c.from.node === from.node && c.from.socket === from.socket && c.to.node === to.node && c.to.socket === to.socket,
+      (c) =>
+        c.from.node === from.node &&
+        c.from.socket === from.socket &&
+        c.to.node === to.node &&
+        c.to.socket === to.socket,
     );
     if (exists) return { ok: true, id: exists.id };
     // canConnect reads only sockets and titles, which the catalog has
@@ -345,7 +349,8 @@ export class GraphStore {
   private dropUnusedAssets(): void {
     const used = new Set<string>();
     for (const n of this.current.nodes) {
-      for (const v of Object.values(n.params)) if (typeof v === 'string' && v.startsWith('asset:')) used.add(v.slice(6));
+      for (const v of Object.values(n.params))
+        if (typeof v === 'string' && v.startsWith('asset:')) used.add(v.slice(6));
     }
     for (const id of Object.keys(this.current.assets)) if (!used.has(id)) delete this.current.assets[id];
   }

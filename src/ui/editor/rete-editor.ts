@@ -143,7 +143,11 @@ export interface EditorView {
   destroy(): void;
 }
 
-export async function createEditorView(container: HTMLElement, store: GraphStore, callbacks: EditorCallbacks): Promise<EditorView> {
+export async function createEditorView(
+  container: HTMLElement,
+  store: GraphStore,
+  callbacks: EditorCallbacks,
+): Promise<EditorView> {
   const editor = new NodeEditor<Schemes>();
   const area = new AreaPlugin<Schemes, AreaExtra>(container);
   const connection = new ConnectionPlugin<Schemes, AreaExtra>();
@@ -183,11 +187,23 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
         return {
           searchBar: false,
           list: [
-            { label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => store.removeNodes(ids) },
-            { label: ids.length > 1 ? `Duplicate ${ids.length} nodes` : 'Duplicate', key: 'duplicate', handler: () => void duplicate(ids) },
+            {
+              label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete',
+              key: 'delete',
+              handler: () => store.removeNodes(ids),
+            },
+            {
+              label: ids.length > 1 ? `Duplicate ${ids.length} nodes` : 'Duplicate',
+              key: 'duplicate',
+              handler: () => void duplicate(ids),
+            },
             ...(['bypass', 'mute'] as const).map((mode) => {
               const on = ids.every((id) => store.node(id)?.mode === mode);
-              return { label: `${on ? 'Un-' : ''}${mode === 'bypass' ? 'bypass (Ctrl+B)' : 'mute (Ctrl+M)'}`, key: mode, handler: () => store.setMode(ids, on ? undefined : mode) };
+              return {
+                label: `${on ? 'Un-' : ''}${mode === 'bypass' ? 'bypass (Ctrl+B)' : 'mute (Ctrl+M)'}`,
+                key: mode,
+                handler: () => store.setMode(ids, on ? undefined : mode),
+              };
             }),
           ],
         };
@@ -225,21 +241,29 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   render.addPreset(Presets.contextMenu.setup({ delay: 300 }));
   render.addPreset(canvasMinimapPreset(160));
   let refused = false;
-  connection.addPreset(() => new ClassicFlow({
-    canMakeConnection(from, to) {
-      const pair = getSourceTarget(from, to);
-      if (!pair) return false;
-      const [s, t] = pair;
-      const verdict = canConnect(store.doc, { node: s.nodeId, socket: s.key }, { node: t.nodeId, socket: t.key }, store.catalog as never);
-      if (!verdict.ok) {
-        notify('error', `Connection refused: ${verdict.reason}`);
-        refused = true;
-        queueMicrotask(() => connection.drop());
-        return false;
-      }
-      return true;
-    },
-  }));
+  connection.addPreset(
+    () =>
+      new ClassicFlow({
+        canMakeConnection(from, to) {
+          const pair = getSourceTarget(from, to);
+          if (!pair) return false;
+          const [s, t] = pair;
+          const verdict = canConnect(
+            store.doc,
+            { node: s.nodeId, socket: s.key },
+            { node: t.nodeId, socket: t.key },
+            store.catalog as never,
+          );
+          if (!verdict.ok) {
+            notify('error', `Connection refused: ${verdict.reason}`);
+            refused = true;
+            queueMicrotask(() => connection.drop());
+            return false;
+          }
+          return true;
+        },
+      }),
+  );
 
   editor.use(area);
   area.use(connection); // it must see socket renders: that is how it makes sockets draggable
@@ -272,7 +296,8 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
       const { nodeId, side, key } = ctx.data.initial;
       const node = editor.getNode(nodeId);
       const port = side === 'output' ? node?.outputs[key] : node?.inputs[key];
-      if (port) callbacks.openQuickAdd({ ...lastClient }, toArea(lastClient), { nodeId, side, key, type: port.socket.name });
+      if (port)
+        callbacks.openQuickAdd({ ...lastClient }, toArea(lastClient), { nodeId, side, key, type: port.socket.name });
     }
     return ctx;
   });
@@ -282,7 +307,10 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     if (syncing) return ctx;
     if (ctx.type === 'connectioncreate') {
       const c = ctx.data;
-      const result = store.connect({ node: c.source, socket: c.sourceOutput as string }, { node: c.target, socket: c.targetInput as string });
+      const result = store.connect(
+        { node: c.source, socket: c.sourceOutput as string },
+        { node: c.target, socket: c.targetInput as string },
+      );
       if (!result.ok) notify('error', `Connection refused: ${result.reason}`);
       return; // the store sync adds it with the store's id
     }
@@ -321,9 +349,13 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
     callbacks.openQuickAdd({ x: e.clientX, y: e.clientY }, toArea({ x: e.clientX, y: e.clientY }));
   };
   container.addEventListener('dblclick', onDblClick);
-  container.addEventListener('change', (e) => {
-    if ((e.target as HTMLElement).matches?.('[data-testid="context-menu-search-input"]')) e.stopPropagation();
-  }, true);
+  container.addEventListener(
+    'change',
+    (e) => {
+      if ((e.target as HTMLElement).matches?.('[data-testid="context-menu-search-input"]')) e.stopPropagation();
+    },
+    true,
+  );
 
   // Shift-drag on the background draws a selection rectangle
   const band = document.createElement('div');
@@ -358,7 +390,8 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
       for (const node of editor.getNodes()) {
         const pos = area.nodeViews.get(node.id)?.position;
         if (!pos) continue;
-        if (pos.x < maxX && pos.x + node.width > minX && pos.y < maxY && pos.y + node.height > minY) await selectable.select(node.id, true);
+        if (pos.x < maxX && pos.x + node.width > minX && pos.y < maxY && pos.y + node.height > minY)
+          await selectable.select(node.id, true);
       }
       callbacks.onSelectionChange?.(selectedIds());
     };
@@ -399,7 +432,9 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
    * that a node's box reaches under is marked `data-covering` and fades out of the way (style.css).
    */
   function updateOverlays(): void {
-    const overlays = [...(container.parentElement ?? container).querySelectorAll<HTMLElement>('[data-overlay], .minimap')];
+    const overlays = [
+      ...(container.parentElement ?? container).querySelectorAll<HTMLElement>('[data-overlay], .minimap'),
+    ];
     if (!overlays.length) return;
     const box = container.getBoundingClientRect();
     const { x, y, k } = area.area.transform;
@@ -412,7 +447,8 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
       const top = box.top + y + record.position[1] * k;
       const [right, bottom] = [left + NODE_WIDTH * k, top + height * k];
       rects.forEach((r, i) => {
-        if (!covering[i] && r.width && left < r.right && right > r.left && top < r.bottom && bottom > r.top) covering[i] = true;
+        if (!covering[i] && r.width && left < r.right && right > r.left && top < r.bottom && bottom > r.top)
+          covering[i] = true;
       });
     }
     overlays.forEach((el, i) => {
@@ -446,10 +482,11 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   resizeObserver.observe(container);
   let detailFrame = 0;
   function scheduleDetail(): void {
-    if (!detailFrame) detailFrame = requestAnimationFrame(() => {
-      detailFrame = 0;
-      updateDetail();
-    });
+    if (!detailFrame)
+      detailFrame = requestAnimationFrame(() => {
+        detailFrame = 0;
+        updateDetail();
+      });
   }
   area.addPipe((ctx) => {
     if (ctx.type === 'translated' || ctx.type === 'zoomed' || ctx.type === 'resized') scheduleDetail();
@@ -588,7 +625,10 @@ export async function createEditorView(container: HTMLElement, store: GraphStore
   const unsubscribe = store.onChange((change) => {
     if (change.kind === 'params' || change.kind === 'meta') return; // node views follow store revisions
     // another graph: frame it before its nodes are created, so off-screen ones start simplified
-    if (change.kind === 'load') void fitToDocument().then(() => sync()).then(scheduleDetail);
+    if (change.kind === 'load')
+      void fitToDocument()
+        .then(() => sync())
+        .then(scheduleDetail);
     else void sync().then(scheduleDetail);
   });
 

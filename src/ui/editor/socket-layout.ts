@@ -21,7 +21,11 @@ export class LayoutSocketPosition<S extends BaseSchemes, K> extends BaseSocketPo
     super();
   }
 
-  async calculatePosition(nodeId: string, side: 'input' | 'output', key: string): Promise<{ x: number; y: number } | null> {
+  async calculatePosition(
+    nodeId: string,
+    side: 'input' | 'output',
+    key: string,
+  ): Promise<{ x: number; y: number } | null> {
     const node = this.nodeOf(nodeId);
     if (!node) return null;
     const keys = Object.keys(side === 'input' ? node.inputs : node.outputs);

@@ -69,13 +69,21 @@ export async function importFile(file: File, registry?: NodeCatalog): Promise<Pa
       return withFileName(name, parseGraphFile(text, reg));
     }
     if (/\.(png|jpe?g|gif|webp)$/i.test(name) || /^image\//.test(file.type)) {
-      return { ok: false, errors: inFile(name, ['not a PNG with an embedded graph; to use a photo as the face, drop it on a Load Face node']) };
+      return {
+        ok: false,
+        errors: inFile(name, [
+          'not a PNG with an embedded graph; to use a photo as the face, drop it on a Load Face node',
+        ]),
+      };
     }
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
-      return { ok: false, errors: inFile(name, ['not a text file (invalid UTF-8): expected a .dge.json graph or a PNG']) };
+      return {
+        ok: false,
+        errors: inFile(name, ['not a text file (invalid UTF-8): expected a .dge.json graph or a PNG']),
+      };
     }
     return withFileName(name, parseGraphFile(text.replace(/^\uFEFF/, ''), reg));
   } catch (err) {
@@ -169,7 +177,10 @@ export function renderGraphPicture(doc: GraphDocument, width = 960, height = 600
   const spanY = Math.max(...ys) + NODE_H - minY;
   const margin = 40;
   const scale = Math.min((width - 2 * margin) / spanX, (height - 2 * margin - 30) / spanY, 1.5);
-  const at = (x: number, y: number): [number, number] => [margin + (x - minX) * scale, margin + 30 + (y - minY) * scale];
+  const at = (x: number, y: number): [number, number] => [
+    margin + (x - minX) * scale,
+    margin + 30 + (y - minY) * scale,
+  ];
   const byId = new Map(nodes.map((n) => [n.id, n]));
   ctx.strokeStyle = '#6aa2ff';
   ctx.lineWidth = 2;

@@ -53,9 +53,16 @@ export async function loadExample(file: string, registry: NodeRegistry): Promise
   try {
     text = await load();
   } catch (err) {
-    return { ok: false, error: `The example graph examples/${file} could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      error: `The example graph examples/${file} could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const parsed = parseGraphFile(text, registry);
-  if (!parsed.ok) return { ok: false, error: `The example graph examples/${file} is invalid: ${parsed.errors.slice(0, 3).join('; ')}` };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      error: `The example graph examples/${file} is invalid: ${parsed.errors.slice(0, 3).join('; ')}`,
+    };
   return { ok: true, doc: parsed.doc, warnings: parsed.warnings };
 }

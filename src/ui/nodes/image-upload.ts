@@ -10,8 +10,10 @@ const MAX_SIDE = 512;
 const MAX_INPUT_BYTES = 40 * 1024 * 1024;
 
 export async function fileToAsset(file: File): Promise<{ id: string; asset: GraphAsset }> {
-  if (!file.type.startsWith('image/')) throw new Error(`"${file.name}" is not an image (type "${file.type || 'unknown'}")`);
-  if (file.size > MAX_INPUT_BYTES) throw new Error(`"${file.name}" is too large (${(file.size / 1048576).toFixed(1)} MB; the limit is 40 MB)`);
+  if (!file.type.startsWith('image/'))
+    throw new Error(`"${file.name}" is not an image (type "${file.type || 'unknown'}")`);
+  if (file.size > MAX_INPUT_BYTES)
+    throw new Error(`"${file.name}" is too large (${(file.size / 1048576).toFixed(1)} MB; the limit is 40 MB)`);
   // size from the header before the browser decodes it: a small file can claim gigapixels
   checkImageHeader(new Uint8Array(await file.arrayBuffer()), `"${file.name}"`);
   let bitmap: ImageBitmap;

@@ -51,7 +51,11 @@ export async function addPackFiles(files: PackFileInput[], origin: string): Prom
     return true;
   } catch (err) {
     packState.problems = errorText(err).split('\n').filter(Boolean);
-    notify('error', `Model pack refused: ${packState.problems[0]}${packState.problems.length > 1 ? ` (+${packState.problems.length - 1} more)` : ''}`, 12000);
+    notify(
+      'error',
+      `Model pack refused: ${packState.problems[0]}${packState.problems.length > 1 ? ` (+${packState.problems.length - 1} more)` : ''}`,
+      12000,
+    );
     return false;
   } finally {
     packState.busy = null;
@@ -132,7 +136,10 @@ async function filesOfEntry(entry: FileSystemEntry, prefix = ''): Promise<PackFi
  * model manager; anything else (.dge.json, PNG, a face photo) is left to the graph import and
  * Load Face. Capture phase, so it decides before those handlers see the drop.
  */
-export function installPackDrop(el: HTMLElement, onFiles: (files: PackFileInput[], origin: string) => void): () => void {
+export function installPackDrop(
+  el: HTMLElement,
+  onFiles: (files: PackFileInput[], origin: string) => void,
+): () => void {
   const onDrop = (e: DragEvent): void => {
     const dt = e.dataTransfer;
     if (!dt || !dt.files.length) return;
@@ -145,7 +152,8 @@ export function installPackDrop(el: HTMLElement, onFiles: (files: PackFileInput[
     el.classList.remove('drop-import');
     void (async () => {
       try {
-        if (folders.length) onFiles((await Promise.all(folders.map((f) => filesOfEntry(f)))).flat(), `folder: ${folders[0].name}`);
+        if (folders.length)
+          onFiles((await Promise.all(folders.map((f) => filesOfEntry(f)))).flat(), `folder: ${folders[0].name}`);
         else onFiles(await filesFromPicked(files), originOf(files));
       } catch (err) {
         packState.open = true;

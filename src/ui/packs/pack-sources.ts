@@ -26,7 +26,8 @@ export async function filesFromPicked(picked: Iterable<File>): Promise<PackFileI
       } catch (e) {
         throw new Error(`${file.name}: not a readable zip archive (${(e as Error).message})`);
       }
-      for (const [inner, data] of Object.entries(entries)) if (!inner.endsWith('/')) out.push({ path: inner, bytes: data });
+      for (const [inner, data] of Object.entries(entries))
+        if (!inner.endsWith('/')) out.push({ path: inner, bytes: data });
     } else out.push({ path, bytes });
   }
   return out;
@@ -81,7 +82,11 @@ async function fetchStreamed(
  * Downloads a pack from its manifest URL: the manifest, then every model file (and variant) it
  * names, relative to the manifest. The engine verifies the sha256 of each before storing.
  */
-export async function downloadPack(manifestUrl: string, onProgress: (p: DownloadProgress) => void, signal?: AbortSignal): Promise<PackFileInput[]> {
+export async function downloadPack(
+  manifestUrl: string,
+  onProgress: (p: DownloadProgress) => void,
+  signal?: AbortSignal,
+): Promise<PackFileInput[]> {
   let url: URL;
   try {
     url = new URL(manifestUrl, typeof location === 'undefined' ? undefined : location.href);
@@ -110,7 +115,10 @@ export async function downloadPack(manifestUrl: string, onProgress: (p: Download
     for (const e of [entry, ...Object.values(variantsOf(entry))]) {
       if (wanted.some((w) => w.file === e.file)) continue;
       const href = new URL(e.file, folder).href;
-      if (!href.startsWith(folder.href)) throw new PackRefusedError([`${e.file}: resolves outside the pack folder (${href}); refused before downloading anything`]);
+      if (!href.startsWith(folder.href))
+        throw new PackRefusedError([
+          `${e.file}: resolves outside the pack folder (${href}); refused before downloading anything`,
+        ]);
       wanted.push({ file: e.file, bytes: e.bytes ?? 0, href });
     }
   }
@@ -120,15 +128,20 @@ export async function downloadPack(manifestUrl: string, onProgress: (p: Download
   const out: PackFileInput[] = [{ path: 'manifest.json', bytes: manifestBytes }];
   for (const { file, bytes: declared, href } of wanted) {
     let counted = false;
-    const bytes = await fetchStreamed(href, signal, (n, contentLength) => {
-      // without sizes in the manifest the total grows by each file's Content-Length as it starts
-      if (!known && !counted) {
-        total += contentLength;
-        counted = true;
-      }
-      received += n;
-      onProgress({ received, total, file });
-    }, declared > 0 ? declared : MAX_PACK_FILE_BYTES);
+    const bytes = await fetchStreamed(
+      href,
+      signal,
+      (n, contentLength) => {
+        // without sizes in the manifest the total grows by each file's Content-Length as it starts
+        if (!known && !counted) {
+          total += contentLength;
+          counted = true;
+        }
+        received += n;
+        onProgress({ received, total, file });
+      },
+      declared > 0 ? declared : MAX_PACK_FILE_BYTES,
+    );
     out.push({ path: file, bytes });
   }
   return out;

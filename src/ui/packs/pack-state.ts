@@ -30,7 +30,12 @@ export interface PackRef {
 }
 
 /** The engine's answer to init / add / delete, taken over by the UI (pack pickers read appState.packs). */
-export function applyPackListing(result: { packs: PackManifest[]; defaultPack: string; listing: PackListing; packRefs?: PackRef[] }): void {
+export function applyPackListing(result: {
+  packs: PackManifest[];
+  defaultPack: string;
+  listing: PackListing;
+  packRefs?: PackRef[];
+}): void {
   appState.packs = result.packs;
   appState.defaultPack = result.defaultPack;
   packState.bundled = result.listing.bundled;
@@ -39,7 +44,9 @@ export function applyPackListing(result: { packs: PackManifest[]; defaultPack: s
   packState.refs = (result.packRefs ?? []).map((ref) => {
     const stored = result.listing.stored.find((s) => s.id === ref.id);
     // a stored pack is fetched again from where it was downloaded; one from local files has no address
-    return stored ? { ...ref, sha256: stored.manifestSha256, url: /^https?:\/\//.test(stored.origin) ? stored.origin : '' } : ref;
+    return stored
+      ? { ...ref, sha256: stored.manifestSha256, url: /^https?:\/\//.test(stored.origin) ? stored.origin : '' }
+      : ref;
   });
 }
 
@@ -49,7 +56,9 @@ export function applyPackListing(result: { packs: PackManifest[]; defaultPack: s
  * are not installed here are kept as they were.
  */
 export function withPackRefs<T extends { nodes: { params: Record<string, unknown> }[]; packs?: PackRef[] }>(doc: T): T {
-  const used = new Set(doc.nodes.map((n) => n.params.pack).filter((p): p is string => typeof p === 'string' && p !== ''));
+  const used = new Set(
+    doc.nodes.map((n) => n.params.pack).filter((p): p is string => typeof p === 'string' && p !== ''),
+  );
   const listed = new Map((doc.packs ?? []).map((p) => [p.id, p]));
   const packs: PackRef[] = [];
   for (const id of new Set([...listed.keys(), ...used])) {

@@ -174,7 +174,8 @@ export class Library {
     } catch (err) {
       throw wrapError(err, `Reading graph ${id}`);
     }
-    if (!entry) throw new StorageError('not-found', `The library has no graph with id "${id}" (deleted in another tab?)`);
+    if (!entry)
+      throw new StorageError('not-found', `The library has no graph with id "${id}" (deleted in another tab?)`);
     return entry;
   }
 
@@ -253,14 +254,21 @@ export class Library {
       const tx = this.db.transaction('graphs', 'readwrite');
       const stored = await tx.store.get(id);
       if (stored) {
-        entry = { ...stored, name, doc: docNamed(stored.doc, name), updatedAt: Date.now(), revision: stored.revision + 1 };
+        entry = {
+          ...stored,
+          name,
+          doc: docNamed(stored.doc, name),
+          updatedAt: Date.now(),
+          revision: stored.revision + 1,
+        };
         await tx.store.put(entry);
       }
       await tx.done;
     } catch (err) {
       throw wrapError(err, `Renaming to "${name}"`);
     }
-    if (!entry) throw new StorageError('not-found', `The library has no graph with id "${id}" (deleted in another tab?)`);
+    if (!entry)
+      throw new StorageError('not-found', `The library has no graph with id "${id}" (deleted in another tab?)`);
     this.announce({ kind: 'renamed', id, revision: entry.revision });
     return entry;
   }
@@ -320,7 +328,10 @@ export class Library {
 /** Open (and create or upgrade) the library database. */
 export async function openLibrary(options: { dbName?: string; tabId?: string } = {}): Promise<Library> {
   if (typeof indexedDB === 'undefined') {
-    throw new StorageError('unavailable', 'IndexedDB is not available in this browser (private mode?): the library and autosave are off.');
+    throw new StorageError(
+      'unavailable',
+      'IndexedDB is not available in this browser (private mode?): the library and autosave are off.',
+    );
   }
   let db: Db | undefined;
   try {
@@ -337,7 +348,11 @@ export async function openLibrary(options: { dbName?: string; tabId?: string } =
       },
     });
   } catch (err) {
-    throw new StorageError('unavailable', `Could not open the library database: ${(err as Error)?.message ?? err}`, err);
+    throw new StorageError(
+      'unavailable',
+      `Could not open the library database: ${(err as Error)?.message ?? err}`,
+      err,
+    );
   }
   return new Library(db, options.tabId ?? newId());
 }

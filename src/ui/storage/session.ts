@@ -103,9 +103,15 @@ export function restoreSession(): Promise<GraphDocument | null> {
 export async function setAsideSession(stored: unknown): Promise<string> {
   openGraph.link = null;
   const library = await getLibrary();
-  const raw = stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, unknown>) : { content: stored };
+  const raw =
+    stored && typeof stored === 'object' && !Array.isArray(stored)
+      ? (stored as Record<string, unknown>)
+      : { content: stored };
   const original = typeof raw.name === 'string' ? raw.name : 'graph';
-  const name = `Unrestored session: ${original}`.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200).trim();
+  const name = `Unrestored session: ${original}`
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .slice(0, 200)
+    .trim();
   const entry = await library.create(raw as unknown as GraphDocument, { name });
   return entry.name;
 }

@@ -6,7 +6,11 @@ const weightFiles = import.meta.glob(
   '/node_modules/@vladmandic/face-api/model/{ssd_mobilenetv1_model,face_landmark_68_model,face_recognition_model}{.bin,-weights_manifest.json}',
   { query: '?url', import: 'default' },
 ) as Record<string, () => Promise<string>>;
-const wasmFiles = import.meta.glob('/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm', { query: '?url', import: 'default', eager: true }) as Record<string, string>;
+const wasmFiles = import.meta.glob('/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm', {
+  query: '?url',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 
 let aligner: Promise<FaceAligner> | undefined;
 

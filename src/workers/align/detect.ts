@@ -22,10 +22,16 @@ export interface FaceApiModule {
     env(): { set(flag: string, value: unknown): void };
     setWasmPaths(paths: string | Record<string, string>, usePlatformFetch?: boolean): void;
   };
-  nets: Record<'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet', { loadFromWeightMap(map: Record<string, unknown>): void; isLoaded: boolean }>;
+  nets: Record<
+    'ssdMobilenetv1' | 'faceLandmark68Net' | 'faceRecognitionNet',
+    { loadFromWeightMap(map: Record<string, unknown>): void; isLoaded: boolean }
+  >;
   env: { getEnv(): unknown; setEnv(env: Record<string, unknown>): void };
   SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults?: number }) => unknown;
-  detectAllFaces(input: unknown, options: unknown): {
+  detectAllFaces(
+    input: unknown,
+    options: unknown,
+  ): {
     withFaceLandmarks(): {
       withFaceDescriptors(): Promise<
         {
@@ -98,14 +104,19 @@ export class FaceAligner {
   }
 
   /** Loads the three networks from their weight files on the first tfjs backend that starts (wasm is ~10x faster than cpu). */
-  static async create(api: FaceApiModule, readModel: FaceModelSource, backends: string[] = ['cpu']): Promise<FaceAligner> {
+  static async create(
+    api: FaceApiModule,
+    readModel: FaceModelSource,
+    backends: string[] = ['cpu'],
+  ): Promise<FaceAligner> {
     useTensorOnlyEnv(api);
     const failed: string[] = [];
     for (const name of backends) {
       if (await api.tf.setBackend(name).catch(() => false)) break;
       failed.push(name);
     }
-    if (failed.length === backends.length) throw new Error(`face-api: no tfjs backend could start (tried ${backends.join(', ')})`);
+    if (failed.length === backends.length)
+      throw new Error(`face-api: no tfjs backend could start (tried ${backends.join(', ')})`);
     await api.tf.ready();
     const nets: Record<FaceModelName, keyof FaceApiModule['nets']> = {
       ssd_mobilenetv1_model: 'ssdMobilenetv1',
@@ -146,7 +157,12 @@ export class FaceAligner {
       const back = (p: Point) => ({ x: p.x / scale, y: p.y / scale });
       return found
         .map((f) => ({
-          box: { x: f.detection.box.x / scale, y: f.detection.box.y / scale, width: f.detection.box.width / scale, height: f.detection.box.height / scale },
+          box: {
+            x: f.detection.box.x / scale,
+            y: f.detection.box.y / scale,
+            width: f.detection.box.width / scale,
+            height: f.detection.box.height / scale,
+          },
           score: f.detection.score,
           landmarks: f.landmarks.positions.map(back),
           descriptor: f.descriptor,
@@ -169,10 +185,18 @@ export class FaceAligner {
     const upright = applyOrientation(await decode(bytes), await readOrientation(bytes));
     const faces = await this.detect(upright);
     if (!Number.isInteger(faceIndex) || faceIndex < 0 || faceIndex >= faces.length) {
-      throw new Error(`face ${faceIndex} does not exist: the photo has ${faces.length} face${faces.length === 1 ? '' : 's'} (0 = largest)`);
+      throw new Error(
+        `face ${faceIndex} does not exist: the photo has ${faces.length} face${faces.length === 1 ? '' : 's'} (0 = largest)`,
+      );
     }
     const crop = ffhqQuad(faces[faceIndex].landmarks);
-    return { image: resampleQuad(upright, crop.quad, outputSize), crop, faces, faceIndex, photo: { width: upright.width, height: upright.height } };
+    return {
+      image: resampleQuad(upright, crop.quad, outputSize),
+      crop,
+      faces,
+      faceIndex,
+      photo: { width: upright.width, height: upright.height },
+    };
   }
 
   /**

@@ -16,7 +16,8 @@ export async function readOrientation(bytes: Uint8Array): Promise<number> {
 
 /** Turns decoded pixels upright for EXIF orientations 1–8 (mirror, rotate 90/180/270 as the tag says). */
 export function applyOrientation(img: RgbaImage, orientation: number): RgbaImage {
-  if (!Number.isInteger(orientation) || orientation < 1 || orientation > 8) throw new Error(`EXIF orientation must be 1–8, got ${orientation}`);
+  if (!Number.isInteger(orientation) || orientation < 1 || orientation > 8)
+    throw new Error(`EXIF orientation must be 1–8, got ${orientation}`);
   if (orientation === 1) return img;
   const { width: W, height: H, data } = img;
   const swap = orientation >= 5;
@@ -29,13 +30,34 @@ export function applyOrientation(img: RgbaImage, orientation: number): RgbaImage
       let sx: number;
       let sy: number;
       switch (orientation) {
-        case 2: sx = W - 1 - x; sy = y; break;
-        case 3: sx = W - 1 - x; sy = H - 1 - y; break;
-        case 4: sx = x; sy = H - 1 - y; break;
-        case 5: sx = y; sy = x; break;
-        case 6: sx = y; sy = H - 1 - x; break;
-        case 7: sx = W - 1 - y; sy = H - 1 - x; break;
-        default: sx = W - 1 - y; sy = x; break; // 8
+        case 2:
+          sx = W - 1 - x;
+          sy = y;
+          break;
+        case 3:
+          sx = W - 1 - x;
+          sy = H - 1 - y;
+          break;
+        case 4:
+          sx = x;
+          sy = H - 1 - y;
+          break;
+        case 5:
+          sx = y;
+          sy = x;
+          break;
+        case 6:
+          sx = y;
+          sy = H - 1 - x;
+          break;
+        case 7:
+          sx = W - 1 - y;
+          sy = H - 1 - x;
+          break;
+        default:
+          sx = W - 1 - y;
+          sy = x;
+          break; // 8
       }
       const s = (sy * W + sx) * 4;
       out.set(data.subarray(s, s + 4), (y * w + x) * 4);

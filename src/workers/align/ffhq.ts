@@ -46,7 +46,8 @@ export function ffhqQuad(landmarks: readonly Point[]): FfhqQuad {
   const mouthRight = landmarks[54];
   const mouthAvg = { x: (mouthLeft.x + mouthRight.x) / 2, y: (mouthLeft.y + mouthRight.y) / 2 };
   const eyeToMouth = { x: mouthAvg.x - eyeAvg.x, y: mouthAvg.y - eyeAvg.y };
-  if (hypot(eyeToEye) < 1e-6 && hypot(eyeToMouth) < 1e-6) throw new Error('landmarks are degenerate: eyes and mouth coincide');
+  if (hypot(eyeToEye) < 1e-6 && hypot(eyeToMouth) < 1e-6)
+    throw new Error('landmarks are degenerate: eyes and mouth coincide');
 
   // x: the horizontal axis, a blend of the eye line and the eye-mouth line turned by 90°
   let x = { x: eyeToEye.x + eyeToMouth.y, y: eyeToEye.y - eyeToMouth.x };
@@ -80,7 +81,8 @@ function reflect(i: number, n: number): number {
 
 /** Box-averages by an integer factor (the FFHQ script's "shrink" step against aliasing). */
 export function shrinkImage(img: RgbaImage, factor: number): RgbaImage {
-  if (!Number.isInteger(factor) || factor < 1) throw new Error(`shrink factor must be a positive integer, got ${factor}`);
+  if (!Number.isInteger(factor) || factor < 1)
+    throw new Error(`shrink factor must be a positive integer, got ${factor}`);
   if (factor === 1) return img;
   const w = Math.max(1, Math.floor(img.width / factor));
   const h = Math.max(1, Math.floor(img.height / factor));
@@ -110,9 +112,12 @@ export function shrinkImage(img: RgbaImage, factor: number): RgbaImage {
  * photo, with an integer box pre-shrink when the quad is more than twice the output size.
  */
 export function resampleQuad(img: RgbaImage, quad: FfhqQuad['quad'], outputSize: number): RgbaImage {
-  if (!Number.isInteger(outputSize) || outputSize < 1) throw new Error(`output size must be a positive integer, got ${outputSize}`);
+  if (!Number.isInteger(outputSize) || outputSize < 1)
+    throw new Error(`output size must be a positive integer, got ${outputSize}`);
   if (img.data.length !== img.width * img.height * 4) {
-    throw new Error(`image data has ${img.data.length} bytes; ${img.width}x${img.height} RGBA needs ${img.width * img.height * 4}`);
+    throw new Error(
+      `image data has ${img.data.length} bytes; ${img.width}x${img.height} RGBA needs ${img.width * img.height * 4}`,
+    );
   }
   const side = Math.hypot(quad[3].x - quad[0].x, quad[3].y - quad[0].y);
   const shrink = Math.max(1, Math.floor((side / outputSize) * 0.5));
@@ -180,7 +185,8 @@ export function fitWithin(img: RgbaImage, maxSide: number): { image: RgbaImage; 
 
 /** Cosine similarity of two face descriptors (the identity-preservation "CS" readout). */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length === 0) throw new Error(`descriptors must have the same non-zero length, got ${a.length} and ${b.length}`);
+  if (a.length !== b.length || a.length === 0)
+    throw new Error(`descriptors must have the same non-zero length, got ${a.length} and ${b.length}`);
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -23,14 +23,20 @@ async function asWebRuntime<T>(fn: () => Promise<T>): Promise<T> {
 
 export async function importFaceApi(): Promise<FaceApiModule> {
   type Api = FaceApiModule & { tf: { setPlatform(name: string, p: unknown): void } };
-  const api = await asWebRuntime(async () => (await import('@vladmandic/face-api/dist/face-api.esm.js')) as unknown as Api);
+  const api = await asWebRuntime(
+    async () => (await import('@vladmandic/face-api/dist/face-api.esm.js')) as unknown as Api,
+  );
   api.tf.setPlatform('node-web', {
     // tfjs fetches its .wasm binary through the platform: serve local paths from disk
     // (a bare { ok, arrayBuffer } because undici's Response needs the hidden process.versions.node)
     fetch: async (url: string, init?: RequestInit) => {
       if (!url.startsWith('/')) return fetch(url, init);
       const bytes = await readFile(url);
-      return { ok: true, status: 200, arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) };
+      return {
+        ok: true,
+        status: 200,
+        arrayBuffer: async () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      };
     },
     now: () => performance.now(),
     encode: (text: string) => new TextEncoder().encode(text),
@@ -39,7 +45,10 @@ export async function importFaceApi(): Promise<FaceApiModule> {
     setTimeoutCustom: (fn: () => void, delay: number) => setTimeout(fn, delay),
   });
   // the .wasm files of the tfjs release face-api bundles (same version, pinned in package.json)
-  const wasmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  const wasmDir = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+    'dist',
+  );
   api.tf.setWasmPaths(`${wasmDir}/`, true);
   // its threaded build would start Blob-URL workers, which Node lacks
   api.tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
@@ -58,7 +67,11 @@ export function faceModelDir(): string {
 export function nodeFaceAligner(): Promise<FaceAligner> {
   aligner ??= (async () => {
     const dir = faceModelDir();
-    return FaceAligner.create(await importFaceApi(), async (file) => new Uint8Array(await readFile(path.join(dir, file))), ['wasm', 'cpu']);
+    return FaceAligner.create(
+      await importFaceApi(),
+      async (file) => new Uint8Array(await readFile(path.join(dir, file))),
+      ['wasm', 'cpu'],
+    );
   })();
   aligner.catch(() => (aligner = undefined));
   return aligner;

@@ -16,7 +16,10 @@ import { DEFAULT_MAX_READ_BYTES, DEFAULT_READ_TIMEOUT_MS } from './read-policy';
 import { MAX_IMAGE_PIXELS } from '../../graph/limits';
 
 /** Pack runtime over `<modelsDir>/<pack>/<file>`; onnxruntime-web (wasm) unless another build is given (ort-node.ts). */
-export function createNodePackRuntime(modelsDir: string, backend?: { ort: OrtModule; sessionOptions: Record<string, unknown> }): OnnxPackRuntime {
+export function createNodePackRuntime(
+  modelsDir: string,
+  backend?: { ort: OrtModule; sessionOptions: Record<string, unknown> },
+): OnnxPackRuntime {
   // one wasm thread in Node: workers for threads would outlive short CLI runs and tests
   ort.env.wasm.numThreads = 1;
   return new OnnxPackRuntime(
@@ -37,7 +40,11 @@ export async function decodeImageNode(bytes: Uint8Array): Promise<Rgba> {
   }
   try {
     const rgba = await decodeChecked(bytes, header.format);
-    if (rgba.width !== header.width || rgba.height !== header.height || rgba.data.length !== rgba.width * rgba.height * 4) {
+    if (
+      rgba.width !== header.width ||
+      rgba.height !== header.height ||
+      rgba.data.length !== rgba.width * rgba.height * 4
+    ) {
       throw new Error(`it decodes to ${rgba.width}×${rgba.height}, its header says ${header.width}×${header.height}`);
     }
     return rgba;
@@ -53,10 +60,17 @@ export async function decodeImageNode(bytes: Uint8Array): Promise<Rgba> {
  */
 function criticalChunksOnly(bytes: Uint8Array): Uint8Array {
   const chunks = readPngChunks(bytes);
-  const keep = chunks.filter((c) => c.type === 'IHDR' || c.type === 'PLTE' || c.type === 'tRNS' || c.type === 'IDAT' || c.type === 'IEND');
+  const keep = chunks.filter(
+    (c) => c.type === 'IHDR' || c.type === 'PLTE' || c.type === 'tRNS' || c.type === 'IDAT' || c.type === 'IEND',
+  );
   const ihdr = keep[0]?.type === 'IHDR' ? keep[0].data : null;
   if (!ihdr || ihdr.length !== 13) throw new Error('its IHDR header chunk is missing or malformed');
-  const [width, height, depth, colour] = [((ihdr[0]! << 24) >>> 0) + (ihdr[1]! << 16) + (ihdr[2]! << 8) + ihdr[3]!, ((ihdr[4]! << 24) >>> 0) + (ihdr[5]! << 16) + (ihdr[6]! << 8) + ihdr[7]!, ihdr[8]!, ihdr[9]!];
+  const [width, height, depth, colour] = [
+    ((ihdr[0]! << 24) >>> 0) + (ihdr[1]! << 16) + (ihdr[2]! << 8) + ihdr[3]!,
+    ((ihdr[4]! << 24) >>> 0) + (ihdr[5]! << 16) + (ihdr[6]! << 8) + ihdr[7]!,
+    ihdr[8]!,
+    ihdr[9]!,
+  ];
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colour] ?? 4;
   const rowBytes = Math.ceil((width * channels * depth) / 8) + 1;
   // interlaced images store a little more (a filter byte per row of each pass): allow twice
@@ -68,7 +82,12 @@ function criticalChunksOnly(bytes: Uint8Array): Uint8Array {
     joined.set(c.data, at);
     at += c.data.length;
   }
-  inflateWithBudget(joined, budget, 'zlib', () => `its image data inflates past the ${width}×${height} its header gives`);
+  inflateWithBudget(
+    joined,
+    budget,
+    'zlib',
+    () => `its image data inflates past the ${width}×${height} its header gives`,
+  );
   const parts = [bytes.subarray(0, 8), ...keep.map((c) => bytes.subarray(c.offset, c.offset + 12 + c.data.length))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   at = 0;
@@ -103,7 +122,9 @@ async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise
     for (let i = 0; i < n; i++) {
       const s = (k: number) => (png.data[i * ch + k] >> shift) * scale;
       if (ch >= 3) {
-        out[i * 4] = s(0); out[i * 4 + 1] = s(1); out[i * 4 + 2] = s(2);
+        out[i * 4] = s(0);
+        out[i * 4 + 1] = s(1);
+        out[i * 4 + 2] = s(2);
         out[i * 4 + 3] = ch === 4 ? s(3) : 255;
       } else {
         out[i * 4] = out[i * 4 + 1] = out[i * 4 + 2] = s(0);
@@ -112,8 +133,17 @@ async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise
     }
     return { width: png.width, height: png.height, data: out };
   }
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
-  return { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
+  const img = jpeg.decode(bytes, {
+    useTArray: true,
+    formatAsRGBA: true,
+    maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+    maxMemoryUsageInMB: 1024,
+  });
+  return {
+    width: img.width,
+    height: img.height,
+    data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+  };
 }
 
 /**
@@ -122,18 +152,28 @@ async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise
  * run reads through its read policy (read-policy.ts) instead.
  */
 export async function fetchBytesNode(url: string): Promise<Uint8Array> {
-  if (/^https?:/i.test(url)) return fetchCapped(url, { maxBytes: DEFAULT_MAX_READ_BYTES, timeoutMs: DEFAULT_READ_TIMEOUT_MS });
+  if (/^https?:/i.test(url))
+    return fetchCapped(url, { maxBytes: DEFAULT_MAX_READ_BYTES, timeoutMs: DEFAULT_READ_TIMEOUT_MS });
   const file = url.startsWith('file:') ? new URL(url) : url;
   const info = await stat(file);
   if (!info.isFile()) throw new Error(`${url} is not a regular file`);
-  if (info.size > DEFAULT_MAX_READ_BYTES) throw new Error(`${url} is ${(info.size / 1048576).toFixed(1)} MB; the limit is ${DEFAULT_MAX_READ_BYTES / 1048576} MB`);
+  if (info.size > DEFAULT_MAX_READ_BYTES)
+    throw new Error(
+      `${url} is ${(info.size / 1048576).toFixed(1)} MB; the limit is ${DEFAULT_MAX_READ_BYTES / 1048576} MB`,
+    );
   return new Uint8Array(await readFile(file));
 }
 
 /** Face detection + FFHQ alignment (face-api, loaded on first use: its weights are 12 MB). */
-export async function alignFaceNode(bytes: Uint8Array, size: number, options: { faceIndex?: number } = {}): Promise<Rgba & { faces: number }> {
+export async function alignFaceNode(
+  bytes: Uint8Array,
+  size: number,
+  options: { faceIndex?: number } = {},
+): Promise<Rgba & { faces: number }> {
   const { nodeFaceAligner } = await import('../align/node');
-  const aligned = await (await nodeFaceAligner()).alignPhoto(bytes, decodeImageNode, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
+  const aligned = await (
+    await nodeFaceAligner()
+  ).alignPhoto(bytes, decodeImageNode, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
   return { ...aligned.image, faces: aligned.faces.length };
 }
 

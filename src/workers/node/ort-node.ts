@@ -26,7 +26,15 @@ export async function loadNodeBackend(choice: NodeBackendChoice, threads = 1): P
     if (!ort?.InferenceSession) throw new Error('onnxruntime-node has no InferenceSession');
     return {
       name: 'native',
-      runtime: { ort, sessionOptions: { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' } },
+      runtime: {
+        ort,
+        sessionOptions: {
+          executionProviders: ['cpu'],
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          graphOptimizationLevel: 'all',
+        },
+      },
     };
   } catch (e) {
     const reason = `onnxruntime-node is not available (${(e as Error).message.split('\n')[0]})`;

@@ -36,7 +36,8 @@ export interface ReadPolicy {
   readonly allowed: { paths: readonly string[]; urls: readonly string[]; network: boolean };
 }
 
-const HOW = 'a graph may only use images embedded in it and the files or URLs given on the command line (--allow <file, folder or URL>)';
+const HOW =
+  'a graph may only use images embedded in it and the files or URLs given on the command line (--allow <file, folder or URL>)';
 
 function isUrl(ref: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(ref) && !/^[a-z]:[\\/]/i.test(ref);
@@ -45,8 +46,16 @@ function isUrl(ref: string): boolean {
 /** Loopback, link-local, private and unspecified hosts: never fetched unless named on the command line. */
 export function isPrivateHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '' || h === '0.0.0.0' || h === '::' || h === '::1') return true;
-  if (/^(127|10)\./.test(h) || /^169\.254\./.test(h) || /^192\.168\./.test(h) || /^172\.(1[6-9]|2\d|3[01])\./.test(h) || /^0\./.test(h)) return true;
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '' || h === '0.0.0.0' || h === '::' || h === '::1')
+    return true;
+  if (
+    /^(127|10)\./.test(h) ||
+    /^169\.254\./.test(h) ||
+    /^192\.168\./.test(h) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
+    /^0\./.test(h)
+  )
+    return true;
   if (/^(fc|fd|fe8|fe9|fea|feb)/.test(h) && h.includes(':')) return true;
   if (/^::ffff:/.test(h)) return isPrivateHost(h.slice(7));
   // integer or hex forms of an IPv4 address (http://2130706433/) are refused rather than parsed
@@ -75,7 +84,9 @@ export function createReadPolicy(options: ReadPolicyOptions = {}): ReadPolicy {
     } catch {
       real = file;
     }
-    const inside = (await allowedReal()).some((a) => real === a || real.startsWith(a.endsWith(path.sep) ? a : a + path.sep));
+    const inside = (await allowedReal()).some(
+      (a) => real === a || real.startsWith(a.endsWith(path.sep) ? a : a + path.sep),
+    );
     if (!inside) throw new ReadRefusedError(`"${shown}" is not among the files this run may read: ${HOW}`);
     let info;
     try {
@@ -84,7 +95,10 @@ export function createReadPolicy(options: ReadPolicyOptions = {}): ReadPolicy {
       throw new Error(`cannot read "${shown}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     if (!info.isFile()) throw new ReadRefusedError(`"${shown}" is not a regular file`);
-    if (info.size > maxBytes) throw new ReadRefusedError(`"${shown}" is ${(info.size / 1048576).toFixed(1)} MB; the limit is ${(maxBytes / 1048576).toFixed(1)} MB`);
+    if (info.size > maxBytes)
+      throw new ReadRefusedError(
+        `"${shown}" is ${(info.size / 1048576).toFixed(1)} MB; the limit is ${(maxBytes / 1048576).toFixed(1)} MB`,
+      );
     // read at most maxBytes + 1, so a file that grows while it is read is still capped
     const handle = await open(real, 'r');
     try {
@@ -94,7 +108,8 @@ export function createReadPolicy(options: ReadPolicyOptions = {}): ReadPolicy {
         const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
         if (bytesRead === 0) break;
         length += bytesRead;
-        if (length > maxBytes) throw new ReadRefusedError(`"${shown}" is larger than ${(maxBytes / 1048576).toFixed(1)} MB`);
+        if (length > maxBytes)
+          throw new ReadRefusedError(`"${shown}" is larger than ${(maxBytes / 1048576).toFixed(1)} MB`);
         if (length === buffer.length) break;
       }
       return buffer.subarray(0, length);
@@ -114,7 +129,9 @@ export function createReadPolicy(options: ReadPolicyOptions = {}): ReadPolicy {
     if (!named) {
       if (!options.network) throw new ReadRefusedError(`${url.href} is not among the URLs this run may fetch: ${HOW}`);
       if (isPrivateHost(url.hostname)) {
-        throw new ReadRefusedError(`${url.href} is a local or private address; fetch it only by naming it with --allow`);
+        throw new ReadRefusedError(
+          `${url.href} is a local or private address; fetch it only by naming it with --allow`,
+        );
       }
     }
     // redirects are refused: they could lead from an allowed address to one that is not

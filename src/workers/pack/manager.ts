@@ -57,7 +57,13 @@ export class PackManager {
   private preference: EpPreference = 'wasm';
 
   constructor(private readonly deps: PackManagerDeps) {
-    this.backend = { ort: deps.ort, sessionOptions: deps.sessionOptions ?? {}, ep: 'wasm', variant: null, note: 'WASM (default)' };
+    this.backend = {
+      ort: deps.ort,
+      sessionOptions: deps.sessionOptions ?? {},
+      ep: 'wasm',
+      variant: null,
+      note: 'WASM (default)',
+    };
   }
 
   private openStore(): Promise<PackStore | null> {
@@ -82,7 +88,12 @@ export class PackManager {
   }
 
   epStatus(): EpStatus {
-    return { preference: this.preference, active: this.backend.ep, variant: this.backend.variant, note: this.backend.note };
+    return {
+      preference: this.preference,
+      active: this.backend.ep,
+      variant: this.backend.variant,
+      note: this.backend.note,
+    };
   }
 
   /** Validates (manifest, shapes, files, sha256, loadable ONNX) and stores a pack; throws PackRefusedError naming each problem. */
@@ -91,11 +102,21 @@ export class PackManager {
     if (!store) throw new Error('this browser gives the app no IndexedDB, so packs cannot be stored');
     const map = new Map(files.map((f) => [f.path, f.bytes]));
     const pack = await validatePack(map, { ort: this.deps.ort, reservedIds: await bundledPackIds(bundled) });
-    return store.put({ id: pack.manifest.id, name: pack.manifest.name, manifestSha256: pack.manifestSha256, origin, manifest: pack.manifest }, pack.files);
+    return store.put(
+      {
+        id: pack.manifest.id,
+        name: pack.manifest.name,
+        manifestSha256: pack.manifestSha256,
+        origin,
+        manifest: pack.manifest,
+      },
+      pack.files,
+    );
   }
 
   async remove(id: string, bundled: ByteSource): Promise<void> {
-    if ((await bundledPackIds(bundled)).includes(id)) throw new Error(`model pack "${id}" is bundled with the app and cannot be deleted`);
+    if ((await bundledPackIds(bundled)).includes(id))
+      throw new Error(`model pack "${id}" is bundled with the app and cannot be deleted`);
     const store = await this.openStore();
     if (!store || !(await store.delete(id))) throw new Error(`model pack "${id}" is not stored in this browser`);
   }
@@ -106,10 +127,15 @@ export class PackManager {
 
   /** Chooses the backend for `preference`; the caller recreates the sessions (a new runtime). */
   async setPreference(preference: EpPreference): Promise<EpStatus> {
-    if (!EP_PREFERENCES.includes(preference)) throw new Error(`execution provider must be one of ${EP_PREFERENCES.join(', ')}; got "${String(preference)}"`);
+    if (!EP_PREFERENCES.includes(preference))
+      throw new Error(`execution provider must be one of ${EP_PREFERENCES.join(', ')}; got "${String(preference)}"`);
     this.preference = preference;
     if (this.deps.selectBackend) this.backend = await this.deps.selectBackend(preference);
-    else this.backend = { ...this.backend, note: preference === 'wasm' ? 'WASM (chosen in settings)' : 'WASM: this runtime has no WebGPU build' };
+    else
+      this.backend = {
+        ...this.backend,
+        note: preference === 'wasm' ? 'WASM (chosen in settings)' : 'WASM: this runtime has no WebGPU build',
+      };
     return this.epStatus();
   }
 }

@@ -22,7 +22,8 @@ export function packFileProblem(file: string): string | null {
   for (const seg of file.split('/')) {
     if (seg === '') return 'has an empty part ("//" or a trailing "/")';
     if (seg === '.' || seg === '..') return `has a "${seg}" part`;
-    if (!/^[A-Za-z0-9._-]+$/.test(seg)) return 'has characters other than letters, digits, ".", "_", "-" and "/" (a URL, "%", "\\" or ":")';
+    if (!/^[A-Za-z0-9._-]+$/.test(seg))
+      return 'has characters other than letters, digits, ".", "_", "-" and "/" (a URL, "%", "\\" or ":")';
   }
   return null;
 }
@@ -32,7 +33,11 @@ const zPackFile = z
   .min(1)
   .superRefine((f, ctx) => {
     const problem = packFileProblem(f);
-    if (problem) ctx.addIssue({ code: 'custom', message: `must be a relative path inside the pack: ${JSON.stringify(f.slice(0, 80))} ${problem}` });
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a relative path inside the pack: ${JSON.stringify(f.slice(0, 80))} ${problem}`,
+      });
   });
 const zSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
@@ -41,7 +46,12 @@ const zModelEntry = z.object({
   sha256: zSha256,
   bytes: z.number().int().nonnegative().optional(),
   /** other precisions of the same model (`fp16`, used on WebGPU); same inputs and outputs */
-  variants: z.record(z.string(), z.object({ file: zPackFile, sha256: zSha256, bytes: z.number().int().nonnegative().optional() })).optional(),
+  variants: z
+    .record(
+      z.string(),
+      z.object({ file: zPackFile, sha256: zSha256, bytes: z.number().int().nonnegative().optional() }),
+    )
+    .optional(),
   inputs: z.array(zModelIO).min(1),
   outputs: z.array(zModelIO).min(1),
   doc: z.string().optional(),

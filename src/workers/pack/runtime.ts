@@ -43,18 +43,33 @@ export function checkFeeds(model: string, entry: PackModelEntry, feeds: Record<s
   const named = new Map<string, { value: number; input: string }>();
   for (const io of entry.inputs) {
     const feed = feeds[io.name];
-    if (!feed) throw new Error(`${model} expects an input named "${io.name}"; got ${Object.keys(feeds).map((k) => `"${k}"`).join(', ') || 'none'}`);
+    if (!feed)
+      throw new Error(
+        `${model} expects an input named "${io.name}"; got ${
+          Object.keys(feeds)
+            .map((k) => `"${k}"`)
+            .join(', ') || 'none'
+        }`,
+      );
     checkOne(model, io, feed, named);
   }
   for (const name of Object.keys(feeds)) {
     if (!entry.inputs.some((io) => io.name === name)) {
-      throw new Error(`${model} has no input named "${name}" (inputs: ${entry.inputs.map((io) => io.name).join(', ')})`);
+      throw new Error(
+        `${model} has no input named "${name}" (inputs: ${entry.inputs.map((io) => io.name).join(', ')})`,
+      );
     }
   }
 }
 
-function checkOne(model: string, io: PackModelIO, feed: Tensor, named: Map<string, { value: number; input: string }>): void {
-  const wrong = () => new Error(`${model} expects ${io.name} of shape ${formatShape(io.shape)}, got ${formatShape(feed.dims)}`);
+function checkOne(
+  model: string,
+  io: PackModelIO,
+  feed: Tensor,
+  named: Map<string, { value: number; input: string }>,
+): void {
+  const wrong = () =>
+    new Error(`${model} expects ${io.name} of shape ${formatShape(io.shape)}, got ${formatShape(feed.dims)}`);
   if (!(feed.data instanceof Float32Array)) throw new Error(`${model} expects ${io.name} as float32 data`);
   if (feed.dims.length !== io.shape.length) throw wrong();
   feed.dims.forEach((d, i) => {
@@ -72,7 +87,9 @@ function checkOne(model: string, io: PackModelIO, feed: Tensor, named: Map<strin
   });
   const size = feed.dims.reduce((a, b) => a * b, 1);
   if (feed.data.length !== size) {
-    throw new Error(`${model}: ${io.name} has ${feed.data.length} values but shape ${formatShape(feed.dims)} needs ${size}`);
+    throw new Error(
+      `${model}: ${io.name} has ${feed.data.length} values but shape ${formatShape(feed.dims)} needs ${size}`,
+    );
   }
 }
 
@@ -97,7 +114,10 @@ export class OnnxPackRuntime implements PackRuntime {
       const text = new TextDecoder().decode(await this.readBytes('index.json'));
       ids = zPackIndex.parse(JSON.parse(text)).packs;
     } catch (e) {
-      return { packs: [], missing: [{ id: 'index.json', error: `cannot read models/index.json: ${(e as Error).message}` }] };
+      return {
+        packs: [],
+        missing: [{ id: 'index.json', error: `cannot read models/index.json: ${(e as Error).message}` }],
+      };
     }
     const result: PackIndexResult = { packs: [], missing: [] };
     for (const id of ids) {
@@ -128,7 +148,9 @@ export class OnnxPackRuntime implements PackRuntime {
         try {
           bytes = await this.readBytes(`${packId}/manifest.json`);
         } catch (e) {
-          throw new Error(`model pack "${packId}" is not installed: cannot read ${packId}/manifest.json (${(e as Error).message})`);
+          throw new Error(
+            `model pack "${packId}" is not installed: cannot read ${packId}/manifest.json (${(e as Error).message})`,
+          );
         }
         let json: unknown;
         try {
@@ -157,7 +179,9 @@ export class OnnxPackRuntime implements PackRuntime {
         try {
           bytes = await this.readBytes(path);
         } catch (e) {
-          throw new Error(`model pack "${packId}": cannot read ${model} model file ${entry.file} (${(e as Error).message})`);
+          throw new Error(
+            `model pack "${packId}": cannot read ${model} model file ${entry.file} (${(e as Error).message})`,
+          );
         }
         const actual = await sha256Hex(bytes);
         if (actual !== entry.sha256) {
@@ -178,12 +202,19 @@ export class OnnxPackRuntime implements PackRuntime {
     return session;
   }
 
-  async run(packId: string, model: string, feeds: Record<string, Tensor>, signal?: AbortSignal): Promise<Record<string, Tensor>> {
+  async run(
+    packId: string,
+    model: string,
+    feeds: Record<string, Tensor>,
+    signal?: AbortSignal,
+  ): Promise<Record<string, Tensor>> {
     if (signal?.aborted) throw abortError();
     const manifest = await this.manifest(packId);
     const entry = manifest.models[model];
     if (!entry) {
-      const have = Object.keys(manifest.models).filter((k) => manifest.models[k]).join(', ');
+      const have = Object.keys(manifest.models)
+        .filter((k) => manifest.models[k])
+        .join(', ');
       throw new Error(`model pack "${packId}" has no ${model} model (it has: ${have})`);
     }
     checkFeeds(model, entry, feeds);

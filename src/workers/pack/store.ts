@@ -63,7 +63,10 @@ export class PackStore {
   }
 
   /** Stores a pack (replacing a stored one of the same id) in one transaction: all files or none. */
-  async put(info: Omit<StoredPackInfo, 'bytes' | 'files' | 'addedAt'> & { manifest: PackManifest }, files: Map<string, Uint8Array>): Promise<StoredPackInfo> {
+  async put(
+    info: Omit<StoredPackInfo, 'bytes' | 'files' | 'addedAt'> & { manifest: PackManifest },
+    files: Map<string, Uint8Array>,
+  ): Promise<StoredPackInfo> {
     if (!files.has('manifest.json')) throw new Error(`model pack "${info.id}": manifest.json is missing`);
     const record = {
       ...info,

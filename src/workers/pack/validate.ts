@@ -84,7 +84,9 @@ export function packRelative(files: Map<string, Uint8Array>): Map<string, Uint8A
   const manifests = [...files.keys()].map(norm).filter((p) => p === 'manifest.json' || p.endsWith('/manifest.json'));
   if (!manifests.length) {
     const names = [...files.keys()].slice(0, 6).join(', ');
-    throw new PackRefusedError([`no manifest.json among the files (${names || 'none'}): a pack is a folder with manifest.json and the ONNX files it names`]);
+    throw new PackRefusedError([
+      `no manifest.json among the files (${names || 'none'}): a pack is a folder with manifest.json and the ONNX files it names`,
+    ]);
   }
   manifests.sort((a, b) => a.split('/').length - b.split('/').length);
   const prefix = manifests[0].slice(0, -'manifest.json'.length);
@@ -114,10 +116,13 @@ export function shapeProblems(m: PackManifest): string[] {
   const latent = [null, L, D];
   const latentText = `[batch,${L},${D}] (latent {layers: ${L}, dim: ${D}})`;
   const say = (model: string, io: PackModelIO | undefined, what: string) =>
-    problems.push(`manifest inconsistent: ${model}'s ${io?.name ?? '(missing)'} ${io ? formatShape(io.shape) : ''} must be ${what}`);
+    problems.push(
+      `manifest inconsistent: ${model}'s ${io?.name ?? '(missing)'} ${io ? formatShape(io.shape) : ''} must be ${what}`,
+    );
   const g = m.models.generator;
   if (!agrees(dims(g.inputs[0]), latent)) say('generator', g.inputs[0], `${latentText}`);
-  if (!agrees(dims(g.outputs[0]), [null, 3, S, S])) say('generator', g.outputs[0], `[batch,3,${S},${S}] (image size ${S})`);
+  if (!agrees(dims(g.outputs[0]), [null, 3, S, S]))
+    say('generator', g.outputs[0], `[batch,3,${S},${S}] (image size ${S})`);
   const e = m.models.encoder;
   const eIn = dims(e.inputs[0]);
   // an encoder may take a smaller square input than the generator makes (e4e at 256 for 1024 px); it resizes
@@ -128,7 +133,8 @@ export function shapeProblems(m: PackManifest): string[] {
   const map = m.models.mapping;
   if (map) {
     if (!agrees(dims(map.outputs[0]), latent)) say('mapping', map.outputs[0], latentText);
-    if (m.zDim !== undefined && !agrees(dims(map.inputs[0]), [null, m.zDim])) say('mapping', map.inputs[0], `[batch,${m.zDim}] (zDim ${m.zDim})`);
+    if (m.zDim !== undefined && !agrees(dims(map.inputs[0]), [null, m.zDim]))
+      say('mapping', map.inputs[0], `[batch,${m.zDim}] (zDim ${m.zDim})`);
   }
   const C = m.deltaDim ?? null;
   const de = m.models.delta_encoder;
@@ -171,7 +177,9 @@ export async function validatePack(
     throw new PackRefusedError([(e as Error).message]);
   }
   if (options.reservedIds?.includes(manifest.id)) {
-    throw new PackRefusedError([`pack id "${manifest.id}" is a bundled pack's id; give the added pack another id in its manifest.json`]);
+    throw new PackRefusedError([
+      `pack id "${manifest.id}" is a bundled pack's id; give the added pack another id in its manifest.json`,
+    ]);
   }
   const problems = shapeProblems(manifest);
   const kept = new Map<string, Uint8Array>([['manifest.json', manifestBytes]]);
@@ -179,7 +187,8 @@ export async function validatePack(
   for (const [model, entry] of Object.entries(manifest.models)) {
     if (!entry) continue;
     entries.push({ model, file: entry.file, sha256: entry.sha256 });
-    for (const [variant, v] of Object.entries(variantsOf(entry))) entries.push({ model: `${model} (${variant})`, file: v.file, sha256: v.sha256 });
+    for (const [variant, v] of Object.entries(variantsOf(entry)))
+      entries.push({ model: `${model} (${variant})`, file: v.file, sha256: v.sha256 });
   }
   for (const { model, file, sha256 } of entries) {
     const bytes = files.get(file);

@@ -11,7 +11,13 @@ export function manifestWithVariant(manifest: PackManifest, variant: string): Pa
   for (const [name, entry] of Object.entries(manifest.models)) {
     const v = entry?.variants?.[variant];
     if (!entry || !v) continue;
-    models[name] = { ...entry, file: v.file, sha256: v.sha256, ...(v.bytes !== undefined ? { bytes: v.bytes } : {}), doc: `${entry.doc ?? name} (${variant})` };
+    models[name] = {
+      ...entry,
+      file: v.file,
+      sha256: v.sha256,
+      ...(v.bytes !== undefined ? { bytes: v.bytes } : {}),
+      doc: `${entry.doc ?? name} (${variant})`,
+    };
     changed = true;
   }
   return changed ? { ...manifest, models } : manifest;
@@ -20,7 +26,12 @@ export function manifestWithVariant(manifest: PackManifest, variant: string): Pa
 export class VariantPackRuntime extends OnnxPackRuntime {
   private swapped = new WeakMap<PackManifest, PackManifest>();
 
-  constructor(readBytes: ByteSource, ort: OrtModule, sessionOptions: Record<string, unknown>, readonly variant: string | null) {
+  constructor(
+    readBytes: ByteSource,
+    ort: OrtModule,
+    sessionOptions: Record<string, unknown>,
+    readonly variant: string | null,
+  ) {
     super(readBytes, ort, sessionOptions);
   }
 
@@ -36,6 +47,8 @@ export class VariantPackRuntime extends OnnxPackRuntime {
   async variantModels(packId: string): Promise<string[]> {
     if (!this.variant) return [];
     const original = await super.manifest(packId);
-    return Object.entries(original.models).filter(([, e]) => e?.variants?.[this.variant!]).map(([name]) => name);
+    return Object.entries(original.models)
+      .filter(([, e]) => e?.variants?.[this.variant!])
+      .map(([name]) => name);
   }
 }

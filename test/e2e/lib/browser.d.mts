@@ -26,10 +26,23 @@ export interface ImageStats {
   std: number;
   hash: string;
 }
-export function launchProfile(options?: { dir?: string; keep?: boolean; viewport?: { width: number; height: number } }): Promise<Profile>;
+export function launchProfile(options?: {
+  dir?: string;
+  keep?: boolean;
+  viewport?: { width: number; height: number };
+}): Promise<Profile>;
 export function previewStats(page: Page, selector: string): Promise<ImageStats | null>;
-export function waitForImage(page: Page, selector: string, options?: { timeout?: number; minStd?: number }): Promise<ImageStats>;
-export function waitForImageChange(page: Page, selector: string, oldHash: string, options?: { timeout?: number }): Promise<ImageStats>;
+export function waitForImage(
+  page: Page,
+  selector: string,
+  options?: { timeout?: number; minStd?: number },
+): Promise<ImageStats>;
+export function waitForImageChange(
+  page: Page,
+  selector: string,
+  oldHash: string,
+  options?: { timeout?: number },
+): Promise<ImageStats>;
 export function nodeStates(page: Page): Promise<Record<string, string[]>>;
 export function waitForSettled(page: Page, options?: { timeout?: number }): Promise<void>;
 export function openEditor(page: Page, url: string, options?: { timeout?: number }): Promise<ImageStats>;
@@ -37,7 +50,17 @@ export function setSlider(page: Page, nodeType: string, value: number, options?:
 export function sliderValue(page: Page, nodeType: string, options?: { index?: number }): Promise<string>;
 export function importThroughUi(page: Page, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void>;
 export function exportThroughUi(page: Page, itemTestId: string): Promise<{ name: string; bytes: Buffer }>;
-export function dropFile(page: Page, selector: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void>;
+export function dropFile(
+  page: Page,
+  selector: string,
+  file: { name: string; mimeType: string; buffer: Buffer },
+): Promise<void>;
 export function alertTexts(page: Page): Promise<string[]>;
-export function waitForPersistedParam(page: Page, nodeType: string, param: string, value: number, options?: { timeout?: number }): Promise<void>;
+export function waitForPersistedParam(
+  page: Page,
+  nodeType: string,
+  param: string,
+  value: number,
+  options?: { timeout?: number },
+): Promise<void>;
 export function dropBatchFaces(page: Page, count?: number): Promise<void>;

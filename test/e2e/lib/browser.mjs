@@ -145,7 +145,11 @@ export async function waitForSettled(page, { timeout = 60_000 } = {}) {
   await page.waitForFunction(
     () => {
       const states = [...document.querySelectorAll('[data-node-type]')].map((el) => el.getAttribute('data-node-state'));
-      return states.length > 0 && !states.includes('running') && states.some((s) => s === 'done' || s === 'cached' || s === 'error');
+      return (
+        states.length > 0 &&
+        !states.includes('running') &&
+        states.some((s) => s === 'done' || s === 'cached' || s === 'error')
+      );
     },
     null,
     { timeout, polling: 100 },
@@ -165,7 +169,10 @@ export async function setSlider(page, nodeType, value, { index = 0 } = {}) {
 }
 
 export async function sliderValue(page, nodeType, { index = 0 } = {}) {
-  return page.locator(`${SEL.node(nodeType)} input[type="range"]`).nth(index).inputValue();
+  return page
+    .locator(`${SEL.node(nodeType)} input[type="range"]`)
+    .nth(index)
+    .inputValue();
 }
 
 /**
@@ -194,7 +201,10 @@ export async function exportThroughUi(page, itemTestId) {
   if (await item.isVisible().catch(() => false)) await item.click();
   else {
     await page.locator(SEL.export).first().click();
-    const inMenu = await item.waitFor({ state: 'visible', timeout: 1000 }).then(() => true, () => false);
+    const inMenu = await item.waitFor({ state: 'visible', timeout: 1000 }).then(
+      () => true,
+      () => false,
+    );
     if (inMenu) await item.click();
   }
   const download = await downloadPromise;
@@ -240,14 +250,17 @@ export async function dropBatchFaces(page, count = 19) {
     dt.items.add(new File([new Uint8Array([1, 2, 3])], `face-${n}-broken.png`, { type: 'image/png' }));
     return dt;
   }, count);
-  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid="batch-drop"]', type, { dataTransfer });
+  for (const type of ['dragenter', 'dragover', 'drop'])
+    await page.dispatchEvent('[data-testid="batch-drop"]', type, { dataTransfer });
 }
 
 /** The texts of all visible alerts. */
 export async function alertTexts(page) {
-  return page.locator(SEL.alert).evaluateAll((els) =>
-    els.filter((el) => el.offsetParent !== null || el.getClientRects().length).map((el) => el.textContent.trim()),
-  );
+  return page
+    .locator(SEL.alert)
+    .evaluateAll((els) =>
+      els.filter((el) => el.offsetParent !== null || el.getClientRects().length).map((el) => el.textContent.trim()),
+    );
 }
 
 /**
@@ -277,12 +290,15 @@ export async function waitForPersistedParam(page, nodeType, param, value, { time
           req.onerror = () => resolve([]);
         });
         db.close();
-        return records.some((r) => r.doc?.nodes?.some((n) => n.type === nodeType && Number(n.params?.[param]) === value));
+        return records.some((r) =>
+          r.doc?.nodes?.some((n) => n.type === nodeType && Number(n.params?.[param]) === value),
+        );
       },
       { nodeType, param, value },
     );
     if (found) return;
-    if (Date.now() > deadline) throw new Error(`the autosaved session never held ${nodeType}.${param} = ${value} (waited ${timeout} ms)`);
+    if (Date.now() > deadline)
+      throw new Error(`the autosaved session never held ${nodeType}.${param} = ${value} (waited ${timeout} ms)`);
     await page.waitForTimeout(200);
   }
 }

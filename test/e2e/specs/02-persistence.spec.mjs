@@ -25,7 +25,7 @@ async function editAndPersist(page) {
   const after = await waitForImageChange(page, SEL.preview('generate'), before.hash);
   await waitForSettled(page);
   await waitForPersistedParam(page, 'scale', SCALE_PARAM, target);
-  return { target, image: await previewStats(page, SEL.preview('generate')) ?? after };
+  return { target, image: (await previewStats(page, SEL.preview('generate'))) ?? after };
 }
 
 const library = (page) => page.locator(SEL.library);
@@ -33,7 +33,9 @@ const libraryItems = (page) => page.locator(`${SEL.library} [data-testid="librar
 
 const graphName = (page) => page.inputValue('[data-testid="graph-name"]');
 async function waitForGraphName(page, name) {
-  await page.waitForFunction((n) => document.querySelector('[data-testid="graph-name"]')?.value === n, name, { timeout: 15_000 });
+  await page.waitForFunction((n) => document.querySelector('[data-testid="graph-name"]')?.value === n, name, {
+    timeout: 15_000,
+  });
 }
 const exampleButton = (page, file) => page.locator(`${SEL.library} [data-testid="example-open"][data-file="${file}"]`);
 
@@ -66,9 +68,13 @@ export const tests = [
       await libraryItems(page).first().waitFor({ timeout: 10_000 });
       const changedTo = await anotherSliderValue(page, 'scale');
       await setSlider(page, 'scale', changedTo);
-      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-dirty') === 'true', `${SEL.library} [data-testid="library-save"]`, {
-        timeout: 10_000,
-      });
+      await page.waitForFunction(
+        (sel) => document.querySelector(sel)?.getAttribute('data-dirty') === 'true',
+        `${SEL.library} [data-testid="library-save"]`,
+        {
+          timeout: 10_000,
+        },
+      );
       await exampleButton(page, 'random-face.dge.json').click();
       await page.locator('[data-testid="library-unsaved"]').waitFor({ timeout: 5000 });
       await page.locator('[data-testid="library-unsaved-cancel"]').click();
@@ -110,7 +116,11 @@ export const tests = [
       const second = await ctx.newProfile({ dir: first.dir });
       await openEditor(second.page, ctx.url);
       await waitForSettled(second.page);
-      assert.equal(Number(await sliderValue(second.page, 'scale')), edited.target, 'session not restored after restart');
+      assert.equal(
+        Number(await sliderValue(second.page, 'scale')),
+        edited.target,
+        'session not restored after restart',
+      );
       await libraryItems(second.page).first().waitFor({ timeout: 10_000 });
       assert.equal(await libraryItems(second.page).count(), 1);
       const item = libraryItems(second.page).first();
@@ -135,12 +145,19 @@ export const tests = [
 
       // with unsaved changes, opening another library graph asks first
       await libraryItems(second.page).first().locator('[data-testid="library-duplicate"]').click();
-      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`);
+      await second.page.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 2,
+        `${SEL.library} [data-testid="library-item"]`,
+      );
       const changedTo = await anotherSliderValue(second.page, 'scale');
       await setSlider(second.page, 'scale', changedTo);
-      await second.page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-dirty') === 'true', `${SEL.library} [data-testid="library-save"]`, {
-        timeout: 10_000,
-      });
+      await second.page.waitForFunction(
+        (sel) => document.querySelector(sel)?.getAttribute('data-dirty') === 'true',
+        `${SEL.library} [data-testid="library-save"]`,
+        {
+          timeout: 10_000,
+        },
+      );
       const copyItem = second.page.locator(`${SEL.library} [data-testid="library-item"][data-name$="(copy)"]`);
       await copyItem.locator('[data-testid="library-open"]').click();
       await second.page.locator('[data-testid="library-unsaved"]').waitFor({ timeout: 5000 });
@@ -148,20 +165,33 @@ export const tests = [
       assert.equal(Number(await sliderValue(second.page, 'scale')), changedTo, 'cancel must keep the open graph');
       await copyItem.locator('[data-testid="library-delete"]').click();
       await copyItem.locator('[data-testid="library-delete-confirm"]').click();
-      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${SEL.library} [data-testid="library-item"]`);
+      await second.page.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 1,
+        `${SEL.library} [data-testid="library-item"]`,
+      );
 
       // rename, duplicate and delete through the panel
       await item.locator('[data-testid="library-rename"]').click();
       const input = library(second.page).locator('[data-testid="library-rename-input"]');
       await input.fill('Renamed by e2e');
       await input.press('Enter');
-      await second.page.locator(`${SEL.library} [data-testid="library-item"][data-name="Renamed by e2e"]`).waitFor({ timeout: 10_000 });
+      await second.page
+        .locator(`${SEL.library} [data-testid="library-item"][data-name="Renamed by e2e"]`)
+        .waitFor({ timeout: 10_000 });
       await libraryItems(second.page).first().locator('[data-testid="library-duplicate"]').click();
-      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`);
-      const copy = second.page.locator(`${SEL.library} [data-testid="library-item"][data-name="Renamed by e2e (copy)"]`);
+      await second.page.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 2,
+        `${SEL.library} [data-testid="library-item"]`,
+      );
+      const copy = second.page.locator(
+        `${SEL.library} [data-testid="library-item"][data-name="Renamed by e2e (copy)"]`,
+      );
       await copy.locator('[data-testid="library-delete"]').click();
       await copy.locator('[data-testid="library-delete-confirm"]').click();
-      await second.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${SEL.library} [data-testid="library-item"]`);
+      await second.page.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 1,
+        `${SEL.library} [data-testid="library-item"]`,
+      );
     },
   },
   {
@@ -193,11 +223,18 @@ export const tests = [
         { timeout: 10_000 },
       );
       assert.match(await notice.innerText(), /saved as a copy/);
-      await tabA.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`);
+      await tabA.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 2,
+        `${SEL.library} [data-testid="library-item"]`,
+      );
       // tab B hears about it and lists the copy too
-      await tabB.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${SEL.library} [data-testid="library-item"]`, {
-        timeout: 10_000,
-      });
+      await tabB.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 2,
+        `${SEL.library} [data-testid="library-item"]`,
+        {
+          timeout: 10_000,
+        },
+      );
     },
   },
   {

@@ -51,7 +51,10 @@ async function makeFacePng(page) {
 /** Upload `png` through the Load Face node's file input; waits for the new edited image. */
 async function uploadFace(page, png) {
   const before = await previewStats(page, SEL.preview('generate'));
-  await page.locator(`${SEL.node('load-face')} input[type="file"]`).first().setInputFiles({ name: 'my-face.png', mimeType: 'image/png', buffer: png });
+  await page
+    .locator(`${SEL.node('load-face')} input[type="file"]`)
+    .first()
+    .setInputFiles({ name: 'my-face.png', mimeType: 'image/png', buffer: png });
   await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
   await waitForSettled(page);
 }
@@ -106,7 +109,8 @@ export const tests = [
         { sel: `${SEL.node('scale')} input[type="range"]`, value: target },
         { timeout: 20_000 },
       );
-      if (exampleImage.hash !== imageA.hash) await waitForImageChange(b.page, SEL.preview('generate'), exampleImage.hash, { timeout: 60_000 });
+      if (exampleImage.hash !== imageA.hash)
+        await waitForImageChange(b.page, SEL.preview('generate'), exampleImage.hash, { timeout: 60_000 });
       await waitForSettled(b.page);
       const imageB = await waitForImage(b.page, SEL.preview('generate'));
       assert.equal(imageB.hash, imageA.hash, 'the imported graph renders a different image');
@@ -134,7 +138,10 @@ export const tests = [
       await dropFile(page, '[data-testid="editor-canvas"]', { name, mimeType: 'image/png', buffer: bytes });
       await page.waitForFunction(
         ({ sel, value }) => Number(document.querySelector(sel)?.value) === value,
-        { sel: `${SEL.node('scale')} input[type="range"]`, value: Number(original.nodes.find((n) => n.type === 'scale').params.alpha) },
+        {
+          sel: `${SEL.node('scale')} input[type="range"]`,
+          value: Number(original.nodes.find((n) => n.type === 'scale').params.alpha),
+        },
         { timeout: 20_000 },
       );
       await waitForSettled(page);
@@ -157,17 +164,45 @@ export const tests = [
       const wrongType = structuredClone(original);
       wrongType.nodes[0].position = 'top-left';
       const cases = [
-        { file: { name: 'broken.dge.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"delta-studio/graph",') }, expect: /broken\.dge\.json.*invalid JSON/ },
-        { file: { name: 'typed.dge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(wrongType)) }, expect: /nodes\[0\]\.position/ },
-        { file: { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":"world"}') }, expect: /format: expected "delta-studio\/graph"/ },
-        { file: { name: 'noise.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]) }, expect: /noise\.png.*PNG is truncated/ },
+        {
+          file: {
+            name: 'broken.dge.json',
+            mimeType: 'application/json',
+            buffer: Buffer.from('{"format":"delta-studio/graph",'),
+          },
+          expect: /broken\.dge\.json.*invalid JSON/,
+        },
+        {
+          file: {
+            name: 'typed.dge.json',
+            mimeType: 'application/json',
+            buffer: Buffer.from(JSON.stringify(wrongType)),
+          },
+          expect: /nodes\[0\]\.position/,
+        },
+        {
+          file: { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":"world"}') },
+          expect: /format: expected "delta-studio\/graph"/,
+        },
+        {
+          file: {
+            name: 'noise.png',
+            mimeType: 'image/png',
+            buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]),
+          },
+          expect: /noise\.png.*PNG is truncated/,
+        },
         // over the 20 MB limit: refused before it is parsed
-        { file: { name: 'huge.dge.json', mimeType: 'application/json', buffer: Buffer.alloc(21 * 1024 * 1024, 0x20) }, expect: /huge\.dge\.json.*too large/ },
+        {
+          file: { name: 'huge.dge.json', mimeType: 'application/json', buffer: Buffer.alloc(21 * 1024 * 1024, 0x20) },
+          expect: /huge\.dge\.json.*too large/,
+        },
       ];
       for (const c of cases) {
         await importThroughUi(page, c.file);
         await page.waitForFunction(
-          (source) => [...document.querySelectorAll('[role="alert"]')].some((el) => new RegExp(source).test(el.textContent)),
+          (source) =>
+            [...document.querySelectorAll('[role="alert"]')].some((el) => new RegExp(source).test(el.textContent)),
           c.expect.source,
           { timeout: 10_000 },
         );
@@ -190,11 +225,23 @@ export const tests = [
       const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
       doc.name = hostile;
       doc.nodes[0].label = hostile;
-      await importThroughUi(page, { name: 'hostile.dge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
-      await page.waitForFunction((name) => document.querySelector('[data-testid="graph-name"]')?.value === name, hostile, { timeout: 20_000 });
+      await importThroughUi(page, {
+        name: 'hostile.dge.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(doc)),
+      });
+      await page.waitForFunction(
+        (name) => document.querySelector('[data-testid="graph-name"]')?.value === name,
+        hostile,
+        { timeout: 20_000 },
+      );
       await page.waitForTimeout(300);
       assert.equal(await page.evaluate(() => window.__pwned ?? null), null, 'markup from the file ran');
-      assert.equal(await page.locator('img[src="x"], script:not([src]):not([type])').count(), 0, 'markup from the file became elements');
+      assert.equal(
+        await page.locator('img[src="x"], script:not([src]):not([type])').count(),
+        0,
+        'markup from the file became elements',
+      );
       assert.ok((await page.locator('body').innerText()).includes('<img src=x'), 'the node label is not shown as text');
       assert.equal((await exportedDoc(page)).name, hostile, 'the name did not survive a save');
     },
@@ -212,22 +259,45 @@ export const tests = [
       doc.nodes.push(
         { id: 'loop-inv', type: 'gan-inversion', params: {}, position: [0, 900] },
         { id: 'loop-gen', type: 'generate', params: {}, position: [300, 900] },
-        { id: 'future', type: 'hair-color-x', params: { hue: 0.25, note: 'keep me' }, position: [600, 900], extra: { kept: true } },
+        {
+          id: 'future',
+          type: 'hair-color-x',
+          params: { hue: 0.25, note: 'keep me' },
+          position: [600, 900],
+          extra: { kept: true },
+        },
       );
       doc.connections.push(
         { id: 'loop-a', from: { node: 'loop-inv', socket: 'latent' }, to: { node: 'loop-gen', socket: 'latent' } },
         { id: 'loop-b', from: { node: 'loop-gen', socket: 'image' }, to: { node: 'loop-inv', socket: 'image' } },
       );
-      await importThroughUi(page, { name: 'loop.dge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+      await importThroughUi(page, {
+        name: 'loop.dge.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(JSON.stringify(doc)),
+      });
       // the repair is reported, naming the connection and the node
-      await page.waitForFunction(() => {
-        const text = [...document.querySelectorAll('[role="alert"], [role="status"]')].map((el) => el.textContent).join('\n');
-        return /connections\[\d+\].*cycle/.test(text) || /nodes\[\d+\]\.type/.test(text);
-      }, null, { timeout: 20_000 });
-      await page.locator(`${SEL.node('hair-color-x')}`).first().waitFor({ timeout: 20_000 });
+      await page.waitForFunction(
+        () => {
+          const text = [...document.querySelectorAll('[role="alert"], [role="status"]')]
+            .map((el) => el.textContent)
+            .join('\n');
+          return /connections\[\d+\].*cycle/.test(text) || /nodes\[\d+\]\.type/.test(text);
+        },
+        null,
+        { timeout: 20_000 },
+      );
+      await page
+        .locator(`${SEL.node('hair-color-x')}`)
+        .first()
+        .waitFor({ timeout: 20_000 });
       const reexported = await exportedDoc(page);
       const future = reexported.nodes.find((n) => n.id === 'future');
-      assert.deepEqual(future, doc.nodes.find((n) => n.id === 'future'), 'the placeholder did not keep its data');
+      assert.deepEqual(
+        future,
+        doc.nodes.find((n) => n.id === 'future'),
+        'the placeholder did not keep its data',
+      );
       const loopWires = reexported.connections.filter((c) => c.id.startsWith('loop-'));
       assert.equal(loopWires.length, 1, 'exactly one wire of the cycle should have been removed');
     },
@@ -253,7 +323,9 @@ export const tests = [
       for (let i = 0; i < 50 && !link.includes('#graph='); i++) {
         link = await a.page.evaluate(() => navigator.clipboard.readText().catch(() => ''));
         if (!link.includes('#graph=')) {
-          const shown = (await a.page.locator('[role="status"]').allInnerTexts()).join(' ').match(/https?:\/\/\S+#graph=\S+/);
+          const shown = (await a.page.locator('[role="status"]').allInnerTexts())
+            .join(' ')
+            .match(/https?:\/\/\S+#graph=\S+/);
           link = shown?.[0] ?? '';
         }
         if (!link.includes('#graph=')) await a.page.waitForTimeout(100);
@@ -270,7 +342,11 @@ export const tests = [
       await waitForSettled(b.page);
       const imageB = await waitForImage(b.page, SEL.preview('generate'));
       assert.equal(imageB.hash, imageA.hash, 'the linked graph renders a different image');
-      assert.equal(new URL(b.page.url()).hash, '', 'the graph fragment should be dropped from the address after opening');
+      assert.equal(
+        new URL(b.page.url()).hash,
+        '',
+        'the graph fragment should be dropped from the address after opening',
+      );
       assert.deepEqual(shape(await exportedDoc(b.page)), shape(docA));
     },
   },

@@ -2,7 +2,16 @@
 // wiring (accepted, refused by type, refused as a cycle), selection, delete, copy/paste,
 // undo/redo, fit view, minimap, node states and errors, and the Compare view.
 import assert from 'node:assert/strict';
-import { SEL, alertTexts, openEditor, previewStats, waitForImage, waitForImageChange, waitForSettled, nodeStates } from '../lib/browser.mjs';
+import {
+  SEL,
+  alertTexts,
+  openEditor,
+  previewStats,
+  waitForImage,
+  waitForImageChange,
+  waitForSettled,
+  nodeStates,
+} from '../lib/browser.mjs';
 
 const CANVAS = '[data-testid="editor-canvas"]';
 const WIRE = `${CANVAS} [data-testid="connection"]`;
@@ -76,7 +85,8 @@ async function emptyCanvasPoint(page, { from = 'bottom-left', room = 40 } = {}) 
       for (const y of ys) {
         for (const x of xs) {
           // the whole square right-below must be free too, so a node dropped here is not hidden
-          if ([0, room / 2, room].every((dx) => [0, room / 2, room].every((dy) => isEmpty(x + dx, y + dy)))) return { x, y };
+          if ([0, room / 2, room].every((dx) => [0, room / 2, room].every((dy) => isEmpty(x + dx, y + dy))))
+            return { x, y };
         }
       }
       return null;
@@ -99,15 +109,24 @@ async function canvasTransform(page) {
 
 /** What the user sees of the graph: node ids with types, and the drawn wires. */
 async function visibleGraph(page) {
-  return page.evaluate((wireSel) => ({
-    nodes: [...document.querySelectorAll('[data-node-type]')].map((el) => `${el.getAttribute('data-node-id')}:${el.getAttribute('data-node-type')}`).sort(),
-    wires: [...document.querySelectorAll(`${wireSel} path`)].map((p) => p.getAttribute('d')).sort(),
-  }), WIRE);
+  return page.evaluate(
+    (wireSel) => ({
+      nodes: [...document.querySelectorAll('[data-node-type]')]
+        .map((el) => `${el.getAttribute('data-node-id')}:${el.getAttribute('data-node-type')}`)
+        .sort(),
+      wires: [...document.querySelectorAll(`${wireSel} path`)].map((p) => p.getAttribute('d')).sort(),
+    }),
+    WIRE,
+  );
 }
 
 async function waitForCount(page, selector, count, what, timeout = 10_000) {
   await page
-    .waitForFunction(({ sel, n }) => document.querySelectorAll(sel).length === n, { sel: selector, n: count }, { timeout, polling: 50 })
+    .waitForFunction(
+      ({ sel, n }) => document.querySelectorAll(sel).length === n,
+      { sel: selector, n: count },
+      { timeout, polling: 50 },
+    )
     .catch(async () => {
       const got = await page.locator(selector).count();
       throw new Error(`${what}: expected ${count} × ${selector}, found ${got}`);
@@ -118,9 +137,17 @@ async function waitForCount(page, selector, count, what, timeout = 10_000) {
 async function waitForState(page, nodeSel, state, timeout = 30_000) {
   const states = [state].flat();
   await page
-    .waitForFunction(({ sel, st }) => st.includes(document.querySelector(sel)?.getAttribute('data-node-state')), { sel: nodeSel, st: states }, { timeout, polling: 50 })
+    .waitForFunction(
+      ({ sel, st }) => st.includes(document.querySelector(sel)?.getAttribute('data-node-state')),
+      { sel: nodeSel, st: states },
+      { timeout, polling: 50 },
+    )
     .catch(async () => {
-      const got = await page.locator(nodeSel).first().getAttribute('data-node-state').catch(() => 'missing');
+      const got = await page
+        .locator(nodeSel)
+        .first()
+        .getAttribute('data-node-state')
+        .catch(() => 'missing');
       throw new Error(`${nodeSel} never reached state ${states.join(' or ')} (is "${got}")`);
     });
 }
@@ -246,7 +273,11 @@ export const tests = [
       const all = await options.count();
       assert.ok(all >= 10, `quick-add lists ${all} node types, expected all 10+`);
       await page.keyboard.type('scale');
-      await page.waitForFunction(({ sel, all }) => document.querySelectorAll(sel).length < all, { sel: `${QUICK_ADD} [role="option"]`, all }, { timeout: 5_000 });
+      await page.waitForFunction(
+        ({ sel, all }) => document.querySelectorAll(sel).length < all,
+        { sel: `${QUICK_ADD} [role="option"]`, all },
+        { timeout: 5_000 },
+      );
       const filtered = await options.evaluateAll((els) => els.map((el) => el.getAttribute('data-type')));
       assert.ok(filtered.length >= 1 && filtered.length < all, `search "scale" left ${filtered.length} of ${all}`);
       assert.equal(filtered[0], 'scale', `the first match for "scale" is ${filtered[0]}`);
@@ -311,7 +342,11 @@ export const tests = [
       await menu.waitFor({ state: 'visible', timeout: 5_000 });
       await menu.locator('[data-testid="context-menu-item"]', { hasText: /^Delete$/ }).click();
       await page.locator(byId(newScale)).waitFor({ state: 'detached', timeout: 5_000 });
-      assert.deepEqual((await nodeIds(page)).sort(), before.filter((id) => id !== newScale).sort(), 'Delete from the node menu removed other nodes too');
+      assert.deepEqual(
+        (await nodeIds(page)).sort(),
+        before.filter((id) => id !== newScale).sort(),
+        'Delete from the node menu removed other nodes too',
+      );
     },
   },
   {
@@ -322,7 +357,11 @@ export const tests = [
       const start = await visibleGraph(page);
 
       // Latent output → Delta input (Add's multi "Deltas"): refused by type, nothing changes
-      await dragWire(page, socket(page, SEL.node('gan-inversion'), 'output', 'Latent'), socket(page, SEL.node('add'), 'input', 'Deltas'));
+      await dragWire(
+        page,
+        socket(page, SEL.node('gan-inversion'), 'output', 'Latent'),
+        socket(page, SEL.node('add'), 'input', 'Deltas'),
+      );
       const typeAlert = await waitForAlert(page, /refused/i);
       assert.match(typeAlert, /latent/i, `the refusal does not name the latent type: "${typeAlert}"`);
       assert.match(typeAlert, /delta/i, `the refusal does not name the delta type: "${typeAlert}"`);
@@ -331,14 +370,22 @@ export const tests = [
 
       // Encode Delta → Add's "Deltas": a second delta, so a stronger edit and a run
       const image = await previewStats(page, SEL.preview('generate'));
-      await dragWire(page, socket(page, SEL.node('encode-delta'), 'output', 'Delta'), socket(page, SEL.node('add'), 'input', 'Deltas'));
+      await dragWire(
+        page,
+        socket(page, SEL.node('encode-delta'), 'output', 'Delta'),
+        socket(page, SEL.node('add'), 'input', 'Deltas'),
+      );
       await waitForCount(page, WIRE, start.wires.length + 1, 'after connecting Encode Delta → Add');
       const edited = await waitForImageChange(page, SEL.preview('generate'), image.hash);
       assert.ok(edited.std >= 1, 'the re-run image is blank');
       await waitForSettled(page);
       const after = await nodeStates(page);
       assert.deepEqual(after['add'], ['done'], `Add did not re-run after the new wire (${after['add']})`);
-      assert.deepEqual(after['encode-delta'], ['cached'], `Encode Delta should come from cache (${after['encode-delta']})`);
+      assert.deepEqual(
+        after['encode-delta'],
+        ['cached'],
+        `Encode Delta should come from cache (${after['encode-delta']})`,
+      );
       assert.equal(await page.locator(UNDO).isDisabled(), false, 'the new wire is not an undo step');
 
       // sockets and wires are coloured by type: same type same colour, different types differ
@@ -349,12 +396,21 @@ export const tests = [
           latentIn: of('[data-node-type="generate"] .port-in .socket'),
           deltaOut: of('[data-node-type="scale"] .port-out .socket'),
           imageOut: of('[data-node-type="load-face"] .port-out .socket'),
-          wireStrokes: [...document.querySelectorAll('[data-testid="connection"] path')].map((p) => p.getAttribute('stroke')),
+          wireStrokes: [...document.querySelectorAll('[data-testid="connection"] path')].map((p) =>
+            p.getAttribute('stroke'),
+          ),
         };
       });
-      assert.ok(colours.latentOut && colours.deltaOut && colours.imageOut, `sockets have no colour: ${JSON.stringify(colours)}`);
+      assert.ok(
+        colours.latentOut && colours.deltaOut && colours.imageOut,
+        `sockets have no colour: ${JSON.stringify(colours)}`,
+      );
       assert.equal(colours.latentOut, colours.latentIn, 'two Latent sockets have different colours');
-      assert.equal(new Set([colours.latentOut, colours.deltaOut, colours.imageOut]).size, 3, `Latent, Delta and Image sockets share colours: ${JSON.stringify(colours)}`);
+      assert.equal(
+        new Set([colours.latentOut, colours.deltaOut, colours.imageOut]).size,
+        3,
+        `Latent, Delta and Image sockets share colours: ${JSON.stringify(colours)}`,
+      );
       for (const c of [colours.latentOut, colours.deltaOut, colours.imageOut]) {
         assert.ok(colours.wireStrokes.includes(c), `no wire drawn in socket colour ${c} (${colours.wireStrokes})`);
       }
@@ -368,9 +424,17 @@ export const tests = [
       await page.mouse.move(dropAt.x, dropAt.y, { steps: 6 });
       await page.mouse.up();
       await page.locator(QUICK_ADD).waitFor({ state: 'visible', timeout: 5_000 });
-      const offered = await page.locator(`${QUICK_ADD} [role="option"]`).evaluateAll((els) => els.map((el) => el.getAttribute('data-type')).sort());
-      assert.ok(offered.includes('scale') && offered.includes('add'), `quick-add for a dangling delta wire offers ${offered}`);
-      assert.ok(!offered.includes('generate') && !offered.includes('load-face'), `quick-add for a delta wire offers nodes without a delta input: ${offered}`);
+      const offered = await page
+        .locator(`${QUICK_ADD} [role="option"]`)
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-type')).sort());
+      assert.ok(
+        offered.includes('scale') && offered.includes('add'),
+        `quick-add for a dangling delta wire offers ${offered}`,
+      );
+      assert.ok(
+        !offered.includes('generate') && !offered.includes('load-face'),
+        `quick-add for a delta wire offers nodes without a delta input: ${offered}`,
+      );
       const wiresBefore = await page.locator(WIRE).count();
       const scalesBefore = await nodeIds(page, 'scale');
       await page.keyboard.type('scale');
@@ -380,8 +444,18 @@ export const tests = [
       await waitForState(page, byId(fromWire), ['done', 'cached']);
 
       // a cycle: two new Scale nodes A → B, then B's output back into A's free input
-      const a = await quickAdd(page, await emptyCanvasPoint(page, { from: 'bottom-left', room: 200 }), 'scale', 'scale');
-      const b = await quickAdd(page, await emptyCanvasPoint(page, { from: 'bottom-right', room: 200 }), 'scale', 'scale');
+      const a = await quickAdd(
+        page,
+        await emptyCanvasPoint(page, { from: 'bottom-left', room: 200 }),
+        'scale',
+        'scale',
+      );
+      const b = await quickAdd(
+        page,
+        await emptyCanvasPoint(page, { from: 'bottom-right', room: 200 }),
+        'scale',
+        'scale',
+      );
       await dragWire(page, socket(page, byId(a), 'output', 'Delta'), socket(page, byId(b), 'input', 'Delta'));
       const wired = await visibleGraph(page);
       assert.equal(wired.wires.length, start.wires.length + 3, 'Scale A → Scale B was not connected');
@@ -391,7 +465,11 @@ export const tests = [
       assert.deepEqual(await visibleGraph(page), wired, 'a refused cycle changed the graph');
       // A's input is still free: it waits for a delta rather than running in a loop
       await waitForState(page, byId(a), 'error');
-      assert.match(await page.locator(byId(a)).innerText(), /Missing required input/, 'Scale A does not say what it misses');
+      assert.match(
+        await page.locator(byId(a)).innerText(),
+        /Missing required input/,
+        'Scale A does not say what it misses',
+      );
     },
   },
   {
@@ -400,16 +478,32 @@ export const tests = [
       const page = await openFresh(ctx);
       const start = await visibleGraph(page);
       // Latent → Scale's single Delta input (fed by Encode Delta): a type mismatch
-      await dragWire(page, socket(page, SEL.node('gan-inversion'), 'output', 'Latent'), socket(page, SEL.node('scale'), 'input', 'Delta'));
+      await dragWire(
+        page,
+        socket(page, SEL.node('gan-inversion'), 'output', 'Latent'),
+        socket(page, SEL.node('scale'), 'input', 'Delta'),
+      );
       await waitForAlert(page, /refused/i);
-      assert.deepEqual(await visibleGraph(page), start, 'a refused Latent → Delta connection removed the wire that fed the input');
+      assert.deepEqual(
+        await visibleGraph(page),
+        start,
+        'a refused Latent → Delta connection removed the wire that fed the input',
+      );
       // Generate's image → GAN Inversion's single Image input (fed by Load Face): a cycle
-      await dragWire(page, socket(page, SEL.node('generate'), 'output', 'Image'), socket(page, SEL.node('gan-inversion'), 'input', 'Image'));
+      await dragWire(
+        page,
+        socket(page, SEL.node('generate'), 'output', 'Image'),
+        socket(page, SEL.node('gan-inversion'), 'input', 'Image'),
+      );
       await waitForAlert(page, /cycle/i);
       assert.deepEqual(await visibleGraph(page), start, 'a refused cycle removed the wire that fed the input');
       await waitForSettled(page);
       const states = await nodeStates(page);
-      assert.deepEqual(Object.entries(states).filter(([, s]) => s.includes('error')), [], 'a refused connection left nodes in error');
+      assert.deepEqual(
+        Object.entries(states).filter(([, s]) => s.includes('error')),
+        [],
+        'a refused connection left nodes in error',
+      );
     },
   },
   {
@@ -424,16 +518,28 @@ export const tests = [
       await search.click();
       await page.keyboard.type('save');
       const items = menu.locator('[data-testid="context-menu-item"]');
-      await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, `${CONTEXT_MENU} [data-testid="context-menu-item"]`, { timeout: 5_000 });
+      await page.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 1,
+        `${CONTEXT_MENU} [data-testid="context-menu-item"]`,
+        { timeout: 5_000 },
+      );
       assert.equal((await items.innerText()).trim(), 'Add Save Image');
       const before = await visibleGraph(page);
       const savesBefore = await nodeIds(page, 'save-image');
       await items.click();
-      await waitForCount(page, SEL.node('save-image'), savesBefore.length + 1, 'search "save" in the context menu, then a click on "Add Save Image"', 3_000).catch(async (err) => {
+      await waitForCount(
+        page,
+        SEL.node('save-image'),
+        savesBefore.length + 1,
+        'search "save" in the context menu, then a click on "Add Save Image"',
+        3_000,
+      ).catch(async (err) => {
         // say what the user sees: the menu's search field and list after the click
         const field = await search.inputValue().catch(() => '(gone)');
         const listed = await items.allInnerTexts().catch(() => []);
-        throw new Error(`${err.message}; the search field now reads "${field}" and the menu lists ${listed.length} items`);
+        throw new Error(
+          `${err.message}; the search field now reads "${field}" and the menu lists ${listed.length} items`,
+        );
       });
       const added = (await visibleGraph(page)).nodes.filter((n) => !before.nodes.includes(n));
       assert.equal(added.length, 1, `one click added ${JSON.stringify(added)}`);
@@ -451,12 +557,18 @@ export const tests = [
 
       // one node: click selects it, Delete removes it with its wires; Ctrl+Z brings it back
       await clickNode(page, byId(saveId));
-      await page.waitForFunction((sel) => document.querySelector(sel)?.classList.contains('selected'), byId(saveId), { timeout: 5_000 });
+      await page.waitForFunction((sel) => document.querySelector(sel)?.classList.contains('selected'), byId(saveId), {
+        timeout: 5_000,
+      });
       await page.keyboard.press('Delete');
       await page.locator(byId(saveId)).waitFor({ state: 'detached', timeout: 5_000 });
       const oneGone = await visibleGraph(page);
-      assert.deepEqual(oneGone.nodes, start.nodes.filter((n) => !n.startsWith(`${saveId}:`)), 'Delete removed other nodes too');
-      assert.equal(oneGone.wires.length, start.wires.length - 1, 'the deleted node\'s wire is still drawn');
+      assert.deepEqual(
+        oneGone.nodes,
+        start.nodes.filter((n) => !n.startsWith(`${saveId}:`)),
+        'Delete removed other nodes too',
+      );
+      assert.equal(oneGone.wires.length, start.wires.length - 1, "the deleted node's wire is still drawn");
       await page.keyboard.press('Control+z');
       await page.locator(byId(saveId)).waitFor({ state: 'attached', timeout: 5_000 });
       await waitForCount(page, WIRE, start.wires.length, 'undo of a delete');
@@ -465,12 +577,17 @@ export const tests = [
       // Shift-click adds to the selection; Delete removes both; undo restores, redo re-applies
       await clickNode(page, byId(compareId));
       await clickNode(page, byId(saveId), ['Shift']);
-      const selected = await page.locator(UI.selectedNode).evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort());
+      const selected = await page
+        .locator(UI.selectedNode)
+        .evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort());
       assert.deepEqual(selected, [compareId, saveId].sort(), 'Shift-click did not add to the selection');
       await page.keyboard.press('Delete');
       await waitForCount(page, '[data-node-type]', start.nodes.length - 2, 'Delete with two nodes selected');
       const twoGone = await visibleGraph(page);
-      assert.deepEqual(twoGone.nodes, start.nodes.filter((n) => !n.startsWith(`${compareId}:`) && !n.startsWith(`${saveId}:`)));
+      assert.deepEqual(
+        twoGone.nodes,
+        start.nodes.filter((n) => !n.startsWith(`${compareId}:`) && !n.startsWith(`${saveId}:`)),
+      );
       await page.keyboard.press('Control+z');
       await waitForCount(page, '[data-node-type]', start.nodes.length, 'Ctrl+Z after deleting two nodes');
       await waitForCount(page, WIRE, start.wires.length, 'Ctrl+Z after deleting two nodes (wires)');
@@ -487,7 +604,9 @@ export const tests = [
       await clickNode(page, byId(deltaId));
       await clickNode(page, byId(scaleId), ['Control']);
       assert.deepEqual(
-        await page.locator(UI.selectedNode).evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort()),
+        await page
+          .locator(UI.selectedNode)
+          .evaluateAll((els) => els.map((el) => el.getAttribute('data-node-id')).sort()),
         [deltaId, scaleId].sort(),
         'Ctrl-click did not add to the selection',
       );
@@ -497,15 +616,28 @@ export const tests = [
       await page.keyboard.press('Control+v');
       await waitForCount(page, '[data-node-type]', start.nodes.length + 2, 'Ctrl+V');
       const pasted = (await visibleGraph(page)).nodes.filter((n) => !start.nodes.includes(n));
-      assert.deepEqual(pasted.map((n) => n.split(':')[1]).sort(), ['encode-delta', 'scale'], `pasted ${JSON.stringify(pasted)}`);
+      assert.deepEqual(
+        pasted.map((n) => n.split(':')[1]).sort(),
+        ['encode-delta', 'scale'],
+        `pasted ${JSON.stringify(pasted)}`,
+      );
       await waitForCount(page, WIRE, start.wires.length + 1, 'Ctrl+V (the wire between the copies)');
       const pastedIds = pasted.map((n) => n.split(':')[0]);
       const boxes = await Promise.all(pastedIds.map((id) => page.locator(byId(id)).boundingBox()));
       const left = Math.min(...boxes.map((b) => b.x));
       const top = Math.min(...boxes.map((b) => b.y));
-      assert.ok(Math.abs(left - pasteAt.x) < 6 && Math.abs(top - pasteAt.y) < 6, `pasted at (${left}, ${top}), the pointer was at (${pasteAt.x}, ${pasteAt.y})`);
-      const copiedParams = await page.locator(`${byId(pastedIds[pasted.findIndex((n) => n.endsWith(':scale'))])} input[type="range"]`).inputValue();
-      assert.equal(copiedParams, await page.locator(`${byId(scaleId)} input[type="range"]`).inputValue(), 'the pasted Scale lost its α');
+      assert.ok(
+        Math.abs(left - pasteAt.x) < 6 && Math.abs(top - pasteAt.y) < 6,
+        `pasted at (${left}, ${top}), the pointer was at (${pasteAt.x}, ${pasteAt.y})`,
+      );
+      const copiedParams = await page
+        .locator(`${byId(pastedIds[pasted.findIndex((n) => n.endsWith(':scale'))])} input[type="range"]`)
+        .inputValue();
+      assert.equal(
+        copiedParams,
+        await page.locator(`${byId(scaleId)} input[type="range"]`).inputValue(),
+        'the pasted Scale lost its α',
+      );
 
       // a param change by keyboard on the slider, then Ctrl+Z / Ctrl+Shift+Z on the canvas
       const slider = page.locator(`${byId(scaleId)} input[type="range"]`);
@@ -524,15 +656,29 @@ export const tests = [
       const empty = await emptyCanvasPoint(page, { from: 'top-right', room: 40 });
       await page.mouse.click(empty.x, empty.y);
       await page.keyboard.press('Control+z');
-      await page.waitForFunction(({ sel, v }) => document.querySelector(sel)?.value === v, { sel: `${byId(scaleId)} input[type="range"]`, v: original }, { timeout: 5_000 })
+      await page
+        .waitForFunction(
+          ({ sel, v }) => document.querySelector(sel)?.value === v,
+          { sel: `${byId(scaleId)} input[type="range"]`, v: original },
+          { timeout: 5_000 },
+        )
         .catch(async () => assert.fail(`Ctrl+Z left α at ${await slider.inputValue()}, expected ${original}`));
       const undone = await waitForImageChange(page, SEL.preview('generate'), edited.hash);
       assert.equal(undone.hash, image.hash, 'after Ctrl+Z the edited face is not the one before the change');
       await waitForSettled(page);
       await page.keyboard.press('Control+Shift+z');
-      await page.waitForFunction(({ sel, v }) => document.querySelector(sel)?.value === v, { sel: `${byId(scaleId)} input[type="range"]`, v: changed }, { timeout: 5_000 })
+      await page
+        .waitForFunction(
+          ({ sel, v }) => document.querySelector(sel)?.value === v,
+          { sel: `${byId(scaleId)} input[type="range"]`, v: changed },
+          { timeout: 5_000 },
+        )
         .catch(async () => assert.fail(`Ctrl+Shift+Z left α at ${await slider.inputValue()}, expected ${changed}`));
-      assert.equal(await page.locator(`${byId(scaleId)} input[type="number"]`).inputValue(), changed, 'the α number field does not follow redo');
+      assert.equal(
+        await page.locator(`${byId(scaleId)} input[type="number"]`).inputValue(),
+        changed,
+        'the α number field does not follow redo',
+      );
       const redone = await waitForImageChange(page, SEL.preview('generate'), image.hash);
       assert.equal(redone.hash, edited.hash, 'after Ctrl+Shift+Z the edited face is not the changed one');
 
@@ -546,27 +692,52 @@ export const tests = [
       const fitted = await canvasTransform(page);
       await dragBackground(page, 180, 120);
       const panned = await canvasTransform(page);
-      assert.ok(Math.abs(panned.x - fitted.x) > 100 && Math.abs(panned.y - fitted.y) > 60, `dragging the background did not pan (${JSON.stringify({ fitted, panned })})`);
-      await page.waitForFunction(({ sel, h }) => {
-        const c = document.querySelector(sel);
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let x = 2166136261;
-        for (let i = 0; i < d.length; i++) x = Math.imul(x ^ d[i], 16777619) >>> 0;
-        return x.toString(16) !== h;
-      }, { sel: '[data-testid="minimap"] canvas', h: mapBefore.hash }, { timeout: 5_000 })
+      assert.ok(
+        Math.abs(panned.x - fitted.x) > 100 && Math.abs(panned.y - fitted.y) > 60,
+        `dragging the background did not pan (${JSON.stringify({ fitted, panned })})`,
+      );
+      await page
+        .waitForFunction(
+          ({ sel, h }) => {
+            const c = document.querySelector(sel);
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let x = 2166136261;
+            for (let i = 0; i < d.length; i++) x = Math.imul(x ^ d[i], 16777619) >>> 0;
+            return x.toString(16) !== h;
+          },
+          { sel: '[data-testid="minimap"] canvas', h: mapBefore.hash },
+          { timeout: 5_000 },
+        )
         .catch(() => assert.fail('the minimap did not follow the pan'));
       const pannedText = await transformText(page);
       await page.keyboard.press('f');
-      await page.waitForFunction(({ sel, t }) => document.querySelector(sel).firstElementChild.style.transform !== t, { sel: CANVAS, t: pannedText }, { timeout: 5_000 })
+      await page
+        .waitForFunction(
+          ({ sel, t }) => document.querySelector(sel).firstElementChild.style.transform !== t,
+          { sel: CANVAS, t: pannedText },
+          { timeout: 5_000 },
+        )
         .catch(() => assert.fail('F did not change the view'));
       const refit = await canvasTransform(page);
-      assert.ok(Math.abs(refit.x - panned.x) > 50 || Math.abs(refit.y - panned.y) > 50 || Math.abs(refit.k - panned.k) > 0.01, 'F did not change the view');
+      assert.ok(
+        Math.abs(refit.x - panned.x) > 50 || Math.abs(refit.y - panned.y) > 50 || Math.abs(refit.k - panned.k) > 0.01,
+        'F did not change the view',
+      );
       assert.deepEqual(await nodesOutsideCanvas(page), [], 'after F some nodes are outside the canvas');
       await dragBackground(page, -150, -90);
       assert.notDeepEqual(await canvasTransform(page), refit, 'the second pan did not move the view');
       await page.getByRole('button', { name: 'Fit' }).click();
-      await page.waitForFunction(({ sel, t }) => document.querySelector(sel).firstElementChild.style.transform === t, { sel: CANVAS, t: await transformTextOf(refit) }, { timeout: 5_000 })
-        .catch(async () => assert.fail(`the Fit button gave ${JSON.stringify(await canvasTransform(page))}, F gave ${JSON.stringify(refit)}`));
+      await page
+        .waitForFunction(
+          ({ sel, t }) => document.querySelector(sel).firstElementChild.style.transform === t,
+          { sel: CANVAS, t: await transformTextOf(refit) },
+          { timeout: 5_000 },
+        )
+        .catch(async () =>
+          assert.fail(
+            `the Fit button gave ${JSON.stringify(await canvasTransform(page))}, F gave ${JSON.stringify(refit)}`,
+          ),
+        );
     },
   },
   {
@@ -591,7 +762,11 @@ export const tests = [
           `node ${id} came back at (${after[i].x}, ${after[i].y}) instead of (${before[i].x}, ${before[i].y})`,
         );
       }
-      assert.deepEqual((await visibleGraph(page)).wires, start.wires, 'the restored wires are not drawn where they were');
+      assert.deepEqual(
+        (await visibleGraph(page)).wires,
+        start.wires,
+        'the restored wires are not drawn where they were',
+      );
     },
   },
   {
@@ -608,28 +783,51 @@ export const tests = [
       await waitForSettled(page);
       const states = await nodeStates(page);
       for (const type of ['load-face', 'gan-inversion', 'synthetic-pair', 'encode-delta']) {
-        assert.deepEqual(states[type], ['cached'], `${type} should show "cached" after a Scale change (${states[type]})`);
+        assert.deepEqual(
+          states[type],
+          ['cached'],
+          `${type} should show "cached" after a Scale change (${states[type]})`,
+        );
       }
       for (const type of ['scale', 'add', 'generate']) {
         assert.deepEqual(states[type], ['done'], `${type} should show "done" after a Scale change (${states[type]})`);
       }
-      assert.match(await page.locator(`${SEL.node('load-face')} [data-testid="node-state"]`).innerText(), /cached/i, 'the cached state is not shown on the node');
+      assert.match(
+        await page.locator(`${SEL.node('load-face')} [data-testid="node-state"]`).innerText(),
+        /cached/i,
+        'the cached state is not shown on the node',
+      );
 
       // Compare: the source face and the edited face, split by a slider, or side by side
       await page.locator('[data-testid="compare-toggle"]').click();
       const compare = page.locator('[data-testid="compare-view"]');
       await compare.waitFor({ state: 'visible', timeout: 5_000 });
-      const before = await waitForImage(page, '[data-testid="compare-view"] [data-testid="compare-before"]', { timeout: 10_000, minStd: 1 });
-      const after = await waitForImage(page, '[data-testid="compare-view"] [data-testid="compare-after"]', { timeout: 10_000, minStd: 1 });
+      const before = await waitForImage(page, '[data-testid="compare-view"] [data-testid="compare-before"]', {
+        timeout: 10_000,
+        minStd: 1,
+      });
+      const after = await waitForImage(page, '[data-testid="compare-view"] [data-testid="compare-after"]', {
+        timeout: 10_000,
+        minStd: 1,
+      });
       assert.notEqual(before.hash, after.hash, 'Compare shows the same image twice');
-      assert.equal(after.hash, (await previewStats(page, SEL.preview('generate'))).hash, 'the "after" image is not the edited face on Generate');
+      assert.equal(
+        after.hash,
+        (await previewStats(page, SEL.preview('generate'))).hash,
+        'the "after" image is not the edited face on Generate',
+      );
       const split = compare.locator('input[type="range"][aria-label="Split position"]');
       await split.waitFor({ state: 'visible', timeout: 5_000 });
-      const clip = () => compare.locator('[data-testid="compare-before"]').evaluate((el) => getComputedStyle(el).clipPath);
+      const clip = () =>
+        compare.locator('[data-testid="compare-before"]').evaluate((el) => getComputedStyle(el).clipPath);
       const clipBefore = await clip();
       await split.focus();
       await page.keyboard.press('Home');
-      await page.waitForFunction((sel) => document.querySelector(sel)?.value === '0', '[data-testid="compare-view"] input[aria-label="Split position"]', { timeout: 5_000 });
+      await page.waitForFunction(
+        (sel) => document.querySelector(sel)?.value === '0',
+        '[data-testid="compare-view"] input[aria-label="Split position"]',
+        { timeout: 5_000 },
+      );
       const clipHidden = await clip();
       assert.notEqual(clipHidden, clipBefore, `moving the split slider did not move the split (${clipBefore})`);
       assert.match(clipHidden, /100%/, `at 0 the "before" layer should be clipped away entirely (${clipHidden})`);
@@ -641,7 +839,10 @@ export const tests = [
       const stats = compare.locator('[data-testid="compare-diff-stats"]');
       await stats.waitFor({ timeout: 5_000 });
       const [, meanAbs, share] = (await stats.innerText()).match(/mean \|Δ\| ([0-9.]+) of 255 · ([0-9.]+) %/) ?? [];
-      assert.ok(Number(meanAbs) > 0 && Number(share) > 0, `the source and the edited face should differ: "${await stats.innerText()}"`);
+      assert.ok(
+        Number(meanAbs) > 0 && Number(share) > 0,
+        `the source and the edited face should differ: "${await stats.innerText()}"`,
+      );
       const diffSel = '[data-testid="compare-view"] [data-testid="compare-diff"]';
       const diff4 = await waitForImage(page, diffSel, { timeout: 5_000, minStd: 1 });
       await compare.getByRole('button', { name: '×16' }).click();
@@ -665,7 +866,11 @@ export const tests = [
       // reconnecting Add → Generate clears the error (same inputs as before: served from cache)
       await dragWire(page, socket(page, SEL.node('add'), 'output', 'Latent'), input);
       await waitForState(page, SEL.node('generate'), ['cached', 'done']);
-      assert.doesNotMatch(await page.locator(SEL.node('generate')).innerText(), /Missing required input/, 'the error stayed after reconnecting');
+      assert.doesNotMatch(
+        await page.locator(SEL.node('generate')).innerText(),
+        /Missing required input/,
+        'the error stayed after reconnecting',
+      );
     },
   },
   {
@@ -680,7 +885,10 @@ export const tests = [
       await waitForState(page, SEL.node('generate'), ['cached', 'done']);
       await waitForSettled(page);
       const back = await waitForImage(page, SEL.preview('generate'), { timeout: 5_000, minStd: 1 }).catch(() => null);
-      assert.ok(back, `Generate is "${await page.locator(SEL.node('generate')).getAttribute('data-node-state')}" but shows no image`);
+      assert.ok(
+        back,
+        `Generate is "${await page.locator(SEL.node('generate')).getAttribute('data-node-state')}" but shows no image`,
+      );
       assert.equal(back.hash, image.hash, 'reconnecting the same wire did not bring back the same edited face');
     },
   },

@@ -33,7 +33,8 @@ async function emptyCanvasPoint(page, room) {
       };
       for (let y = box.top + 30; y < box.bottom - room; y += 20) {
         for (let x = box.right - room - 30; x > box.left + 30; x -= 20) {
-          if ([0, room / 2, room].every((dx) => [0, room / 2, room].every((dy) => isEmpty(x + dx, y + dy)))) return { x, y };
+          if ([0, room / 2, room].every((dx) => [0, room / 2, room].every((dy) => isEmpty(x + dx, y + dy))))
+            return { x, y };
         }
       }
       return null;
@@ -65,7 +66,11 @@ export const tests = [
         { timeout: 5_000 },
       );
       await page.keyboard.press('Enter');
-      await page.waitForFunction(({ sel, n }) => document.querySelectorAll(sel).length === n, { sel: SEL.node('measure'), n: before + 1 }, { timeout: 10_000 });
+      await page.waitForFunction(
+        ({ sel, n }) => document.querySelectorAll(sel).length === n,
+        { sel: SEL.node('measure'), n: before + 1 },
+        { timeout: 10_000 },
+      );
       const id = await page.locator(SEL.node('measure')).last().getAttribute('data-node-id');
       const measure = byId(id);
 
@@ -79,7 +84,10 @@ export const tests = [
       await page.mouse.up();
 
       await page
-        .waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-node-state') === 'done', measure, { timeout: 60_000, polling: 100 })
+        .waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-node-state') === 'done', measure, {
+          timeout: 60_000,
+          polling: 100,
+        })
         .catch(async () => {
           const state = await page.locator(measure).getAttribute('data-node-state');
           const text = await page.locator(measure).innerText();
@@ -94,7 +102,17 @@ export const tests = [
         })),
       );
       const byLabel = Object.fromEntries(readouts.map((r) => [r.label, r.value]));
-      for (const label of ['Yaw (°)', 'Pitch (°)', 'Smile', 'Mouth open', 'Eye closed L', 'Eye closed R', 'Brow raise', 'Light azimuth (°)', 'CGI (0–1)']) {
+      for (const label of [
+        'Yaw (°)',
+        'Pitch (°)',
+        'Smile',
+        'Mouth open',
+        'Eye closed L',
+        'Eye closed R',
+        'Brow raise',
+        'Light azimuth (°)',
+        'CGI (0–1)',
+      ]) {
         assert.ok(label in byLabel, `Measure has no output labelled "${label}" (${JSON.stringify(readouts)})`);
         assert.match(byLabel[label] ?? '', /^-?\d+\.\d+$/, `"${label}" shows "${byLabel[label]}", not a number`);
       }

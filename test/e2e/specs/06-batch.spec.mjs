@@ -28,7 +28,11 @@ function storedBatch(page) {
       });
     const [batches, items] = await Promise.all([all('batches'), all('items')]);
     db.close();
-    return { computed: batches[0]?.computed, state: batches[0]?.state, items: items.map((i) => ({ index: i.index, finishedAt: i.finishedAt, status: i.status })) };
+    return {
+      computed: batches[0]?.computed,
+      state: batches[0]?.state,
+      items: items.map((i) => ({ index: i.index, finishedAt: i.finishedAt, status: i.status })),
+    };
   });
 }
 
@@ -44,21 +48,40 @@ export const tests = [
       // the panel's file input takes several files (a hook: docs/architecture.md#end-to-end-hooks)
       assert.equal(await page.locator('[data-testid="batch-files"]').getAttribute('multiple'), '');
       await dropBatchFaces(page);
-      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.endsWith('/20'), PROGRESS, { timeout: 30_000 });
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.endsWith('/20'), PROGRESS, {
+        timeout: 30_000,
+      });
 
       // reload half-way (the batch is running: between 5 and 19 items done)
-      await page.waitForFunction((sel) => Number(document.querySelector(sel)?.textContent.split('/')[0]) >= 5, PROGRESS, { timeout: 90_000, polling: 20 });
+      await page.waitForFunction(
+        (sel) => Number(document.querySelector(sel)?.textContent.split('/')[0]) >= 5,
+        PROGRESS,
+        { timeout: 90_000, polling: 20 },
+      );
       const before = await storedBatch(page);
       await page.reload({ waitUntil: 'load' });
-      assert.ok(before.items.length >= 5 && before.items.length < 20, `expected the reload half-way, ${before.items.length} of 20 were done`);
+      assert.ok(
+        before.items.length >= 5 && before.items.length < 20,
+        `expected the reload half-way, ${before.items.length} of 20 were done`,
+      );
 
       // the panel comes back by itself, with the finished items counted, and goes on
       await page.locator(PROGRESS).waitFor({ timeout: 60_000 });
       const resumedAt = await progress(page);
       assert.equal(resumedAt.total, 20);
-      assert.ok(resumedAt.done >= before.items.length, `after the reload ${resumedAt.done} done, before it ${before.items.length}`);
-      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '20/20', PROGRESS, { timeout: 120_000, polling: 100 });
-      await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-state') === 'done', PROGRESS, { timeout: 10_000 });
+      assert.ok(
+        resumedAt.done >= before.items.length,
+        `after the reload ${resumedAt.done} done, before it ${before.items.length}`,
+      );
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '20/20', PROGRESS, {
+        timeout: 120_000,
+        polling: 100,
+      });
+      await page.waitForFunction(
+        (sel) => document.querySelector(sel)?.getAttribute('data-state') === 'done',
+        PROGRESS,
+        { timeout: 10_000 },
+      );
 
       const after = await storedBatch(page);
       assert.equal(after.items.length, 20);
@@ -66,7 +89,11 @@ export const tests = [
       // nothing computed twice: 20 computations in all, and every item finished before the reload kept its record
       assert.equal(after.computed, 20, `the batch computed ${after.computed} items for 20 files`);
       for (const b of before.items) {
-        assert.equal(after.items.find((a) => a.index === b.index)?.finishedAt, b.finishedAt, `item ${b.index} was computed again after the reload`);
+        assert.equal(
+          after.items.find((a) => a.index === b.index)?.finishedAt,
+          b.finishedAt,
+          `item ${b.index} was computed again after the reload`,
+        );
       }
       // the broken file is listed with its error; the 19 faces are done
       const errors = await page.locator('[data-testid="batch-errors"]').innerText();

@@ -9,7 +9,15 @@ async function numberFields(page, nodeType) {
     Object.fromEntries(
       rows.map((row) => {
         const range = row.querySelector('input[type="range"]');
-        return [row.querySelector('label').textContent.trim(), { value: Number(row.querySelector('input.num').value), min: Number(range.min), max: Number(range.max), width: range.offsetWidth }];
+        return [
+          row.querySelector('label').textContent.trim(),
+          {
+            value: Number(row.querySelector('input.num').value),
+            min: Number(range.min),
+            max: Number(range.max),
+            width: range.offsetWidth,
+          },
+        ];
       }),
     ),
   );
@@ -18,7 +26,11 @@ async function numberFields(page, nodeType) {
 async function waitForField(page, nodeType, label, value) {
   await page.waitForFunction(
     ({ sel, label, value }) =>
-      [...document.querySelectorAll(sel)].some((row) => row.querySelector('label')?.textContent.trim() === label && Number(row.querySelector('input.num')?.value) === value),
+      [...document.querySelectorAll(sel)].some(
+        (row) =>
+          row.querySelector('label')?.textContent.trim() === label &&
+          Number(row.querySelector('input.num')?.value) === value,
+      ),
     { sel: `${SEL.node(nodeType)} .param-number`, label, value },
     { timeout: 5_000 },
   );
@@ -34,12 +46,20 @@ export const tests = [
       const pair = SEL.node('synthetic-pair');
       // the first-visit example changes yaw: the sliders span yaw's range, not every attribute's
       let fields = await numberFields(page, 'synthetic-pair');
-      assert.deepEqual([fields.To.min, fields.To.max], [-60, 60], `To should span yaw's -60…60, spans ${fields.To.min}…${fields.To.max}`);
+      assert.deepEqual(
+        [fields.To.min, fields.To.max],
+        [-60, 60],
+        `To should span yaw's -60…60, spans ${fields.To.min}…${fields.To.max}`,
+      );
       await page.locator(`${pair} select`).nth(1).selectOption('smile');
       // a new attribute starts from its neutral value towards a typical target
       await waitForField(page, 'synthetic-pair', 'To', 1);
       fields = await numberFields(page, 'synthetic-pair');
-      assert.deepEqual([fields.From.value, fields.To.value], [0, 1], `From/To after choosing smile: ${JSON.stringify(fields)}`);
+      assert.deepEqual(
+        [fields.From.value, fields.To.value],
+        [0, 1],
+        `From/To after choosing smile: ${JSON.stringify(fields)}`,
+      );
       assert.deepEqual([fields.To.min, fields.To.max], [0, 1]);
       // a nudge of To stays inside smile's range and the graph keeps running
       const to = page.locator(`${pair} .param-number`).nth(1).locator('input[type="range"]');
@@ -68,10 +88,16 @@ export const tests = [
       await openEditor(page, ctx.url);
       await waitForSettled(page);
       const fields = await numberFields(page, 'scale');
-      assert.ok(fields['α'].width >= 180, `the Scale slider is ${fields['α'].width.toFixed(0)} px wide; a range of 6 needs room`);
+      assert.ok(
+        fields['α'].width >= 180,
+        `the Scale slider is ${fields['α'].width.toFixed(0)} px wide; a range of 6 needs room`,
+      );
       assert.equal(fields['α'].value, 1);
       // the tooltip says what α does to the edit
-      assert.match(await page.locator(`${SEL.node('scale')} .param-number`).getAttribute('title'), /twice as much.*opposite/);
+      assert.match(
+        await page.locator(`${SEL.node('scale')} .param-number`).getAttribute('title'),
+        /twice as much.*opposite/,
+      );
       const slider = page.locator(`${SEL.node('scale')} input[type="range"]`);
       await slider.focus();
       await page.keyboard.press('ArrowRight');
@@ -93,7 +119,10 @@ export const tests = [
       await page.keyboard.up('Shift');
       const fine = (await numberFields(page, 'scale'))['α'].value;
       const expected = 1.105 + (50 * 6) / box.width / 10;
-      assert.ok(Math.abs(fine - expected) < 0.02, `a 50-px Shift-drag moved α to ${fine}, expected about ${expected.toFixed(3)}`);
+      assert.ok(
+        Math.abs(fine - expected) < 0.02,
+        `a 50-px Shift-drag moved α to ${fine}, expected about ${expected.toFixed(3)}`,
+      );
     },
   },
   {
@@ -103,7 +132,9 @@ export const tests = [
       await openEditor(page, ctx.url);
       await waitForSettled(page);
       await page.locator('[data-testid="new-graph"]').click();
-      await page.waitForFunction(() => document.querySelectorAll('[data-node-type]').length === 0, null, { timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelectorAll('[data-node-type]').length === 0, null, {
+        timeout: 5_000,
+      });
       assert.equal(await page.locator('[data-testid="graph-name"]').inputValue(), 'Untitled graph');
       assert.match(await page.title(), /Untitled graph/);
       // the empty canvas says what to do
@@ -122,7 +153,9 @@ export const tests = [
       await page.locator('[data-testid="graph-name"]').blur();
       await page.keyboard.press('Control+z'); // the name
       await page.keyboard.press('Control+z'); // the graph
-      await page.waitForFunction(() => document.querySelectorAll('[data-node-type="generate"]').length === 1, null, { timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelectorAll('[data-node-type="generate"]').length === 1, null, {
+        timeout: 5_000,
+      });
     },
   },
   {
@@ -134,7 +167,9 @@ export const tests = [
       const bar = await page.evaluate(() => {
         const controls = [...document.querySelectorAll('.topbar button, .topbar [data-testid="graph-name"]')];
         return {
-          outside: controls.filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5).map((el) => el.textContent.trim() || el.getAttribute('aria-label')),
+          outside: controls
+            .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5)
+            .map((el) => el.textContent.trim() || el.getAttribute('aria-label')),
           nameWidth: document.querySelector('[data-testid="graph-name"]').getBoundingClientRect().width,
         };
       });
@@ -148,7 +183,8 @@ export const tests = [
           const text = select.selectedOptions[0]?.textContent ?? '';
           if (ctx2d.measureText(text).width + 18 > select.clientWidth) out.push(text);
         }
-        for (const label of document.querySelectorAll('[data-node-type] .param > label')) if (label.scrollWidth > label.clientWidth) out.push(label.textContent);
+        for (const label of document.querySelectorAll('[data-node-type] .param > label'))
+          if (label.scrollWidth > label.clientWidth) out.push(label.textContent);
         return out;
       });
       assert.deepEqual(cut, [], 'node texts cut');
@@ -165,10 +201,16 @@ export const tests = [
       await page.setViewportSize({ width: 1440, height: 900 });
       await page.locator(`${SEL.node('scale')} input.num`).fill('1.5');
       await page.locator(`${SEL.node('scale')} input.num`).press('Enter');
-      await page.waitForFunction(() => document.querySelector('[data-testid="library-save"]')?.getAttribute('data-dirty') === 'true', null, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="library-save"]')?.getAttribute('data-dirty') === 'true',
+        null,
+        { timeout: 10_000 },
+      );
       const clipped = await page.evaluate(() => {
         const dock = document.querySelector('.library-dock').getBoundingClientRect();
-        return [...document.querySelectorAll('.library-actions button')].filter((b) => b.getBoundingClientRect().right > dock.right || b.scrollWidth > b.clientWidth).map((b) => b.textContent.trim());
+        return [...document.querySelectorAll('.library-actions button')]
+          .filter((b) => b.getBoundingClientRect().right > dock.right || b.scrollWidth > b.clientWidth)
+          .map((b) => b.textContent.trim());
       });
       assert.deepEqual(clipped, [], 'library buttons clipped at 1440 px');
     },
@@ -186,16 +228,28 @@ export const tests = [
       await page.keyboard.press('Control+c');
       await page.mouse.move(box.x + 20, box.y + 20);
       await page.keyboard.press('Control+v');
-      await page.waitForFunction(() => document.querySelectorAll('[data-node-type="scale"]').length === 2, null, { timeout: 5_000 });
-      await page.waitForFunction(() => document.querySelector('.minimap')?.dataset.covering === 'true', null, { timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelectorAll('[data-node-type="scale"]').length === 2, null, {
+        timeout: 5_000,
+      });
+      await page.waitForFunction(() => document.querySelector('.minimap')?.dataset.covering === 'true', null, {
+        timeout: 5_000,
+      });
       // the fade is a CSS transition: wait for it to end rather than read opacity mid-way
       await page
-        .waitForFunction(() => Number(getComputedStyle(document.querySelector('.minimap')).opacity) < 0.3, null, { timeout: 5_000 })
+        .waitForFunction(() => Number(getComputedStyle(document.querySelector('.minimap')).opacity) < 0.3, null, {
+          timeout: 5_000,
+        })
         .catch(() => {});
-      const top = await page.evaluate(({ x, y }) => {
-        const el = document.elementFromPoint(x, y);
-        return { inNode: !!el?.closest('[data-node-type]'), opacity: Number(getComputedStyle(document.querySelector('.minimap')).opacity) };
-      }, { x: box.x + 60, y: box.y + 40 });
+      const top = await page.evaluate(
+        ({ x, y }) => {
+          const el = document.elementFromPoint(x, y);
+          return {
+            inNode: !!el?.closest('[data-node-type]'),
+            opacity: Number(getComputedStyle(document.querySelector('.minimap')).opacity),
+          };
+        },
+        { x: box.x + 60, y: box.y + 40 },
+      );
       assert.ok(top.inNode, 'the pasted node is under the minimap');
       assert.ok(top.opacity < 0.3, `the minimap stays opaque (${top.opacity}) over a node`);
       // the legend likewise: drag the pasted node onto it
@@ -206,7 +260,9 @@ export const tests = [
       await page.mouse.down();
       await page.mouse.move(legend.x + 20, legend.y - 10, { steps: 8 });
       await page.mouse.up();
-      await page.waitForFunction(() => document.querySelector('.legend')?.dataset.covering === 'true', null, { timeout: 5_000 });
+      await page.waitForFunction(() => document.querySelector('.legend')?.dataset.covering === 'true', null, {
+        timeout: 5_000,
+      });
     },
   },
   {
@@ -226,23 +282,39 @@ export const tests = [
       const bypassed = await waitForImageChange(page, SEL.preview('generate'), doubled.hash);
       assert.equal(bypassed.hash, original.hash, 'a bypassed Scale should pass its delta on unchanged');
       await page.keyboard.press('Control+b');
-      await page.waitForFunction((sel) => !document.querySelector(sel), `${SEL.node('scale')}[data-node-bypassed="true"]`, { timeout: 5_000 });
+      await page.waitForFunction(
+        (sel) => !document.querySelector(sel),
+        `${SEL.node('scale')}[data-node-bypassed="true"]`,
+        { timeout: 5_000 },
+      );
       const back = await waitForImageChange(page, SEL.preview('generate'), original.hash);
       assert.equal(back.hash, doubled.hash);
       await page.keyboard.press('Control+m');
       await page.locator(`${SEL.node('scale')}[data-node-muted="true"]`).waitFor({ timeout: 5_000 });
-      await page.waitForFunction(() => document.querySelector('[data-node-type="generate"]')?.dataset.nodeState === 'idle', null, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => document.querySelector('[data-node-type="generate"]')?.dataset.nodeState === 'idle',
+        null,
+        { timeout: 10_000 },
+      );
       assert.match(await page.locator(`${SEL.node('add')} [data-testid="node-note"]`).innerText(), /muted/);
       assert.equal(await page.locator(SEL.alert).count(), 0, 'muting raised an alert');
       await page.keyboard.press('Control+m');
-      await page.waitForFunction(() => ['done', 'cached'].includes(document.querySelector('[data-node-type="generate"]')?.dataset.nodeState), null, { timeout: 30_000 });
+      await page.waitForFunction(
+        () => ['done', 'cached'].includes(document.querySelector('[data-node-type="generate"]')?.dataset.nodeState),
+        null,
+        { timeout: 30_000 },
+      );
       await waitForSettled(page);
       // the enlarged preview: native size, then x2 nearest-neighbour
       await page.locator(SEL.preview('generate')).click();
       const large = page.locator('[data-testid="preview-large"]');
       await large.waitFor({ timeout: 5_000 });
       await large.locator('[data-testid="preview-zoom-1"]').click();
-      const native = await large.locator('canvas').evaluate((c) => ({ w: c.width, css: c.getBoundingClientRect().width, pixelated: getComputedStyle(c).imageRendering }));
+      const native = await large.locator('canvas').evaluate((c) => ({
+        w: c.width,
+        css: c.getBoundingClientRect().width,
+        pixelated: getComputedStyle(c).imageRendering,
+      }));
       assert.equal(native.css, native.w, 'native size is one screen pixel per image pixel');
       assert.equal(native.pixelated, 'pixelated');
       await large.locator('[data-testid="preview-zoom-2"]').click();
@@ -264,11 +336,18 @@ export const tests = [
       await note.waitFor({ timeout: 5_000 });
       await note.locator('textarea').fill('Head turn: raise α for more');
       await note.locator('textarea').blur();
-      await page.waitForFunction(() => document.querySelector('[data-node-type="note"]')?.dataset.nodeState !== 'error', null, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => document.querySelector('[data-node-type="note"]')?.dataset.nodeState !== 'error',
+        null,
+        { timeout: 5_000 },
+      );
       // export carries it
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator(SEL.export).click()]);
       const doc = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
-      assert.ok(doc.nodes.some((n) => n.type === 'note' && n.params.text === 'Head turn: raise α for more'), 'the note is not in the exported file');
+      assert.ok(
+        doc.nodes.some((n) => n.type === 'note' && n.params.text === 'Head turn: raise α for more'),
+        'the note is not in the exported file',
+      );
       await page.locator('button[aria-label="Help"]').click();
       await page.locator('[data-testid="help-guide"]').click();
       await page.locator('[data-testid="dge-guide"] svg').waitFor({ timeout: 5_000 });
@@ -284,7 +363,9 @@ export const tests = [
       assert.equal(await inversionNote.count(), 0, 'a FaceWorld sample face should raise no warning');
       const face = SEL.node('load-face');
       await page.locator(`${face} select`).nth(2).selectOption('face');
-      await page.locator(`${face} input[type="file"]`).setInputFiles('/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg');
+      await page
+        .locator(`${face} input[type="file"]`)
+        .setInputFiles('/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg');
       await inversionNote.filter({ hasText: /far from/ }).waitFor({ timeout: 60_000 });
       const text = await inversionNote.innerText();
       assert.match(text, /Models panel/);

@@ -15,7 +15,8 @@ async function pasteText(page, text) {
 }
 
 const nodeCount = (page) => page.locator('[data-node-type]').count();
-const fragment = (nodes, connections, extra = {}) => JSON.stringify({ kind: 'delta-studio/fragment', nodes, connections, ...extra });
+const fragment = (nodes, connections, extra = {}) =>
+  JSON.stringify({ kind: 'delta-studio/fragment', nodes, connections, ...extra });
 
 /** The autosaved sessions in IndexedDB, as stored. */
 async function storedSessions(page) {
@@ -55,20 +56,50 @@ export const tests = [
       const start = await nodeCount(page);
 
       for (const [bad, pattern] of [
-        [fragment([{ id: 'g', type: 'generate', params: { pack: 42 }, position: [0, 0] }], []), /Paste refused: pasted nodes\[0\]\.params\.pack: expected string, got number 42/],
-        [fragment([{ id: 's', type: 'scale', params: { alpha: 'lots' }, position: [0, 0] }], []), /Paste refused: pasted nodes\[0\]\.params\.alpha: expected number, got string "lots"/],
+        [
+          fragment([{ id: 'g', type: 'generate', params: { pack: 42 }, position: [0, 0] }], []),
+          /Paste refused: pasted nodes\[0\]\.params\.pack: expected string, got number 42/,
+        ],
+        [
+          fragment([{ id: 's', type: 'scale', params: { alpha: 'lots' }, position: [0, 0] }], []),
+          /Paste refused: pasted nodes\[0\]\.params\.alpha: expected number, got string "lots"/,
+        ],
       ]) {
         await pasteText(page, bad);
         await waitForAlert(page, pattern);
         assert.equal(await nodeCount(page), start, 'a refused paste must not insert anything');
       }
       // no position, no assets: defaults; a self-loop: removed with a note
-      await pasteText(page, JSON.stringify({ kind: 'delta-studio/fragment', nodes: [{ id: 's', type: 'scale', params: { alpha: 2 } }], connections: [] }));
-      await page.waitForFunction((n) => document.querySelectorAll('[data-node-type]').length === n, start + 1, { timeout: 10_000 });
-      await pasteText(page, fragment([{ id: 't', type: 'scale', params: { alpha: 1 }, position: [10, 10] }], [{ id: 'w', from: { node: 't', socket: 'delta' }, to: { node: 't', socket: 'delta' } }]));
-      await page.waitForFunction((n) => document.querySelectorAll('[data-node-type]').length === n, start + 2, { timeout: 10_000 });
-      await page.getByText(/Pasted with repairs: pasted connections\[0\]: removed — it closed a cycle/).first().waitFor({ timeout: 5000 });
-      assert.deepEqual(profile.consoleLines.filter((l) => l.startsWith('[pageerror]')), [], 'no uncaught exception while pasting');
+      await pasteText(
+        page,
+        JSON.stringify({
+          kind: 'delta-studio/fragment',
+          nodes: [{ id: 's', type: 'scale', params: { alpha: 2 } }],
+          connections: [],
+        }),
+      );
+      await page.waitForFunction((n) => document.querySelectorAll('[data-node-type]').length === n, start + 1, {
+        timeout: 10_000,
+      });
+      await pasteText(
+        page,
+        fragment(
+          [{ id: 't', type: 'scale', params: { alpha: 1 }, position: [10, 10] }],
+          [{ id: 'w', from: { node: 't', socket: 'delta' }, to: { node: 't', socket: 'delta' } }],
+        ),
+      );
+      await page.waitForFunction((n) => document.querySelectorAll('[data-node-type]').length === n, start + 2, {
+        timeout: 10_000,
+      });
+      await page
+        .getByText(/Pasted with repairs: pasted connections\[0\]: removed — it closed a cycle/)
+        .first()
+        .waitFor({ timeout: 5000 });
+      assert.deepEqual(
+        profile.consoleLines.filter((l) => l.startsWith('[pageerror]')),
+        [],
+        'no uncaught exception while pasting',
+      );
 
       // the autosaved session holds only valid data: a reload restores it
       const deadline = Date.now() + 15_000;
@@ -77,7 +108,9 @@ export const tests = [
         await page.waitForTimeout(200);
       }
       await openEditor(page, ctx.url);
-      await page.waitForFunction((n) => document.querySelectorAll('[data-node-type]').length === n, start + 2, { timeout: 60_000 });
+      await page.waitForFunction((n) => document.querySelectorAll('[data-node-type]').length === n, start + 2, {
+        timeout: 60_000,
+      });
       assert.ok(!(await alertTexts(page)).some((t) => /could not be restored/.test(t)), 'the session must restore');
     },
   },
@@ -117,8 +150,13 @@ export const tests = [
       const second = await ctx.newProfile({ dir: first.dir });
       const page = second.page;
       await openEditor(page, ctx.url);
-      await waitForAlert(page, /The last session could not be restored \(nodes\[0\]\.params\.alpha: expected number, got string "lots"\)\. It is kept in the Library as “Unrestored session: My work”/);
-      const item = page.locator(`${SEL.library} [data-testid="library-item"]`).filter({ hasText: 'Unrestored session: My work' });
+      await waitForAlert(
+        page,
+        /The last session could not be restored \(nodes\[0\]\.params\.alpha: expected number, got string "lots"\)\. It is kept in the Library as “Unrestored session: My work”/,
+      );
+      const item = page
+        .locator(`${SEL.library} [data-testid="library-item"]`)
+        .filter({ hasText: 'Unrestored session: My work' });
       await item.waitFor({ timeout: 10_000 });
       await item.locator('[data-testid="library-open"]').click();
       await waitForAlert(page, /cannot be opened: nodes\[0\]\.params\.alpha/);
@@ -132,7 +170,13 @@ export const tests = [
       await openEditor(page, ctx.url);
       await waitForSettled(page);
       await page.waitForTimeout(500);
-      assert.equal(await page.locator(`${SEL.library} [data-testid="library-item"]`).filter({ hasText: 'Unrestored session' }).count(), 1);
+      assert.equal(
+        await page
+          .locator(`${SEL.library} [data-testid="library-item"]`)
+          .filter({ hasText: 'Unrestored session' })
+          .count(),
+        1,
+      );
       assert.ok(!(await alertTexts(page)).some((t) => /could not be restored/.test(t)));
     },
   },

@@ -21,9 +21,20 @@ export const tests = [
       const face = SEL.node('load-face');
       await page.locator(`${face} select`).nth(2).selectOption('face');
       await page.locator(`${face} input[type="file"]`).setInputFiles(PHOTO);
-      await page.locator(`${face} [data-testid="node-note"]`).filter({ hasText: /face found/ }).waitFor({ timeout: 120_000 });
+      await page
+        .locator(`${face} [data-testid="node-note"]`)
+        .filter({ hasText: /face found/ })
+        .waitFor({ timeout: 120_000 });
       await waitForSettled(page, { timeout: 120_000 });
-      assert.equal(loads, 1, `the page loaded ${loads} times; the dev server said:\n${server.output().split('\n').filter((l) => /optimi|reload/.test(l)).join('\n')}`);
+      assert.equal(
+        loads,
+        1,
+        `the page loaded ${loads} times; the dev server said:\n${server
+          .output()
+          .split('\n')
+          .filter((l) => /optimi|reload/.test(l))
+          .join('\n')}`,
+      );
       assert.doesNotMatch(server.output(), /reloading/);
     },
   },

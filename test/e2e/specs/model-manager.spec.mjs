@@ -11,7 +11,17 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { chromium } from 'playwright-core';
 import { ROOT } from '../lib/server.mjs';
-import { CHROMIUM_PATH, SEL, dropFile, exportThroughUi, importThroughUi, openEditor, waitForImage, waitForPersistedParam, waitForSettled } from '../lib/browser.mjs';
+import {
+  CHROMIUM_PATH,
+  SEL,
+  dropFile,
+  exportThroughUi,
+  importThroughUi,
+  openEditor,
+  waitForImage,
+  waitForPersistedParam,
+  waitForSettled,
+} from '../lib/browser.mjs';
 
 const FIXTURE = join(ROOT, 'models', 'fixture');
 
@@ -25,7 +35,8 @@ async function packCopy(ctx, id, { tamper } = {}) {
   for (const name of await readdir(FIXTURE)) {
     if (!name.endsWith('.onnx') && name !== 'manifest.json') continue;
     let bytes = await readFile(join(FIXTURE, name));
-    if (name === 'manifest.json') bytes = Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), id, name: `Copy ${id}` }, null, 2));
+    if (name === 'manifest.json')
+      bytes = Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), id, name: `Copy ${id}` }, null, 2));
     if (name === tamper) {
       bytes = Buffer.from(bytes);
       bytes[bytes.length - 20] ^= 0xff;
@@ -38,7 +49,9 @@ async function packCopy(ctx, id, { tamper } = {}) {
 
 /** A graph (random face → generate) on pack `id`, naming it in `packs`, written as a .dge.json file. */
 async function graphNeeding(dir, id, manifestPath, url = '') {
-  const sha256 = createHash('sha256').update(await readFile(manifestPath)).digest('hex');
+  const sha256 = createHash('sha256')
+    .update(await readFile(manifestPath))
+    .digest('hex');
   const doc = {
     format: 'delta-studio/graph',
     version: 1,
@@ -69,7 +82,13 @@ async function waitForState(page, type, want, timeout = 30_000) {
 }
 
 async function openManager(page) {
-  if (!(await page.locator('[data-testid="model-manager"]').isVisible().catch(() => false))) await page.locator('[data-testid="models"]').click();
+  if (
+    !(await page
+      .locator('[data-testid="model-manager"]')
+      .isVisible()
+      .catch(() => false))
+  )
+    await page.locator('[data-testid="models"]').click();
   await page.locator('[data-testid="model-manager"]').waitFor({ timeout: 10_000 });
 }
 
@@ -86,7 +105,11 @@ async function packHost(ctx, dir) {
       res.writeHead(404, { 'Access-Control-Allow-Origin': '*' });
       return res.end();
     }
-    res.writeHead(200, { 'Content-Length': String(bytes.length), 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' });
+    res.writeHead(200, {
+      'Content-Length': String(bytes.length),
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    });
     if (!req.url.endsWith('generator.onnx')) return res.end(bytes);
     const step = Math.ceil(bytes.length / 10);
     for (let at = 0; at < bytes.length; at += step) {
@@ -131,7 +154,9 @@ export const tests = [
 
       // the node's pack picker offers it; switching both nodes to the bundled pack and back runs
       const picker = (type) => page.locator(`${SEL.node(type)} select`).first();
-      const options = await picker('generate').locator('option').evaluateAll((os) => os.map((o) => o.value));
+      const options = await picker('generate')
+        .locator('option')
+        .evaluateAll((os) => os.map((o) => o.value));
       assert.ok(options.includes(id) && options.includes('fixture'), `pack picker options: ${options}`);
       for (const pack of ['fixture', id]) {
         await picker('random-face').selectOption(pack);
@@ -145,7 +170,11 @@ export const tests = [
       await row(page, id).waitFor({ timeout: 10_000 });
       assert.equal(await row(page, id).getAttribute('data-bundled'), 'false');
       assert.equal(await row(page, 'fixture').getAttribute('data-bundled'), 'true');
-      assert.equal(await row(page, 'fixture').locator('[data-testid="pack-delete"]').count(), 0, 'a bundled pack offers Delete');
+      assert.equal(
+        await row(page, 'fixture').locator('[data-testid="pack-delete"]').count(),
+        0,
+        'a bundled pack offers Delete',
+      );
       assert.match(await row(page, id).locator('[data-testid="pack-size"]').textContent(), /KB/);
       assert.match(await page.locator('[data-testid="pack-storage"]').textContent(), /1 pack/);
       // headless Chromium runs with --disable-gpu: auto falls back to WASM and says why
@@ -159,7 +188,10 @@ export const tests = [
       assert.equal(await page.locator('[data-testid="graph-name"]').inputValue(), 'Needs e2e-copy');
       await waitForImage(page, SEL.preview('generate'), { timeout: 60_000 });
       await waitForSettled(page);
-      assert.ok(['done', 'cached'].includes(await stateOf(page, 'generate')), 'the stored pack did not run after a reload');
+      assert.ok(
+        ['done', 'cached'].includes(await stateOf(page, 'generate')),
+        'the stored pack did not run after a reload',
+      );
       assert.equal(await page.locator('[data-testid="missing-packs"]').count(), 0);
       await openManager(page);
       await row(page, id).waitFor({ timeout: 10_000 });
@@ -184,18 +216,33 @@ export const tests = [
       const error = page.locator('[data-testid="pack-error"]');
       await error.waitFor({ timeout: 30_000 });
       assert.equal(await error.getAttribute('role'), 'alert');
-      assert.match(await error.textContent(), /generator\.onnx: sha256 mismatch \(expected [0-9a-f]{64}, got [0-9a-f]{64}\)/);
+      assert.match(
+        await error.textContent(),
+        /generator\.onnx: sha256 mismatch \(expected [0-9a-f]{64}, got [0-9a-f]{64}\)/,
+      );
       assert.equal(await row(page, 'e2e-bad').count(), 0);
 
       const entries = {};
       for (const p of good.paths) entries[`e2e-zip/${p.split('/').pop()}`] = new Uint8Array(await readFile(p));
-      await dropFile(page, '[data-testid="editor-canvas"]', { name: 'e2e-zip.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync(entries)) });
+      await dropFile(page, '[data-testid="editor-canvas"]', {
+        name: 'e2e-zip.zip',
+        mimeType: 'application/zip',
+        buffer: Buffer.from(zipSync(entries)),
+      });
       await row(page, 'e2e-zip').waitFor({ timeout: 30_000 });
       assert.match(await row(page, 'e2e-zip').textContent(), /zip: e2e-zip\.zip/);
-      assert.equal(await page.locator('[data-node-type]').count() > 0, true, 'the open graph was replaced by the drop');
+      assert.equal(
+        (await page.locator('[data-node-type]').count()) > 0,
+        true,
+        'the open graph was replaced by the drop',
+      );
 
       await page.locator('[data-testid="ep-select"]').selectOption('wasm');
-      await page.waitForFunction(() => /chosen in settings/.test(document.querySelector('[data-testid="ep-note"]')?.textContent ?? ''), null, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => /chosen in settings/.test(document.querySelector('[data-testid="ep-note"]')?.textContent ?? ''),
+        null,
+        { timeout: 10_000 },
+      );
       assert.equal(await page.evaluate(() => localStorage.getItem('delta-studio.executionProvider')), 'wasm');
       await waitForSettled(page);
       await waitForImage(page, SEL.preview('generate'), { timeout: 30_000 });
@@ -219,7 +266,10 @@ export const tests = [
       const seen = new Set();
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline && !(await row(page, id).count())) {
-        const v = await page.locator('[data-testid="pack-progress"]').evaluate((el) => el.value, null, { timeout: 200 }).catch(() => null);
+        const v = await page
+          .locator('[data-testid="pack-progress"]')
+          .evaluate((el) => el.value, null, { timeout: 200 })
+          .catch(() => null);
         if (typeof v === 'number' && v > 0 && v < 1) seen.add(v.toFixed(2));
         await page.waitForTimeout(40);
       }
@@ -241,7 +291,14 @@ export const tests = [
       const context = await chromium.launchPersistentContext(dir, {
         executablePath: CHROMIUM_PATH,
         headless: true,
-        args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'],
+        args: [
+          '--no-sandbox',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--enable-unsafe-webgpu',
+          '--use-webgpu-adapter=swiftshader',
+          '--enable-features=Vulkan',
+        ],
         viewport: { width: 1400, height: 900 },
       });
       ctx.onCleanup(async () => {
@@ -250,28 +307,40 @@ export const tests = [
       });
       const page = context.pages()[0] ?? (await context.newPage());
       const pixels = async () =>
-        page.locator(SEL.preview('generate')).first().evaluate((el) => {
-          const c = document.createElement('canvas');
-          c.width = el.width || el.naturalWidth;
-          c.height = el.height || el.naturalHeight;
-          const g = c.getContext('2d');
-          g.drawImage(el, 0, 0);
-          return [...g.getImageData(0, 0, c.width, c.height).data];
-        });
+        page
+          .locator(SEL.preview('generate'))
+          .first()
+          .evaluate((el) => {
+            const c = document.createElement('canvas');
+            c.width = el.width || el.naturalWidth;
+            c.height = el.height || el.naturalHeight;
+            const g = c.getContext('2d');
+            g.drawImage(el, 0, 0);
+            return [...g.getImageData(0, 0, c.width, c.height).data];
+          });
       const results = {};
       for (const ep of ['wasm', 'webgpu']) {
         if (ep === 'wasm') await openEditor(page, ctx.url);
         await openManager(page);
         await page.locator('[data-testid="ep-select"]').selectOption(ep);
-        await page.waitForFunction((ep) => document.querySelector('[data-testid="ep-active"]')?.getAttribute('data-ep') === ep, ep, { timeout: 30_000 });
+        await page.waitForFunction(
+          (ep) => document.querySelector('[data-testid="ep-active"]')?.getAttribute('data-ep') === ep,
+          ep,
+          { timeout: 30_000 },
+        );
         // the sessions are new: the whole graph runs again on this EP (a reload starts from the stored choice)
         await page.reload({ waitUntil: 'load' });
         await waitForImage(page, SEL.preview('generate'), { timeout: 90_000 });
         await waitForSettled(page, { timeout: 90_000 });
         await openManager(page);
         assert.equal(await page.locator('[data-testid="ep-active"]').getAttribute('data-ep'), ep);
-        const states = await page.evaluate(() => [...document.querySelectorAll('[data-node-type]')].map((e) => e.getAttribute('data-node-state')));
-        assert.ok(states.every((s) => s === 'done'), `not every node ran on ${ep}: ${states}`);
+        const states = await page.evaluate(() =>
+          [...document.querySelectorAll('[data-node-type]')].map((e) => e.getAttribute('data-node-state')),
+        );
+        assert.ok(
+          states.every((s) => s === 'done'),
+          `not every node ran on ${ep}: ${states}`,
+        );
         results[ep] = await pixels();
       }
       assert.match(await page.locator('[data-testid="ep-note"]').textContent(), /WebGPU/);
@@ -279,7 +348,9 @@ export const tests = [
       const maxDiff = results.wasm.reduce((m, v, i) => Math.max(m, Math.abs(v - results.webgpu[i])), 0);
       // stated tolerance: at most 2 of 255 levels per channel on the 8-bit result
       assert.ok(maxDiff <= 2, `WebGPU and WASM images differ by up to ${maxDiff} levels`);
-      process.stdout.write(`      WebGPU (SwiftShader) vs WASM, Generate image: max difference ${maxDiff} of 255 levels over ${results.wasm.length / 4} px\n`);
+      process.stdout.write(
+        `      WebGPU (SwiftShader) vs WASM, Generate image: max difference ${maxDiff} of 255 levels over ${results.wasm.length / 4} px\n`,
+      );
     },
   },
 ];

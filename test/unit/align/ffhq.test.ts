@@ -1,12 +1,32 @@
 // Pure math of the FFHQ alignment: crop geometry on synthetic landmark sets, the resampler, EXIF
 // orientation and descriptor similarity. No model, no photo.
 import { describe, expect, it } from 'vitest';
-import { applyOrientation, cosineSimilarity, ffhqQuad, fitWithin, resampleQuad, shrinkImage, type Point, type RgbaImage } from '../../../src/workers/align';
+import {
+  applyOrientation,
+  cosineSimilarity,
+  ffhqQuad,
+  fitWithin,
+  resampleQuad,
+  shrinkImage,
+  type Point,
+  type RgbaImage,
+} from '../../../src/workers/align';
 
 /** 68 landmarks of an upright face: eye rings around (eyeLx, eyeY) and (eyeRx, eyeY), mouth corners at mouthY. */
-function syntheticLandmarks({ eyeLx = 40, eyeRx = 80, eyeY = 50, mouthLx = 48, mouthRx = 72, mouthY = 90 } = {}): Point[] {
+function syntheticLandmarks({
+  eyeLx = 40,
+  eyeRx = 80,
+  eyeY = 50,
+  mouthLx = 48,
+  mouthRx = 72,
+  mouthY = 90,
+} = {}): Point[] {
   const pts: Point[] = Array.from({ length: 68 }, (_, i) => ({ x: 60 + Math.cos(i) * 30, y: 70 + Math.sin(i) * 40 })); // jaw, brows, nose: unused
-  const ring = (cx: number, cy: number) => Array.from({ length: 6 }, (_, k) => ({ x: cx + 5 * Math.cos((k * Math.PI) / 3), y: cy + 2 * Math.sin((k * Math.PI) / 3) }));
+  const ring = (cx: number, cy: number) =>
+    Array.from({ length: 6 }, (_, k) => ({
+      x: cx + 5 * Math.cos((k * Math.PI) / 3),
+      y: cy + 2 * Math.sin((k * Math.PI) / 3),
+    }));
   pts.splice(36, 6, ...ring(eyeLx, eyeY));
   pts.splice(42, 6, ...ring(eyeRx, eyeY));
   for (let k = 48; k < 60; k++) pts[k] = { x: (mouthLx + mouthRx) / 2, y: mouthY + 3 };
@@ -89,26 +109,59 @@ function gradient(width: number, height: number): RgbaImage {
   return { width, height, data };
 }
 
-const px = (img: RgbaImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+const px = (img: RgbaImage, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 
 describe('resampleQuad', () => {
   it('an axis-aligned quad of the whole image at the same size is the identity', () => {
     const img = gradient(40, 30);
-    const out = resampleQuad(img, [{ x: 0, y: 0 }, { x: 0, y: 40 }, { x: 40, y: 40 }, { x: 40, y: 0 }], 40);
-    for (const [x, y] of [[0, 0], [13, 7], [39, 29]]) expect(px(out, x, y)).toEqual(px(img, x, y));
+    const out = resampleQuad(
+      img,
+      [
+        { x: 0, y: 0 },
+        { x: 0, y: 40 },
+        { x: 40, y: 40 },
+        { x: 40, y: 0 },
+      ],
+      40,
+    );
+    for (const [x, y] of [
+      [0, 0],
+      [13, 7],
+      [39, 29],
+    ])
+      expect(px(out, x, y)).toEqual(px(img, x, y));
   });
 
   it('samples a rotated quad: a 90° turned square reads rows as columns', () => {
     const img = gradient(32, 32);
     // top-left at (32,0), going down the right edge: output x runs along source y
-    const out = resampleQuad(img, [{ x: 32, y: 0 }, { x: 0, y: 0 }, { x: 0, y: 32 }, { x: 32, y: 32 }], 32);
+    const out = resampleQuad(
+      img,
+      [
+        { x: 32, y: 0 },
+        { x: 0, y: 0 },
+        { x: 0, y: 32 },
+        { x: 32, y: 32 },
+      ],
+      32,
+    );
     expect(px(out, 5, 0)[1]).toBe(5); // green = source y
     expect(px(out, 0, 9)[0]).toBe(31 - 9); // red = source x, counted from the right
   });
 
   it('mirrors outside the photo instead of leaving black borders', () => {
     const img = gradient(20, 20);
-    const out = resampleQuad(img, [{ x: -20, y: 0 }, { x: -20, y: 20 }, { x: 0, y: 20 }, { x: 0, y: 0 }], 20);
+    const out = resampleQuad(
+      img,
+      [
+        { x: -20, y: 0 },
+        { x: -20, y: 20 },
+        { x: 0, y: 20 },
+        { x: 0, y: 0 },
+      ],
+      20,
+    );
     // numpy 'reflect' padding: x = -1 reads x = 1, x = -10 reads x = 10 (the edge pixel is not repeated)
     expect(px(out, 19, 3)[0]).toBe(1);
     expect(px(out, 10, 3)[0]).toBe(10);
@@ -122,13 +175,24 @@ describe('resampleQuad', () => {
       const v = ((i % n) + Math.floor(i / n)) % 2 ? 255 : 0;
       data.set([v, v, v, 255], i * 4);
     }
-    const out = resampleQuad({ width: n, height: n, data }, [{ x: 0, y: 0 }, { x: 0, y: n }, { x: n, y: n }, { x: n, y: 0 }], 32);
+    const out = resampleQuad(
+      { width: n, height: n, data },
+      [
+        { x: 0, y: 0 },
+        { x: 0, y: n },
+        { x: n, y: n },
+        { x: n, y: 0 },
+      ],
+      32,
+    );
     for (let i = 0; i < out.data.length; i += 4) expect(Math.abs(out.data[i] - 127.5)).toBeLessThan(3);
     expect(shrinkImage({ width: n, height: n, data }, 4).width).toBe(64);
   });
 
   it('refuses a bad image or size by name', () => {
-    expect(() => resampleQuad({ width: 4, height: 4, data: new Uint8ClampedArray(10) }, ffhqQuad(syntheticLandmarks()).quad, 8)).toThrow(/4x4 RGBA needs 64/);
+    expect(() =>
+      resampleQuad({ width: 4, height: 4, data: new Uint8ClampedArray(10) }, ffhqQuad(syntheticLandmarks()).quad, 8),
+    ).toThrow(/4x4 RGBA needs 64/);
     expect(() => resampleQuad(gradient(4, 4), ffhqQuad(syntheticLandmarks()).quad, 0)).toThrow(/output size/);
   });
 
@@ -144,7 +208,11 @@ describe('resampleQuad', () => {
 
 describe('applyOrientation', () => {
   // a 3x2 image with distinct red values: stored row-major 0..5
-  const stored: RgbaImage = { width: 3, height: 2, data: new Uint8ClampedArray([0, 1, 2, 3, 4, 5].flatMap((v) => [v, 0, 0, 255])) };
+  const stored: RgbaImage = {
+    width: 3,
+    height: 2,
+    data: new Uint8ClampedArray([0, 1, 2, 3, 4, 5].flatMap((v) => [v, 0, 0, 255])),
+  };
   const reds = (img: RgbaImage) => Array.from({ length: img.width * img.height }, (_, i) => img.data[i * 4]);
   it.each([
     [1, 3, 2, [0, 1, 2, 3, 4, 5]],

@@ -11,7 +11,8 @@ import { neutralAttributes, render, sampleIdentity } from '../../../src/synth';
 
 const PHOTO = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 const havePhoto = existsSync(PHOTO);
-if (!havePhoto) console.warn(`skipping identity readout tests: ${PHOTO} is missing (apt-get install python-matplotlib-data)`);
+if (!havePhoto)
+  console.warn(`skipping identity readout tests: ${PHOTO} is missing (apt-get install python-matplotlib-data)`);
 
 describe.skipIf(!havePhoto)('identity readout for benchmarks (nodeIdentitySimilarity)', () => {
   let photo: RgbaImage;

@@ -3,16 +3,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyOrientation, cosineSimilarity, NoFaceError, type FaceAligner, type RgbaImage } from '../../../src/workers/align';
+import {
+  applyOrientation,
+  cosineSimilarity,
+  NoFaceError,
+  type FaceAligner,
+  type RgbaImage,
+} from '../../../src/workers/align';
 import { nodeFaceAligner } from '../../../src/workers/align/node';
 
 const PHOTO = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 const havePhoto = existsSync(PHOTO);
-if (!havePhoto) console.warn(`skipping real-photo alignment tests: ${PHOTO} is missing (apt-get install python-matplotlib-data)`);
+if (!havePhoto)
+  console.warn(`skipping real-photo alignment tests: ${PHOTO} is missing (apt-get install python-matplotlib-data)`);
 
 const decode = async (bytes: Uint8Array): Promise<RgbaImage> => {
   const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  return { width: d.width, height: d.height, data: new Uint8ClampedArray(d.data.buffer, d.data.byteOffset, d.data.byteLength) };
+  return {
+    width: d.width,
+    height: d.height,
+    data: new Uint8ClampedArray(d.data.buffer, d.data.byteOffset, d.data.byteLength),
+  };
 };
 
 /** A JPEG whose pixels are stored turned, with an EXIF Orientation tag that says how to show them upright. */
@@ -85,7 +96,8 @@ describe.skipIf(!havePhoto)('face-api alignment of a real photo', () => {
     // the portrait twice: full size on the left, half size on the right
     const w = photo.width + Math.floor(photo.width / 2);
     const data = new Uint8ClampedArray(w * photo.height * 4).fill(200);
-    for (let y = 0; y < photo.height; y++) data.set(photo.data.subarray(y * photo.width * 4, (y + 1) * photo.width * 4), y * w * 4);
+    for (let y = 0; y < photo.height; y++)
+      data.set(photo.data.subarray(y * photo.width * 4, (y + 1) * photo.width * 4), y * w * 4);
     for (let y = 0; y < Math.floor(photo.height / 2); y++) {
       for (let x = 0; x < Math.floor(photo.width / 2); x++) {
         const s = (2 * y * photo.width + 2 * x) * 4;
@@ -104,6 +116,8 @@ describe.skipIf(!havePhoto)('face-api alignment of a real photo', () => {
     const blank: RgbaImage = { width: 320, height: 240, data: new Uint8ClampedArray(320 * 240 * 4).fill(128) };
     await expect(aligner.detect(blank)).rejects.toThrow(NoFaceError);
     await expect(aligner.detect(blank)).rejects.toThrow(/no face found in the photo \(320×240\)/);
-    await expect(aligner.alignPhoto(bytes, decode, { faceIndex: 3 })).rejects.toThrow(/face 3 does not exist: the photo has 1 face/);
+    await expect(aligner.alignPhoto(bytes, decode, { faceIndex: 3 })).rejects.toThrow(
+      /face 3 does not exist: the photo has 1 face/,
+    );
   });
 });

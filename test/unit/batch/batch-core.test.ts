@@ -28,7 +28,10 @@ function fixtureDoc(): GraphDocument {
 function executor() {
   let assets = assetStoreFromDoc({});
   const ex = new Executor(nodeRegistry, nodeContextFactory(packs, { get: (id) => assets.get(id) }));
-  return { ex, beforeRun: (d: GraphDocument) => (assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)) };
+  return {
+    ex,
+    beforeRun: (d: GraphDocument) => (assets = assetStoreFromDoc(d.assets as Record<string, { data: string }>)),
+  };
 }
 
 describe('one batch item', () => {
@@ -64,7 +67,11 @@ describe('one batch item', () => {
   it('a corrupt file is an error record naming the file, not an exception', async () => {
     const { ex, beforeRun } = executor();
     for (const [name, bytes] of CORRUPT) {
-      const r = await runItem(ex, { name, bytes }, { doc: fixtureDoc(), registry: nodeRegistry, target: 'face', graphSha256: 'g', beforeRun });
+      const r = await runItem(
+        ex,
+        { name, bytes },
+        { doc: fixtureDoc(), registry: nodeRegistry, target: 'face', graphSha256: 'g', beforeRun },
+      );
       expect(r.record.status).toBe('error');
       expect(r.record.error).toContain(name);
       expect(r.record.error).not.toContain(BATCH_ASSET);
@@ -75,21 +82,38 @@ describe('one batch item', () => {
   it('finds the Load Face node to feed, or says why not', () => {
     const doc = fixtureDoc();
     expect(batchTarget(doc)).toBe('face');
-    expect(() => batchTarget({ ...doc, nodes: doc.nodes.filter((n) => n.type !== 'load-face') })).toThrow(/no Load Face node/);
+    expect(() => batchTarget({ ...doc, nodes: doc.nodes.filter((n) => n.type !== 'load-face') })).toThrow(
+      /no Load Face node/,
+    );
     const two = { ...doc, nodes: [...doc.nodes, { ...doc.nodes[0]!, id: 'face2' }] };
     expect(() => batchTarget(two)).toThrow(/2 Load Face nodes \(face, face2\).*--node/);
     expect(batchTarget(two, 'face2')).toBe('face2');
-    expect(itemDoc(doc, 'face', { name: 'x.jpg', bytes: new Uint8Array([0xff, 0xd8, 1]) }).assets[BATCH_ASSET]!.mime).toBe('image/jpeg');
+    expect(
+      itemDoc(doc, 'face', { name: 'x.jpg', bytes: new Uint8Array([0xff, 0xd8, 1]) }).assets[BATCH_ASSET]!.mime,
+    ).toBe('image/jpeg');
     expect(resultOutputs(doc, nodeRegistry).map((r) => r.node)).toEqual(['save']);
     expect(valueColumns(doc, nodeRegistry)).toEqual(['compare.psnr', 'compare.identity']);
     // without Save Image: the image outputs nobody reads (Generate's feeds Compare)
-    const noSave = { ...doc, nodes: doc.nodes.filter((n) => n.id !== 'save'), connections: doc.connections.filter((c) => c.to.node !== 'save') };
+    const noSave = {
+      ...doc,
+      nodes: doc.nodes.filter((n) => n.id !== 'save'),
+      connections: doc.connections.filter((c) => c.to.node !== 'save'),
+    };
     expect(resultOutputs(noSave, nodeRegistry).map((r) => `${r.node}.${r.output}`)).toEqual(['compare.image']);
   });
 });
 
 describe('manifest and CSV', () => {
-  const rec = (key: string, status: 'done' | 'error', extra = {}) => ({ key, name: `${key}.png`, inputSha256: 'x', status, images: [], values: {}, ms: 1, ...extra });
+  const rec = (key: string, status: 'done' | 'error', extra = {}) => ({
+    key,
+    name: `${key}.png`,
+    inputSha256: 'x',
+    status,
+    images: [],
+    values: {},
+    ms: 1,
+    ...extra,
+  });
 
   it('reads back records; a line torn by a crash is skipped, a later line for a key wins', () => {
     const text =
@@ -108,7 +132,11 @@ describe('manifest and CSV', () => {
   it('writes CSV with quoting, and a cell that would run as a spreadsheet formula is defused', () => {
     const csv = resultsCsv(
       [
-        rec('a', 'done', { name: 'a, "quoted".png', images: [{ node: 's', output: 'image', label: 'out.png', file: 'f.png', sha256: 'f' }], values: { 'm.smile': 0.5 } }),
+        rec('a', 'done', {
+          name: 'a, "quoted".png',
+          images: [{ node: 's', output: 'image', label: 'out.png', file: 'f.png', sha256: 'f' }],
+          values: { 'm.smile': 0.5 },
+        }),
         rec('b', 'error', { name: '=cmd|calc.png', error: 'broken' }),
       ],
       ['out.png'],
@@ -125,11 +153,19 @@ describe('inputs', () => {
   it('lists a folder (recursively, images only), a zip and a glob with stable relative names', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dge-inputs-'));
     await mkdir(path.join(dir, 'set', 'b'), { recursive: true });
-    for (const f of ['set/a.png', 'set/b/c.JPG', 'set/notes.txt', 'set/b/d.webp']) await writeFile(path.join(dir, f), 'x');
+    for (const f of ['set/a.png', 'set/b/c.JPG', 'set/notes.txt', 'set/b/d.webp'])
+      await writeFile(path.join(dir, f), 'x');
     expect((await listInputs(path.join(dir, 'set'))).map((r) => r.name)).toEqual(['a.png', 'b/c.JPG', 'b/d.webp']);
     expect((await listInputs(`${dir}/set/**/*.png`)).map((r) => r.name)).toEqual(['a.png']);
     expect((await listInputs(`${dir}/set/b/*`)).map((r) => r.name)).toEqual(['c.JPG', 'd.webp']);
-    await writeFile(path.join(dir, 'z.zip'), zipSync({ 'x/1.png': new Uint8Array([1]), '__MACOSX/x/._1.png': new Uint8Array([2]), 'r.txt': new Uint8Array([3]) }));
+    await writeFile(
+      path.join(dir, 'z.zip'),
+      zipSync({
+        'x/1.png': new Uint8Array([1]),
+        '__MACOSX/x/._1.png': new Uint8Array([2]),
+        'r.txt': new Uint8Array([3]),
+      }),
+    );
     const zipped = await listInputs(path.join(dir, 'z.zip'));
     expect(zipped.map((r) => r.name)).toEqual(['x/1.png']);
     expect([...(await zipped[0]!.read())]).toEqual([1]);
@@ -145,13 +181,34 @@ describe('the browser batch store (IndexedDB)', () => {
   it('keeps inputs, finished items with their PNGs and the counters; removing a batch removes all of it', async () => {
     const db = await BatchDb.open();
     const doc = fixtureDoc();
-    const batch = { id: 'b1', name: 'g', doc, graphSha256: 's', target: 'face', imageLabels: ['edited.png'], valueColumns: [], names: ['a.png', 'b.png'], state: 'running' as const, createdAt: 1, computed: 0, busyMs: 0 };
+    const batch = {
+      id: 'b1',
+      name: 'g',
+      doc,
+      graphSha256: 's',
+      target: 'face',
+      imageLabels: ['edited.png'],
+      valueColumns: [],
+      names: ['a.png', 'b.png'],
+      state: 'running' as const,
+      createdAt: 1,
+      computed: 0,
+      busyMs: 0,
+    };
     await db.create(batch, [
       { name: 'a.png', bytes: new Uint8Array([1]) },
       { name: 'b.png', bytes: new Uint8Array([2]) },
     ]);
     expect((await db.input('b1', 1))?.name).toBe('b.png');
-    const record = { key: 'k', name: 'a.png', inputSha256: 'x', status: 'done' as const, images: [{ node: 'save', output: 'image', label: 'edited.png', file: 'f.png', sha256: 'f' }], values: {}, ms: 5 };
+    const record = {
+      key: 'k',
+      name: 'a.png',
+      inputSha256: 'x',
+      status: 'done' as const,
+      images: [{ node: 'save', output: 'image', label: 'edited.png', file: 'f.png', sha256: 'f' }],
+      values: {},
+      ms: 5,
+    };
     await db.finish({ ...record, batchId: 'b1', index: 0, finishedAt: 10 }, [['f.png', new Uint8Array([9, 9])]], 5);
     expect((await db.items('b1')).map((i) => i.index)).toEqual([0]);
     expect([...(await db.png('b1', 'f.png'))!]).toEqual([9, 9]);

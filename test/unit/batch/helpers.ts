@@ -23,8 +23,18 @@ export function fixtureGraph() {
     packs: [],
     assets: {},
     nodes: [
-      { id: 'face', type: 'load-face', params: { pack: 'fixture', source: 'sample:1', crop: 'center', face: 0 }, position: [0, 0] },
-      { id: 'invert', type: 'gan-inversion', params: { pack: 'fixture', refineSteps: 0, refineRate: 0.05 }, position: [200, 0] },
+      {
+        id: 'face',
+        type: 'load-face',
+        params: { pack: 'fixture', source: 'sample:1', crop: 'center', face: 0 },
+        position: [0, 0],
+      },
+      {
+        id: 'invert',
+        type: 'gan-inversion',
+        params: { pack: 'fixture', refineSteps: 0, refineRate: 0.05 },
+        position: [200, 0],
+      },
       { id: 'generate', type: 'generate', params: { pack: 'fixture' }, position: [400, 0] },
       { id: 'compare', type: 'compare', params: { identity: false }, position: [600, 100] },
       { id: 'save', type: 'save-image', params: { filename: 'edited.png' }, position: [600, 0] },
@@ -86,7 +96,8 @@ export function tool(name: string, args: string[], options: { cwd?: string } = {
     waitForStderr: async (re, timeoutMs = 60_000) => {
       const until = Date.now() + timeoutMs;
       while (!re.test(proc.stderr)) {
-        if (child.exitCode !== null || Date.now() > until) throw new Error(`${name} never printed ${re} on stderr: ${proc.stderr.slice(-2000)}`);
+        if (child.exitCode !== null || Date.now() > until)
+          throw new Error(`${name} never printed ${re} on stderr: ${proc.stderr.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -94,7 +105,10 @@ export function tool(name: string, args: string[], options: { cwd?: string } = {
       new Promise((resolve, reject) => {
         const check = () => proc.stdout.some((l) => test(l, proc.stdout));
         if (check()) return resolve();
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for output of ${name}; stderr: ${proc.stderr.slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for output of ${name}; stderr: ${proc.stderr.slice(-2000)}`)),
+          timeoutMs,
+        );
         const onLine = () => {
           if (check()) {
             clearTimeout(timer);
@@ -103,7 +117,15 @@ export function tool(name: string, args: string[], options: { cwd?: string } = {
           }
         };
         child.stdout!.on('data', onLine);
-        child.on('exit', () => setTimeout(() => (check() ? resolve() : reject(new Error(`${name} exited before the awaited output; stderr: ${proc.stderr.slice(-2000)}`))), 50));
+        child.on('exit', () =>
+          setTimeout(
+            () =>
+              check()
+                ? resolve()
+                : reject(new Error(`${name} exited before the awaited output; stderr: ${proc.stderr.slice(-2000)}`)),
+            50,
+          ),
+        );
       }),
   };
   let partial = '';
@@ -117,6 +139,7 @@ export function tool(name: string, args: string[], options: { cwd?: string } = {
 }
 
 /** Parsed JSON lines of a process's stdout. */
-export const jsonLines = (p: Proc) => p.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+export const jsonLines = (p: Proc) =>
+  p.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 export { startRedis, type RedisServer } from '../../../tools/batch/redis-server';

@@ -110,7 +110,9 @@ describe('GraphStore', () => {
     const pastedFace = store.node(pasted[0]!)!;
     expect(pastedFace.position).toEqual([50, 60]);
     expect(pastedFace.params.source).toBe('asset:img-1');
-    expect(store.doc.connections.filter((c) => pasted.includes(c.from.node) && pasted.includes(c.to.node))).toHaveLength(1);
+    expect(
+      store.doc.connections.filter((c) => pasted.includes(c.from.node) && pasted.includes(c.to.node)),
+    ).toHaveLength(1);
   });
 
   it('drops assets no param uses any more', () => {
@@ -126,7 +128,13 @@ describe('GraphStore', () => {
 
   it('keeps the data of an unknown node type and exposes the sockets its wires use', () => {
     const doc = createEmptyGraph('t');
-    doc.nodes.push({ id: 'x', type: 'future-node', params: { strength: 3 }, position: [0, 0], extra: { keep: true } } as never);
+    doc.nodes.push({
+      id: 'x',
+      type: 'future-node',
+      params: { strength: 3 },
+      position: [0, 0],
+      extra: { keep: true },
+    } as never);
     doc.nodes.push({ id: 'g', type: 'generate', params: { pack: 'fixture' }, position: [300, 0] });
     doc.connections.push({ id: 'c', from: { node: 'x', socket: 'latent' }, to: { node: 'g', socket: 'latent' } });
     const store = new GraphStore(doc, catalog, () => 'fixture');

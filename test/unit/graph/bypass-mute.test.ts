@@ -25,7 +25,8 @@ function chain(modes: Record<string, 'bypass' | 'mute'> = {}): GraphDocument {
     assets: {},
   };
 }
-const out = (r: { outputs: Map<string, Record<string, unknown>> }, id: string) => (r.outputs.get(id)?.out as NumberValue | undefined)?.value;
+const out = (r: { outputs: Map<string, Record<string, unknown>> }, id: string) =>
+  (r.outputs.get(id)?.out as NumberValue | undefined)?.value;
 
 describe('executor: bypass and mute', () => {
   it('a bypassed node passes its input on unchanged', async () => {
@@ -40,7 +41,9 @@ describe('executor: bypass and mute', () => {
   it('a muted node and the nodes after it do not run, and nothing fails', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
     const states: Record<string, string> = {};
-    const r = await ex.run(chain({ b: 'mute' }), { onEvent: (e) => e.type === 'node-state' && (states[e.nodeId] = `${e.state}:${e.message ?? ''}`) });
+    const r = await ex.run(chain({ b: 'mute' }), {
+      onEvent: (e) => e.type === 'node-state' && (states[e.nodeId] = `${e.state}:${e.message ?? ''}`),
+    });
     expect(r.status).toBe('done');
     expect(r.errors).toEqual({});
     expect(r.outputs.has('b') || r.outputs.has('c')).toBe(false);
@@ -58,7 +61,10 @@ describe('params whose range follows another param', () => {
     expect(resolveParamSpec(from, { attribute: 'lightElevation' })).toMatchObject({ min: -30, max: 80, default: 25 });
   });
   it('reset to the new default when that param changes', () => {
-    expect(followerResets(syntheticPairNode.params, 'attribute', { attribute: 'yaw', from: 0.2, to: 0.9 })).toEqual({ from: 0, to: 30 });
+    expect(followerResets(syntheticPairNode.params, 'attribute', { attribute: 'yaw', from: 0.2, to: 0.9 })).toEqual({
+      from: 0,
+      to: 30,
+    });
     expect(followerResets(syntheticPairNode.params, 'count', { attribute: 'yaw' })).toEqual({});
   });
 });

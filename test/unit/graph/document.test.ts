@@ -111,7 +111,12 @@ describe('graph document: broken and hostile files', () => {
   it('keeps array and object params of unknown node types and undeclared params, as they are', () => {
     const doc = JSON.parse(fixture('valid.dge.json'));
     doc.nodes[3].params = { alpha: { nested: true } };
-    doc.nodes.push({ id: 'p', type: 'future-node', params: { list: [1, 'a', null], obj: { k: [true] }, none: null }, position: [0, 0] });
+    doc.nodes.push({
+      id: 'p',
+      type: 'future-node',
+      params: { list: [1, 'a', null], obj: { k: [true] }, none: null },
+      position: [0, 0],
+    });
     const r = parseGraphFile(JSON.stringify(doc), testRegistry);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -122,9 +127,14 @@ describe('graph document: broken and hostile files', () => {
   });
 
   it('refuses something that is not a graph file and a newer version', () => {
-    expect(errorsOf('not-a-graph.json')[0]).toMatch(/^format: expected "delta-studio\/graph", got nothing \(missing\) — this is not a Delta Studio graph file/);
+    expect(errorsOf('not-a-graph.json')[0]).toMatch(
+      /^format: expected "delta-studio\/graph", got nothing \(missing\) — this is not a Delta Studio graph file/,
+    );
     expect(errorsOf('future-version.dge.json')[0]).toMatch(/^version: 9 is newer than this editor understands/);
-    expect(parseGraphFile('[1,2]', testRegistry)).toEqual({ ok: false, errors: ['(root): expected a graph object, got an array'] });
+    expect(parseGraphFile('[1,2]', testRegistry)).toEqual({
+      ok: false,
+      errors: ['(root): expected a graph object, got an array'],
+    });
     expect(parseGraphFile('"x"', testRegistry).ok).toBe(false);
   });
 
@@ -214,7 +224,8 @@ describe('graph document: broken and hostile files', () => {
   });
 
   it('refuses deep nesting without overflowing the stack', () => {
-    const deep = '{"format":"delta-studio/graph","version":1,"nodes":[],"x":' + '['.repeat(5000) + ']'.repeat(5000) + '}';
+    const deep =
+      '{"format":"delta-studio/graph","version":1,"nodes":[],"x":' + '['.repeat(5000) + ']'.repeat(5000) + '}';
     const r = parseGraphFile(deep, testRegistry);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatch(/nested more than 64 levels/);
@@ -226,7 +237,15 @@ describe('graph document: broken and hostile files', () => {
     const r = parseGraphFile(JSON.stringify(doc), testRegistry);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.doc.nodes[1]!.params).toEqual({ factor: 10, steps: 3, mode: 'times', negate: false, seed: 4, note: '', extra: 'kept' });
+    expect(r.doc.nodes[1]!.params).toEqual({
+      factor: 10,
+      steps: 3,
+      mode: 'times',
+      negate: false,
+      seed: 4,
+      note: '',
+      extra: 'kept',
+    });
     expect(r.warnings).toEqual([
       'nodes[1].params.factor: 99 is outside -10…10 — set to 10',
       'nodes[1].params.steps: expected a whole number — set to 3',
@@ -250,10 +269,12 @@ describe('graph document: broken and hostile files', () => {
     const firstDefault = ordered.findIndex((m) => m.includes('missing — set to the default'));
     expect(firstDefault).toBeGreaterThan(0);
     expect(ordered.slice(firstDefault).every((m) => m.includes('missing — set to the default'))).toBe(true);
-    expect(ordered.slice(0, firstDefault)).toEqual(expect.arrayContaining([
-      'nodes[1].params.factor: 99 is outside -10…10 — set to 10',
-      expect.stringMatching(/^connections\[\d+\]: removed — the same wire appears twice/),
-    ]));
+    expect(ordered.slice(0, firstDefault)).toEqual(
+      expect.arrayContaining([
+        'nodes[1].params.factor: 99 is outside -10…10 — set to 10',
+        expect.stringMatching(/^connections\[\d+\]: removed — the same wire appears twice/),
+      ]),
+    );
   });
 
   it('keeps only the first wire into a single input and renames duplicate connection ids', () => {
@@ -273,7 +294,10 @@ describe('graph document: broken and hostile files', () => {
   it('refuses NaN in a document built in memory, naming the path', () => {
     const doc = createEmptyGraph('mem');
     doc.nodes.push({ ...createNode(doc, 'const', testRegistry), position: [NaN, 0] });
-    expect(validateGraph(doc, testRegistry)).toEqual({ ok: false, errors: ['nodes[0].position[0]: expected number, got NaN'] });
+    expect(validateGraph(doc, testRegistry)).toEqual({
+      ok: false,
+      errors: ['nodes[0].position[0]: expected number, got NaN'],
+    });
   });
 
   it('validateGraph re-checks a document built in memory', () => {
@@ -315,7 +339,9 @@ describe('canConnect / connect', () => {
   });
 
   it('adds to a multi input and refuses an exact duplicate or unknown sockets', () => {
-    expect(canConnect(doc, { node: 'a', socket: 'out' }, { node: 'd', socket: 'xs' }, testRegistry)).toEqual({ ok: true });
+    expect(canConnect(doc, { node: 'a', socket: 'out' }, { node: 'd', socket: 'xs' }, testRegistry)).toEqual({
+      ok: true,
+    });
     expect(canConnect(doc, { node: 'c', socket: 'out' }, { node: 'd', socket: 'xs' }, testRegistry)).toEqual({
       ok: false,
       reason: 'these sockets are already connected',

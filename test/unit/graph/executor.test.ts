@@ -13,13 +13,25 @@ function loadValid(): GraphDocument {
   return r.doc;
 }
 
-function graph(nodes: [string, string, Record<string, number | string | boolean>?][], wires: [string, string, string, string][]): GraphDocument {
+function graph(
+  nodes: [string, string, Record<string, number | string | boolean>?][],
+  wires: [string, string, string, string][],
+): GraphDocument {
   return {
     format: 'delta-studio/graph',
     version: 1,
     name: 't',
-    nodes: nodes.map(([id, type, params]) => ({ id, type, params: params ?? {}, position: [0, 0] as [number, number] })),
-    connections: wires.map(([a, as, b, bs], i) => ({ id: `w${i}`, from: { node: a, socket: as }, to: { node: b, socket: bs } })),
+    nodes: nodes.map(([id, type, params]) => ({
+      id,
+      type,
+      params: params ?? {},
+      position: [0, 0] as [number, number],
+    })),
+    connections: wires.map(([a, as, b, bs], i) => ({
+      id: `w${i}`,
+      from: { node: a, socket: as },
+      to: { node: b, socket: bs },
+    })),
     packs: [],
     assets: {},
   };
@@ -52,9 +64,28 @@ describe('executor: scheduling and caching', () => {
     expect(r.cached).toEqual([]);
     expect(numberOut(r, 'e')).toBe(3 * 2 + 10);
     expect(events[0]).toEqual({ type: 'run-start', runId: r.runId, nodes: ['a', 'c', 'b', 'd', 'e'] });
-    expect(events.at(-1)).toMatchObject({ type: 'run-end', runId: r.runId, status: 'done', executed: r.executed, cached: [] });
-    const states = events.filter((e) => e.type === 'node-state').map((e) => e.type === 'node-state' && `${e.nodeId}:${e.state}`);
-    expect(states).toEqual(['a:running', 'a:done', 'c:running', 'c:done', 'b:running', 'b:done', 'd:running', 'd:done', 'e:running', 'e:done']);
+    expect(events.at(-1)).toMatchObject({
+      type: 'run-end',
+      runId: r.runId,
+      status: 'done',
+      executed: r.executed,
+      cached: [],
+    });
+    const states = events
+      .filter((e) => e.type === 'node-state')
+      .map((e) => e.type === 'node-state' && `${e.nodeId}:${e.state}`);
+    expect(states).toEqual([
+      'a:running',
+      'a:done',
+      'c:running',
+      'c:done',
+      'b:running',
+      'b:done',
+      'd:running',
+      'd:done',
+      'e:running',
+      'e:done',
+    ]);
     expect(events).toContainEqual({ type: 'node-progress', runId: r.runId, nodeId: 'b', fraction: 0.5 });
   });
 
@@ -71,7 +102,9 @@ describe('executor: scheduling and caching', () => {
     expect(new Set(r.cached)).toEqual(new Set(['a', 'c']));
     expect(computeCalls).toEqual({ mul: 1, sum: 1, offset: 1 });
     expect(numberOut(r, 'e')).toBe(3 * 3 + 10);
-    const cachedStates = events.filter((e) => e.type === 'node-state' && e.state === 'cached').map((e) => e.type === 'node-state' && e.nodeId);
+    const cachedStates = events
+      .filter((e) => e.type === 'node-state' && e.state === 'cached')
+      .map((e) => e.type === 'node-state' && e.nodeId);
     expect(cachedStates).toEqual(['a', 'c']);
 
     // the same document again: nothing runs; going back to the old value is served from the cache too
@@ -100,7 +133,19 @@ describe('executor: scheduling and caching', () => {
   it('a changed model file (pack sha256) invalidates the nodes that use the pack and their downstream', async () => {
     const packs = makePacks();
     const ex = new Executor(testRegistry, makeContextFactory(packs));
-    const doc = graph([['p', 'packed', { pack: 'fixture' }], ['k', 'const'], ['m', 'mul'], ['o', 'offset']], [['p', 'out', 'm', 'x'], ['m', 'out', 'o', 'x'], ['k', 'out', 'o', 'y']]);
+    const doc = graph(
+      [
+        ['p', 'packed', { pack: 'fixture' }],
+        ['k', 'const'],
+        ['m', 'mul'],
+        ['o', 'offset'],
+      ],
+      [
+        ['p', 'out', 'm', 'x'],
+        ['m', 'out', 'o', 'x'],
+        ['k', 'out', 'o', 'y'],
+      ],
+    );
     const first = await ex.run(doc);
     expect(first.status).toBe('done');
     expect(numberOut(first, 'o')).toBe(4 * 2 + 1);
@@ -125,7 +170,19 @@ describe('executor: scheduling and caching', () => {
 
   it('multi inputs arrive in connection order and an optional input may stay empty', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
-    const doc = graph([['x', 'const', { value: 5 }], ['y', 'const', { value: -2 }], ['s', 'sum'], ['o', 'offset']], [['x', 'out', 's', 'xs'], ['y', 'out', 's', 'xs'], ['s', 'out', 'o', 'x']]);
+    const doc = graph(
+      [
+        ['x', 'const', { value: 5 }],
+        ['y', 'const', { value: -2 }],
+        ['s', 'sum'],
+        ['o', 'offset'],
+      ],
+      [
+        ['x', 'out', 's', 'xs'],
+        ['y', 'out', 's', 'xs'],
+        ['s', 'out', 'o', 'x'],
+      ],
+    );
     const r = await ex.run(doc);
     expect(r.status).toBe('done');
     expect(numberOut(r, 'o')).toBe(3);
@@ -139,8 +196,18 @@ describe('executor: errors', () => {
   it('a failing node marks its downstream as not run with the cause; other branches still run', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
     const doc = graph(
-      [['f', 'fail'], ['m', 'mul'], ['o', 'offset'], ['k', 'const', { value: 4 }], ['k2', 'mul']],
-      [['f', 'out', 'm', 'x'], ['m', 'out', 'o', 'x'], ['k', 'out', 'k2', 'x']],
+      [
+        ['f', 'fail'],
+        ['m', 'mul'],
+        ['o', 'offset'],
+        ['k', 'const', { value: 4 }],
+        ['k2', 'mul'],
+      ],
+      [
+        ['f', 'out', 'm', 'x'],
+        ['m', 'out', 'o', 'x'],
+        ['k', 'out', 'k2', 'x'],
+      ],
     );
     const { events, onEvent } = record();
     const r = await ex.run(doc, { onEvent });
@@ -154,7 +221,13 @@ describe('executor: errors', () => {
     expect(r.executed).toEqual(['k', 'k2']);
     expect(numberOut(r, 'k2')).toBe(8);
     expect(computeCalls.mul).toBe(1); // only k2; m never ran
-    expect(events).toContainEqual({ type: 'node-state', runId: r.runId, nodeId: 'f', state: 'error', message: 'boom: the model exploded' });
+    expect(events).toContainEqual({
+      type: 'node-state',
+      runId: r.runId,
+      nodeId: 'f',
+      state: 'error',
+      message: 'boom: the model exploded',
+    });
   });
 
   it('a missing required input is a clear error on that node', async () => {
@@ -165,10 +238,18 @@ describe('executor: errors', () => {
 
   it('a placeholder (unknown type) does not run; its downstream is blocked', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
-    const doc = graph([['z', 'future-node'], ['m', 'mul']], [['z', 'out', 'm', 'x']]);
+    const doc = graph(
+      [
+        ['z', 'future-node'],
+        ['m', 'mul'],
+      ],
+      [['z', 'out', 'm', 'x']],
+    );
     const r = await ex.run(doc);
     expect(r.errors.z).toBe('Unknown node type "future-node": this placeholder keeps its data but cannot run');
-    expect(r.errors.m).toBe('input "x" failed: Unknown node type "future-node": this placeholder keeps its data but cannot run');
+    expect(r.errors.m).toBe(
+      'input "x" failed: Unknown node type "future-node": this placeholder keeps its data but cannot run',
+    );
   });
 
   it('a missing model pack fails the node with the runtime message', async () => {
@@ -179,7 +260,17 @@ describe('executor: errors', () => {
 
   it('an unvalidated document with a cycle fails those nodes instead of hanging', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
-    const doc = graph([['k', 'const'], ['m1', 'mul'], ['m2', 'mul']], [['m1', 'out', 'm2', 'x'], ['m2', 'out', 'm1', 'x']]);
+    const doc = graph(
+      [
+        ['k', 'const'],
+        ['m1', 'mul'],
+        ['m2', 'mul'],
+      ],
+      [
+        ['m1', 'out', 'm2', 'x'],
+        ['m2', 'out', 'm1', 'x'],
+      ],
+    );
     const r = await ex.run(doc);
     expect(r.executed).toEqual(['k']);
     expect(Object.keys(r.errors).sort()).toEqual(['m1', 'm2']);
@@ -188,7 +279,17 @@ describe('executor: errors', () => {
 
 describe('executor: cancellation', () => {
   const slowGraph = (ms: number, value: number) =>
-    graph([['k', 'const', { value }], ['s', 'slow', { ms }], ['o', 'offset']], [['k', 'out', 's', 'x'], ['s', 'out', 'o', 'x']]);
+    graph(
+      [
+        ['k', 'const', { value }],
+        ['s', 'slow', { ms }],
+        ['o', 'offset'],
+      ],
+      [
+        ['k', 'out', 's', 'x'],
+        ['s', 'out', 'o', 'x'],
+      ],
+    );
 
   it('a newer run cancels the older one, which goes quiet and resolves cancelled', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
@@ -222,7 +323,13 @@ describe('executor: cancellation', () => {
 
   it('a compute that ignores cancellation does not hold up the newer run, and its late result is cached', async () => {
     const ex = new Executor(testRegistry, makeContextFactory());
-    const stubborn = graph([['k', 'const', { value: 5 }], ['s', 'slow', { ms: 150, ignoreAbort: true }]], [['k', 'out', 's', 'x']]);
+    const stubborn = graph(
+      [
+        ['k', 'const', { value: 5 }],
+        ['s', 'slow', { ms: 150, ignoreAbort: true }],
+      ],
+      [['k', 'out', 's', 'x']],
+    );
     const run1 = ex.run(stubborn);
     await new Promise((r) => setTimeout(r, 30));
     const r2 = await ex.run(graph([['k', 'const', { value: 6 }]], []));
@@ -250,7 +357,9 @@ describe('executor: cancellation', () => {
 });
 
 describe('OutputCache', () => {
-  const v = (n: number) => ({ out: { kind: 'latent' as const, pack: 'p', tensor: { data: new Float32Array(n), dims: [n] } } });
+  const v = (n: number) => ({
+    out: { kind: 'latent' as const, pack: 'p', tensor: { data: new Float32Array(n), dims: [n] } },
+  });
 
   it('drops the least recently used entries beyond its count bound', () => {
     const cache = new OutputCache(2, 1e9);

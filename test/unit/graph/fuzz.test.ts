@@ -15,7 +15,15 @@ const fixtureDir = fileURLToPath(new URL('../../fixtures/graphs/', import.meta.u
 const seeds = readdirSync(fixtureDir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => readFileSync(fixtureDir + f, 'utf8'));
-const validSeeds = seeds.map((t) => { try { return JSON.parse(t); } catch { return null; } }).filter((v) => v && typeof v === 'object');
+const validSeeds = seeds
+  .map((t) => {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return null;
+    }
+  })
+  .filter((v) => v && typeof v === 'object');
 
 /** mulberry32: small seeded PRNG so failures reproduce */
 function prng(seed: number) {
@@ -30,23 +38,59 @@ function prng(seed: number) {
 }
 
 type Rand = ReturnType<typeof prng>;
-const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const interesting = ['', 'a', 'out', 'x', 'xs', 'latent', 'const', 'mul', 'sum', 'offset', 'fail', 'packed', 'picture', 'future-node',
-  'asset:face', '__proto__', 'constructor', '<script>alert(1)</script>', '\u202e\u0000\u0007', 'delta-studio/graph', 'c1', 'b', 'e', '𝔘𝔫𝔦'];
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const interesting = [
+  '',
+  'a',
+  'out',
+  'x',
+  'xs',
+  'latent',
+  'const',
+  'mul',
+  'sum',
+  'offset',
+  'fail',
+  'packed',
+  'picture',
+  'future-node',
+  'asset:face',
+  '__proto__',
+  'constructor',
+  '<script>alert(1)</script>',
+  '\u202e\u0000\u0007',
+  'delta-studio/graph',
+  'c1',
+  'b',
+  'e',
+  '𝔘𝔫𝔦',
+];
 
 function randomValue(r: Rand, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 4 ? 8 : 11));
   switch (k) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, [0, -0, 1, -1, 0.5, 1e308, -1e308, 2 ** 53, 1e-320, 7, 42, 4294967296, 1e21]);
-    case 3: return Math.round((r() - 0.5) * 2000);
-    case 4: return pick(r, interesting);
-    case 5: return 'x'.repeat(Math.floor(r() * 5000));
-    case 6: return String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * 0xffff)));
-    case 7: return Math.floor(r() * 10);
-    case 8: return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-    case 9: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [pick(r, interesting), randomValue(r, depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, [0, -0, 1, -1, 0.5, 1e308, -1e308, 2 ** 53, 1e-320, 7, 42, 4294967296, 1e21]);
+    case 3:
+      return Math.round((r() - 0.5) * 2000);
+    case 4:
+      return pick(r, interesting);
+    case 5:
+      return 'x'.repeat(Math.floor(r() * 5000));
+    case 6:
+      return String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 20) }, () => Math.floor(r() * 0xffff)));
+    case 7:
+      return Math.floor(r() * 10);
+    case 8:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    case 9:
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(r() * 4) }, () => [pick(r, interesting), randomValue(r, depth + 1)]),
+      );
     default: {
       // deep nesting
       let v: unknown = 1;
@@ -63,8 +107,16 @@ function slots(root: unknown): [Record<string, unknown> | unknown[], string | nu
   const stack: unknown[] = [root];
   while (stack.length) {
     const v = stack.pop();
-    if (Array.isArray(v)) v.forEach((c, i) => { out.push([v, i]); stack.push(c); });
-    else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) { out.push([v as Record<string, unknown>, k]); stack.push(c); }
+    if (Array.isArray(v))
+      v.forEach((c, i) => {
+        out.push([v, i]);
+        stack.push(c);
+      });
+    else if (v && typeof v === 'object')
+      for (const [k, c] of Object.entries(v)) {
+        out.push([v as Record<string, unknown>, k]);
+        stack.push(c);
+      }
   }
   return out;
 }
@@ -90,7 +142,9 @@ function mutateObject(r: Rand, doc: unknown): unknown {
     } else if (op === 3) {
       // swap in a value from elsewhere in the same file (plausible but wrong)
       const [c2, k2] = pick(r, all);
-      (container as Record<string | number, unknown>)[key] = structuredClone((c2 as Record<string | number, unknown>)[k2]);
+      (container as Record<string | number, unknown>)[key] = structuredClone(
+        (c2 as Record<string | number, unknown>)[k2],
+      );
     } else if (op === 4 && !Array.isArray(container)) {
       container[pick(r, interesting) || 'extra'] = randomValue(r);
     } else {
@@ -104,8 +158,16 @@ function mutateText(r: Rand, text: string): string {
   const op = Math.floor(r() * 5);
   const at = Math.floor(r() * text.length);
   if (op === 0) return text.slice(0, at); // truncated download
-  if (op === 1) return text.slice(0, at) + pick(r, ['{', '}', '[', ']', ',', ':', '"', '\\', 'null', '1e999', '-0', '\u0000']) + text.slice(at);
-  if (op === 2) return text.replace(/-?\d+(\.\d+)?/g, (m) => (r() < 0.3 ? pick(r, ['1e999', '-1e999', '1e308', '-0', '0.1', '99999999999999999999']) : m));
+  if (op === 1)
+    return (
+      text.slice(0, at) +
+      pick(r, ['{', '}', '[', ']', ',', ':', '"', '\\', 'null', '1e999', '-0', '\u0000']) +
+      text.slice(at)
+    );
+  if (op === 2)
+    return text.replace(/-?\d+(\.\d+)?/g, (m) =>
+      r() < 0.3 ? pick(r, ['1e999', '-1e999', '1e308', '-0', '0.1', '99999999999999999999']) : m,
+    );
   if (op === 3) return text.slice(0, at) + text.slice(at + 1 + Math.floor(r() * 30));
   return JSON.stringify(randomValue(r));
 }

@@ -107,10 +107,18 @@ describe('share URL', () => {
     // incompressible bytes, as an embedded photo would be
     let seed = 1;
     const noise = Array.from({ length: 12000 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0x3f);
-    doc.assets = { face: { mime: 'image/png', data: noise.map((n) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[n]).join('') } };
+    doc.assets = {
+      face: {
+        mime: 'image/png',
+        data: noise.map((n) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[n]).join(''),
+      },
+    };
     const enc = encodeGraphToFragment(doc);
     expect(enc.ok).toBe(false);
-    if (!enc.ok) expect(enc.error).toMatch(/too big for a link: [\d.]+ KB of the 8 KB limit \(it carries 1 embedded image\); export it as a file instead/);
+    if (!enc.ok)
+      expect(enc.error).toMatch(
+        /too big for a link: [\d.]+ KB of the 8 KB limit \(it carries 1 embedded image\); export it as a file instead/,
+      );
   });
 
   it('refuses damaged, oversize and hostile links with a message', () => {
@@ -124,13 +132,22 @@ describe('share URL', () => {
     expect(decodeGraphFromFragment('#graph=' + 'A'.repeat(MAX_SHARE_FRAGMENT + 1), testRegistry).ok).toBe(false);
     // a tiny link that inflates to 5 MB is refused
     const bomb = deflateSync(new Uint8Array(5 * 1024 * 1024).fill(32), { level: 9 });
-    const b64 = btoa(String.fromCharCode(...bomb)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const b64 = btoa(String.fromCharCode(...bomb))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     const r = decodeGraphFromFragment('#graph=' + b64, testRegistry);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors[0]).toMatch(/^link: /);
     // a decodable link carrying an invalid graph gets the file validator's message
     const wrong = deflateSync(strToU8(JSON.stringify({ format: 'delta-studio/graph', version: 1, nodes: 'x' })));
-    const w64 = btoa(String.fromCharCode(...wrong)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-    expect(decodeGraphFromFragment('#graph=' + w64, testRegistry)).toEqual({ ok: false, errors: ['nodes: expected array, got string "x"'] });
+    const w64 = btoa(String.fromCharCode(...wrong))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+    expect(decodeGraphFromFragment('#graph=' + w64, testRegistry)).toEqual({
+      ok: false,
+      errors: ['nodes: expected array, got string "x"'],
+    });
   });
 });

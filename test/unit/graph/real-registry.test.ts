@@ -39,7 +39,10 @@ describe('graph core with the real node registry', () => {
     const r = parseGraphFile(JSON.stringify(old), nodeRegistry);
     if (!r.ok) throw new Error(r.errors.join('\n'));
     expect(r.warnings).toEqual([]);
-    expect(r.doc.nodes.find((n) => n.type === 'gan-inversion')!.params).toMatchObject({ refineSteps: 0, refineRate: 0.05 });
+    expect(r.doc.nodes.find((n) => n.type === 'gan-inversion')!.params).toMatchObject({
+      refineSteps: 0,
+      refineRate: 0.05,
+    });
     // a param that is not optional still reports its repair
     delete inv.params.pack;
     const r2 = parseGraphFile(JSON.stringify(old), nodeRegistry);
@@ -53,20 +56,38 @@ describe('graph core with the real node registry', () => {
       doc.nodes.push(n);
       return n.id;
     };
-    const [load, inv, pair, enc, scale, sum, gen] = ['load-face', 'gan-inversion', 'synthetic-pair', 'encode-delta', 'scale', 'add', 'generate'].map(add);
+    const [load, inv, pair, enc, scale, sum, gen] = [
+      'load-face',
+      'gan-inversion',
+      'synthetic-pair',
+      'encode-delta',
+      'scale',
+      'add',
+      'generate',
+    ].map(add);
     const socket = (id: string, dir: 'inputs' | 'outputs', type: string) => {
       const def = nodeRegistry.get(doc.nodes.find((n) => n.id === id)!.type)!;
       return def[dir].find((s) => s.type === type)!.name;
     };
     const wire = (a: string, b: string, type: string) =>
-      canConnect(doc, { node: a, socket: socket(a, 'outputs', type) }, { node: b, socket: socket(b, 'inputs', type) }, nodeRegistry);
+      canConnect(
+        doc,
+        { node: a, socket: socket(a, 'outputs', type) },
+        { node: b, socket: socket(b, 'inputs', type) },
+        nodeRegistry,
+      );
     expect(wire(load!, inv!, 'image')).toEqual({ ok: true });
     expect(wire(pair!, enc!, 'pairs')).toEqual({ ok: true });
     expect(wire(enc!, scale!, 'delta')).toEqual({ ok: true });
     expect(wire(scale!, sum!, 'delta')).toEqual({ ok: true });
     expect(wire(inv!, sum!, 'latent')).toEqual({ ok: true });
     expect(wire(sum!, gen!, 'latent')).toEqual({ ok: true });
-    const wrong = canConnect(doc, { node: inv!, socket: socket(inv!, 'outputs', 'latent') }, { node: sum!, socket: 'deltas' }, nodeRegistry);
+    const wrong = canConnect(
+      doc,
+      { node: inv!, socket: socket(inv!, 'outputs', 'latent') },
+      { node: sum!, socket: 'deltas' },
+      nodeRegistry,
+    );
     expect(wrong).toEqual({ ok: false, reason: 'a Latent output cannot feed a Delta input' });
   });
 });

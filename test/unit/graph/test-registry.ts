@@ -1,6 +1,13 @@
 // Tiny pure-arithmetic node types for testing the graph core (the scheduler, cache and loader),
 // not the ML. Every compute call is counted so tests can tell executed from cached.
-import type { ComputeContext, NodeDefinition, NodeOutputs, NumberValue, PackManifest, Value } from '../../../src/graph/types';
+import type {
+  ComputeContext,
+  NodeDefinition,
+  NodeOutputs,
+  NumberValue,
+  PackManifest,
+  Value,
+} from '../../../src/graph/types';
 import type { MakeContext } from '../../../src/graph/executor';
 
 export const computeCalls: Record<string, number> = {};
@@ -20,10 +27,14 @@ const val = (v: Value | Value[] | undefined): number => {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new Error('aborted'));
+      },
+      { once: true },
+    );
   });
 }
 
@@ -51,7 +62,16 @@ export const testDefinitions: NodeDefinition[] = [
     params: [
       { kind: 'number', name: 'factor', label: 'Factor', default: 2, min: -10, max: 10, step: 0.1 },
       { kind: 'number', name: 'steps', label: 'Steps', default: 1, min: 1, max: 8, step: 1, integer: true },
-      { kind: 'enum', name: 'mode', label: 'Mode', default: 'times', options: [{ value: 'times', label: 'Times' }, { value: 'plus', label: 'Plus' }] },
+      {
+        kind: 'enum',
+        name: 'mode',
+        label: 'Mode',
+        default: 'times',
+        options: [
+          { value: 'times', label: 'Times' },
+          { value: 'plus', label: 'Plus' },
+        ],
+      },
       { kind: 'boolean', name: 'negate', label: 'Negate', default: false },
       { kind: 'seed', name: 'seed', label: 'Seed', default: 7 },
       { kind: 'string', name: 'note', label: 'Note', default: '' },
@@ -153,7 +173,12 @@ export const testDefinitions: NodeDefinition[] = [
       const src = params.source as string;
       const bytes = src.startsWith('asset:') ? ctx.assets.get(src.slice(6)) : new Uint8Array([1, 2, 3]);
       if (!bytes) throw new Error(`image asset "${src}" is missing`);
-      return { image: { kind: 'image', tensor: { data: Float32Array.from(bytes, (b) => b / 255), dims: [1, 1, 1, bytes.length] } } };
+      return {
+        image: {
+          kind: 'image',
+          tensor: { data: Float32Array.from(bytes, (b) => b / 255), dims: [1, 1, 1, bytes.length] },
+        },
+      };
     },
   },
   {
@@ -198,10 +223,19 @@ export function makePacks(): { shas: Record<string, string>; manifest: (id: stri
 
 export function makeContextFactory(packs = makePacks(), assets: Record<string, Uint8Array> = {}): MakeContext {
   return (signal, _nodeId, onProgress) => ({
-    packs: { manifest: packs.manifest, run: async () => { throw new Error('no models in the test registry'); } },
+    packs: {
+      manifest: packs.manifest,
+      run: async () => {
+        throw new Error('no models in the test registry');
+      },
+    },
     assets: { get: (id) => assets[id] },
-    decodeImage: async () => { throw new Error('not used'); },
-    fetchBytes: async () => { throw new Error('not used'); },
+    decodeImage: async () => {
+      throw new Error('not used');
+    },
+    fetchBytes: async () => {
+      throw new Error('not used');
+    },
     signal,
     progress: onProgress,
   });

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { parseGraphFile, validateGraphObject, type GraphDocument, type NodeRegistry } from '../../../src/graph/document';
+import {
+  parseGraphFile,
+  validateGraphObject,
+  type GraphDocument,
+  type NodeRegistry,
+} from '../../../src/graph/document';
 import { decodeGraphFromFragment } from '../../../src/graph/share-url';
 import { MAX_IMAGE_PIXELS } from '../../../src/graph/limits';
 import { nodeDefinitions, nodeRegistry } from '../../../src/nodes';
@@ -22,7 +27,15 @@ import { modelsDir } from '../nodes/helpers';
 import { buildCorpus, type Family, type HostileCase } from './corpus';
 
 const SEED = 19;
-const COUNT: Record<Family, number> = { graph: 400, paste: 160, png: 160, link: 120, image: 160, manifest: 80, read: 60 };
+const COUNT: Record<Family, number> = {
+  graph: 400,
+  paste: 160,
+  png: 160,
+  link: 120,
+  image: 160,
+  manifest: 80,
+  read: 60,
+};
 /** no single case may take longer (generous: CI shares two cores with other work) */
 const CASE_LIMIT_MS = 3000;
 /** nor grow the heap and array buffers by more than this */
@@ -32,7 +45,8 @@ const catalog = new Map<string, NodeCatalogEntry>(nodeDefinitions.map(({ compute
 const registry = nodeRegistry as NodeRegistry;
 
 /** Messages that are a JavaScript error leaking through instead of a description of the input. */
-const BARE_JS_ERROR = /Cannot read propert|is not a function|is not iterable|is not defined|undefined \(reading|Invalid typed array length|Offset is outside|Maximum call stack|Invalid array length|could not load the graph/;
+const BARE_JS_ERROR =
+  /Cannot read propert|is not a function|is not iterable|is not defined|undefined \(reading|Invalid typed array length|Offset is outside|Maximum call stack|Invalid array length|could not load the graph/;
 /** How each family's refusals begin: with the path or the thing that is wrong. */
 const NAMES_THE_PROBLEM: Record<Family, RegExp> = {
   // graph files: `path: problem`, the path starting at the root or a top-level key
@@ -46,7 +60,19 @@ const NAMES_THE_PROBLEM: Record<Family, RegExp> = {
 };
 
 function openStore(): GraphStore {
-  const s = new GraphStore({ format: 'delta-studio/graph', version: 1, name: 'open', nodes: [], connections: [], packs: [], assets: {} } as GraphDocument, catalog, () => 'fixture');
+  const s = new GraphStore(
+    {
+      format: 'delta-studio/graph',
+      version: 1,
+      name: 'open',
+      nodes: [],
+      connections: [],
+      packs: [],
+      assets: {},
+    } as GraphDocument,
+    catalog,
+    () => 'fixture',
+  );
   const a = s.addNode('scale', [0, 0]);
   const b = s.addNode('scale', [200, 0]);
   s.connect({ node: a.id, socket: 'delta' }, { node: b.id, socket: 'delta' });
@@ -60,7 +86,10 @@ async function runCase(c: HostileCase, store: GraphStore, readDir: string): Prom
   const asError = (e: unknown): string => (e instanceof Error ? e.message : `not an Error: ${String(e)}`);
   switch (c.family) {
     case 'graph': {
-      const r = await importFile(new File([c.input as string], 'hostile.dge.json', { type: 'application/json' }), catalog);
+      const r = await importFile(
+        new File([c.input as string], 'hostile.dge.json', { type: 'application/json' }),
+        catalog,
+      );
       if (!r.ok) return refusedWith(r.errors.map((m) => m.replace(/^hostile\.dge\.json: /, 'file: ')));
       // an accepted graph re-validates to itself
       const again = validateGraphObject(JSON.parse(JSON.stringify(r.doc)), registry);
@@ -74,12 +103,17 @@ async function runCase(c: HostileCase, store: GraphStore, readDir: string): Prom
         return refusedWith(checked.errors);
       }
       const ids = store.paste(c.input as ClipboardFragment, [10, 10]);
-      expect(validateGraphObject(store.doc, registry).ok, `${c.name}: the graph after a paste must be valid`).toBe(true);
+      expect(validateGraphObject(store.doc, registry).ok, `${c.name}: the graph after a paste must be valid`).toBe(
+        true,
+      );
       if (ids.length) store.undo(); // back to the open graph, so later cases start from it
       return { refused: false, messages: [] };
     }
     case 'png': {
-      const r = await importFile(new File([c.input as Uint8Array<ArrayBuffer>], 'hostile.png', { type: 'image/png' }), catalog);
+      const r = await importFile(
+        new File([c.input as Uint8Array<ArrayBuffer>], 'hostile.png', { type: 'image/png' }),
+        catalog,
+      );
       return r.ok ? { refused: false, messages: [] } : refusedWith(r.errors);
     }
     case 'link': {
@@ -122,7 +156,10 @@ describe('hostile-input corpus', () => {
     const cases = buildCorpus(SEED, COUNT, fixtureManifest);
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     const readDir = await mkdtemp(path.join(tmpdir(), 'dge-corpus-'));
-    await writeFile(path.join(readDir, 'face.png'), encode({ width: 4, height: 4, data: new Uint8Array(64).fill(90), channels: 4 }));
+    await writeFile(
+      path.join(readDir, 'face.png'),
+      encode({ width: 4, height: 4, data: new Uint8Array(64).fill(90), channels: 4 }),
+    );
 
     const store = openStore();
     const stats: Record<string, { cases: number; refused: number; slowestMs: number }> = {};
@@ -145,22 +182,26 @@ describe('hostile-input corpus', () => {
       s.cases++;
       s.slowestMs = Math.max(s.slowestMs, Math.round(ms));
       if (ms > CASE_LIMIT_MS) problems.push(`${c.name}: took ${Math.round(ms)} ms (limit ${CASE_LIMIT_MS})`);
-      if (grew > MEMORY_CAP) problems.push(`${c.name}: memory grew ${(grew / 1048576).toFixed(0)} MB (cap ${MEMORY_CAP / 1048576})`);
+      if (grew > MEMORY_CAP)
+        problems.push(`${c.name}: memory grew ${(grew / 1048576).toFixed(0)} MB (cap ${MEMORY_CAP / 1048576})`);
       if (JSON.stringify(store.doc) !== before) problems.push(`${c.name}: the open graph changed`);
       if (outcome.refused) {
         s.refused++;
         if (!outcome.messages.length) problems.push(`${c.name}: refused without a message`);
         for (const m of outcome.messages) {
           if (typeof m !== 'string' || !m.trim()) problems.push(`${c.name}: empty message`);
-          else if (!/^file: invalid JSON/.test(m) && BARE_JS_ERROR.test(m)) problems.push(`${c.name}: a bare JavaScript error: ${m.slice(0, 200)}`);
-          else if (!/^… and \d+ more$/.test(m) && !NAMES_THE_PROBLEM[c.family].test(m)) problems.push(`${c.name}: the message does not name the problem: ${m.slice(0, 200)}`);
+          else if (!/^file: invalid JSON/.test(m) && BARE_JS_ERROR.test(m))
+            problems.push(`${c.name}: a bare JavaScript error: ${m.slice(0, 200)}`);
+          else if (!/^… and \d+ more$/.test(m) && !NAMES_THE_PROBLEM[c.family].test(m))
+            problems.push(`${c.name}: the message does not name the problem: ${m.slice(0, 200)}`);
         }
       }
     }
     console.log(`hostile corpus (seed ${SEED}):`, JSON.stringify(stats));
     expect(problems.slice(0, 20)).toEqual([]);
     // the corpus exercises both outcomes in every family that has them
-    for (const family of ['graph', 'png', 'link', 'image', 'manifest', 'read', 'paste'] as Family[]) expect(stats[family]!.refused).toBeGreaterThan(0);
+    for (const family of ['graph', 'png', 'link', 'image', 'manifest', 'read', 'paste'] as Family[])
+      expect(stats[family]!.refused).toBeGreaterThan(0);
     expect(process.memoryUsage().rss).toBeLessThan(3 * 1024 * 1024 * 1024);
   }, 300_000);
 });

@@ -16,7 +16,7 @@ export function prng(seed: number): () => number {
   };
 }
 export type Rand = () => number;
-const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: Rand, n: number) => Math.floor(r() * n);
 
 export type Family = 'graph' | 'paste' | 'png' | 'link' | 'image' | 'manifest' | 'read';
@@ -29,25 +29,75 @@ export interface HostileCase {
 
 // ids, names and strings that have broken things before
 export const NASTY_STRINGS = [
-  '', ' ', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'prototype', '__defineGetter__',
-  '<script>alert(1)</script>', '\u202e\u0000\u0007', '😀', '顔', 'e\u0301', 'Z͑ͫ̓ͪ̂', 'zero\u200dwidth', '\ud800', 'Привет',
-  'x'.repeat(129), 'x'.repeat(5000), 'asset:__proto__', 'url:/dev/zero', 'url:file:///etc/passwd', '../../etc/passwd',
-  'sample:1', 'fixture', 'faceworld', 'delta-studio/graph', 'n1', 'c1',
+  '',
+  ' ',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '<script>alert(1)</script>',
+  '\u202e\u0000\u0007',
+  '😀',
+  '顔',
+  'e\u0301',
+  'Z͑ͫ̓ͪ̂',
+  'zero\u200dwidth',
+  '\ud800',
+  'Привет',
+  'x'.repeat(129),
+  'x'.repeat(5000),
+  'asset:__proto__',
+  'url:/dev/zero',
+  'url:file:///etc/passwd',
+  '../../etc/passwd',
+  'sample:1',
+  'fixture',
+  'faceworld',
+  'delta-studio/graph',
+  'n1',
+  'c1',
 ];
 const NASTY_NUMBERS = [0, -0, 1, -1, 0.5, 1e308, -1e308, 2 ** 53, 1e-320, 4294967296, 1e21, 255, 256, 65535, 2 ** 31];
-const NODE_TYPES = ['load-face', 'random-face', 'gan-inversion', 'synthetic-pair', 'encode-delta', 'scale', 'add', 'generate', 'compare', 'measure', 'save-image', 'future-node', ...NASTY_STRINGS.slice(0, 8)];
+const NODE_TYPES = [
+  'load-face',
+  'random-face',
+  'gan-inversion',
+  'synthetic-pair',
+  'encode-delta',
+  'scale',
+  'add',
+  'generate',
+  'compare',
+  'measure',
+  'save-image',
+  'future-node',
+  ...NASTY_STRINGS.slice(0, 8),
+];
 const SOCKETS = ['image', 'latent', 'pairs', 'delta', 'deltas', 'a', 'b', 'value', '__proto__', 'constructor', ''];
 
 export function randomValue(r: Rand, depth = 0): unknown {
   switch (int(r, depth > 3 ? 6 : 9)) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, NASTY_NUMBERS);
-    case 3: return pick(r, NASTY_STRINGS);
-    case 4: return Math.round((r() - 0.5) * 2000);
-    case 5: return String.fromCharCode(...Array.from({ length: 1 + int(r, 12) }, () => int(r, 0xffff)));
-    case 6: return Array.from({ length: int(r, 4) }, () => randomValue(r, depth + 1));
-    case 7: return Object.fromEntries(Array.from({ length: int(r, 4) }, () => [pick(r, NASTY_STRINGS), randomValue(r, depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, NASTY_NUMBERS);
+    case 3:
+      return pick(r, NASTY_STRINGS);
+    case 4:
+      return Math.round((r() - 0.5) * 2000);
+    case 5:
+      return String.fromCharCode(...Array.from({ length: 1 + int(r, 12) }, () => int(r, 0xffff)));
+    case 6:
+      return Array.from({ length: int(r, 4) }, () => randomValue(r, depth + 1));
+    case 7:
+      return Object.fromEntries(
+        Array.from({ length: int(r, 4) }, () => [pick(r, NASTY_STRINGS), randomValue(r, depth + 1)]),
+      );
     default: {
       let v: unknown = 1;
       for (let i = 0, n = int(r, 120); i < n; i++) v = r() < 0.5 ? [v] : { d: v };
@@ -57,9 +107,17 @@ export function randomValue(r: Rand, depth = 0): unknown {
 }
 
 function randomNode(r: Rand, id: string): Record<string, unknown> {
-  const node: Record<string, unknown> = { id, type: pick(r, NODE_TYPES), params: {}, position: [pick(r, NASTY_NUMBERS), int(r, 500)] };
+  const node: Record<string, unknown> = {
+    id,
+    type: pick(r, NODE_TYPES),
+    params: {},
+    position: [pick(r, NASTY_NUMBERS), int(r, 500)],
+  };
   const params = node.params as Record<string, unknown>;
-  for (let i = 0, n = int(r, 5); i < n; i++) params[pick(r, ['pack', 'source', 'alpha', 'seed', 'steps', 'filename', 'crop', 'mode', ...NASTY_STRINGS.slice(0, 8)])] = randomValue(r);
+  for (let i = 0, n = int(r, 5); i < n; i++)
+    params[
+      pick(r, ['pack', 'source', 'alpha', 'seed', 'steps', 'filename', 'crop', 'mode', ...NASTY_STRINGS.slice(0, 8)])
+    ] = randomValue(r);
   if (r() < 0.2) delete node.position;
   if (r() < 0.1) delete node.params;
   if (r() < 0.15) node[pick(r, NASTY_STRINGS)] = randomValue(r);
@@ -69,7 +127,11 @@ function randomNode(r: Rand, id: string): Record<string, unknown> {
 
 function randomWire(r: Rand, ids: string[], k: number): Record<string, unknown> {
   const end = () => ({ node: r() < 0.9 ? pick(r, ids) : pick(r, NASTY_STRINGS), socket: pick(r, SOCKETS) });
-  const wire: Record<string, unknown> = { id: r() < 0.3 ? '' : r() < 0.1 ? pick(r, NASTY_STRINGS) : `c${k}`, from: end(), to: end() };
+  const wire: Record<string, unknown> = {
+    id: r() < 0.3 ? '' : r() < 0.1 ? pick(r, NASTY_STRINGS) : `c${k}`,
+    from: end(),
+    to: end(),
+  };
   if (r() < 0.03) wire.from = randomValue(r);
   return wire;
 }
@@ -83,10 +145,21 @@ export function randomGraph(r: Rand): Record<string, unknown> {
     version: r() < 0.9 ? 1 : pick(r, [0, 2, -1, 1.5, '1', 1e308]),
     name: r() < 0.8 ? pick(r, NASTY_STRINGS) : randomValue(r),
     nodes: ids.map((id) => randomNode(r, id)),
-    connections: Array.from({ length: pick(r, [0, 1, 3, 10, 40]) }, (_, k) => randomWire(r, ids.length ? ids : ['x'], k)),
+    connections: Array.from({ length: pick(r, [0, 1, 3, 10, 40]) }, (_, k) =>
+      randomWire(r, ids.length ? ids : ['x'], k),
+    ),
   };
-  if (r() < 0.3) doc.packs = [{ id: pick(r, NASTY_STRINGS), sha256: r() < 0.5 ? 'a'.repeat(64) : 'zz', url: pick(r, NASTY_STRINGS) }];
-  if (r() < 0.3) doc.assets = { [pick(r, NASTY_STRINGS)]: { mime: pick(r, ['image/png', 'text/html', 'image/svg+xml']), data: pick(r, ['iVBORw0KGgo=', '!!!', '']) } };
+  if (r() < 0.3)
+    doc.packs = [
+      { id: pick(r, NASTY_STRINGS), sha256: r() < 0.5 ? 'a'.repeat(64) : 'zz', url: pick(r, NASTY_STRINGS) },
+    ];
+  if (r() < 0.3)
+    doc.assets = {
+      [pick(r, NASTY_STRINGS)]: {
+        mime: pick(r, ['image/png', 'text/html', 'image/svg+xml']),
+        data: pick(r, ['iVBORw0KGgo=', '!!!', '']),
+      },
+    };
   if (r() < 0.1) doc[pick(r, NASTY_STRINGS)] = randomValue(r);
   if (r() < 0.05) doc.nodes = randomValue(r);
   return doc;
@@ -99,9 +172,25 @@ function randomV0(r: Rand): Record<string, unknown> {
   for (let i = 0, n = int(r, 6); i < n; i++) {
     const id = r() < 0.4 ? pick(r, NASTY_STRINGS) : `n${i}`;
     ids.push(id);
-    Object.defineProperty(nodes, id, { value: { type: pick(r, NODE_TYPES), params: { alpha: randomValue(r) }, x: pick(r, NASTY_NUMBERS), y: 0 }, enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(nodes, id, {
+      value: { type: pick(r, NODE_TYPES), params: { alpha: randomValue(r) }, x: pick(r, NASTY_NUMBERS), y: 0 },
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
   }
-  return { format: 'delta-studio/graph', version: 0, title: pick(r, NASTY_STRINGS), nodes, links: Array.from({ length: int(r, 5) }, () => [pick(r, ids.length ? ids : ['x']), 'out', pick(r, ids.length ? ids : ['x']), pick(r, SOCKETS)]) };
+  return {
+    format: 'delta-studio/graph',
+    version: 0,
+    title: pick(r, NASTY_STRINGS),
+    nodes,
+    links: Array.from({ length: int(r, 5) }, () => [
+      pick(r, ids.length ? ids : ['x']),
+      'out',
+      pick(r, ids.length ? ids : ['x']),
+      pick(r, SOCKETS),
+    ]),
+  };
 }
 
 /** A structurally interesting shape: cycles, rings, fan-ins, self-loops, big id-less wire lists. */
@@ -112,10 +201,23 @@ function shapedGraph(r: Rand): Record<string, unknown> {
   const conns: unknown[] = [];
   const shape = int(r, 4);
   for (let i = 0; i < n; i++) {
-    if (shape === 0) conns.push({ id: '', from: { node: `n${i}`, socket: 'delta' }, to: { node: `n${(i + 1) % n}`, socket: 'delta' } });
-    if (shape === 1) conns.push({ from: { node: `n${i}`, socket: `o${i}` }, to: { node: `n${i ^ 1}`, socket: `i${i}` } });
-    if (shape === 2) conns.push({ id: 'dup', from: { node: `n${i}`, socket: 'delta' }, to: { node: `n${i}`, socket: 'delta' } });
-    if (shape === 3) for (let d = 1; d <= 3; d++) conns.push({ id: `c${i}-${d}`, from: { node: `n${i}`, socket: 'o' }, to: { node: `n${(i * 7 + d) % n}`, socket: `i${d}` } });
+    if (shape === 0)
+      conns.push({
+        id: '',
+        from: { node: `n${i}`, socket: 'delta' },
+        to: { node: `n${(i + 1) % n}`, socket: 'delta' },
+      });
+    if (shape === 1)
+      conns.push({ from: { node: `n${i}`, socket: `o${i}` }, to: { node: `n${i ^ 1}`, socket: `i${i}` } });
+    if (shape === 2)
+      conns.push({ id: 'dup', from: { node: `n${i}`, socket: 'delta' }, to: { node: `n${i}`, socket: 'delta' } });
+    if (shape === 3)
+      for (let d = 1; d <= 3; d++)
+        conns.push({
+          id: `c${i}-${d}`,
+          from: { node: `n${i}`, socket: 'o' },
+          to: { node: `n${(i * 7 + d) % n}`, socket: `i${d}` },
+        });
   }
   if (r() < 0.5) conns.reverse();
   return { format: 'delta-studio/graph', version: 1, name: 'shape', nodes, connections: conns };
@@ -124,15 +226,29 @@ function shapedGraph(r: Rand): Record<string, unknown> {
 /** Text-level damage: truncation, byte noise, wrong JSON. */
 function damagedText(r: Rand, text: string): string {
   switch (int(r, 5)) {
-    case 0: return text.slice(0, int(r, text.length));
+    case 0:
+      return text.slice(0, int(r, text.length));
     case 1: {
       const chars = [...text];
-      for (let i = 0, n = 1 + int(r, 5); i < n; i++) chars[int(r, chars.length)] = pick(r, ['{', '}', '"', '\u0000', ',', ']', 'x']);
+      for (let i = 0, n = 1 + int(r, 5); i < n; i++)
+        chars[int(r, chars.length)] = pick(r, ['{', '}', '"', '\u0000', ',', ']', 'x']);
       return chars.join('');
     }
-    case 2: return text.replace(/1/g, '1e999');
-    case 3: return '\uFEFF' + text;
-    default: return pick(r, ['', 'null', '[]', '"x"', '{}', '{"format":"delta-studio/graph"}', 'NaN', '{"__proto__":{"polluted":1}}']);
+    case 2:
+      return text.replace(/1/g, '1e999');
+    case 3:
+      return '\uFEFF' + text;
+    default:
+      return pick(r, [
+        '',
+        'null',
+        '[]',
+        '"x"',
+        '{}',
+        '{"format":"delta-studio/graph"}',
+        'NaN',
+        '{"__proto__":{"polluted":1}}',
+      ]);
   }
 }
 
@@ -178,10 +294,25 @@ function textChunk(r: Rand, text: string): Uint8Array {
   const kw = ascii(pick(r, [PNG_GRAPH_KEYWORD, PNG_GRAPH_KEYWORD, 'delta-studio/graph', 'Comment', '']));
   const body = new TextEncoder().encode(text);
   switch (int(r, 4)) {
-    case 0: return chunk('tEXt', concat(kw, Uint8Array.of(0), body));
-    case 1: return chunk('zTXt', concat(kw, Uint8Array.of(0, pick(r, [0, 0, 1])), zlib(body)));
-    case 2: return chunk('iTXt', concat(kw, Uint8Array.of(0, 1, 0), ascii('en'), Uint8Array.of(0, 0), r() < 0.8 ? zlib(body) : body));
-    default: return chunk('iTXt', concat(kw, Uint8Array.of(0, pick(r, [0, 2, 255]), 0), r() < 0.5 ? Uint8Array.of(0, 0) : new Uint8Array(0), body));
+    case 0:
+      return chunk('tEXt', concat(kw, Uint8Array.of(0), body));
+    case 1:
+      return chunk('zTXt', concat(kw, Uint8Array.of(0, pick(r, [0, 0, 1])), zlib(body)));
+    case 2:
+      return chunk(
+        'iTXt',
+        concat(kw, Uint8Array.of(0, 1, 0), ascii('en'), Uint8Array.of(0, 0), r() < 0.8 ? zlib(body) : body),
+      );
+    default:
+      return chunk(
+        'iTXt',
+        concat(
+          kw,
+          Uint8Array.of(0, pick(r, [0, 2, 255]), 0),
+          r() < 0.5 ? Uint8Array.of(0, 0) : new Uint8Array(0),
+          body,
+        ),
+      );
   }
 }
 
@@ -200,8 +331,10 @@ export function zlibBomb(mib: number): Uint8Array {
 function randomPng(r: Rand, graphText: string): Uint8Array {
   const base = () => smallPng(r, 1 + int(r, 6), 1 + int(r, 6));
   switch (int(r, 7)) {
-    case 0: return embedGraphInPng(base(), graphText);
-    case 1: return smallPng(r, 2, 2, [textChunk(r, graphText)]);
+    case 0:
+      return embedGraphInPng(base(), graphText);
+    case 1:
+      return smallPng(r, 2, 2, [textChunk(r, graphText)]);
     case 2: {
       const good = embedGraphInPng(base(), graphText);
       const bad = good.slice();
@@ -215,7 +348,12 @@ function randomPng(r: Rand, graphText: string): Uint8Array {
     case 4: {
       const kw = ascii(PNG_GRAPH_KEYWORD);
       const bomb = zlibBomb(pick(r, [16, 24, 40]));
-      return smallPng(r, 1, 1, [chunk(pick(r, ['iTXt', 'zTXt']), r() < 0.5 ? concat(kw, Uint8Array.of(0, 1, 0, 0, 0), bomb) : concat(kw, Uint8Array.of(0, 0), bomb))]);
+      return smallPng(r, 1, 1, [
+        chunk(
+          pick(r, ['iTXt', 'zTXt']),
+          r() < 0.5 ? concat(kw, Uint8Array.of(0, 1, 0, 0, 0), bomb) : concat(kw, Uint8Array.of(0, 0), bomb),
+        ),
+      ]);
     }
     case 5: {
       // a chunk whose length field runs past the end, or an absurd length
@@ -224,19 +362,53 @@ function randomPng(r: Rand, graphText: string): Uint8Array {
       view.setUint32(8, pick(r, [0xffffffff, 0x7fffffff, p.length, 12]));
       return p;
     }
-    default: return concat(SIGNATURE, ...Array.from({ length: 1 + int(r, 4) }, () => chunk(pick(r, ['tEXt', 'iTXt', 'zTXt', 'IDAT', 'abcd']), Uint8Array.from({ length: int(r, 64) }, () => int(r, 256)))), IEND());
+    default:
+      return concat(
+        SIGNATURE,
+        ...Array.from({ length: 1 + int(r, 4) }, () =>
+          chunk(
+            pick(r, ['tEXt', 'iTXt', 'zTXt', 'IDAT', 'abcd']),
+            Uint8Array.from({ length: int(r, 64) }, () => int(r, 256)),
+          ),
+        ),
+        IEND(),
+      );
   }
 }
 
 function randomImage(r: Rand): Uint8Array {
   const dims = () => pick(r, [0, 1, 2, 31, 64, 4096, 16_385, 20_000, 65_535, 0x7fffffff, 0xffffffff]);
   switch (int(r, 8)) {
-    case 0: return smallPng(r, 1 + int(r, 8), 1 + int(r, 8));
-    case 1: return concat(SIGNATURE, ihdr(dims(), dims(), pick(r, [1, 2, 4, 8, 16, 3, 0]), pick(r, [0, 2, 3, 4, 6, 1, 7]), int(r, 3)), chunk('IDAT', zlib(new Uint8Array(int(r, 300)))), IEND());
+    case 0:
+      return smallPng(r, 1 + int(r, 8), 1 + int(r, 8));
+    case 1:
+      return concat(
+        SIGNATURE,
+        ihdr(dims(), dims(), pick(r, [1, 2, 4, 8, 16, 3, 0]), pick(r, [0, 2, 3, 4, 6, 1, 7]), int(r, 3)),
+        chunk('IDAT', zlib(new Uint8Array(int(r, 300)))),
+        IEND(),
+      );
     case 2: {
       const w = dims();
       const h = dims();
-      return Uint8Array.of(0xff, 0xd8, 0xff, pick(r, [0xc0, 0xc2, 0xc1]), 0, 11, 8, h >> 8, h & 255, w >> 8, w & 255, 1, 1, 0x11, 0, ...Array.from({ length: int(r, 40) }, () => int(r, 256)));
+      return Uint8Array.of(
+        0xff,
+        0xd8,
+        0xff,
+        pick(r, [0xc0, 0xc2, 0xc1]),
+        0,
+        11,
+        8,
+        h >> 8,
+        h & 255,
+        w >> 8,
+        w & 255,
+        1,
+        1,
+        0x11,
+        0,
+        ...Array.from({ length: int(r, 40) }, () => int(r, 256)),
+      );
     }
     case 3: {
       const p = smallPng(r, 4, 4);
@@ -244,9 +416,19 @@ function randomImage(r: Rand): Uint8Array {
       bad[8 + int(r, bad.length - 8)] = int(r, 256);
       return r() < 0.5 ? bad : p.slice(0, int(r, p.length));
     }
-    case 4: return concat(ascii(pick(r, ['GIF89a', 'GIF87a', 'RIFF', 'BM'])), Uint8Array.from({ length: 30 }, () => int(r, 256)));
-    case 5: return Uint8Array.from({ length: int(r, 200) }, () => int(r, 256));
-    case 6: return Uint8Array.of(0xff, 0xd8, ...Array.from({ length: int(r, 60) }, () => pick(r, [0xff, 0xc0, 0xd9, 0xda, 0x00, 0x02, int(r, 256)])));
+    case 4:
+      return concat(
+        ascii(pick(r, ['GIF89a', 'GIF87a', 'RIFF', 'BM'])),
+        Uint8Array.from({ length: 30 }, () => int(r, 256)),
+      );
+    case 5:
+      return Uint8Array.from({ length: int(r, 200) }, () => int(r, 256));
+    case 6:
+      return Uint8Array.of(
+        0xff,
+        0xd8,
+        ...Array.from({ length: int(r, 60) }, () => pick(r, [0xff, 0xc0, 0xd9, 0xda, 0x00, 0x02, int(r, 256)])),
+      );
     default: {
       // a valid small PNG whose image data inflates far past its size, or an iCCP bomb
       const kw = ascii('icc');
@@ -265,36 +447,97 @@ function toBase64Url(bytes: Uint8Array): string {
 
 function randomLink(r: Rand, graphText: string): string {
   switch (int(r, 6)) {
-    case 0: return '#graph=' + toBase64Url(deflateRaw(new TextEncoder().encode(graphText)));
-    case 1: return '#graph=' + toBase64Url(deflateRaw(new Uint8Array(pick(r, [2, 4, 8]) << 20).fill(32), 9));
-    case 2: return '#graph=' + Array.from({ length: int(r, 200) }, () => pick(r, ['A', 'b', '-', '_', '9', '+', '/', '=', '%', ' '])).join('');
-    case 3: return pick(r, ['#graph=', '#graph', '#', '', 'graph=abc', '#graph=' + 'A'.repeat(9000)]);
-    case 4: return '#graph=' + toBase64Url(Uint8Array.from({ length: int(r, 300) }, () => int(r, 256)));
-    default: return '#graph=' + toBase64Url(deflateRaw(new TextEncoder().encode(damagedText(r, graphText))));
+    case 0:
+      return '#graph=' + toBase64Url(deflateRaw(new TextEncoder().encode(graphText)));
+    case 1:
+      return '#graph=' + toBase64Url(deflateRaw(new Uint8Array(pick(r, [2, 4, 8]) << 20).fill(32), 9));
+    case 2:
+      return (
+        '#graph=' +
+        Array.from({ length: int(r, 200) }, () => pick(r, ['A', 'b', '-', '_', '9', '+', '/', '=', '%', ' '])).join('')
+      );
+    case 3:
+      return pick(r, ['#graph=', '#graph', '#', '', 'graph=abc', '#graph=' + 'A'.repeat(9000)]);
+    case 4:
+      return '#graph=' + toBase64Url(Uint8Array.from({ length: int(r, 300) }, () => int(r, 256)));
+    default:
+      return '#graph=' + toBase64Url(deflateRaw(new TextEncoder().encode(damagedText(r, graphText))));
   }
 }
 
 function randomManifest(r: Rand, fixture: Record<string, unknown>): unknown {
   const m = JSON.parse(JSON.stringify(fixture)) as Record<string, any>;
   switch (int(r, 5)) {
-    case 0: m.models.generator.file = pick(r, ['https://other.host/g.onnx', '%2e%2e/x', 'sub/../../x', '/etc/passwd', 'C:\\x', '', '..', 'a//b', 'ok.onnx', '\u0000.onnx', 'x'.repeat(300)]); break;
-    case 1: m.models[pick(r, NASTY_STRINGS) || 'extra'] = randomValue(r); break;
-    case 2: m[pick(r, ['id', 'latent', 'image', 'models', 'format', 'version'])] = randomValue(r); break;
-    case 3: if (m.models.generator.variants === undefined) m.models.generator.variants = { [pick(r, NASTY_STRINGS)]: { file: pick(r, ['../v.onnx', 'v.onnx', 'http://x/v']), sha256: 'a'.repeat(64) } }; break;
-    default: return randomValue(r);
+    case 0:
+      m.models.generator.file = pick(r, [
+        'https://other.host/g.onnx',
+        '%2e%2e/x',
+        'sub/../../x',
+        '/etc/passwd',
+        'C:\\x',
+        '',
+        '..',
+        'a//b',
+        'ok.onnx',
+        '\u0000.onnx',
+        'x'.repeat(300),
+      ]);
+      break;
+    case 1:
+      m.models[pick(r, NASTY_STRINGS) || 'extra'] = randomValue(r);
+      break;
+    case 2:
+      m[pick(r, ['id', 'latent', 'image', 'models', 'format', 'version'])] = randomValue(r);
+      break;
+    case 3:
+      if (m.models.generator.variants === undefined)
+        m.models.generator.variants = {
+          [pick(r, NASTY_STRINGS)]: { file: pick(r, ['../v.onnx', 'v.onnx', 'http://x/v']), sha256: 'a'.repeat(64) },
+        };
+      break;
+    default:
+      return randomValue(r);
   }
   return m;
 }
 
 const READ_REFS = [
-  '/dev/zero', '/dev/urandom', '/etc/passwd', '/etc/shadow', '/proc/self/environ', '/proc/self/mem', 'file:///etc/passwd', 'file:///dev/zero',
-  '../../../../etc/passwd', '..\\..\\windows\\win.ini', '~/.ssh/id_rsa', 'http://127.0.0.1:1/', 'http://localhost/', 'http://[::1]/', 'http://169.254.169.254/latest/meta-data/',
-  'http://10.0.0.1/', 'http://2130706433/', 'http://0x7f000001/', 'https://example.com/face.png', 'ftp://example.com/x', 'data:image/png;base64,AAAA', 'javascript:alert(1)',
-  'file://evil.host/share/x.png', '\u0000', '', 'face.png', 'C:\\Windows\\x.png', '/sys/kernel/notes',
+  '/dev/zero',
+  '/dev/urandom',
+  '/etc/passwd',
+  '/etc/shadow',
+  '/proc/self/environ',
+  '/proc/self/mem',
+  'file:///etc/passwd',
+  'file:///dev/zero',
+  '../../../../etc/passwd',
+  '..\\..\\windows\\win.ini',
+  '~/.ssh/id_rsa',
+  'http://127.0.0.1:1/',
+  'http://localhost/',
+  'http://[::1]/',
+  'http://169.254.169.254/latest/meta-data/',
+  'http://10.0.0.1/',
+  'http://2130706433/',
+  'http://0x7f000001/',
+  'https://example.com/face.png',
+  'ftp://example.com/x',
+  'data:image/png;base64,AAAA',
+  'javascript:alert(1)',
+  'file://evil.host/share/x.png',
+  '\u0000',
+  '',
+  'face.png',
+  'C:\\Windows\\x.png',
+  '/sys/kernel/notes',
 ];
 
 /** The whole corpus: `count` cases per family, from `seed`. `fixtureManifest` is a valid pack manifest to mutate. */
-export function buildCorpus(seed: number, count: Record<Family, number>, fixtureManifest: Record<string, unknown>): HostileCase[] {
+export function buildCorpus(
+  seed: number,
+  count: Record<Family, number>,
+  fixtureManifest: Record<string, unknown>,
+): HostileCase[] {
   const r = prng(seed);
   const cases: HostileCase[] = [];
   for (let i = 0; i < count.graph; i++) {
@@ -305,14 +548,29 @@ export function buildCorpus(seed: number, count: Record<Family, number>, fixture
   }
   for (let i = 0; i < count.paste; i++) {
     const g = randomGraph(r);
-    const fragment: Record<string, unknown> = { kind: r() < 0.95 ? 'delta-studio/fragment' : 'other', nodes: g.nodes, connections: g.connections };
+    const fragment: Record<string, unknown> = {
+      kind: r() < 0.95 ? 'delta-studio/fragment' : 'other',
+      nodes: g.nodes,
+      connections: g.connections,
+    };
     if (r() < 0.5) fragment.assets = g.assets ?? randomValue(r);
     cases.push({ family: 'paste', name: `paste #${i}`, input: fragment });
   }
-  for (let i = 0; i < count.png; i++) cases.push({ family: 'png', name: `png #${i}`, input: randomPng(r, JSON.stringify(randomGraph(r))) });
-  for (let i = 0; i < count.link; i++) cases.push({ family: 'link', name: `link #${i}`, input: randomLink(r, JSON.stringify(randomGraph(r))) });
+  for (let i = 0; i < count.png; i++)
+    cases.push({ family: 'png', name: `png #${i}`, input: randomPng(r, JSON.stringify(randomGraph(r))) });
+  for (let i = 0; i < count.link; i++)
+    cases.push({ family: 'link', name: `link #${i}`, input: randomLink(r, JSON.stringify(randomGraph(r))) });
   for (let i = 0; i < count.image; i++) cases.push({ family: 'image', name: `image #${i}`, input: randomImage(r) });
-  for (let i = 0; i < count.manifest; i++) cases.push({ family: 'manifest', name: `manifest #${i}`, input: randomManifest(r, fixtureManifest) });
-  for (let i = 0; i < count.read; i++) cases.push({ family: 'read', name: `read #${i}`, input: i < READ_REFS.length ? READ_REFS[i] : pick(r, READ_REFS) + (r() < 0.5 ? '' : pick(r, ['/', '/../x', '%00', '?a=1'])) });
+  for (let i = 0; i < count.manifest; i++)
+    cases.push({ family: 'manifest', name: `manifest #${i}`, input: randomManifest(r, fixtureManifest) });
+  for (let i = 0; i < count.read; i++)
+    cases.push({
+      family: 'read',
+      name: `read #${i}`,
+      input:
+        i < READ_REFS.length
+          ? READ_REFS[i]
+          : pick(r, READ_REFS) + (r() < 0.5 ? '' : pick(r, ['/', '/../x', '%00', '?a=1'])),
+    });
   return cases;
 }

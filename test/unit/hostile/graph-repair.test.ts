@@ -8,7 +8,7 @@ import { makeContextFactory, testDefinitions } from '../graph/test-registry';
 import { manyNodes, rawGraph, reversedRing, wire } from './big-graphs';
 
 const registry = new Map(testDefinitions.map((d) => [d.type, d]));
-const timed = <T,>(f: () => T): { value: T; ms: number } => {
+const timed = <T>(f: () => T): { value: T; ms: number } => {
   const t0 = performance.now();
   const value = f();
   return { value, ms: performance.now() - t0 };
@@ -20,7 +20,11 @@ const MUL_PARAMS = { factor: 2, steps: 1, mode: 'times', negate: false, seed: 7,
 describe('repair passes are near-linear', () => {
   it('10k unknown-type nodes with 50k wires without ids parse in seconds', () => {
     const nodes = manyNodes(10_000, 'future-node');
-    const conns = Array.from({ length: 50_000 }, (_, i) => ({ id: '', from: { node: `n${i % 10_000}`, socket: `o${i}` }, to: { node: `n${(i * 7 + 1) % 10_000}`, socket: `i${i}` } }));
+    const conns = Array.from({ length: 50_000 }, (_, i) => ({
+      id: '',
+      from: { node: `n${i % 10_000}`, socket: `o${i}` },
+      to: { node: `n${(i * 7 + 1) % 10_000}`, socket: `i${i}` },
+    }));
     const { value: r, ms } = timed(() => parseGraphFile(JSON.stringify(rawGraph(nodes, conns)), registry));
     expect(ms).toBeLessThan(BUDGET_MS);
     expect(r.ok).toBe(true);
@@ -35,7 +39,10 @@ describe('repair passes are near-linear', () => {
     const conns: unknown[] = [];
     for (let i = 0; i < 25_000; i++) {
       const a = (2 * i) % 10_000;
-      conns.push(wire(`a${i}`, `n${a}`, `o${i}`, `n${a + 1}`, `i${i}`), wire(`b${i}`, `n${a + 1}`, `o${i}`, `n${a}`, `i${i}`));
+      conns.push(
+        wire(`a${i}`, `n${a}`, `o${i}`, `n${a + 1}`, `i${i}`),
+        wire(`b${i}`, `n${a + 1}`, `o${i}`, `n${a}`, `i${i}`),
+      );
     }
     const { value: r, ms } = timed(() => parseGraphFile(JSON.stringify(rawGraph(nodes, conns)), registry));
     expect(ms).toBeLessThan(BUDGET_MS);
@@ -47,7 +54,9 @@ describe('repair passes are near-linear', () => {
   });
 
   it('a 10k-node ring listed backwards loses exactly its latest wire', () => {
-    const { value: r, ms } = timed(() => parseGraphFile(JSON.stringify(rawGraph(manyNodes(10_000, 'mul', MUL_PARAMS), reversedRing(10_000))), registry));
+    const { value: r, ms } = timed(() =>
+      parseGraphFile(JSON.stringify(rawGraph(manyNodes(10_000, 'mul', MUL_PARAMS), reversedRing(10_000))), registry),
+    );
     expect(ms).toBeLessThan(BUDGET_MS);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -59,7 +68,9 @@ describe('repair passes are near-linear', () => {
 
   it('a 100k-node, 100k-wire graph parses and repairs in seconds', () => {
     const nodes = manyNodes(100_000, 'future-node');
-    const conns = Array.from({ length: 100_000 }, (_, i) => wire(i % 3 ? '' : `c${i}`, `n${(i * 7919) % 100_000}`, 'o', `n${(i * 104_729 + 3) % 100_000}`, `i${i}`));
+    const conns = Array.from({ length: 100_000 }, (_, i) =>
+      wire(i % 3 ? '' : `c${i}`, `n${(i * 7919) % 100_000}`, 'o', `n${(i * 104_729 + 3) % 100_000}`, `i${i}`),
+    );
     const text = JSON.stringify(rawGraph(nodes, conns));
     const { value: r, ms } = timed(() => parseGraphFile(text, registry));
     expect(ms).toBeLessThan(2 * BUDGET_MS); // 30 s: about 10 s on a loaded 2-core machine
@@ -73,7 +84,9 @@ describe('repair passes are near-linear', () => {
     // 20k nodes, every node wired to the next 5 (mod n), listed in a scrambled order
     const n = 20_000;
     const conns: { from: { node: string; socket: string }; to: { node: string; socket: string } }[] = [];
-    for (let i = 0; i < n; i++) for (let d = 1; d <= 5; d++) conns.push({ from: { node: `n${i}`, socket: 'o' }, to: { node: `n${(i + d * 997) % n}`, socket: `i${d}` } });
+    for (let i = 0; i < n; i++)
+      for (let d = 1; d <= 5; d++)
+        conns.push({ from: { node: `n${i}`, socket: 'o' }, to: { node: `n${(i + d * 997) % n}`, socket: `i${d}` } });
     for (let i = conns.length - 1; i > 0; i--) {
       const j = (i * 2654435761) % (i + 1);
       [conns[i], conns[j]] = [conns[j]!, conns[i]!];
@@ -82,7 +95,12 @@ describe('repair passes are near-linear', () => {
     const { value: removed, ms } = timed(() => breakCycles(ids, conns));
     expect(ms).toBeLessThan(BUDGET_MS);
     const kept = conns.filter((_, k) => !removed.has(k));
-    const doc = zGraphDocument.parse(rawGraph(ids.map((id) => ({ id, type: 'x', position: [0, 0] })), kept.map((c, k) => ({ id: `c${k}`, ...c }))));
+    const doc = zGraphDocument.parse(
+      rawGraph(
+        ids.map((id) => ({ id, type: 'x', position: [0, 0] })),
+        kept.map((c, k) => ({ id: `c${k}`, ...c })),
+      ),
+    );
     expect(topologicalOrder(doc).cyclic).toEqual([]);
   });
 });
@@ -111,7 +129,13 @@ describe('ids, fields and asset keys are plain data', () => {
   });
 
   it('a failing node with id "__proto__" makes the run end in error, with its message', async () => {
-    const doc = { format: 'delta-studio/graph', version: 1, name: 'x', nodes: [{ id: '__proto__', type: 'fail', params: {}, position: [0, 0] }], connections: [] };
+    const doc = {
+      format: 'delta-studio/graph',
+      version: 1,
+      name: 'x',
+      nodes: [{ id: '__proto__', type: 'fail', params: {}, position: [0, 0] }],
+      connections: [],
+    };
     const r = parseGraphFile(JSON.stringify(doc), registry);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -155,7 +179,10 @@ describe('ids, fields and asset keys are plain data', () => {
 
 describe('small ones', () => {
   it('position -0 is 0 without a warning', () => {
-    const r = parseGraphFile('{"format":"delta-studio/graph","version":1,"name":"z","nodes":[{"id":"a","type":"const","params":{"value":1},"position":[-0,-0]}]}', registry);
+    const r = parseGraphFile(
+      '{"format":"delta-studio/graph","version":1,"name":"z","nodes":[{"id":"a","type":"const","params":{"value":1},"position":[-0,-0]}]}',
+      registry,
+    );
     expect(r.ok && r.warnings).toEqual([]);
   });
 

@@ -33,7 +33,10 @@ beforeAll(async () => {
       // never answers
     } else if (req.url === '/redirect') {
       res.writeHead(302, { Location: 'http://127.0.0.1:1/elsewhere' }).end();
-    } else res.writeHead(200).end(Buffer.from(encode({ width: 8, height: 8, data: new Uint8Array(256).fill(128), channels: 4 })));
+    } else
+      res
+        .writeHead(200)
+        .end(Buffer.from(encode({ width: 8, height: 8, data: new Uint8Array(256).fill(128), channels: 4 })));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
@@ -50,10 +53,17 @@ function graph(source: string, extra: { name?: string; filename?: string; loadId
     version: 1,
     name: extra.name ?? 'hostile',
     nodes: [
-      { id: extra.loadId ?? 'face', type: 'load-face', params: { pack: 'fixture', source, crop: 'center' }, position: [0, 0] },
+      {
+        id: extra.loadId ?? 'face',
+        type: 'load-face',
+        params: { pack: 'fixture', source, crop: 'center' },
+        position: [0, 0],
+      },
       { id: 'save', type: 'save-image', params: { filename: extra.filename ?? 'out.png' }, position: [300, 0] },
     ],
-    connections: [{ id: 'c1', from: { node: extra.loadId ?? 'face', socket: 'image' }, to: { node: 'save', socket: 'image' } }],
+    connections: [
+      { id: 'c1', from: { node: extra.loadId ?? 'face', socket: 'image' }, to: { node: 'save', socket: 'image' } },
+    ],
   };
 }
 
@@ -124,7 +134,19 @@ describe('the headless runner reads only what its command line allows', () => {
     await expect(policy.read(`${base}/silent`)).rejects.toThrow(/did not answer within 0\.8 s/);
     expect(performance.now() - t0).toBeLessThan(8000);
     await expect(policy.read(`${base}/redirect`)).rejects.toThrow(/redirects elsewhere/);
-    expect(['localhost', '127.0.0.1', '10.1.2.3', '192.168.0.1', '172.20.0.1', '169.254.169.254', '[::1]', '2130706433', '0x7f000001'].every(isPrivateHost)).toBe(true);
+    expect(
+      [
+        'localhost',
+        '127.0.0.1',
+        '10.1.2.3',
+        '192.168.0.1',
+        '172.20.0.1',
+        '169.254.169.254',
+        '[::1]',
+        '2130706433',
+        '0x7f000001',
+      ].every(isPrivateHost),
+    ).toBe(true);
     expect(isPrivateHost('example.com')).toBe(false);
   });
 

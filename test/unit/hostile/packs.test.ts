@@ -16,7 +16,8 @@ const requested: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     requested.push(req.url ?? '');
-    if (req.url === '/packs/p/manifest.json') res.writeHead(200, { 'Content-Type': 'application/json' }).end(manifestText);
+    if (req.url === '/packs/p/manifest.json')
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(manifestText);
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -24,7 +25,18 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const hostileNames = ['https://other.host/generator.onnx', '//other.host/g.onnx', '%2e%2e/%2e%2e/secret', 'sub/../../escape.onnx', '/etc/passwd', '..\\..\\x.onnx', 'C:/x.onnx', './g.onnx', 'a//b.onnx', 'x'.repeat(300)];
+const hostileNames = [
+  'https://other.host/generator.onnx',
+  '//other.host/g.onnx',
+  '%2e%2e/%2e%2e/secret',
+  'sub/../../escape.onnx',
+  '/etc/passwd',
+  '..\\..\\x.onnx',
+  'C:/x.onnx',
+  './g.onnx',
+  'a//b.onnx',
+  'x'.repeat(300),
+];
 
 describe('pack manifests are validated before any file is fetched', () => {
   it.each(hostileNames)('a model file named %j is refused and nothing but the manifest is requested', async (name) => {

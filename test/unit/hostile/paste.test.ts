@@ -15,14 +15,33 @@ function store() {
   s.connect({ node: a.id, socket: 'delta' }, { node: b.id, socket: 'delta' });
   return s;
 }
-const scaleNode = (id: string, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ id, type: 'scale', params: { alpha: 1, ...params }, position: [0, 0], ...extra });
+const scaleNode = (id: string, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'scale',
+  params: { alpha: 1, ...params },
+  position: [0, 0],
+  ...extra,
+});
 const frag = (nodes: unknown[], connections: unknown[] = [], assets?: unknown) =>
-  ({ kind: 'delta-studio/fragment', nodes, connections, ...(assets === undefined ? {} : { assets }) }) as unknown as ClipboardFragment;
+  ({
+    kind: 'delta-studio/fragment',
+    nodes,
+    connections,
+    ...(assets === undefined ? {} : { assets }),
+  }) as unknown as ClipboardFragment;
 
 describe('paste through the one validation path', () => {
   it.each([
-    ['"pack": 42', frag([{ id: 'g', type: 'generate', params: { pack: 42 }, position: [0, 0] }]), /pasted nodes\[0\]\.params\.pack: expected string, got number 42/],
-    ['a string α', frag([scaleNode('s', { alpha: 'lots' })]), /pasted nodes\[0\]\.params\.alpha: expected number, got string "lots"/],
+    [
+      '"pack": 42',
+      frag([{ id: 'g', type: 'generate', params: { pack: 42 }, position: [0, 0] }]),
+      /pasted nodes\[0\]\.params\.pack: expected string, got number 42/,
+    ],
+    [
+      'a string α',
+      frag([scaleNode('s', { alpha: 'lots' })]),
+      /pasted nodes\[0\]\.params\.alpha: expected number, got string "lots"/,
+    ],
     ['nodes not an array', { kind: 'delta-studio/fragment', nodes: 'x' }, /pasted nodes: expected array/],
     ['a node without id', frag([{ type: 'scale', params: {}, position: [0, 0] }]), /pasted nodes\[0\]\.id: missing/],
     ['assets of the wrong shape', frag([scaleNode('s')], [], [1, 2]), /pasted assets: expected object/],
@@ -42,7 +61,10 @@ describe('paste through the one validation path', () => {
 
   it('removes a self-loop with a warning, keeps the node', () => {
     const s = store();
-    const fragment = frag([scaleNode('s')], [{ id: 'w', from: { node: 's', socket: 'delta' }, to: { node: 's', socket: 'delta' } }]);
+    const fragment = frag(
+      [scaleNode('s')],
+      [{ id: 'w', from: { node: 's', socket: 'delta' }, to: { node: 's', socket: 'delta' } }],
+    );
     const checked = s.checkPaste(fragment);
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
@@ -65,7 +87,12 @@ describe('paste through the one validation path', () => {
   it('a pasted wire to a node outside the fragment is dropped with a warning, not wired into the open graph', () => {
     const s = store();
     const outside = s.doc.nodes[0]!.id;
-    const checked = s.checkPaste(frag([scaleNode('s')], [{ id: 'w', from: { node: outside, socket: 'delta' }, to: { node: 's', socket: 'delta' } }]));
+    const checked = s.checkPaste(
+      frag(
+        [scaleNode('s')],
+        [{ id: 'w', from: { node: outside, socket: 'delta' }, to: { node: 's', socket: 'delta' } }],
+      ),
+    );
     expect(checked.ok && checked.warnings.join()).toMatch(/does not exist/);
     expect(checked.ok && checked.added.connections).toEqual([]);
   });

@@ -15,12 +15,17 @@ const defaults = Object.fromEntries(aimNode.params.map((p) => [p.name, p.default
 
 async function fwDelta(attribute: string, from: number, to: number, method = 'dge'): Promise<DeltaValue> {
   const ctx = makeCtx();
-  const { pairs } = await syntheticPairNode.compute({}, { pack: FW, attribute, from, to, count: 3, identitySeed: 7 }, ctx);
+  const { pairs } = await syntheticPairNode.compute(
+    {},
+    { pack: FW, attribute, from, to, count: 3, identitySeed: 7 },
+    ctx,
+  );
   return (await encodeDeltaNode.compute({ pairs }, { pack: FW, method }, ctx)).delta as DeltaValue;
 }
 async function fwLatent(seed: number): Promise<LatentValue> {
   const image = renderFace(seed, {}, 'photo', 64, packFraming(FW));
-  return (await ganInversionNode.compute({ image }, { pack: FW, refineSteps: 0, refineRate: 0.05 }, makeCtx())).latent as LatentValue;
+  return (await ganInversionNode.compute({ image }, { pack: FW, refineSteps: 0, refineRate: 0.05 }, makeCtx()))
+    .latent as LatentValue;
 }
 const num = (o: NodeOutputs, k: string) => (o[k] as { value: number }).value;
 
@@ -37,7 +42,10 @@ describe('Aim', () => {
   });
 
   it('the solver finds α of a monotone response, and says when the target is out of reach or fidelity collapses', async () => {
-    const evaluate = async (a: number[]) => ({ values: [10 * Math.tanh(a[0] / 2)], cgi: Math.abs(a[0]) > 2.5 ? 0.9 : 0.1 });
+    const evaluate = async (a: number[]) => ({
+      values: [10 * Math.tanh(a[0] / 2)],
+      cgi: Math.abs(a[0]) > 2.5 ? 0.9 : 0.1,
+    });
     const src = { values: [0], cgi: 0.1 };
     const ok = await solveAim(evaluate, src, [6], { tol: [0.1] });
     expect(ok.reached).toBe(true);
@@ -50,25 +58,47 @@ describe('Aim', () => {
     const flat = await solveAim(async () => ({ values: [1], cgi: 0 }), { values: [1], cgi: 0 }, [3], { tol: [0.1] });
     expect(flat.why).toBe('this delta does not move the attribute');
     // two deltas with crossed effects
-    const two = await solveAim(async (a) => ({ values: [2 * a[0] + 0.5 * a[1], -a[0] + a[1] + 0.1 * a[1] ** 2], cgi: 0 }), { values: [0, 0], cgi: 0 }, [1, 0.5], { tol: [0.01, 0.01] });
+    const two = await solveAim(
+      async (a) => ({ values: [2 * a[0] + 0.5 * a[1], -a[0] + a[1] + 0.1 * a[1] ** 2], cgi: 0 }),
+      { values: [0, 0], cgi: 0 },
+      [1, 0.5],
+      { tol: [0.01, 0.01] },
+    );
     expect(two.reached).toBe(true);
   });
 
   it('on the demo pack lands a yaw change within 5 % of the range and reports what it reached', async () => {
     const [latent, delta] = [await fwLatent(11), await fwDelta('yaw', 0, 25)];
     const notes: string[] = [];
-    const out = await aimNode.compute({ latent, deltas: [delta] }, { ...defaults, pack: FW, attribute: 'yaw', mode: 'by', target: 12 }, makeCtx({}, [], notes));
+    const out = await aimNode.compute(
+      { latent, deltas: [delta] },
+      { ...defaults, pack: FW, attribute: 'yaw', mode: 'by', target: 12 },
+      makeCtx({}, [], notes),
+    );
     expect(Math.abs(num(out, 'reached') - 12)).toBeLessThan(0.05 * 120);
     expect(notes.join()).toMatch(/^Reached yaw \+1\d\.\d° of \+12\.0° \(α -?\d\.\d\d\)/);
     // the latent is the edit at that α, as Add makes it
-    const again = await addNode.compute({ latent, deltas: [{ ...delta, tensor: { data: delta.tensor.data.map((v) => v * num(out, 'alpha')), dims: delta.tensor.dims } }] }, { pack: FW, combine: 'sum' }, makeCtx());
+    const again = await addNode.compute(
+      {
+        latent,
+        deltas: [
+          { ...delta, tensor: { data: delta.tensor.data.map((v) => v * num(out, 'alpha')), dims: delta.tensor.dims } },
+        ],
+      },
+      { pack: FW, combine: 'sum' },
+      makeCtx(),
+    );
     expect(maxAbsDiff((out.latent as LatentValue).tensor, (again.latent as LatentValue).tensor)).toBeLessThan(1e-5);
   });
 
   it('says plainly when a target is out of reach', async () => {
     const [latent, delta] = [await fwLatent(12), await fwDelta('smile', 0, 0.3)];
     const notes: string[] = [];
-    await aimNode.compute({ latent, deltas: [delta] }, { ...defaults, pack: FW, attribute: 'yaw', mode: 'by', target: 150, maxAlpha: 1 }, makeCtx({}, [], notes));
+    await aimNode.compute(
+      { latent, deltas: [delta] },
+      { ...defaults, pack: FW, attribute: 'yaw', mode: 'by', target: 150, maxAlpha: 1 },
+      makeCtx({}, [], notes),
+    );
     expect(notes[0]).toMatch(/^Out of reach: /);
   });
 
@@ -79,19 +109,28 @@ describe('Aim', () => {
     const params = { ...defaults, pack: FW, attribute: 'yaw', mode: 'by', target: -10, more: 'mouthOpen +0.2' };
     await aimNode.compute({ latent, deltas: [yaw, smile] }, params, makeCtx({}, [], notes));
     expect(notes[0]).toMatch(/yaw .* mouthOpen /);
-    await expect(aimNode.compute({ latent, deltas: [yaw] }, params, makeCtx())).rejects.toThrow('1 deltas are connected but 2 targets are given');
+    await expect(aimNode.compute({ latent, deltas: [yaw] }, params, makeCtx())).rejects.toThrow(
+      '1 deltas are connected but 2 targets are given',
+    );
   });
 
   it('on the fixture pack (no estimator) applies plain α and says why', async () => {
     const latent = latentFrom(1);
     const ctx = makeCtx();
-    const delta = (await encodeDeltaNode.compute({ pairs: pairsFrom(2) }, { pack: 'fixture', method: 'linear' }, ctx)).delta as DeltaValue;
+    const delta = (await encodeDeltaNode.compute({ pairs: pairsFrom(2) }, { pack: 'fixture', method: 'linear' }, ctx))
+      .delta as DeltaValue;
     const notes: string[] = [];
-    const out = await aimNode.compute({ latent, deltas: [delta] }, { ...defaults, pack: 'fixture', alpha: 0.5 }, makeCtx({}, [], notes));
+    const out = await aimNode.compute(
+      { latent, deltas: [delta] },
+      { ...defaults, pack: 'fixture', alpha: 0.5 },
+      makeCtx({}, [], notes),
+    );
     expect(notes[0]).toMatch(/has no attribute estimator, so Aim cannot measure the edit: plain α = 0.5/);
     const w = (out.latent as LatentValue).tensor.data;
     expect(w[5]).toBeCloseTo(latent.tensor.data[5] + 0.5 * delta.tensor.data[5], 5);
     expect(Number.isNaN(num(out, 'reached'))).toBe(true);
-    await expect(aimNode.compute({ latent }, { ...defaults, pack: 'fixture' }, ctx)).rejects.toThrow('Aim: input "deltas" is not connected');
+    await expect(aimNode.compute({ latent }, { ...defaults, pack: 'fixture' }, ctx)).rejects.toThrow(
+      'Aim: input "deltas" is not connected',
+    );
   });
 });

@@ -20,19 +20,30 @@ import { makeCtx, maxAbsDiff, modelsDir } from './helpers';
 
 const PORTRAIT = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 const havePortrait = existsSync(PORTRAIT);
-if (!havePortrait) console.warn(`skipping identity / face-choice tests: ${PORTRAIT} is missing (apt-get install python-matplotlib-data)`);
+if (!havePortrait)
+  console.warn(
+    `skipping identity / face-choice tests: ${PORTRAIT} is missing (apt-get install python-matplotlib-data)`,
+  );
 
 /** The portrait at full size on the left and mirrored at half size on the right: two faces, the mirrored one smaller. */
 function twoFaces(photo: RgbaImage): RgbaImage {
   const half = mirrored(resizeRgba(photo, photo.width / 2, photo.height / 2));
   const w = photo.width + half.width;
   const data = new Uint8ClampedArray(w * photo.height * 4).fill(200);
-  for (let y = 0; y < photo.height; y++) data.set(photo.data.subarray(y * photo.width * 4, (y + 1) * photo.width * 4), y * w * 4);
-  for (let y = 0; y < half.height; y++) data.set(half.data.subarray(y * half.width * 4, (y + 1) * half.width * 4), (y * w + photo.width) * 4);
+  for (let y = 0; y < photo.height; y++)
+    data.set(photo.data.subarray(y * photo.width * 4, (y + 1) * photo.width * 4), y * w * 4);
+  for (let y = 0; y < half.height; y++)
+    data.set(half.data.subarray(y * half.width * 4, (y + 1) * half.width * 4), (y * w + photo.width) * 4);
   return { width: w, height: photo.height, data };
 }
 
-const png = (img: RgbaImage) => encodePng({ width: img.width, height: img.height, data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), channels: 4 });
+const png = (img: RgbaImage) =>
+  encodePng({
+    width: img.width,
+    height: img.height,
+    data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+    channels: 4,
+  });
 const image = (img: RgbaImage): ImageValue => ({ kind: 'image', tensor: rgbaToTensor(img) });
 
 describe('Compare: identity readout', () => {
@@ -45,24 +56,30 @@ describe('Compare: identity readout', () => {
     await expect(compareNode.compute({ a: flat, b: flat }, { identity: true }, ctx)).rejects.toThrow(
       'Compare: the identity readout (face descriptors) is not available in this runtime; turn "identity" off',
     );
-    await expect(compareNode.compute({ a: flat, b: flat }, { identity: 'yes' }, ctx)).rejects.toThrow('param "identity" must be true or false, got "yes"');
+    await expect(compareNode.compute({ a: flat, b: flat }, { identity: 'yes' }, ctx)).rejects.toThrow(
+      'param "identity" must be true or false, got "yes"',
+    );
   });
 
-  it.skipIf(!havePortrait)('measures CS next to PSNR, and says which image has no face', async () => {
-    const photo = resizeRgba(await decodeImageNode(new Uint8Array(readFileSync(PORTRAIT))), 256, 300);
-    const notes: string[] = [];
-    const ctx = makeCtx({}, [], notes);
-    const out = await compareNode.compute({ a: image(photo), b: image(mirrored(photo)) }, { identity: true }, ctx);
-    const cs = (out.identity as NumberValue).value;
-    expect(cs).toBeGreaterThan(0.97);
-    expect(cs).toBeLessThan(1);
-    expect((out.psnr as NumberValue).value).toBeLessThan(30);
-    expect(notes).toEqual([]);
-    const flat = image({ width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(128) });
-    const none = await compareNode.compute({ a: image(photo), b: flat }, { identity: true }, ctx);
-    expect((none.identity as NumberValue).value).toBeNaN();
-    expect(notes).toEqual([expect.stringMatching(/^Identity: no face found in "after" \(/)]);
-  }, 120_000);
+  it.skipIf(!havePortrait)(
+    'measures CS next to PSNR, and says which image has no face',
+    async () => {
+      const photo = resizeRgba(await decodeImageNode(new Uint8Array(readFileSync(PORTRAIT))), 256, 300);
+      const notes: string[] = [];
+      const ctx = makeCtx({}, [], notes);
+      const out = await compareNode.compute({ a: image(photo), b: image(mirrored(photo)) }, { identity: true }, ctx);
+      const cs = (out.identity as NumberValue).value;
+      expect(cs).toBeGreaterThan(0.97);
+      expect(cs).toBeLessThan(1);
+      expect((out.psnr as NumberValue).value).toBeLessThan(30);
+      expect(notes).toEqual([]);
+      const flat = image({ width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(128) });
+      const none = await compareNode.compute({ a: image(photo), b: flat }, { identity: true }, ctx);
+      expect((none.identity as NumberValue).value).toBeNaN();
+      expect(notes).toEqual([expect.stringMatching(/^Identity: no face found in "after" \(/)]);
+    },
+    120_000,
+  );
 });
 
 describe.skipIf(!havePortrait)('Load Face: several faces, the user picks', () => {
@@ -76,19 +93,24 @@ describe.skipIf(!havePortrait)('Load Face: several faces, the user picks', () =>
     const ctx = makeCtx({ group }, [], notes);
     const params = { pack: 'fixture', source: 'asset:group', crop: 'face' };
     const largest = tensorToRgba(((await loadFaceNode.compute({}, params, ctx)).image as ImageValue).tensor);
-    const second = tensorToRgba(((await loadFaceNode.compute({}, { ...params, face: 1 }, ctx)).image as ImageValue).tensor);
+    const second = tensorToRgba(
+      ((await loadFaceNode.compute({}, { ...params, face: 1 }, ctx)).image as ImageValue).tensor,
+    );
     expect(notes).toEqual([facesNote(2, 0), facesNote(2, 1)]);
     expect(notes[0]).toBe('2 faces found, using face 0 (largest; "Face #" picks 0–1)');
     expect(notes[1]).toBe('2 faces found, using face 1 (2nd largest; "Face #" picks 0–1)');
     // the second face is the mirrored copy: its aligned crop matches the mirror of the first
     const t = (img: RgbaImage) => rgbaToTensor(img);
     expect(maxAbsDiff(t(second), t(largest))).toBeGreaterThan(0.3);
-    const meanDiff = (a: RgbaImage, b: RgbaImage) => a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
+    const meanDiff = (a: RgbaImage, b: RgbaImage) =>
+      a.data.reduce((s, v, i) => s + Math.abs(v - b.data[i]), 0) / a.data.length;
     expect(meanDiff(second, mirrored(largest))).toBeLessThan(meanDiff(second, largest) / 2);
     await expect(loadFaceNode.compute({}, { ...params, face: 2 }, ctx)).rejects.toThrow(
       'Load Face: cannot align the face in asset "group": face 2 does not exist: the photo has 2 faces (0 = largest)',
     );
-    await expect(loadFaceNode.compute({}, { ...params, face: 1.5 }, ctx)).rejects.toThrow('param "face" must be a whole number from 0 (the largest face), got 1.5');
+    await expect(loadFaceNode.compute({}, { ...params, face: 1.5 }, ctx)).rejects.toThrow(
+      'param "face" must be a whole number from 0 (the largest face), got 1.5',
+    );
   }, 120_000);
 
   it('the engine puts the note on the node state, and again on a cache hit', async () => {
@@ -106,7 +128,14 @@ describe.skipIf(!havePortrait)('Load Face: several faces, the user picks', () =>
       format: 'delta-studio/graph',
       version: 1,
       name: 'two faces',
-      nodes: [{ id: 'face', type: 'load-face', params: { pack: 'fixture', source: 'asset:group', crop: 'face', face: 1 }, position: [0, 0] }],
+      nodes: [
+        {
+          id: 'face',
+          type: 'load-face',
+          params: { pack: 'fixture', source: 'asset:group', crop: 'face', face: 1 },
+          position: [0, 0],
+        },
+      ],
       connections: [],
       packs: [],
       assets: { group: { mime: 'image/png', data: Buffer.from(group).toString('base64') } },

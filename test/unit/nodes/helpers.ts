@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ComputeContext, ImageValue, LatentValue, PairsValue, Tensor } from '../../../src/graph/types';
-import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode, fetchBytesNode } from '../../../src/workers/node/context';
+import {
+  alignFaceNode,
+  createNodePackRuntime,
+  decodeImageNode,
+  faceDescriptorNode,
+  fetchBytesNode,
+} from '../../../src/workers/node/context';
 import { neutralAttributes, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
 import { imageFraming, renderFramed, type Framing } from '../../../src/synth/framing';
 import { rgbaToTensor } from '../../../src/workers/image';
@@ -11,7 +17,11 @@ export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.ur
 export const packs = createNodePackRuntime(modelsDir);
 
 /** A Node compute context; `notes` collects what the node says through ctx.note. */
-export function makeCtx(assets: Record<string, Uint8Array> = {}, progress: number[] = [], notes: string[] = []): ComputeContext {
+export function makeCtx(
+  assets: Record<string, Uint8Array> = {},
+  progress: number[] = [],
+  notes: string[] = [],
+): ComputeContext {
   return {
     packs,
     assets: { get: (id) => assets[id] },
@@ -32,7 +42,9 @@ export function latentFrom(seed: number, pack = 'fixture'): LatentValue {
 
 /** The framing a committed pack's manifest declares (`image.framing`; whole frame when absent). */
 export function packFraming(pack: string): Framing {
-  const manifest = JSON.parse(readFileSync(`${modelsDir}/${pack}/manifest.json`, 'utf8')) as { image: { framing?: Framing } };
+  const manifest = JSON.parse(readFileSync(`${modelsDir}/${pack}/manifest.json`, 'utf8')) as {
+    image: { framing?: Framing };
+  };
   return imageFraming(manifest.image);
 }
 
@@ -46,7 +58,10 @@ export function renderFace(
   framing: Framing = 'frame',
 ): ImageValue {
   const attrs = { ...neutralAttributes(), ...changes };
-  return { kind: 'image', tensor: rgbaToTensor(renderFramed(sampleIdentity(seed), attrs, { size, style, seed }, framing)) };
+  return {
+    kind: 'image',
+    tensor: rgbaToTensor(renderFramed(sampleIdentity(seed), attrs, { size, style, seed }, framing)),
+  };
 }
 
 export function imageFrom(seed: number, size = 32): ImageValue {
@@ -60,7 +75,11 @@ export function pairsFrom(k: number): PairsValue {
     attribute: 'smile',
     fromValue: 0,
     toValue: 1,
-    pairs: Array.from({ length: k }, (_, i) => ({ from: imageFrom(i), to: imageFrom(i + 100), params: { from: {}, to: {} } })),
+    pairs: Array.from({ length: k }, (_, i) => ({
+      from: imageFrom(i),
+      to: imageFrom(i + 100),
+      params: { from: {}, to: {} },
+    })),
   };
 }
 

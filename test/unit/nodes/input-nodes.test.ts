@@ -35,11 +35,17 @@ describe('a pack framed on the face (manifest image.framing: face)', () => {
     const plain = ((await syntheticPairNode.compute({}, params, makeCtx())).pairs as PairsValue).pairs[0];
     const attrs = { ...neutralAttributes(), smile: 0 };
     const range = (await makeCtx().packs.manifest('fixture')).image.range;
-    const expected = rgbaToTensor(renderFramed(sampleIdentity(3), attrs, { size: 32, style: 'cgi', seed: 3 }, 'face'), range);
+    const expected = rgbaToTensor(
+      renderFramed(sampleIdentity(3), attrs, { size: 32, style: 'cgi', seed: 3 }, 'face'),
+      range,
+    );
     expect(maxAbsDiff(framed.from.tensor, expected)).toBe(0);
     expect(maxAbsDiff(framed.from.tensor, plain.from.tensor)).toBeGreaterThan(0.1);
-    const face = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, faceFramedCtx())).image as ImageValue;
-    const whole = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx())).image as ImageValue;
+    const face = (
+      await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, faceFramedCtx())
+    ).image as ImageValue;
+    const whole = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx()))
+      .image as ImageValue;
     expect(face.tensor.dims).toEqual(whole.tensor.dims);
     expect(maxAbsDiff(face.tensor, whole.tensor)).toBeGreaterThan(0.1);
   });
@@ -47,7 +53,8 @@ describe('a pack framed on the face (manifest image.framing: face)', () => {
 
 /** A 48x40 picture: left half red, right half blue. */
 function redBlueRgba(): Uint8Array {
-  const w = 48, h = 40;
+  const w = 48,
+    h = 40;
   const data = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
@@ -61,9 +68,12 @@ function redBlueRgba(): Uint8Array {
 
 describe('Load Face', () => {
   it('renders a bundled sample at the encoder input size, deterministically', async () => {
-    const a = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx())).image as ImageValue;
-    const a2 = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx())).image as ImageValue;
-    const b = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:2' }, makeCtx())).image as ImageValue;
+    const a = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx()))
+      .image as ImageValue;
+    const a2 = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:1' }, makeCtx()))
+      .image as ImageValue;
+    const b = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:2' }, makeCtx()))
+      .image as ImageValue;
     expect(a.tensor.dims).toEqual([1, 3, 32, 32]);
     expect(std(a.tensor)).toBeGreaterThan(0.05);
     expect(maxAbsDiff(a.tensor, a2.tensor)).toBe(0);
@@ -72,7 +82,13 @@ describe('Load Face', () => {
 
   it('decodes an uploaded PNG asset and a JPEG URL, center-cropped and resized to [-1,1]', async () => {
     const png = encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 });
-    const fromAsset = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:face1' }, makeCtx({ face1: png }))).image as ImageValue;
+    const fromAsset = (
+      await loadFaceNode.compute(
+        {},
+        { pack: 'fixture', crop: 'center', source: 'asset:face1' },
+        makeCtx({ face1: png }),
+      )
+    ).image as ImageValue;
     const t = fromAsset.tensor;
     expect(t.dims).toEqual([1, 3, 32, 32]);
     // top-left is red (R=1, B=-1), top-right is blue
@@ -84,19 +100,33 @@ describe('Load Face', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dge-face-'));
     const jpgPath = path.join(dir, 'face.jpg');
     await writeFile(jpgPath, jpeg.encode({ width: 48, height: 40, data: Buffer.from(redBlueRgba()) }, 95).data);
-    const fromUrl = (await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: `url:${jpgPath}` }, makeCtx())).image as ImageValue;
+    const fromUrl = (
+      await loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: `url:${jpgPath}` }, makeCtx())
+    ).image as ImageValue;
     expect(fromUrl.tensor.dims).toEqual([1, 3, 32, 32]);
     expect(fromUrl.tensor.data[0]).toBeGreaterThan(0.8);
   });
 
   it('names the problem for a missing asset, a bad sample, an undecodable file and an unknown scheme', async () => {
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:nope' }, makeCtx())).rejects.toThrow('the graph has no image asset "nope"');
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:zebra' }, makeCtx())).rejects.toThrow('unknown sample "zebra"');
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:junk' }, makeCtx({ junk: new Uint8Array([1, 2, 3]) }))).rejects.toThrow(
-      'Load Face: cannot decode asset "junk": unsupported image format',
-    );
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'ftp:x' }, makeCtx())).rejects.toThrow('must start with sample:, asset: or url:');
-    await expect(loadFaceNode.compute({}, { pack: 'ghost', crop: 'center', source: 'sample:1' }, makeCtx())).rejects.toThrow('model pack "ghost" is not installed');
+    await expect(
+      loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'asset:nope' }, makeCtx()),
+    ).rejects.toThrow('the graph has no image asset "nope"');
+    await expect(
+      loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'sample:zebra' }, makeCtx()),
+    ).rejects.toThrow('unknown sample "zebra"');
+    await expect(
+      loadFaceNode.compute(
+        {},
+        { pack: 'fixture', crop: 'center', source: 'asset:junk' },
+        makeCtx({ junk: new Uint8Array([1, 2, 3]) }),
+      ),
+    ).rejects.toThrow('Load Face: cannot decode asset "junk": unsupported image format');
+    await expect(
+      loadFaceNode.compute({}, { pack: 'fixture', crop: 'center', source: 'ftp:x' }, makeCtx()),
+    ).rejects.toThrow('must start with sample:, asset: or url:');
+    await expect(
+      loadFaceNode.compute({}, { pack: 'ghost', crop: 'center', source: 'sample:1' }, makeCtx()),
+    ).rejects.toThrow('model pack "ghost" is not installed');
   });
 });
 
@@ -112,17 +142,22 @@ describe('Load Face: align face', () => {
     );
   });
 
-  it.skipIf(!existsSync(PORTRAIT))('detects and aligns the face of a real photo, and says so when there is none', async () => {
-    const photo = new Uint8Array(await readFile(PORTRAIT));
-    const ctx = makeCtx({ photo, flat: encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 }) });
-    const aligned = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:photo', crop: 'face' }, ctx)).image as ImageValue;
-    const centered = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:photo', crop: 'center' }, ctx)).image as ImageValue;
-    expect(aligned.tensor.dims).toEqual([1, 3, 32, 32]);
-    expect(maxAbsDiff(aligned.tensor, centered.tensor)).toBeGreaterThan(0.2);
-    await expect(loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:flat', crop: 'face' }, ctx)).rejects.toThrow(
-      /Load Face: cannot align the face in asset "flat": no face found/,
-    );
-  });
+  it.skipIf(!existsSync(PORTRAIT))(
+    'detects and aligns the face of a real photo, and says so when there is none',
+    async () => {
+      const photo = new Uint8Array(await readFile(PORTRAIT));
+      const ctx = makeCtx({ photo, flat: encodePng({ width: 48, height: 40, data: redBlueRgba(), channels: 4 }) });
+      const aligned = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:photo', crop: 'face' }, ctx))
+        .image as ImageValue;
+      const centered = (await loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:photo', crop: 'center' }, ctx))
+        .image as ImageValue;
+      expect(aligned.tensor.dims).toEqual([1, 3, 32, 32]);
+      expect(maxAbsDiff(aligned.tensor, centered.tensor)).toBeGreaterThan(0.2);
+      await expect(
+        loadFaceNode.compute({}, { pack: 'fixture', source: 'asset:flat', crop: 'face' }, ctx),
+      ).rejects.toThrow(/Load Face: cannot align the face in asset "flat": no face found/);
+    },
+  );
 });
 
 describe('Synthetic Pair', () => {
@@ -147,15 +182,25 @@ describe('Synthetic Pair', () => {
 
   it('refuses values outside the attribute range and an unknown attribute, naming the param', async () => {
     const base = { pack: 'fixture', attribute: 'smile', from: 0, to: 1, identitySeed: 1, count: 1 };
-    await expect(syntheticPairNode.compute({}, { ...base, to: 30 }, makeCtx())).rejects.toThrow('param "to" = 30 is outside [0, 1]');
-    await expect(syntheticPairNode.compute({}, { ...base, attribute: 'beard' }, makeCtx())).rejects.toThrow('param "attribute" must be one of');
-    await expect(syntheticPairNode.compute({}, { ...base, count: 2.5 }, makeCtx())).rejects.toThrow('param "count" must be a whole number');
+    await expect(syntheticPairNode.compute({}, { ...base, to: 30 }, makeCtx())).rejects.toThrow(
+      'param "to" = 30 is outside [0, 1]',
+    );
+    await expect(syntheticPairNode.compute({}, { ...base, attribute: 'beard' }, makeCtx())).rejects.toThrow(
+      'param "attribute" must be one of',
+    );
+    await expect(syntheticPairNode.compute({}, { ...base, count: 2.5 }, makeCtx())).rejects.toThrow(
+      'param "count" must be a whole number',
+    );
   });
 
   it('stops between renders when cancelled', async () => {
     const controller = new AbortController();
     const ctx = { ...makeCtx(), signal: controller.signal };
-    const running = syntheticPairNode.compute({}, { pack: 'fixture', attribute: 'yaw', from: 0, to: 30, identitySeed: 1, count: 20 }, ctx);
+    const running = syntheticPairNode.compute(
+      {},
+      { pack: 'fixture', attribute: 'yaw', from: 0, to: 30, identitySeed: 1, count: 20 },
+      ctx,
+    );
     controller.abort();
     await expect(running).rejects.toThrow('cancelled');
   });

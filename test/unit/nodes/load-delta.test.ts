@@ -12,11 +12,17 @@ import { encodeNpy, npyHeader } from '../../../src/synth/npy';
 import { makeCtx, packs, pairsFrom } from './helpers';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'delta-'));
-const file = (name: string, bytes: Uint8Array | string) => { const p = path.join(dir, name); writeFileSync(p, bytes); return p; };
-const load = (source: string, notes: string[] = []) => loadDeltaNode.compute({}, { pack: 'fixture', source }, makeCtx({}, [], notes));
+const file = (name: string, bytes: Uint8Array | string) => {
+  const p = path.join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+};
+const load = (source: string, notes: string[] = []) =>
+  loadDeltaNode.compute({}, { pack: 'fixture', source }, makeCtx({}, [], notes));
 
 async function fixtureDelta(method: 'dge' | 'linear'): Promise<{ delta: DeltaValue; manifest: PackManifest }> {
-  const delta = (await encodeDeltaNode.compute({ pairs: pairsFrom(2) }, { pack: 'fixture', method }, makeCtx())).delta as DeltaValue;
+  const delta = (await encodeDeltaNode.compute({ pairs: pairsFrom(2) }, { pack: 'fixture', method }, makeCtx()))
+    .delta as DeltaValue;
   return { delta, manifest: await packs.manifest('fixture') };
 }
 
@@ -25,11 +31,21 @@ describe('delta files', () => {
     const { delta, manifest } = await fixtureDelta('dge');
     const text = serializeDelta(delta, manifest);
     const json = JSON.parse(text);
-    expect(json).toMatchObject({ format: 'delta-studio/delta', version: 1, pack: { id: 'fixture', sha256: manifest.models.delta_decoder!.sha256 }, method: 'dge', attribute: 'smile', from: 0, to: 1, k: 2 });
+    expect(json).toMatchObject({
+      format: 'delta-studio/delta',
+      version: 1,
+      pack: { id: 'fixture', sha256: manifest.models.delta_decoder!.sha256 },
+      method: 'dge',
+      attribute: 'smile',
+      from: 0,
+      to: 1,
+      k: 2,
+    });
     const back = parseDeltaFile(text);
     if (!back.ok) throw new Error(back.errors.join());
     expect(back.delta.tensor.dims).toEqual(delta.tensor.dims);
-    for (let i = 0; i < delta.tensor.data.length; i++) expect(back.delta.tensor.data[i]).toBeCloseTo(delta.tensor.data[i], 5);
+    for (let i = 0; i < delta.tensor.data.length; i++)
+      expect(back.delta.tensor.data[i]).toBeCloseTo(delta.tensor.data[i], 5);
     const notes: string[] = [];
     const loaded = (await load(file('smile.delta.json', text), notes)).delta as DeltaValue;
     expect(loaded.method).toBe('dge');
@@ -52,9 +68,14 @@ describe('delta files', () => {
       if (!r.ok) expect(r.errors.join('\n')).toMatch(re);
     }
     expect(parseDeltaFile('{').ok).toBe(false);
-    await expect(load(file('other.delta.json', JSON.stringify({ ...good, pack: { ...good.pack, id: 'faceworld' } })))).rejects.toThrow('belongs to pack "faceworld"');
+    await expect(
+      load(file('other.delta.json', JSON.stringify({ ...good, pack: { ...good.pack, id: 'faceworld' } }))),
+    ).rejects.toThrow('belongs to pack "faceworld"');
     const notes: string[] = [];
-    await load(file('old.delta.json', JSON.stringify({ ...good, pack: { ...good.pack, sha256: 'a'.repeat(64) } })), notes);
+    await load(
+      file('old.delta.json', JSON.stringify({ ...good, pack: { ...good.pack, sha256: 'a'.repeat(64) } })),
+      notes,
+    );
     expect(notes[0]).toMatch(/saved with another version of pack "fixture"/);
     await expect(load('')).rejects.toThrow('Load Delta: no file');
   });
@@ -74,6 +95,8 @@ describe('delta files', () => {
     expect(notes[0]).toBe('boundary.npy: W direction (16), applied to all 4 layers');
     const plus = (await load(file('wplus.npy', encodeNpy(new Float32Array(64).fill(2), [4, 16])))).delta as DeltaValue;
     expect(plus.tensor.data[63]).toBe(2);
-    await expect(load(file('bad.npy', encodeNpy(new Float32Array(10), [10])))).rejects.toThrow('needs a W direction of 16 values or a W+ one of 4×16');
+    await expect(load(file('bad.npy', encodeNpy(new Float32Array(10), [10])))).rejects.toThrow(
+      'needs a W direction of 16 values or a W+ one of 4×16',
+    );
   });
 });

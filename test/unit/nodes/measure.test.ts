@@ -12,10 +12,18 @@ const SEEDS = [1, 2, 3];
 
 // renders framed as the demo pack's estimator was trained (the whole head, or cut around the face)
 const FRAMING = packFraming('faceworld');
-const face = (seed: number, changes: Parameters<typeof renderFace>[1] = {}, style: Parameters<typeof renderFace>[2] = 'photo', size = 64) =>
-  renderFace(seed, changes, style, size, FRAMING);
+const face = (
+  seed: number,
+  changes: Parameters<typeof renderFace>[1] = {},
+  style: Parameters<typeof renderFace>[2] = 'photo',
+  size = 64,
+) => renderFace(seed, changes, style, size, FRAMING);
 
-async function measure(image: ImageValue, params: Record<string, string> = FW, notes: string[] = []): Promise<Record<string, number>> {
+async function measure(
+  image: ImageValue,
+  params: Record<string, string> = FW,
+  notes: string[] = [],
+): Promise<Record<string, number>> {
   const out: NodeOutputs = await measureNode.compute({ image }, params, makeCtx({}, [], notes));
   return Object.fromEntries(
     Object.entries(out).map(([k, v]) => {
@@ -25,13 +33,25 @@ async function measure(image: ImageValue, params: Record<string, string> = FW, n
   );
 }
 
-const names = ['yaw', 'pitch', 'roll', 'smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise', 'lightAzimuth', 'cgi'];
+const names = [
+  'yaw',
+  'pitch',
+  'roll',
+  'smile',
+  'mouthOpen',
+  'eyeClosedLeft',
+  'eyeClosedRight',
+  'browRaise',
+  'lightAzimuth',
+  'cgi',
+];
 
 describe('Measure', () => {
   it('declares one number output per shown attribute plus cgi, with units in the angle labels', () => {
     expect(measureNode.outputs.map((o) => o.name)).toEqual(names);
     expect(measureNode.outputs.every((o) => o.type === 'number')).toBe(true);
-    for (const a of ['yaw', 'pitch', 'roll', 'lightAzimuth']) expect(measureNode.outputs.find((o) => o.name === a)!.label).toMatch(/\(°\)$/);
+    for (const a of ['yaw', 'pitch', 'roll', 'lightAzimuth'])
+      expect(measureNode.outputs.find((o) => o.name === a)!.label).toMatch(/\(°\)$/);
     expect(MEASURED.length).toBe(names.length - 1);
   });
 
@@ -65,7 +85,8 @@ describe('Measure', () => {
       expect(Math.abs(other.lightAzimuth - at64.lightAzimuth), `light azimuth at ${size} px`).toBeLessThan(20);
     }
     // a 32-px image from another pack's generator (the fixture pack's) goes through as well
-    const foreign = (await generateNode.compute({ latent: latentFrom(2) }, { pack: 'fixture' }, makeCtx())).image as ImageValue;
+    const foreign = (await generateNode.compute({ latent: latentFrom(2) }, { pack: 'fixture' }, makeCtx()))
+      .image as ImageValue;
     expect(foreign.tensor.dims).toEqual([1, 3, 32, 32]);
     const read = await measure(foreign);
     for (const n of names) expect(Number.isFinite(read[n]), n).toBe(true);
@@ -85,7 +106,10 @@ describe('Measure', () => {
     for (const seed of SEEDS) {
       const left = await measure(face(seed, { lightAzimuth: -70 }));
       const right = await measure(face(seed, { lightAzimuth: 70 }));
-      expect(right.lightAzimuth - left.lightAzimuth, `identity ${seed}: ${left.lightAzimuth} vs ${right.lightAzimuth}`).toBeGreaterThan(20);
+      expect(
+        right.lightAzimuth - left.lightAzimuth,
+        `identity ${seed}: ${left.lightAzimuth} vs ${right.lightAzimuth}`,
+      ).toBeGreaterThan(20);
     }
   });
 

@@ -32,11 +32,19 @@ describe('model nodes on the fixture pack', () => {
   });
 
   it('GAN Inversion encodes an image (resizing other sizes to the encoder input) into a tagged latent', async () => {
-    const out = await ganInversionNode.compute({ image: imageFrom(3) }, { ...P, refineSteps: 0, refineRate: 0.05 }, makeCtx());
+    const out = await ganInversionNode.compute(
+      { image: imageFrom(3) },
+      { ...P, refineSteps: 0, refineRate: 0.05 },
+      makeCtx(),
+    );
     const latent = out.latent as LatentValue;
     expect(latent.pack).toBe('fixture');
     expect(latent.tensor.dims).toEqual([1, 4, 16]);
-    const big = await ganInversionNode.compute({ image: imageFrom(3, 64) }, { ...P, refineSteps: 0, refineRate: 0.05 }, makeCtx());
+    const big = await ganInversionNode.compute(
+      { image: imageFrom(3, 64) },
+      { ...P, refineSteps: 0, refineRate: 0.05 },
+      makeCtx(),
+    );
     expect((big.latent as LatentValue).tensor.dims).toEqual([1, 4, 16]);
   });
 
@@ -57,7 +65,8 @@ describe('model nodes on the fixture pack', () => {
   it('Encode Delta (dge) averages Δ-encoder codes over the K pairs; (linear) averages E(to) − E(from)', async () => {
     const progress: number[] = [];
     const pairs = pairsFrom(3);
-    const dge = (await encodeDeltaNode.compute({ pairs }, { ...P, method: 'dge' }, makeCtx({}, progress))).delta as DeltaValue;
+    const dge = (await encodeDeltaNode.compute({ pairs }, { ...P, method: 'dge' }, makeCtx({}, progress)))
+      .delta as DeltaValue;
     expect(dge).toMatchObject({ kind: 'delta', method: 'dge', pack: 'fixture', label: 'smile 0→1' });
     expect(dge.tensor.dims).toEqual([1, 8]);
     expect(progress.at(-1)).toBe(1);
@@ -79,11 +88,19 @@ describe('model nodes on the fixture pack', () => {
   });
 
   it('Scale multiplies the delta by α and rejects α out of range', async () => {
-    const delta: DeltaValue = { kind: 'delta', method: 'dge', pack: 'fixture', label: 'smile', tensor: { data: Float32Array.of(1, -2, 0.5), dims: [1, 3] } };
+    const delta: DeltaValue = {
+      kind: 'delta',
+      method: 'dge',
+      pack: 'fixture',
+      label: 'smile',
+      tensor: { data: Float32Array.of(1, -2, 0.5), dims: [1, 3] },
+    };
     const out = (await scaleNode.compute({ delta }, { alpha: -1.5 }, makeCtx())).delta as DeltaValue;
     expect(Array.from(out.tensor.data)).toEqual([-1.5, 3, -0.75]);
     expect(out.method).toBe('dge');
-    await expect(scaleNode.compute({ delta }, { alpha: 9 }, makeCtx())).rejects.toThrow('Scale: param "alpha" = 9 is outside [-3, 3]');
+    await expect(scaleNode.compute({ delta }, { alpha: 9 }, makeCtx())).rejects.toThrow(
+      'Scale: param "alpha" = 9 is outside [-3, 3]',
+    );
   });
 
   it('Compare stacks before|after and reports PSNR', async () => {
@@ -112,15 +129,21 @@ describe('Add', () => {
     label: `d${seed}`,
     tensor: { data: new Float32Array(8).map((_, i) => Math.cos(seed + i)), dims: [1, 8] },
   });
-  const dec = async (w: LatentValue['tensor'], d: DeltaValue['tensor']) => (await packs.run('fixture', 'delta_decoder', { w, delta: d })).dw;
-  const plus = (a: LatentValue['tensor'], b: LatentValue['tensor']) => ({ data: a.data.map((v, i) => v + b.data[i]), dims: a.dims });
+  const dec = async (w: LatentValue['tensor'], d: DeltaValue['tensor']) =>
+    (await packs.run('fixture', 'delta_decoder', { w, delta: d })).dw;
+  const plus = (a: LatentValue['tensor'], b: LatentValue['tensor']) => ({
+    data: a.data.map((v, i) => v + b.data[i]),
+    dims: a.dims,
+  });
 
   it('sum decodes Σδ once against the input latent; sequence re-anchors on the current latent; they differ', async () => {
     const w = latentFrom(7);
     const d1 = dge(1);
     const d2 = dge(2);
-    const sum = (await addNode.compute({ latent: w, deltas: [d1, d2] }, { ...P, combine: 'sum' }, makeCtx())).latent as LatentValue;
-    const seq = (await addNode.compute({ latent: w, deltas: [d1, d2] }, { ...P, combine: 'sequence' }, makeCtx())).latent as LatentValue;
+    const sum = (await addNode.compute({ latent: w, deltas: [d1, d2] }, { ...P, combine: 'sum' }, makeCtx()))
+      .latent as LatentValue;
+    const seq = (await addNode.compute({ latent: w, deltas: [d1, d2] }, { ...P, combine: 'sequence' }, makeCtx()))
+      .latent as LatentValue;
     const sumDelta = { data: d1.tensor.data.map((v, i) => v + d2.tensor.data[i]), dims: [1, 8] };
     const expectedSum = plus(w.tensor, await dec(w.tensor, sumDelta));
     const w1 = plus(w.tensor, await dec(w.tensor, d1.tensor));
@@ -133,25 +156,34 @@ describe('Add', () => {
 
   it('adds linear offsets directly (mixed with DGE deltas) and passes the latent through without deltas', async () => {
     const w = latentFrom(8);
-    const offset: DeltaValue = { kind: 'delta', method: 'linear', pack: 'fixture', label: 'lin', tensor: { data: new Float32Array(64).fill(0.25), dims: [1, 4, 16] } };
-    const only = (await addNode.compute({ latent: w, deltas: [offset] }, { ...P, combine: 'sum' }, makeCtx())).latent as LatentValue;
+    const offset: DeltaValue = {
+      kind: 'delta',
+      method: 'linear',
+      pack: 'fixture',
+      label: 'lin',
+      tensor: { data: new Float32Array(64).fill(0.25), dims: [1, 4, 16] },
+    };
+    const only = (await addNode.compute({ latent: w, deltas: [offset] }, { ...P, combine: 'sum' }, makeCtx()))
+      .latent as LatentValue;
     expect(maxAbsDiff(only.tensor, plus(w.tensor, offset.tensor))).toBeLessThan(1e-6);
-    const mixed = (await addNode.compute({ latent: w, deltas: [dge(3), offset] }, { ...P, combine: 'sum' }, makeCtx())).latent as LatentValue;
+    const mixed = (await addNode.compute({ latent: w, deltas: [dge(3), offset] }, { ...P, combine: 'sum' }, makeCtx()))
+      .latent as LatentValue;
     const expected = plus(plus(w.tensor, await dec(w.tensor, dge(3).tensor)), offset.tensor);
     expect(maxAbsDiff(mixed.tensor, expected)).toBeLessThan(1e-5);
-    const none = (await addNode.compute({ latent: w, deltas: [] }, { ...P, combine: 'sum' }, makeCtx())).latent as LatentValue;
+    const none = (await addNode.compute({ latent: w, deltas: [] }, { ...P, combine: 'sum' }, makeCtx()))
+      .latent as LatentValue;
     expect(maxAbsDiff(none.tensor, w.tensor)).toBe(0);
   });
 
   it('refuses deltas and latents from another pack, and a wrongly shaped delta', async () => {
     const w = latentFrom(9);
     const foreign = { ...dge(1), pack: 'faceworld', label: 'smile' };
-    await expect(addNode.compute({ latent: w, deltas: [foreign] }, { ...P, combine: 'sum' }, makeCtx())).rejects.toThrow(
-      'this delta (#1, smile) belongs to pack "faceworld"; node Add uses pack "fixture"',
-    );
-    await expect(addNode.compute({ latent: latentFrom(1, 'other'), deltas: [] }, { ...P, combine: 'sum' }, makeCtx())).rejects.toThrow(
-      'this latent belongs to pack "other"; node Add uses pack "fixture"',
-    );
+    await expect(
+      addNode.compute({ latent: w, deltas: [foreign] }, { ...P, combine: 'sum' }, makeCtx()),
+    ).rejects.toThrow('this delta (#1, smile) belongs to pack "faceworld"; node Add uses pack "fixture"');
+    await expect(
+      addNode.compute({ latent: latentFrom(1, 'other'), deltas: [] }, { ...P, combine: 'sum' }, makeCtx()),
+    ).rejects.toThrow('this latent belongs to pack "other"; node Add uses pack "fixture"');
     const bad = { ...dge(1), tensor: { data: new Float32Array(5), dims: [1, 5] } };
     await expect(addNode.compute({ latent: w, deltas: [bad] }, { ...P, combine: 'sum' }, makeCtx())).rejects.toThrow(
       'Add: delta #1 (dge) has shape [1,5], pack "fixture" expects [1,8]',

@@ -18,8 +18,14 @@ function l1(a: Tensor, b: Tensor): number {
   return s / a.data.length;
 }
 
-async function invert(image: ImageValue, params: Record<string, string | number>, progress: number[] = [], notes: string[] = []): Promise<Tensor> {
-  return ((await ganInversionNode.compute({ image }, params, makeCtx({}, progress, notes))).latent as LatentValue).tensor;
+async function invert(
+  image: ImageValue,
+  params: Record<string, string | number>,
+  progress: number[] = [],
+  notes: string[] = [],
+): Promise<Tensor> {
+  return ((await ganInversionNode.compute({ image }, params, makeCtx({}, progress, notes))).latent as LatentValue)
+    .tensor;
 }
 
 describe('GAN Inversion refinement (generator_grad)', () => {
@@ -30,7 +36,9 @@ describe('GAN Inversion refinement (generator_grad)', () => {
       'GAN Inversion: pack "fixture" has no generator_grad model, so inversions cannot be refined (set refine steps to 0)',
     );
     await expect(invert(imageFrom(1), { pack: 'fixture', refineSteps: 0, refineRate: 0.05 })).resolves.toBeDefined();
-    await expect(invert(face(1), { ...FW, refineSteps: 501 })).rejects.toThrow('param "refineSteps" = 501 is outside [0, 500]');
+    await expect(invert(face(1), { ...FW, refineSteps: 501 })).rejects.toThrow(
+      'param "refineSteps" = 501 is outside [0, 500]',
+    );
   });
 
   it('the gradient matches finite differences of the generator', async () => {
@@ -59,7 +67,9 @@ describe('GAN Inversion refinement (generator_grad)', () => {
     const progress: number[] = [];
     const notes: string[] = [];
     const w1 = await invert(image, { ...FW, refineSteps: 30 }, progress, notes);
-    expect(notes).toEqual([expect.stringMatching(/^Refined: mean \|G\(w\) − image\| \d\.\d{3} → \d\.\d{3} \(\d+ % lower\)$/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(/^Refined: mean \|G\(w\) − image\| \d\.\d{3} → \d\.\d{3} \(\d+ % lower\)$/),
+    ]);
     expect(maxAbsDiff(w0, w1)).toBeGreaterThan(1e-3);
     const rec = async (w: Tensor) => l1((await packs.run('faceworld', 'generator', { w })).image, image.tensor);
     const before = await rec(w0);
@@ -69,7 +79,7 @@ describe('GAN Inversion refinement (generator_grad)', () => {
     expect(progress.length).toBeGreaterThan(3);
   });
 
-  it('keeps each batch item\'s best latent, so it never ends worse than where it started', async () => {
+  it("keeps each batch item's best latent, so it never ends worse than where it started", async () => {
     const manifest = await packs.manifest('faceworld');
     const a = await invert(face(8), FW);
     const b = await invert(face(9), FW);
@@ -80,9 +90,9 @@ describe('GAN Inversion refinement (generator_grad)', () => {
     for (let i = 0; i < 2; i++) expect(wild.lossAfter[i]).toBeLessThanOrEqual(wild.lossBefore[i]);
     const good = await refineLatents(packs, 'faceworld', manifest, w, target, { steps: 10, rate: 0.05 });
     for (let i = 0; i < 2; i++) expect(good.lossAfter[i]).toBeLessThan(good.lossBefore[i]);
-    await expect(refineLatents(packs, 'faceworld', manifest, w, face(8).tensor, { steps: 1, rate: 0.05 })).rejects.toThrow(
-      'refine: 2 latents but 1 target images',
-    );
+    await expect(
+      refineLatents(packs, 'faceworld', manifest, w, face(8).tensor, { steps: 1, rate: 0.05 }),
+    ).rejects.toThrow('refine: 2 latents but 1 target images');
   });
 
   it('stops when the run is cancelled', async () => {
@@ -90,7 +100,12 @@ describe('GAN Inversion refinement (generator_grad)', () => {
     const w = await invert(face(4), FW);
     const ctl = new AbortController();
     const run = refineLatents(packs, 'faceworld', manifest, w, face(4).tensor, {
-      steps: 400, rate: 0.05, signal: ctl.signal, onStep: (done) => { if (done === 2) ctl.abort(); },
+      steps: 400,
+      rate: 0.05,
+      signal: ctl.signal,
+      onStep: (done) => {
+        if (done === 2) ctl.abort();
+      },
     });
     await expect(run).rejects.toThrow();
   });

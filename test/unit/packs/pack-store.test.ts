@@ -12,7 +12,12 @@ import { selectBackend } from '../../../src/workers/pack/backend';
 import type { PackFileInput } from '../../../src/workers/pack/manager';
 import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
 import { PackStore, layeredByteSource } from '../../../src/workers/pack/store';
-import { PackRefusedError, onnxStructureProblem, shapeProblems, validatePack } from '../../../src/workers/pack/validate';
+import {
+  PackRefusedError,
+  onnxStructureProblem,
+  shapeProblems,
+  validatePack,
+} from '../../../src/workers/pack/validate';
 import { VariantPackRuntime, manifestWithVariant } from '../../../src/workers/pack/variant-runtime';
 import { modelsDir } from '../nodes/helpers';
 
@@ -56,13 +61,21 @@ async function refusal(files: Map<string, Uint8Array>, withOrt = false): Promise
 
 const fsSource = (p: string) => readFile(path.join(modelsDir, p)).then((b) => new Uint8Array(b));
 /** the bundled packs as models/index.json lists them today */
-const bundledIds = async (): Promise<string[]> => JSON.parse(await readFile(path.join(modelsDir, 'index.json'), 'utf8')).packs;
+const bundledIds = async (): Promise<string[]> =>
+  JSON.parse(await readFile(path.join(modelsDir, 'index.json'), 'utf8')).packs;
 
 describe('pack validation', () => {
   it('accepts the fixture pack (renamed) from a folder and strips the top folder', async () => {
     const pack = await validatePack(await fixtureFiles(), { ort: ortModule, reservedIds: ['fixture'] });
     expect(pack.manifest.id).toBe('my-pack');
-    expect([...pack.files.keys()].sort()).toEqual(['delta_decoder.onnx', 'delta_encoder.onnx', 'encoder.onnx', 'generator.onnx', 'manifest.json', 'mapping.onnx']);
+    expect([...pack.files.keys()].sort()).toEqual([
+      'delta_decoder.onnx',
+      'delta_encoder.onnx',
+      'encoder.onnx',
+      'generator.onnx',
+      'manifest.json',
+      'mapping.onnx',
+    ]);
     expect(pack.manifestSha256).toBe(await sha256Hex(pack.files.get('manifest.json')!));
   });
 
@@ -72,7 +85,8 @@ describe('pack validation', () => {
     gen[gen.length - 10] ^= 0xff;
     files.set('my-pack/generator.onnx', gen);
     const problems = await refusal(files);
-    const expected = JSON.parse(await readFile(path.join(modelsDir, 'fixture/manifest.json'), 'utf8')).models.generator.sha256;
+    const expected = JSON.parse(await readFile(path.join(modelsDir, 'fixture/manifest.json'), 'utf8')).models.generator
+      .sha256;
     expect(problems).toEqual([`generator.onnx: sha256 mismatch (expected ${expected}, got ${await sha256Hex(gen)})`]);
   });
 
@@ -89,16 +103,23 @@ describe('pack validation', () => {
       m.models.encoder.inputs[0].shape = ['batch', 4, 32, 32];
     });
     const problems = await refusal(files);
-    expect(problems).toContain("manifest inconsistent: generator's w [batch,4,16] must be [batch,6,16] (latent {layers: 6, dim: 16})");
-    expect(problems).toContain("manifest inconsistent: encoder's image [batch,4,32,32] must be [batch,3,H,H] with a fixed size H (image size 32)");
+    expect(problems).toContain(
+      "manifest inconsistent: generator's w [batch,4,16] must be [batch,6,16] (latent {layers: 6, dim: 16})",
+    );
+    expect(problems).toContain(
+      "manifest inconsistent: encoder's image [batch,4,32,32] must be [batch,3,H,H] with a fixed size H (image size 32)",
+    );
     expect(problems.some((p) => p.startsWith("manifest inconsistent: delta_decoder's dw"))).toBe(true);
   });
 
-  it('refuses a file that is not ONNX: by its structure, or by onnxruntime\'s own error', async () => {
+  it("refuses a file that is not ONNX: by its structure, or by onnxruntime's own error", async () => {
     const cases: [Uint8Array, RegExp][] = [
       [new TextEncoder().encode('this is not an ONNX model at all'), /^mapping\.onnx: not an ONNX \(protobuf\) file: /],
       // the first 1000 bytes of a real model: a protobuf field runs past the end
-      [new Uint8Array(await readFile(path.join(modelsDir, 'fixture/mapping.onnx'))).slice(0, 1000), /^mapping\.onnx: not an ONNX \(protobuf\) file: field \d+ claims \d+ bytes past the end$/],
+      [
+        new Uint8Array(await readFile(path.join(modelsDir, 'fixture/mapping.onnx'))).slice(0, 1000),
+        /^mapping\.onnx: not an ONNX \(protobuf\) file: field \d+ claims \d+ bytes past the end$/,
+      ],
       // well-formed protobuf with ir_version and an empty graph: only onnxruntime can tell
       [new Uint8Array([0x08, 0x07, 0x3a, 0x00]), /^mapping\.onnx: not a loadable ONNX model \(onnxruntime: .+\)$/],
     ];
@@ -113,7 +134,9 @@ describe('pack validation', () => {
       expect(problems[0]).toMatch(message);
     }
     for (const name of ['generator', 'encoder', 'mapping', 'delta_encoder', 'delta_decoder']) {
-      expect(onnxStructureProblem(new Uint8Array(await readFile(path.join(modelsDir, `fixture/${name}.onnx`))))).toBeNull();
+      expect(
+        onnxStructureProblem(new Uint8Array(await readFile(path.join(modelsDir, `fixture/${name}.onnx`)))),
+      ).toBeNull();
     }
   });
 
@@ -128,7 +151,9 @@ describe('pack validation', () => {
     expect(problem).toContain('latent.dim:');
     const none = new Map([['a/generator.onnx', new Uint8Array(4)]]);
     expect((await refusal(none))[0]).toMatch(/^no manifest\.json among the files \(a\/generator\.onnx\)/);
-    expect(await refusal(await fixtureFiles('fixture'))).toEqual([`pack id "fixture" is a bundled pack's id; give the added pack another id in its manifest.json`]);
+    expect(await refusal(await fixtureFiles('fixture'))).toEqual([
+      `pack id "fixture" is a bundled pack's id; give the added pack another id in its manifest.json`,
+    ]);
   });
 
   it('the bundled packs are consistent (no false alarms on real manifests)', async () => {
@@ -139,9 +164,15 @@ describe('pack validation', () => {
   it('an fp16 variant replaces the entry only where offered', async () => {
     const files = await fixtureFiles();
     const gen = files.get('my-pack/generator.onnx')!;
-    editManifest(files, 'my-pack/manifest.json', (m) => (m.models.generator.variants = { fp16: { file: 'generator.fp16.onnx', sha256: 'a'.repeat(64) } }));
+    editManifest(
+      files,
+      'my-pack/manifest.json',
+      (m) => (m.models.generator.variants = { fp16: { file: 'generator.fp16.onnx', sha256: 'a'.repeat(64) } }),
+    );
     // a named variant file is checked like any model file
-    expect(await refusal(files)).toEqual(['manifest names generator.fp16.onnx (generator (fp16)) but it was not among the files']);
+    expect(await refusal(files)).toEqual([
+      'manifest names generator.fp16.onnx (generator (fp16)) but it was not among the files',
+    ]);
     files.set('my-pack/generator.fp16.onnx', gen);
     const sha = await sha256Hex(gen);
     editManifest(files, 'my-pack/manifest.json', (m) => (m.models.generator.variants.fp16.sha256 = sha));
@@ -157,16 +188,38 @@ describe('PackStore (IndexedDB)', () => {
   it('adds, lists with sizes, reads through the layered source, and deletes', async () => {
     const store = await PackStore.open(freshDb());
     const pack = await validatePack(await fixtureFiles(), { ort: null });
-    const info = await store.put({ id: 'my-pack', name: pack.manifest.name, manifestSha256: pack.manifestSha256, origin: 'local files', manifest: pack.manifest }, pack.files);
+    const info = await store.put(
+      {
+        id: 'my-pack',
+        name: pack.manifest.name,
+        manifestSha256: pack.manifestSha256,
+        origin: 'local files',
+        manifest: pack.manifest,
+      },
+      pack.files,
+    );
     const total = [...pack.files.values()].reduce((n, b) => n + b.byteLength, 0);
     expect(info.bytes).toBe(total);
-    expect(await store.list()).toEqual([expect.objectContaining({ id: 'my-pack', bytes: total, origin: 'local files', files: [...pack.files.keys()].sort() })]);
+    expect(await store.list()).toEqual([
+      expect.objectContaining({
+        id: 'my-pack',
+        bytes: total,
+        origin: 'local files',
+        files: [...pack.files.keys()].sort(),
+      }),
+    ]);
     const source = layeredByteSource(store, fsSource);
-    expect(JSON.parse(new TextDecoder().decode(await source('index.json')))).toEqual({ packs: [...(await bundledIds()), 'my-pack'] });
+    expect(JSON.parse(new TextDecoder().decode(await source('index.json')))).toEqual({
+      packs: [...(await bundledIds()), 'my-pack'],
+    });
     expect(await source('my-pack/generator.onnx')).toEqual(pack.files.get('generator.onnx'));
     expect((await source('fixture/generator.onnx')).byteLength).toBe(287800);
-    await expect(source('my-pack/nothing.onnx')).rejects.toThrow('model pack "my-pack" has no stored file nothing.onnx');
-    await expect(source('nowhere/manifest.json')).rejects.toThrow('not bundled with the app and not added in this browser');
+    await expect(source('my-pack/nothing.onnx')).rejects.toThrow(
+      'model pack "my-pack" has no stored file nothing.onnx',
+    );
+    await expect(source('nowhere/manifest.json')).rejects.toThrow(
+      'not bundled with the app and not added in this browser',
+    );
     expect(await store.delete('my-pack')).toBe(true);
     expect(await store.list()).toEqual([]);
     expect(await store.delete('my-pack')).toBe(false);
@@ -221,7 +274,9 @@ describe('Engine with the pack store', () => {
 
     const second = engine(db);
     expect((await second.init({ modelsBaseUrl: modelsDir })).packs.map((p) => p.id)).toContain('my-pack');
-    await expect(second.deletePack('fixture')).rejects.toThrow('model pack "fixture" is bundled with the app and cannot be deleted');
+    await expect(second.deletePack('fixture')).rejects.toThrow(
+      'model pack "fixture" is bundled with the app and cannot be deleted',
+    );
     const removed = await second.deletePack('my-pack');
     expect(removed.packs.map((p) => p.id)).toEqual(await bundledIds());
     expect((await second.run(graph('my-pack'))).status).toBe('error');
@@ -235,12 +290,19 @@ describe('Engine with the pack store', () => {
     const enc = files.get('my-pack/encoder.onnx')!.slice();
     enc[100] ^= 1;
     files.set('my-pack/encoder.onnx', enc);
-    await expect(e.addPack([...files.entries()].map(([p, bytes]) => ({ path: p, bytes })), 'zip')).rejects.toThrow(/^encoder\.onnx: sha256 mismatch/);
+    await expect(
+      e.addPack(
+        [...files.entries()].map(([p, bytes]) => ({ path: p, bytes })),
+        'zip',
+      ),
+    ).rejects.toThrow(/^encoder\.onnx: sha256 mismatch/);
     expect(e.listPacks().packs.map((p) => p.id)).toEqual(await bundledIds());
     const status = await e.setExecutionProvider('auto');
     expect(status).toMatchObject({ preference: 'auto', active: 'wasm', variant: null });
     expect(status.note).toContain('navigator.gpu is missing');
-    await expect(e.setExecutionProvider('cuda' as never)).rejects.toThrow('execution provider must be one of auto, wasm, webgpu; got "cuda"');
+    await expect(e.setExecutionProvider('cuda' as never)).rejects.toThrow(
+      'execution provider must be one of auto, wasm, webgpu; got "cuda"',
+    );
     // the runtime was recreated and still runs
     expect((await e.run(graph('fixture'))).status).toBe('done');
     await e.dispose();
@@ -250,12 +312,18 @@ describe('Engine with the pack store', () => {
     const gpuOrt = { tag: 'gpu' } as unknown as OrtModule;
     const wasm = { ort: ortModule };
     const gpu = await selectBackend('auto', wasm, async () => gpuOrt, { requestAdapter: async () => ({}) });
-    expect(gpu).toMatchObject({ ep: 'webgpu', variant: 'fp16', sessionOptions: { executionProviders: ['webgpu', 'wasm'] } });
+    expect(gpu).toMatchObject({
+      ep: 'webgpu',
+      variant: 'fp16',
+      sessionOptions: { executionProviders: ['webgpu', 'wasm'] },
+    });
     expect(gpu.ort).toBe(gpuOrt);
     const none = await selectBackend('webgpu', wasm, async () => gpuOrt, { requestAdapter: async () => null });
     expect(none).toMatchObject({ ep: 'wasm', ort: ortModule });
     expect(none.note).toContain('no WebGPU adapter');
-    expect((await selectBackend('wasm', wasm, async () => gpuOrt, { requestAdapter: async () => ({}) })).ep).toBe('wasm');
+    expect((await selectBackend('wasm', wasm, async () => gpuOrt, { requestAdapter: async () => ({}) })).ep).toBe(
+      'wasm',
+    );
   });
 });
 
@@ -267,7 +335,10 @@ describe('VariantPackRuntime (fp16 variants on WebGPU)', () => {
     variant.fill(0x3f, gen.length >> 1, (gen.length >> 1) + 64);
     const manifest = JSON.parse(await readFile(path.join(modelsDir, 'fixture/manifest.json'), 'utf8'));
     manifest.models.generator.variants = { fp16: { file: 'generator.fp16.onnx', sha256: await sha256Hex(variant) } };
-    const files: Record<string, Uint8Array> = { 'fixture/manifest.json': new TextEncoder().encode(JSON.stringify(manifest)), 'fixture/generator.fp16.onnx': variant };
+    const files: Record<string, Uint8Array> = {
+      'fixture/manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+      'fixture/generator.fp16.onnx': variant,
+    };
     const source = async (p: string) => files[p] ?? fsSource(p);
     const w = { data: new Float32Array(4 * 16).map((_, i) => Math.sin(i)), dims: [1, 4, 16] };
     const plain = await new VariantPackRuntime(source, ortModule, {}, null).run('fixture', 'generator', { w });
@@ -281,6 +352,8 @@ describe('VariantPackRuntime (fp16 variants on WebGPU)', () => {
     expect(diff).toBeGreaterThan(1e-3);
     // the mapping network has no variant: the same file either way
     const z = { data: new Float32Array(16).fill(0.5), dims: [1, 16] };
-    expect((await fp16.run('fixture', 'mapping', { z })).w.data).toEqual((await new VariantPackRuntime(source, ortModule, {}, null).run('fixture', 'mapping', { z })).w.data);
+    expect((await fp16.run('fixture', 'mapping', { z })).w.data).toEqual(
+      (await new VariantPackRuntime(source, ortModule, {}, null).run('fixture', 'mapping', { z })).w.data,
+    );
   });
 });

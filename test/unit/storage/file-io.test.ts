@@ -59,8 +59,14 @@ describe('importFile', () => {
   });
 
   it('refuses a PNG without a graph and says how to use it as a face', async () => {
-    const result = await importFile(file([tinyPng() as Uint8Array<ArrayBuffer>], 'photo.png', 'image/png'), nodeRegistry);
-    expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^photo\.png: this PNG carries no Delta Studio graph.*Load Face/)] });
+    const result = await importFile(
+      file([tinyPng() as Uint8Array<ArrayBuffer>], 'photo.png', 'image/png'),
+      nodeRegistry,
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [expect.stringMatching(/^photo\.png: this PNG carries no Delta Studio graph.*Load Face/)],
+    });
   });
 
   it('refuses a corrupt PNG naming the problem', async () => {
@@ -82,7 +88,10 @@ describe('importFile', () => {
     expect(typed.ok).toBe(false);
     if (!typed.ok) expect(typed.errors.join('\n')).toMatch(/^typed\.dge\.json: nodes\[1\]\.position: /m);
 
-    const junk = await importFile(file([new Uint8Array([0xff, 0xfe, 0x00, 0x80, 0x81])], 'junk.dge.json'), nodeRegistry);
+    const junk = await importFile(
+      file([new Uint8Array([0xff, 0xfe, 0x00, 0x80, 0x81])], 'junk.dge.json'),
+      nodeRegistry,
+    );
     expect(junk).toEqual({ ok: false, errors: [expect.stringMatching(/^junk\.dge\.json: not a text file/)] });
 
     const jpeg = await importFile(file([new Uint8Array([0xff, 0xd8, 0xff])], 'face.jpg', 'image/jpeg'), nodeRegistry);
@@ -90,13 +99,23 @@ describe('importFile', () => {
   });
 
   it('refuses a file over the size limit before reading it', async () => {
-    const huge = { name: 'huge.dge.json', size: 50 * 1024 * 1024, type: '', arrayBuffer: () => Promise.reject(new Error('must not be read')) };
+    const huge = {
+      name: 'huge.dge.json',
+      size: 50 * 1024 * 1024,
+      type: '',
+      arrayBuffer: () => Promise.reject(new Error('must not be read')),
+    };
     const result = await importFile(huge as unknown as File, nodeRegistry);
-    expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^huge\.dge\.json: file is too large: 50\.0 MB/)] });
+    expect(result).toEqual({
+      ok: false,
+      errors: [expect.stringMatching(/^huge\.dge\.json: file is too large: 50\.0 MB/)],
+    });
   });
 
   it('derives safe download names from hostile graph names', () => {
-    expect(fileBaseName({ ...graph(), name: '../../etc/<script>alert(1)</script>' })).toBe('_.._etc_script_alert(1)_script_');
+    expect(fileBaseName({ ...graph(), name: '../../etc/<script>alert(1)</script>' })).toBe(
+      '_.._etc_script_alert(1)_script_',
+    );
     expect(fileBaseName({ ...graph(), name: '   ' })).toBe('graph');
     expect(fileBaseName({ ...graph(), name: 'Smile + turn' })).toBe('Smile + turn');
   });

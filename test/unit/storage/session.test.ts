@@ -105,7 +105,10 @@ describe('autosave and session restore', () => {
     await autosave.flush();
     openGraph.link = { id: 'saved-entry', revision: 1 }; // a library save links the open graph
     const library = await getLibrary();
-    await vi.waitFor(async () => expect((await library.getSession())?.link).toEqual({ id: 'saved-entry', revision: 1 }), { timeout: 2000 });
+    await vi.waitFor(
+      async () => expect((await library.getSession())?.link).toEqual({ id: 'saved-entry', revision: 1 }),
+      { timeout: 2000 },
+    );
     autosave.stop();
   });
 });

@@ -2,17 +2,27 @@
 import { describe, expect, it } from 'vitest';
 import { neutralAttributes, renderLayers, sampleIdentity } from '../../../src/synth/index';
 import { featureRegion, regionCoverage } from '../../../src/synth/regions';
-import { FACE_FRAMING, areaCrop, faceCropBox, framedFeatures, renderFramed, type Framing } from '../../../src/synth/framing';
+import {
+  FACE_FRAMING,
+  areaCrop,
+  faceCropBox,
+  framedFeatures,
+  renderFramed,
+  type Framing,
+} from '../../../src/synth/framing';
 
 /** Coverage-weighted centroid and total of a size × size map. */
 function centroid(m: ArrayLike<number>, size: number) {
-  let t = 0, sx = 0, sy = 0;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const v = m[y * size + x];
-    t += v;
-    sx += v * (x + 0.5);
-    sy += v * (y + 0.5);
-  }
+  let t = 0,
+    sx = 0,
+    sy = 0;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const v = m[y * size + x];
+      t += v;
+      sx += v * (x + 0.5);
+      sy += v * (y + 0.5);
+    }
   return { x: sx / t, y: sy / t, total: t };
 }
 
@@ -44,7 +54,9 @@ describe('areaCrop', () => {
     expect(Array.from(areaCrop(src, size, 1, 1, 1, 3, 2))).toEqual([7.5, 8.5, 11.5, 12.5]);
     // same size: a plain cut, every channel kept apart
     const rgba = Uint8Array.from({ length: size * size * 4 }, (_, i) => i % 256);
-    expect(Array.from(areaCrop(rgba, size, 4, 2, 2, 2, 2))).toEqual(Array.from([10, 11, 14, 15].flatMap((p) => [0, 1, 2, 3].map((c) => p * 4 + c))));
+    expect(Array.from(areaCrop(rgba, size, 4, 2, 2, 2, 2))).toEqual(
+      Array.from([10, 11, 14, 15].flatMap((p) => [0, 1, 2, 3].map((c) => p * 4 + c))),
+    );
     expect(() => areaCrop(src, size, 1, 2, 2, 3, 2)).toThrow(/leaves the 4-px frame/);
   });
 });
@@ -64,7 +76,9 @@ describe('renderFramed', () => {
     expect(b.total / a.total).toBeLessThan(2.9);
     expect(Math.hypot(b.x - 32, b.y - 32)).toBeLessThan(1.5);
     // a real picture, opaque
-    let sum = 0, sumSq = 0, opaque = true;
+    let sum = 0,
+      sumSq = 0,
+      opaque = true;
     for (let i = 0; i < image.data.length; i += 4) {
       const v = image.data[i + 1];
       sum += v;
@@ -87,7 +101,9 @@ describe('renderFramed', () => {
     const one = renderFramed(identity, attrs, { size: 48, style: 'cgi' }, 'face');
     const two = renderFramed(identity, attrs, { size: 48, style: 'cgi' }, 'face');
     expect(Buffer.from(one.data).equals(Buffer.from(two.data))).toBe(true);
-    expect(() => renderFramed(identity, attrs, { size: 48, style: 'cgi' }, 'tight' as Framing)).toThrow(/framing: expected "frame" or "face", got "tight"/);
+    expect(() => renderFramed(identity, attrs, { size: 48, style: 'cgi' }, 'tight' as Framing)).toThrow(
+      /framing: expected "frame" or "face", got "tight"/,
+    );
     expect(() => framedFeatures(identity, attrs, 48, 'tight' as Framing)).toThrow(/got "tight"/);
   });
 });

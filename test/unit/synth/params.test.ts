@@ -13,7 +13,21 @@ import {
 } from '../../../src/synth/index';
 import { encodeNpy } from '../../../src/synth/npy';
 
-const NAMES = ['yaw', 'pitch', 'roll', 'smile', 'mouthOpen', 'eyeClosedLeft', 'eyeClosedRight', 'browRaise', 'frown', 'squint', 'lightAzimuth', 'lightElevation', 'lightIntensity'];
+const NAMES = [
+  'yaw',
+  'pitch',
+  'roll',
+  'smile',
+  'mouthOpen',
+  'eyeClosedLeft',
+  'eyeClosedRight',
+  'browRaise',
+  'frown',
+  'squint',
+  'lightAzimuth',
+  'lightElevation',
+  'lightIntensity',
+];
 
 describe('FaceWorld parameters', () => {
   it('lists the contracted attributes in order, each with a range holding its neutral value', () => {
@@ -46,18 +60,66 @@ describe('FaceWorld parameters', () => {
   const id = sampleIdentity(1);
   const at = neutralAttributes();
   const cases: [string, () => unknown, RegExp][] = [
-    ['NaN attribute', () => render(id, { ...at, smile: NaN }, { size: 64, style: 'cgi' }), /attributes\.smile: expected a finite number/],
-    ['out of range attribute', () => render(id, { ...at, yaw: 95 }, { size: 64, style: 'cgi' }), /attributes\.yaw: 95 is out of range \[-60, 60\]/],
-    ['wrong type attribute', () => render(id, { ...at, frown: '1' as unknown as number }, { size: 64, style: 'cgi' }), /attributes\.frown: expected a number, got string/],
-    ['missing attribute', () => { const a: Partial<Attributes> = { ...at }; delete a.roll; return render(id, a as Attributes, { size: 64, style: 'cgi' }); }, /attributes\.roll: missing/],
-    ['unknown attribute', () => render(id, { ...at, blink: 1 } as Attributes, { size: 64, style: 'cgi' }), /attributes\.blink: unknown parameter/],
-    ['NaN identity', () => render({ ...id, noseLength: NaN }, at, { size: 64, style: 'cgi' }), /identity\.noseLength: expected a finite number/],
-    ['out of range identity', () => render({ ...id, eyeSize: 3 }, at, { size: 64, style: 'cgi' }), /identity\.eyeSize: 3 is out of range/],
-    ['fractional hair style', () => render({ ...id, hairStyle: 1.5 } as Identity, at, { size: 64, style: 'cgi' }), /identity\.hairStyle: expected a whole number/],
-    ['identity not an object', () => render(null as unknown as Identity, at, { size: 64, style: 'cgi' }), /identity: expected an object/],
-    ['size too small', () => render(id, at, { size: 16, style: 'cgi' }), /options\.size: 16 is out of range \[32, 512\]/],
+    [
+      'NaN attribute',
+      () => render(id, { ...at, smile: NaN }, { size: 64, style: 'cgi' }),
+      /attributes\.smile: expected a finite number/,
+    ],
+    [
+      'out of range attribute',
+      () => render(id, { ...at, yaw: 95 }, { size: 64, style: 'cgi' }),
+      /attributes\.yaw: 95 is out of range \[-60, 60\]/,
+    ],
+    [
+      'wrong type attribute',
+      () => render(id, { ...at, frown: '1' as unknown as number }, { size: 64, style: 'cgi' }),
+      /attributes\.frown: expected a number, got string/,
+    ],
+    [
+      'missing attribute',
+      () => {
+        const a: Partial<Attributes> = { ...at };
+        delete a.roll;
+        return render(id, a as Attributes, { size: 64, style: 'cgi' });
+      },
+      /attributes\.roll: missing/,
+    ],
+    [
+      'unknown attribute',
+      () => render(id, { ...at, blink: 1 } as Attributes, { size: 64, style: 'cgi' }),
+      /attributes\.blink: unknown parameter/,
+    ],
+    [
+      'NaN identity',
+      () => render({ ...id, noseLength: NaN }, at, { size: 64, style: 'cgi' }),
+      /identity\.noseLength: expected a finite number/,
+    ],
+    [
+      'out of range identity',
+      () => render({ ...id, eyeSize: 3 }, at, { size: 64, style: 'cgi' }),
+      /identity\.eyeSize: 3 is out of range/,
+    ],
+    [
+      'fractional hair style',
+      () => render({ ...id, hairStyle: 1.5 } as Identity, at, { size: 64, style: 'cgi' }),
+      /identity\.hairStyle: expected a whole number/,
+    ],
+    [
+      'identity not an object',
+      () => render(null as unknown as Identity, at, { size: 64, style: 'cgi' }),
+      /identity: expected an object/,
+    ],
+    [
+      'size too small',
+      () => render(id, at, { size: 16, style: 'cgi' }),
+      /options\.size: 16 is out of range \[32, 512\]/,
+    ],
     ['fractional size', () => render(id, at, { size: 64.5, style: 'cgi' }), /options\.size: expected a whole number/],
-    ['unknown style', () => render(id, at, { size: 64, style: 'oil' as 'cgi' }), /options\.style: expected "cgi" or "photo"/],
+    [
+      'unknown style',
+      () => render(id, at, { size: 64, style: 'oil' as 'cgi' }),
+      /options\.style: expected "cgi" or "photo"/,
+    ],
     ['NaN seed', () => render(id, at, { size: 64, style: 'photo', seed: NaN }), /options\.seed/],
     ['NaN identity seed', () => sampleIdentity(NaN), /seed must be a finite number/],
   ];

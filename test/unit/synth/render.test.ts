@@ -12,7 +12,15 @@ import {
   type Identity,
 } from '../../../src/synth/index';
 import { MAT } from '../../../src/synth/head';
-import { bothEyes, browRegion, eyeRegion, mouthRegion, regionCoverage, featureRegion, type RegionTest } from '../../../src/synth/regions';
+import {
+  bothEyes,
+  browRegion,
+  eyeRegion,
+  mouthRegion,
+  regionCoverage,
+  featureRegion,
+  type RegionTest,
+} from '../../../src/synth/regions';
 
 const SIZE = 64;
 const SS = 2;
@@ -27,10 +35,16 @@ function regionMask(identity: Identity, attributes: Attributes, inRegion: Region
 }
 
 /** Sum of absolute RGB differences inside and outside a pixel mask. */
-function changedMass(a: Uint8ClampedArray, b: Uint8ClampedArray, mask: Uint8Array): { inside: number; outside: number } {
-  let inside = 0, outside = 0;
+function changedMass(
+  a: Uint8ClampedArray,
+  b: Uint8ClampedArray,
+  mask: Uint8Array,
+): { inside: number; outside: number } {
+  let inside = 0,
+    outside = 0;
   for (let p = 0; p < mask.length; p++) {
-    const d = Math.abs(a[p * 4] - b[p * 4]) + Math.abs(a[p * 4 + 1] - b[p * 4 + 1]) + Math.abs(a[p * 4 + 2] - b[p * 4 + 2]);
+    const d =
+      Math.abs(a[p * 4] - b[p * 4]) + Math.abs(a[p * 4 + 1] - b[p * 4 + 1]) + Math.abs(a[p * 4 + 2] - b[p * 4 + 2]);
     if (mask[p]) inside += d;
     else outside += d;
   }
@@ -40,7 +54,8 @@ function changedMass(a: Uint8ClampedArray, b: Uint8ClampedArray, mask: Uint8Arra
 // a short-haired identity: its hair is mirror-symmetric (curly and long styles have random strands)
 const ID: Identity = { ...sampleIdentity(5), hairStyle: 2 };
 
-const isSkinLike = (m: number) => m === MAT.skin || m === MAT.lid || m === MAT.eyeball || m === MAT.teeth || m === MAT.cavity;
+const isSkinLike = (m: number) =>
+  m === MAT.skin || m === MAT.lid || m === MAT.eyeball || m === MAT.teeth || m === MAT.cavity;
 
 describe('FaceWorld render', () => {
   it('is deterministic and honours the size', () => {
@@ -115,7 +130,12 @@ describe('FaceWorld render', () => {
       const neutral = render(ID, base, { size: SIZE, style: 'cgi' });
       const mask = Uint8Array.from(cov, (c) => (c > 0 ? 1 : 0)); // the same pixels as regionMask, without rasterising twice
       // mouth open also drops the jaw, whose outline lies outside the features
-      for (const [patch, least] of [[{ smile: 1 }, 0.6], [{ eyeClosedLeft: 1 }, 0.6], [{ browRaise: 1 }, 0.6], [{ mouthOpen: 1 }, 0.4]] as const) {
+      for (const [patch, least] of [
+        [{ smile: 1 }, 0.6],
+        [{ eyeClosedLeft: 1 }, 0.6],
+        [{ browRaise: 1 }, 0.6],
+        [{ mouthOpen: 1 }, 0.4],
+      ] as const) {
         const changed = render(ID, { ...base, ...patch }, { size: SIZE, style: 'cgi' });
         const changedMask = regionMask(ID, { ...base, ...patch }, featureRegion);
         const union = mask.map((v, i) => v | changedMask[i]);
@@ -162,14 +182,16 @@ describe('FaceWorld render', () => {
     for (const yaw of [25, 60]) {
       const a = render(ID, withAttr({ yaw }), { size: SIZE, style: 'cgi' });
       const b = render(ID, withAttr({ yaw: -yaw }), { size: SIZE, style: 'cgi' });
-      let sum = 0, big = 0;
-      for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
-        for (let c = 0; c < 3; c++) {
-          const d = Math.abs(a.data[(y * SIZE + x) * 4 + c] - b.data[(y * SIZE + SIZE - 1 - x) * 4 + c]);
-          sum += d;
-          if (d > 40) big++;
+      let sum = 0,
+        big = 0;
+      for (let y = 0; y < SIZE; y++)
+        for (let x = 0; x < SIZE; x++) {
+          for (let c = 0; c < 3; c++) {
+            const d = Math.abs(a.data[(y * SIZE + x) * 4 + c] - b.data[(y * SIZE + SIZE - 1 - x) * 4 + c]);
+            sum += d;
+            if (d > 40) big++;
+          }
         }
-      }
       // only rasterisation differences along edges remain (triangle diagonals are not mirrored)
       expect(sum / (SIZE * SIZE * 3), `yaw ${yaw}: mean difference`).toBeLessThan(1.5);
       expect(big / (SIZE * SIZE * 3), `yaw ${yaw}: share of strongly different values`).toBeLessThan(0.01);
@@ -180,7 +202,9 @@ describe('FaceWorld render', () => {
     const a = render(ID, withAttr({ yaw: 30 }), { size: SIZE, style: 'cgi' });
     const b = render(ID, withAttr({ yaw: 30 }), { size: SIZE, style: 'cgi' });
     let sum = 0;
-    for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) sum += Math.abs(a.data[(y * SIZE + x) * 4] - b.data[(y * SIZE + SIZE - 1 - x) * 4]);
+    for (let y = 0; y < SIZE; y++)
+      for (let x = 0; x < SIZE; x++)
+        sum += Math.abs(a.data[(y * SIZE + x) * 4] - b.data[(y * SIZE + SIZE - 1 - x) * 4]);
     expect(sum / (SIZE * SIZE)).toBeGreaterThan(5);
   });
 
@@ -203,9 +227,11 @@ describe('FaceWorld render', () => {
   it('cgi is grey, photo is coloured', () => {
     const cgi = render(sampleIdentity(3), neutralAttributes(), { size: SIZE, style: 'cgi' });
     const photo = render(sampleIdentity(3), neutralAttributes(), { size: SIZE, style: 'photo' });
-    let cgiChroma = 0, photoChroma = 0;
+    let cgiChroma = 0,
+      photoChroma = 0;
     for (let i = 0; i < SIZE * SIZE; i++) {
-      const c = cgi.data, p = photo.data;
+      const c = cgi.data,
+        p = photo.data;
       cgiChroma += Math.max(c[i * 4], c[i * 4 + 1], c[i * 4 + 2]) - Math.min(c[i * 4], c[i * 4 + 1], c[i * 4 + 2]);
       photoChroma += Math.max(p[i * 4], p[i * 4 + 1], p[i * 4 + 2]) - Math.min(p[i * 4], p[i * 4 + 1], p[i * 4 + 2]);
     }

@@ -9,7 +9,9 @@ const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 describe('bundled examples', () => {
   it('lists every example file once, under the name the file gives its graph', () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.dge.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.dge.json'))
+      .sort();
     expect(EXAMPLES.map((e) => e.file).sort()).toEqual(files);
     for (const ex of EXAMPLES) {
       expect(JSON.parse(readFileSync(dir + ex.file, 'utf8')).name, ex.file).toBe(ex.title);

@@ -33,11 +33,30 @@ describe('Engine (the worker API, in Node)', () => {
     const init = await engine.init({ modelsBaseUrl: modelsDir });
     expect(init.packs.map((p) => p.id)).toContain('fixture');
     const ref = init.packRefs.find((r) => r.id === 'fixture')!;
-    const manifestSha = await sha256Hex(new Uint8Array(await readFile(path.join(modelsDir, 'fixture', 'manifest.json'))));
+    const manifestSha = await sha256Hex(
+      new Uint8Array(await readFile(path.join(modelsDir, 'fixture', 'manifest.json'))),
+    );
     expect(ref).toEqual({ id: 'fixture', sha256: manifestSha, url: 'models/fixture/manifest.json' });
     const catalog = engine.nodeCatalog();
     expect(catalog.map((d) => d.type).sort()).toEqual(
-      ['add', 'aim', 'compare', 'encode-delta', 'gan-inversion', 'generate', 'layer-range', 'load-delta', 'load-face', 'lock', 'measure', 'note', 'random-face', 'save-image', 'scale', 'synthetic-pair'].sort(),
+      [
+        'add',
+        'aim',
+        'compare',
+        'encode-delta',
+        'gan-inversion',
+        'generate',
+        'layer-range',
+        'load-delta',
+        'load-face',
+        'lock',
+        'measure',
+        'note',
+        'random-face',
+        'save-image',
+        'scale',
+        'synthetic-pair',
+      ].sort(),
     );
     expect(catalog.every((d) => !('compute' in d))).toBe(true);
     expect(structuredClone(catalog)).toEqual(catalog);
@@ -49,7 +68,8 @@ describe('Engine (the worker API, in Node)', () => {
     expect(first.errors).toEqual({});
     const previews = events.filter((e): e is NodePreviewEvent => e.type === 'node-preview');
     const byNode = new Map(previews.map((p) => [`${p.nodeId}.${p.output}`, p]));
-    for (const key of ['face.image', 'pairs.pairs', 'generate.image', 'compare.image', 'save.image']) expect(byNode.has(key)).toBe(true);
+    for (const key of ['face.image', 'pairs.pairs', 'generate.image', 'compare.image', 'save.image'])
+      expect(byNode.has(key)).toBe(true);
     const gen = byNode.get('generate.image')!;
     expect(gen.rgba.length).toBe(gen.width * gen.height * 4);
     expect(Math.max(gen.width, gen.height)).toBeLessThanOrEqual(256);
@@ -96,7 +116,11 @@ describe('Engine (the worker API, in Node)', () => {
     await cp(path.join(modelsDir, 'fixture'), path.join(dir, 'broken'), { recursive: true });
     const manifest = JSON.parse(await readFile(path.join(dir, 'broken', 'manifest.json'), 'utf8'));
     manifest.id = 'broken';
-    manifest.models.generator = { ...manifest.models.encoder, inputs: manifest.models.generator.inputs, outputs: manifest.models.generator.outputs };
+    manifest.models.generator = {
+      ...manifest.models.encoder,
+      inputs: manifest.models.generator.inputs,
+      outputs: manifest.models.generator.outputs,
+    };
     await writeFile(path.join(dir, 'broken', 'manifest.json'), JSON.stringify(manifest));
     await cp(path.join(modelsDir, 'fixture'), path.join(dir, 'fixture'), { recursive: true });
     await writeFile(path.join(dir, 'index.json'), JSON.stringify({ packs: ['fixture', 'broken', 'missing-pack'] }));
@@ -121,7 +145,10 @@ describe('Engine (the worker API, in Node)', () => {
 
 describe('default pack', () => {
   const manifest = (id: string, delta: boolean) =>
-    ({ id, models: { generator: {}, encoder: {}, mapping: {}, ...(delta ? { delta_encoder: {}, delta_decoder: {} } : {}) } }) as unknown as PackManifest;
+    ({
+      id,
+      models: { generator: {}, encoder: {}, mapping: {}, ...(delta ? { delta_encoder: {}, delta_decoder: {} } : {}) },
+    }) as unknown as PackManifest;
   it('prefers faceworld, but only once it has the whole DGE chain', () => {
     expect(choosePackDefault([manifest('faceworld', true), manifest('fixture', true)])).toBe('faceworld');
     expect(choosePackDefault([manifest('faceworld', false), manifest('fixture', true)])).toBe('fixture');

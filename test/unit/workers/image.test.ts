@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { centerCropSquare, differenceRgba, hstack, previewRgba, psnr, resizeRgba, rgbaToTensor, tensorToRgba } from '../../../src/workers/image';
+import {
+  centerCropSquare,
+  differenceRgba,
+  hstack,
+  previewRgba,
+  psnr,
+  resizeRgba,
+  rgbaToTensor,
+  tensorToRgba,
+} from '../../../src/workers/image';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { encode } from 'fast-png';
 
@@ -17,7 +26,7 @@ function gradient(w: number, h: number) {
 }
 
 describe('image helpers', () => {
-  it('difference: black where nothing changed, the change × gain where it did, at the after image\'s size', () => {
+  it("difference: black where nothing changed, the change × gain where it did, at the after image's size", () => {
     const before = gradient(8, 8);
     const after = { ...before, data: new Uint8ClampedArray(before.data) };
     for (let x = 0; x < 8; x++) after.data[(2 * 8 + x) * 4 + 2] += 30; // row 2: blue 128 → 158 (mean over RGB: 10 levels)
@@ -69,9 +78,13 @@ describe('image helpers', () => {
   });
 
   it('decodes PNG (RGB, grey, 16-bit) in Node and refuses unknown formats', async () => {
-    const rgb = await decodeImageNode(encode({ width: 2, height: 1, data: new Uint8Array([255, 0, 0, 0, 0, 255]), channels: 3 }));
+    const rgb = await decodeImageNode(
+      encode({ width: 2, height: 1, data: new Uint8Array([255, 0, 0, 0, 0, 255]), channels: 3 }),
+    );
     expect(Array.from(rgb.data)).toEqual([255, 0, 0, 255, 0, 0, 255, 255]);
-    const grey16 = await decodeImageNode(encode({ width: 1, height: 1, data: new Uint16Array([65535]), channels: 1, depth: 16 }));
+    const grey16 = await decodeImageNode(
+      encode({ width: 1, height: 1, data: new Uint16Array([65535]), channels: 1, depth: 16 }),
+    );
     expect(Array.from(grey16.data)).toEqual([255, 255, 255, 255]);
     await expect(decodeImageNode(new Uint8Array([1, 2, 3, 4]))).rejects.toThrow('unsupported image format');
   });

@@ -74,12 +74,12 @@ describe('OnnxPackRuntime', () => {
 
   it('refuses a wrong-shape feed before running, naming model, input and shapes', async () => {
     const packs = createNodePackRuntime(modelsDir);
-    await expect(packs.run('fixture', 'generator', { w: { data: new Float32Array(8 * 64), dims: [1, 8, 64] } })).rejects.toThrow(
-      'generator expects w of shape [batch,4,16], got [1,8,64]',
-    );
-    await expect(packs.run('fixture', 'generator', { latent: { data: new Float32Array(64), dims: [1, 4, 16] } })).rejects.toThrow(
-      'generator expects an input named "w"',
-    );
+    await expect(
+      packs.run('fixture', 'generator', { w: { data: new Float32Array(8 * 64), dims: [1, 8, 64] } }),
+    ).rejects.toThrow('generator expects w of shape [batch,4,16], got [1,8,64]');
+    await expect(
+      packs.run('fixture', 'generator', { latent: { data: new Float32Array(64), dims: [1, 4, 16] } }),
+    ).rejects.toThrow('generator expects an input named "w"');
     await expect(
       packs.run('fixture', 'delta_decoder', {
         w: { data: new Float32Array(2 * 64), dims: [2, 4, 16] },
@@ -91,25 +91,33 @@ describe('OnnxPackRuntime', () => {
   });
 
   it('refuses a model file whose sha256 does not match the manifest', async () => {
-    const packs = new OnnxPackRuntime(async (p) => {
-      const bytes = await readModels(p);
-      if (p.endsWith('generator.onnx')) bytes[bytes.length - 1] ^= 0xff;
-      return bytes;
-    }, ort as unknown as OrtModule);
-    await expect(packs.run('fixture', 'generator', { w: { data: new Float32Array(64), dims: [1, 4, 16] } })).rejects.toThrow(
-      /generator\.onnx fails its sha256 check/,
+    const packs = new OnnxPackRuntime(
+      async (p) => {
+        const bytes = await readModels(p);
+        if (p.endsWith('generator.onnx')) bytes[bytes.length - 1] ^= 0xff;
+        return bytes;
+      },
+      ort as unknown as OrtModule,
     );
+    await expect(
+      packs.run('fixture', 'generator', { w: { data: new Float32Array(64), dims: [1, 4, 16] } }),
+    ).rejects.toThrow(/generator\.onnx fails its sha256 check/);
     expect(packs.sessionsCreated).toBe(0);
   });
 
   it('reports a missing pack clearly and lists installed packs tolerantly', async () => {
     const packs = createNodePackRuntime(modelsDir);
     await expect(packs.manifest('no-such-pack')).rejects.toThrow('model pack "no-such-pack" is not installed');
-    await expect(packs.run('fixture', 'attributes', {})).rejects.toThrow('model pack "fixture" has no attributes model');
-    const listed = new OnnxPackRuntime(async (p) => {
-      if (p === 'index.json') return new TextEncoder().encode(JSON.stringify({ packs: ['fixture', 'ghost'] }));
-      return readModels(p);
-    }, ort as unknown as OrtModule);
+    await expect(packs.run('fixture', 'attributes', {})).rejects.toThrow(
+      'model pack "fixture" has no attributes model',
+    );
+    const listed = new OnnxPackRuntime(
+      async (p) => {
+        if (p === 'index.json') return new TextEncoder().encode(JSON.stringify({ packs: ['fixture', 'ghost'] }));
+        return readModels(p);
+      },
+      ort as unknown as OrtModule,
+    );
     const result = await listed.listPacks();
     expect(result.packs.map((m) => m.id)).toEqual(['fixture']);
     expect(result.missing).toHaveLength(1);

@@ -32,16 +32,19 @@ async function onFixture(name: string, dir: string): Promise<string> {
 }
 
 describe('headless run (npm run graph)', () => {
-  it('runs the examples as shipped and writes non-blank PNGs at the pack\'s size', async () => {
+  it("runs the examples as shipped and writes non-blank PNGs at the pack's size", async () => {
     for (const name of ['random-face.dge.json', 'combine-smile-yaw.dge.json']) {
       const out = await mkdtemp(path.join(tmpdir(), 'dge-out-'));
       expect(await runGraph([example(name), '--out', out, '--quiet'])).toBe(0);
       const doc = JSON.parse(await readFile(example(name), 'utf8'));
       const pack = doc.nodes.find((n: { type: string }) => n.type === 'generate').params.pack;
       const size = JSON.parse(await readFile(path.join(root, 'models', pack, 'manifest.json'), 'utf8')).image.size;
-      const gen = decode(await readFile(path.join(out, name === 'random-face.dge.json' ? 'random-face.png' : 'generate-image.png')));
+      const gen = decode(
+        await readFile(path.join(out, name === 'random-face.dge.json' ? 'random-face.png' : 'generate-image.png')),
+      );
       expect([gen.width, gen.height]).toEqual([size, size]);
-      for (const f of (await readdir(out)).filter((n) => n.endsWith('.png'))) expect(pixelStd(await readFile(path.join(out, f)))).toBeGreaterThan(2);
+      for (const f of (await readdir(out)).filter((n) => n.endsWith('.png')))
+        expect(pixelStd(await readFile(path.join(out, f)))).toBeGreaterThan(2);
     }
   });
 
@@ -50,17 +53,35 @@ describe('headless run (npm run graph)', () => {
     const lines: string[] = [];
     expect(await runGraph([await onFixture('edit-smile.dge.json', out), '--out', out], (l) => lines.push(l))).toBe(0);
     const files = (await readdir(out)).filter((f) => f.endsWith('.png')).sort();
-    expect(files).toEqual(['compare-image.png', 'edited-smile.png', 'face-image.png', 'generate-image.png', 'pairs-pairs.png']);
+    expect(files).toEqual([
+      'compare-image.png',
+      'edited-smile.png',
+      'face-image.png',
+      'generate-image.png',
+      'pairs-pairs.png',
+    ]);
     for (const f of files) expect(pixelStd(await readFile(path.join(out, f)))).toBeGreaterThan(2);
     const edited = decode(await readFile(path.join(out, 'edited-smile.png')));
     expect([edited.width, edited.height]).toEqual([32, 32]);
     // the graph rides along in the PNG
-    expect(JSON.parse(readGraphFromPng(await readFile(path.join(out, 'edited-smile.png')))!).format).toBe('delta-studio/graph');
+    expect(JSON.parse(readGraphFromPng(await readFile(path.join(out, 'edited-smile.png')))!).format).toBe(
+      'delta-studio/graph',
+    );
     expect(lines.some((l) => l.includes('compare.psnr'))).toBe(true);
     // every delta output is written as a delta file that loads back with its provenance
-    expect((await readdir(out)).filter((f) => f.endsWith('.delta.json')).sort()).toEqual(['delta-delta.delta.json', 'scale-delta.delta.json']);
+    expect((await readdir(out)).filter((f) => f.endsWith('.delta.json')).sort()).toEqual([
+      'delta-delta.delta.json',
+      'scale-delta.delta.json',
+    ]);
     const saved = parseDeltaFile(await readFile(path.join(out, 'delta-delta.delta.json'), 'utf8'));
-    expect(saved.ok && saved.file).toMatchObject({ pack: { id: 'fixture' }, method: 'dge', attribute: 'smile', from: 0, to: 1, k: 4 });
+    expect(saved.ok && saved.file).toMatchObject({
+      pack: { id: 'fixture' },
+      method: 'dge',
+      attribute: 'smile',
+      from: 0,
+      to: 1,
+      k: 4,
+    });
   });
 
   it('refuses an invalid graph and a missing pack with clear messages', async () => {
@@ -86,7 +107,10 @@ describe('headless run (npm run graph)', () => {
     await writeFile(file, JSON.stringify(doc));
     const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
     const run = promisify(execFile)(tsx, [path.join(root, 'tools', 'run-graph.ts'), file, '--out', dir], { cwd: root });
-    const failure = await run.then(() => null, (e: { code: number; stderr: string }) => e);
+    const failure = await run.then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failure?.code).toBe(3);
     expect(failure?.stderr).toContain('model pack "no-such-pack"');
   });

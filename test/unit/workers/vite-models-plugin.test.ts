@@ -9,7 +9,14 @@ describe('models plugin: files copied into the build', () => {
   it('takes index.json, each listed manifest and the model files it names', () => {
     const files = packFiles(modelsDir, () => undefined);
     expect(files[0]).toBe('index.json');
-    for (const f of ['fixture/manifest.json', 'fixture/generator.onnx', 'fixture/encoder.onnx', 'fixture/mapping.onnx', 'fixture/delta_encoder.onnx', 'fixture/delta_decoder.onnx']) {
+    for (const f of [
+      'fixture/manifest.json',
+      'fixture/generator.onnx',
+      'fixture/encoder.onnx',
+      'fixture/mapping.onnx',
+      'fixture/delta_encoder.onnx',
+      'fixture/delta_decoder.onnx',
+    ]) {
       expect(files).toContain(f);
     }
     // nothing that is not a pack file (training scripts, build.py)
@@ -20,7 +27,10 @@ describe('models plugin: files copied into the build', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dge-models-'));
     await writeFile(path.join(dir, 'index.json'), JSON.stringify({ packs: ['ghost', 'half'] }));
     await mkdir(path.join(dir, 'half'));
-    await writeFile(path.join(dir, 'half', 'manifest.json'), JSON.stringify({ models: { generator: { file: 'g.onnx' } } }));
+    await writeFile(
+      path.join(dir, 'half', 'manifest.json'),
+      JSON.stringify({ models: { generator: { file: 'g.onnx' } } }),
+    );
     const warnings: string[] = [];
     expect(packFiles(dir, (w) => warnings.push(w))).toEqual(['index.json', 'half/manifest.json']);
     expect(warnings.join('\n')).toContain('"ghost" is listed in models/index.json but ghost/manifest.json is missing');
