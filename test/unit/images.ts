@@ -1,5 +1,5 @@
+import type { RgbaImage } from '../../src/graph/types';
 // Image helpers shared by unit tests (not a test file itself).
-import type { RgbaImage } from '../../src/workers/align';
 
 /** The image flipped left-right. */
 export function mirrored(img: RgbaImage): RgbaImage {

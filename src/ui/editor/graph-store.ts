@@ -1,10 +1,9 @@
 // The editor's source of truth: the graph document (interface 1) plus an undo/redo history.
 // Rete only mirrors this store (see rete-editor.ts); Vue components read it through revisions.
 import { shallowReactive, ref } from 'vue';
-import type { ParamSpec, ParamValue, SocketSpec } from '../../graph/types';
-import type { NodeCatalogEntry } from '../../workers/engine';
+import type { ParamSpec, ParamValue, SocketSpec, NodeSpec } from '../../graph/types';
 import type { GraphDocument, NodeRegistry } from '../../graph/document';
-import { canConnect } from '../../graph/validate';
+import { canConnect } from '../../graph/wiring';
 import { mergeFragment, type FragmentMerge } from '../../graph/fragment';
 import { ownValue, setOwn } from '../../graph/plain-data';
 import { followerResets } from '../../graph/param-range';
@@ -13,8 +12,6 @@ export type EditorGraph = GraphDocument;
 export type GraphNodeRecord = EditorGraph['nodes'][number];
 export type GraphConnectionRecord = EditorGraph['connections'][number];
 export type SocketRef = { node: string; socket: string };
-
-export type { NodeCatalogEntry };
 
 /** What a change touched, so listeners can decide whether to re-run the graph. */
 export type GraphChange =
@@ -45,7 +42,7 @@ function cloneDoc(doc: EditorGraph): EditorGraph {
   return { ...copy, assets: { ...assets } } as EditorGraph;
 }
 
-export function defaultParams(def: NodeCatalogEntry, packDefault: string): Record<string, ParamValue> {
+export function defaultParams(def: NodeSpec, packDefault: string): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = {};
   for (const spec of def.params) params[spec.name] = spec.kind === 'pack' ? packDefault : spec.default;
   return params;
@@ -66,7 +63,7 @@ export class GraphStore {
 
   constructor(
     doc: EditorGraph,
-    public catalog: ReadonlyMap<string, NodeCatalogEntry>,
+    public catalog: NodeRegistry,
     public packDefault: () => string,
   ) {
     this.current = doc;
@@ -241,7 +238,7 @@ export class GraphStore {
     );
     if (exists) return { ok: true, id: exists.id };
     // canConnect reads only sockets and titles, which the catalog has
-    const verdict = canConnect(this.current, from, to, this.catalog as unknown as NodeRegistry);
+    const verdict = canConnect(this.current, from, to, this.catalog);
     if (!verdict.ok) return verdict;
     this.pushUndo(null);
     if (verdict.replaces) this.current.connections = this.current.connections.filter((c) => c.id !== verdict.replaces);
@@ -265,7 +262,7 @@ export class GraphStore {
    * repaired, or why it is refused. Changes nothing.
    */
   checkPaste(fragment: unknown, offset: [number, number] = [0, 0]): FragmentMerge {
-    return mergeFragment(this.current, fragment, this.catalog as unknown as NodeRegistry, {
+    return mergeFragment(this.current, fragment, this.catalog, {
       offset,
       newNodeId: (taken) => newId('n_', taken),
       newConnectionId: (taken) => newId('c_', taken),

@@ -3,11 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mirrored } from '../images';
-import type { RgbaImage } from '../../../src/workers/align';
 import { nodeIdentitySimilarity } from '../../../src/workers/align/node';
 import { decodeImageNode } from '../../../src/workers/node/context';
-import { resizeRgba } from '../../../src/workers/image';
+import { resizeRgba } from '../../../src/image';
 import { neutralAttributes, render, sampleIdentity } from '../../../src/synth';
+import type { RgbaImage } from '../../../src/graph/types';
 
 const PHOTO = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
 const havePhoto = existsSync(PHOTO);
