@@ -44,6 +44,7 @@ describe('Engine (the worker API, in Node)', () => {
         'aim',
         'compare',
         'encode-delta',
+        'frame',
         'gan-inversion',
         'generate',
         'layer-range',
