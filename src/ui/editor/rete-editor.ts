@@ -15,6 +15,7 @@ import { LayoutSocketPosition, PORTS_TOP, PORT_PITCH } from './socket-layout';
 import GraphNodeView from '../nodes/GraphNodeView.vue';
 import FrameView from '../nodes/FrameView.vue';
 import { addFrame, frameMenu, frameSize, installFrames, isFrame } from './frames';
+import { fitTransform } from './fit';
 import MinimapCanvas from './MinimapCanvas.vue';
 import WireView from '../nodes/WireView.vue';
 
@@ -533,25 +534,31 @@ export async function createEditorView(
     return ctx;
   });
 
-  /** Fit the view to the document's node positions (estimated sizes), without touching the DOM. */
-  async function fitToDocument(): Promise<void> {
-    const nodes = store.doc.nodes;
-    if (!nodes.length) return;
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const record of nodes) {
-      const height = editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record);
-      const width = editor.getNode(record.id)?.width ?? NODE_WIDTH;
-      minX = Math.min(minX, record.position[0]);
-      minY = Math.min(minY, record.position[1]);
-      maxX = Math.max(maxX, record.position[0] + width);
-      maxY = Math.max(maxY, record.position[1] + height);
-    }
-    const { w, h } = viewportSize;
-    // the same arithmetic as AreaExtensions.zoomAt (scale 0.9, never above 1)
-    const k = Math.min((w / (maxX - minX)) * 0.9, (h / (maxY - minY)) * 0.9, 1);
-    area.area.transform.x = w / 2 - ((minX + maxX) / 2) * k;
-    area.area.transform.y = h / 2 - ((minY + maxY) / 2) * k;
-    await area.area.zoom(k, 0, 0);
+  /**
+   * Fit the view to the document's node positions (estimated sizes), without touching the DOM.
+   * `readable` (the Fit button, F): never below a zoom where node text reads (fit.ts); opening a
+   * graph shows all of it.
+   */
+  async function fitToDocument({ readable = false } = {}): Promise<void> {
+    const boxes = store.doc.nodes.map((record) => {
+      const node = editor.getNode(record.id);
+      const [x, y] = record.position;
+      const annotation = store.catalog.get(record.type)?.category === 'annotation';
+      return {
+        id: record.id,
+        x,
+        y,
+        annotation,
+        width: node?.width ?? NODE_WIDTH,
+        height: node?.height ?? estimateNodeHeight(store, record),
+      };
+    });
+    const wires = store.doc.connections.map((c) => ({ from: c.from.node, to: c.to.node }));
+    const view = fitTransform(boxes, wires, selectedIds(), [viewportSize.w, viewportSize.h], { readable });
+    if (!view) return;
+    area.area.transform.x = view.x;
+    area.area.transform.y = view.y;
+    await area.area.zoom(view.k, 0, 0);
     updateDetail();
   }
 
@@ -679,7 +686,7 @@ export async function createEditorView(
 
   return {
     sync,
-    fitView: fitToDocument,
+    fitView: () => fitToDocument({ readable: true }),
     selectedIds,
     select,
     async selectAll() {
