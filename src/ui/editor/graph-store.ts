@@ -135,16 +135,22 @@ export class GraphStore {
     this.emit({ kind: 'meta' });
   }
 
-  addNode(type: string, position: [number, number]): GraphNodeRecord {
+  /** Add a node of `type` (defaults, or `init`'s params and label on top of them); one undo step. */
+  addNode(
+    type: string,
+    position: [number, number],
+    init: { params?: Record<string, ParamValue>; label?: string } = {},
+  ): GraphNodeRecord {
     const def = this.catalog.get(type);
     if (!def) throw new Error(`unknown node type "${type}"`);
     this.pushUndo(null);
     const node: GraphNodeRecord = {
       id: newId('n_', (id) => !!this.node(id)),
       type,
-      params: defaultParams(def, this.packDefault()),
+      params: { ...defaultParams(def, this.packDefault()), ...init.params },
       position: [Math.round(position[0]), Math.round(position[1])],
     };
+    if (init.label) node.label = init.label;
     this.current.nodes.push(node);
     this.emit({ kind: 'structure' });
     return node;
@@ -185,6 +191,18 @@ export class GraphStore {
     const def = this.catalog.get(node.type);
     if (def) Object.assign(node.params, followerResets(def.params, name, node.params));
     this.dropUnusedAssets();
+    this.bump(nodeId);
+    this.emit({ kind: 'params', nodeIds: [nodeId] });
+  }
+
+  /** Set several params of one node in one undo step (a frame's width and height after a resize drag). */
+  setParams(nodeId: string, values: Record<string, ParamValue>): void {
+    const node = this.node(nodeId);
+    if (!node) throw new Error(`no node "${nodeId}"`);
+    const changed = Object.entries(values).filter(([name, value]) => node.params[name] !== value);
+    if (!changed.length) return;
+    this.pushUndo(null);
+    for (const [name, value] of changed) node.params[name] = value;
     this.bump(nodeId);
     this.emit({ kind: 'params', nodeIds: [nodeId] });
   }

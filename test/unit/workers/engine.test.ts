@@ -45,6 +45,7 @@ describe('Engine (the worker API, in Node)', () => {
         'aim',
         'compare',
         'encode-delta',
+        'frame',
         'gan-inversion',
         'generate',
         'layer-range',
