@@ -6,9 +6,10 @@ import { createEmptyGraph, parseGraphFile, serializeGraph } from '../../../src/g
 import { decodeGraphFromFragment, encodeGraphToFragment } from '../../../src/graph/share-url';
 import { nodeDefinitions, nodeRegistry } from '../../../src/nodes';
 import { addFrame, boxAround, frameColor, frameSize, nodesInside } from '../../../src/ui/editor/frames';
-import { GraphStore, type NodeCatalogEntry } from '../../../src/ui/editor/graph-store';
+import { GraphStore } from '../../../src/ui/editor/graph-store';
+import type { NodeSpec } from '../../../src/graph/types';
 
-const catalog = new Map<string, NodeCatalogEntry>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
+const catalog = new Map<string, NodeSpec>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
 const WIDTH = 248;
 
 function framedStore() {
