@@ -1,7 +1,7 @@
 // The editor's source of truth: the graph document (interface 1) plus an undo/redo history.
 // Rete only mirrors this store (see rete-editor.ts); Vue components read it through revisions.
 import { shallowReactive, ref } from 'vue';
-import type { ParamSpec, ParamValue, SocketSpec, NodeSpec } from '../../graph/types';
+import type { ParamValue, SocketSpec, NodeSpec } from '../../graph/types';
 import type { GraphDocument, NodeRegistry } from '../../graph/document';
 import { canConnect } from '../../graph/wiring';
 import { mergeFragment, type FragmentMerge } from '../../graph/fragment';
@@ -385,8 +385,4 @@ export interface ClipboardFragment {
   nodes: GraphNodeRecord[];
   connections: GraphConnectionRecord[];
   assets: EditorGraph['assets'];
-}
-
-export function isParamSpecNumeric(spec: ParamSpec): spec is Extract<ParamSpec, { kind: 'number' }> {
-  return spec.kind === 'number';
 }

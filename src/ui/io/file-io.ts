@@ -11,7 +11,7 @@ import {
 } from '../../graph/document';
 import { embedGraphInPng, readGraphFromPng } from '../../graph/png-metadata';
 import { decodeGraphFromFragment, encodeGraphToFragment, isGraphFragment } from '../../graph/share-url';
-import { drawFitted, findMainPreview } from '../library/thumbnail';
+import { findMainPreview } from '../library/thumbnail';
 import { detachFromLibrary } from '../storage/session';
 
 /** Node definitions as the UI knows them (compute is not needed to validate a file). */
@@ -235,11 +235,6 @@ export async function exportPng(doc: GraphDocument, canvas?: HTMLCanvasElement |
   downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }), `${fileBaseName(doc)}.png`);
 }
 
-/** A small PNG data URL thumbnail of `canvas` (for callers that have the image at hand). */
-export function thumbnailOf(canvas: HTMLCanvasElement, size = 96): string {
-  return drawFitted(canvas, size).toDataURL('image/png');
-}
-
 /**
  * Make `el` a drop target for graph files: a dropped `.dge.json` or PNG is imported and the
  * result handed to `onResult` (which opens it, or shows the errors). Drops a child element
@@ -290,9 +285,6 @@ export async function readGraphFromUrlHash(registry?: NodeRegistry): Promise<Par
   history.replaceState(history.state, '', location.pathname + location.search);
   return opened(result);
 }
-
-/** The file-io bridge's name for readGraphFromUrlHash. */
-export const graphFromLocation = readGraphFromUrlHash;
 
 /** A link that opens `doc` (no uploaded images: those make it too long); or why it cannot. */
 export function shareUrl(doc: GraphDocument): { ok: true; url: string } | { ok: false; error: string } {

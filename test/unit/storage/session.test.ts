@@ -39,7 +39,7 @@ describe('autosave and session restore', () => {
   it('autosaves a changed graph after the debounce and restores it exactly after a "reload"', async () => {
     let doc = graph('Work', 1);
     const scope = effectScope();
-    const autosave = scope.run(() => useAutosave(() => doc, { delayMs: 20, pollMs: 10 }))!;
+    scope.run(() => useAutosave(() => doc, { delayMs: 20, pollMs: 10 }));
     await new Promise((r) => setTimeout(r, 30)); // first check: baseline only
     openGraph.link = { id: 'entry-1', revision: 4 };
     doc = graph('Work', 2.5);
