@@ -167,6 +167,12 @@ export class EngineClient {
     return this.api.imageOutput(nodeId, output);
   }
 
+  /** A delta output of the last run as a `.delta.json` text (Save delta). */
+  async deltaOutput(nodeId: string, output = 'delta'): Promise<ReturnType<Engine['deltaOutput']>> {
+    await this.ready;
+    return this.api.deltaOutput(nodeId, output);
+  }
+
   /** The model manager's calls (src/ui/packs/manager-client.ts) on the worker's engine. */
   async withEngine<T>(call: (api: Comlink.Remote<Engine>) => Promise<T>): Promise<T> {
     await this.ready;

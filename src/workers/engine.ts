@@ -13,6 +13,7 @@ import type {
 } from '../graph/types';
 import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
 import { assetStoreFromDoc } from './assets';
+import { describeDelta, serializeDelta } from '../graph/delta-file';
 import { runItem, type BatchInput, type ItemRecord } from '../batch/item';
 import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
@@ -368,6 +369,30 @@ export class Engine {
     const rgba = tensorToRgba(value.tensor);
     const result = { width: rgba.width, height: rgba.height, rgba: rgba.data };
     return this.deps.transfer ? this.deps.transfer(result, [rgba.data.buffer as ArrayBuffer]) : result;
+  }
+
+  /**
+   * A delta output of the last run as a `.delta.json` text (Save delta), with what the library
+   * lists for it; the pack's manifest gives the sha256 the file records.
+   */
+  deltaOutput(
+    nodeId: string,
+    output = 'delta',
+  ): { text: string; name: string; pack: string; method: string; summary: string } {
+    const value = this.lastOutputs.get(nodeId)?.[output];
+    if (!value) throw new Error(`node ${nodeId} has no output "${output}" from the last run: run the graph first`);
+    if (value.kind !== 'delta') throw new Error(`output "${output}" of node ${nodeId} is ${value.kind}, not a delta`);
+    const manifest = this.installed.find((m) => m.id === value.pack);
+    if (!manifest) throw new Error(`the delta belongs to pack "${value.pack}", which is not installed`);
+    const text = serializeDelta(value, manifest);
+    const summary = describeDelta({
+      attribute: value.source?.attribute ?? null,
+      from: value.source?.from ?? null,
+      to: value.source?.to ?? null,
+      k: value.source?.k ?? null,
+      label: value.label,
+    });
+    return { text, name: value.label || summary, pack: value.pack, method: value.method, summary };
   }
 
   /** The UI lost its previews (remount): send them again on the next run. */

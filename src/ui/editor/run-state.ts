@@ -145,6 +145,8 @@ export function setSimplified(nodeId: string, value: boolean): void {
 
 export const nodeActions: {
   downloadImage?: (nodeId: string) => Promise<void>;
+  /** keep a delta output of the last run in the library (.delta.json) */
+  saveDelta?: (nodeId: string, output: string) => Promise<void>;
   /** show the node's image enlarged (preview-large) */
   enlargePreview?: (nodeId: string) => Promise<void>;
 } = {};
