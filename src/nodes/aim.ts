@@ -1,7 +1,9 @@
 // Aim: strength in the attribute's own units. Given a latent and one or more deltas, finds the α of
 // each delta so that the pack's attribute estimator reads the asked values on G(edited latent)
 // ("yaw +25", "smile 0.8"), with a handful of G + estimator runs (src/nodes/aim-solve.ts), and
-// says plainly when a target is out of reach. Packs without an estimator apply a plain α.
+// says plainly when a target is out of reach — also when fidelity collapses first: the domain
+// classifier calls the edit cgi, or the face blurs (sharpness ratio, src/nodes/fidelity.ts).
+// Packs without an estimator apply a plain α.
 import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor } from '../graph/types';
 import { ATTRIBUTES } from '../synth';
 import { applyDeltas } from './add';
@@ -19,6 +21,7 @@ import {
   stringParam,
 } from './common';
 import { MEASURED, attributeNames, modelInput } from './measure';
+import { SHARPNESS_LIMIT, sharpnessRatio } from './fidelity';
 
 export interface AimTarget {
   attribute: string;
@@ -216,12 +219,16 @@ export const aimNode: NodeDefinition = {
     const maxAlpha = numberParam(params, 'maxAlpha', 'Aim', 0.1, 10);
 
     const generator = manifest.models.generator;
-    const measureLatent = async (w: Tensor): Promise<AimEvaluation> => {
-      const img = await ctx.packs.run(id, 'generator', { [generator.inputs[0].name]: w }, ctx.signal);
-      const m = await estimate(ctx, id, manifest, img[generator.outputs[0].name]);
-      return { values: targets.map((t) => m.values.get(t.attribute)!), cgi: m.cgi };
+    const render = async (w: Tensor) =>
+      (await ctx.packs.run(id, 'generator', { [generator.inputs[0].name]: w }, ctx.signal))[generator.outputs[0].name];
+    const sourceImage = await render(latent.tensor);
+    const measureImage = async (image: Tensor): Promise<AimEvaluation> => {
+      const m = await estimate(ctx, id, manifest, image);
+      const sharpness = sharpnessRatio(image, sourceImage);
+      return { values: targets.map((t) => m.values.get(t.attribute)!), cgi: m.cgi, sharpness };
     };
-    const source = await measureLatent(latent.tensor);
+    const measureLatent = async (w: Tensor) => measureImage(await render(w));
+    const source = await measureImage(sourceImage);
     const goal = targets.map((t, i) => (t.mode === 'by' ? source.values[i] + t.value : t.value));
     const maxEvals = deltas.length === 1 ? 8 : 4 + 5 * deltas.length;
     let done = 0;
@@ -233,7 +240,12 @@ export const aimNode: NodeDefinition = {
       },
       source,
       goal,
-      { tol: targets.map((t) => 0.01 * (RANGE.get(t.attribute) ?? 1)), maxAlpha, maxEvals },
+      {
+        tol: targets.map((t) => 0.01 * (RANGE.get(t.attribute) ?? 1)),
+        maxAlpha,
+        maxEvals,
+        sharpnessLimit: SHARPNESS_LIMIT,
+      },
     );
     const parts = targets.map(
       (t, i) =>
