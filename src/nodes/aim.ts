@@ -4,7 +4,7 @@
 // says plainly when a target is out of reach — also when fidelity collapses first: the domain
 // classifier calls the edit cgi, or the face blurs (sharpness ratio, src/nodes/fidelity.ts).
 // Packs without an estimator apply a plain α.
-import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor } from '../graph/types';
+import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, ParamRangeCases, Tensor } from '../graph/types';
 import { ATTRIBUTES } from '../synth';
 import { applyDeltas } from './add';
 import { solveAim, type AimEvaluation } from './aim-solve';
@@ -85,6 +85,31 @@ export async function estimate(
   return { values, cgi };
 }
 
+/**
+ * The target slider follows the attribute: ± its range (a change by or a value to set), half-degree
+ * steps for angles and hundredths for 0–1 expressions; the default is a clear but reachable change
+ * (5/12 of the way from neutral to the end: yaw +25°, pitch +13°, light +38°; 0.5 for expressions).
+ */
+const targetCases: ParamRangeCases = {
+  param: 'attribute',
+  cases: Object.fromEntries(
+    MEASURED.map(({ attribute }) => {
+      const a = ATTRIBUTES.find((x) => x.name === attribute)!;
+      const span = a.max - a.min;
+      const wide = span > 10;
+      return [
+        attribute,
+        {
+          min: -span,
+          max: span,
+          step: wide ? 0.5 : 0.01,
+          default: wide ? Math.round(((a.max - a.neutral) * 5) / 12) : 0.5,
+        },
+      ];
+    }),
+  ),
+};
+
 const fmt = (attribute: string, v: number, signed = false) => {
   const s = Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
   return `${signed && v >= 0 ? '+' : ''}${s}${/yaw|pitch|roll|Azimuth|Elevation/.test(attribute) ? '°' : ''}`;
@@ -135,7 +160,8 @@ export const aimNode: NodeDefinition = {
       min: -180,
       max: 180,
       step: 0.05,
-      doc: "In the attribute's units: degrees for pose and light, 0–1 for expressions.",
+      follows: targetCases,
+      doc: "In the attribute's units: degrees for pose and light, 0–1 for expressions. The slider spans ± the attribute's range (enough for either mode).",
     },
     {
       kind: 'string',
