@@ -3,6 +3,8 @@
 import * as Comlink from 'comlink';
 import type { PackManifest } from '../graph/types';
 import type { Engine, EngineEvent, NodeCatalogEntry, RunSummary } from '../workers/engine';
+import type { SweepOptions, SweepResult } from '../workers/alpha-sweep';
+import type { GraphDocument } from '../graph/document';
 import type { EditorGraph } from './editor/graph-store';
 import {
   appState,
@@ -171,6 +173,12 @@ export class EngineClient {
   async deltaOutput(nodeId: string, output = 'delta'): Promise<ReturnType<Engine['deltaOutput']>> {
     await this.ready;
     return this.api.deltaOutput(nodeId, output);
+  }
+
+  /** The α sweep of a Scale / Aim node as an animated GIF, made in the worker. */
+  async alphaSweepGif(doc: GraphDocument, nodeId: string, options: SweepOptions = {}): Promise<SweepResult> {
+    await this.ready;
+    return this.api.alphaSweepGif(doc, nodeId, options);
   }
 
   /** The model manager's calls (src/ui/packs/manager-client.ts) on the worker's engine. */

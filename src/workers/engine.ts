@@ -14,6 +14,7 @@ import type {
 import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
 import { assetStoreFromDoc } from './assets';
 import { describeDelta, serializeDelta } from '../graph/delta-file';
+import { sweepGif, type SweepOptions, type SweepResult } from './alpha-sweep';
 import { runItem, type BatchInput, type ItemRecord } from '../batch/item';
 import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
@@ -164,6 +165,9 @@ export class Engine {
   /** a node's remark (ctx.note) travels with its outputs, so a cache hit shows it again */
   private notes = new WeakMap<NodeOutputs, string>();
   private pendingNotes = new WeakMap<ComputeContext, string>();
+  /** the α-sweep export's executor and the assets of the graph it sweeps */
+  private sweepExecutor: Executor | null = null;
+  private sweepAssets = assetStoreFromDoc({});
   /** outputs computed in the current run, per node (to put their note on the 'done' state) */
   private computedNow = new Map<string, NodeOutputs>();
 
@@ -209,6 +213,17 @@ export class Engine {
       return ctx;
     });
     this.sent.clear();
+    // the α-sweep export's own executor (plain definitions, no previews): the editor's run goes on
+    const plain = new Map(withPackDefault(nodeDefinitions, defaultPack).map((d) => [d.type, d]));
+    this.sweepExecutor = new Executor(plain, (signal) => ({
+      packs,
+      assets: this.sweepAssets,
+      decodeImage: this.deps.decodeImage,
+      fetchBytes: this.deps.fetchBytes,
+      ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
+      signal,
+      progress: () => undefined,
+    }));
     const packRefs = await Promise.all(
       this.installed.map(async (m) => ({
         id: m.id,
@@ -393,6 +408,19 @@ export class Engine {
       label: value.label,
     });
     return { text, name: value.label || summary, pack: value.pack, method: value.method, summary };
+  }
+
+  /**
+   * An animated GIF of the edit swept from 0 to the Scale node's α (or Aim's target) and back, as
+   * the nearest Generate downstream shows it (src/workers/alpha-sweep.ts); encoded here, in the worker.
+   */
+  async alphaSweepGif(doc: GraphDocument, nodeId: string, options: SweepOptions = {}): Promise<SweepResult> {
+    this.ready();
+    const executor = this.sweepExecutor!;
+    this.sweepAssets = assetStoreFromDoc(doc.assets as Record<string, { data: string }>);
+    const catalog = new Map(this.definitions.map((d) => [d.type, d]));
+    const result = await sweepGif(executor, doc, nodeId, catalog, options);
+    return this.deps.transfer ? this.deps.transfer(result, [result.bytes.buffer as ArrayBuffer]) : result;
   }
 
   /** The UI lost its previews (remount): send them again on the next run. */
