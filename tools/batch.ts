@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { batchTarget, itemKey, resultOutputs, textSha256, valueColumns, type ItemRecord } from '../src/batch/item';
 import { MANIFEST_FORMAT } from '../src/batch/manifest';
 import { nodeRegistry } from '../src/nodes';
-import { sha256Hex } from '../src/workers/pack/runtime';
 import { createNodePackRuntime } from '../src/workers/node/context';
 import type { NodeBackendChoice } from '../src/workers/node/ort-node';
 import { listInputs, type InputRef } from './batch/inputs';
@@ -21,6 +20,7 @@ import { RunnerPool } from './batch/pool';
 import { DEFAULT_QUEUE_NAME, produce, type JobResult } from './batch/queue';
 import { ExitError, checkPacks, readGraph, runCli } from './run-graph';
 import { backendChoice, optionValue, wholeNumber } from './batch/args';
+import { sha256Hex } from '../src/graph/hash';
 
 const USAGE = `usage: npm run batch -- <file.dge.json> --inputs <folder|zip|glob> --out <dir> [--concurrency N]
          [--queue redis://host:port [--queue-name name]] [--node <load-face id>] [--backend auto|native|wasm]

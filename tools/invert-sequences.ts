@@ -10,9 +10,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { OnnxPackRuntime, type OrtModule } from '../src/workers/pack/runtime';
 import { parsePackManifest } from '../src/workers/pack/manifest';
-import { encoderInputSize, resizeRgba, rgbaToTensor, type Rgba } from '../src/workers/image';
+import { encoderInputSize, resizeRgba, rgbaToTensor } from '../src/image';
 import { encodeNpy } from '../src/synth/npy';
-import type { PackManifest, Tensor } from '../src/graph/types';
+import type { PackManifest, Tensor, RgbaImage } from '../src/graph/types';
 
 export interface Uint8Npy {
   data: Uint8Array;
@@ -47,7 +47,7 @@ export function parseUint8Npy(bytes: Uint8Array, name: string): Uint8Npy {
 export function frameToEncoderInput(images: Uint8Npy, index: number, manifest: PackManifest): Tensor {
   const [h, w] = images.dims.slice(-3, -1);
   const src = images.data.subarray(index * h * w * 3, (index + 1) * h * w * 3);
-  const rgba: Rgba = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
+  const rgba: RgbaImage = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4) };
   for (let i = 0; i < w * h; i++) {
     rgba.data[i * 4] = src[i * 3];
     rgba.data[i * 4 + 1] = src[i * 3 + 1];

@@ -11,15 +11,16 @@ import { encode as encodePng } from 'fast-png';
 import { serializeDelta } from '../src/graph/delta-file';
 import { checkFileSize, parseGraphFile, type GraphDocument } from '../src/graph/document';
 import { Executor } from '../src/graph/executor';
-import { effectiveParams } from '../src/graph/validate';
+import { effectiveParams } from '../src/graph/repair';
 import { nodeRegistry } from '../src/nodes';
 import { saveFileName } from '../src/nodes/save-image';
-import { assetStoreFromDoc } from '../src/workers/assets';
+import { assetStoreFromDoc } from '../src/graph/assets';
 import { previewOf } from '../src/workers/engine';
-import { tensorToRgba, type Rgba } from '../src/workers/image';
+import { tensorToRgba } from '../src/image';
 import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode } from '../src/workers/node/context';
 import { createReadPolicy } from '../src/workers/node/read-policy';
 import { embedGraphInPng } from '../src/graph/png-metadata';
+import type { RgbaImage } from '../src/graph/types';
 
 const USAGE =
   'usage: npm run graph -- <file.dge.json> --out <dir> [--models <models dir>] [--allow <file, folder or URL>]… [--allow-network] [--quiet]\n' +
@@ -72,7 +73,7 @@ function parseArgs(argv: string[]): {
   return { file, out, models, quiet, allow, network };
 }
 
-export function writeRgbaPng(rgba: Rgba, graphText: string): Uint8Array {
+export function writeRgbaPng(rgba: RgbaImage, graphText: string): Uint8Array {
   // the graph travels in the PNG through the editor's own writer (UTF-8 iTXt, the shared
   // keyword), so an output opens its graph again in the editor
   const pixels = encodePng({
@@ -184,7 +185,7 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
     const outputs = result.outputs.get(node.id);
     if (!outputs) continue;
     for (const [output, value] of Object.entries(outputs)) {
-      let rgba: Rgba | null = null;
+      let rgba: RgbaImage | null = null;
       if (value.kind === 'image') rgba = tensorToRgba(value.tensor);
       else if (value.kind === 'pairs') rgba = previewOf(value);
       if (!rgba) continue;

@@ -5,11 +5,11 @@ import { encode as encodePng } from 'fast-png';
 import { serializeGraph, type GraphDocument, type NodeRegistry } from '../graph/document';
 import type { Executor } from '../graph/executor';
 import { embedGraphInPng } from '../graph/png-metadata';
-import { effectiveParams } from '../graph/validate';
+import { effectiveParams } from '../graph/repair';
 import { saveFileName } from '../nodes/save-image';
-import { bytesToBase64 } from '../workers/assets';
-import { tensorToRgba } from '../workers/image';
-import { sha256Hex } from '../workers/pack/runtime';
+import { bytesToBase64 } from '../graph/assets';
+import { tensorToRgba } from '../image';
+import { sha256Hex } from '../graph/hash';
 
 /** Files a batch takes as images (by extension); a corrupt one is still taken and fails as its own item. */
 export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp)$/i;

@@ -17,8 +17,8 @@ import type {
   PackManifest,
   Value,
 } from './types';
-import type { GraphDocument, GraphNode, NodeRegistry } from './document';
-import { effectiveParams } from './validate';
+import type { GraphDocument, GraphNode } from './document';
+import { effectiveParams } from './repair';
 import { hashString, hashValue } from './hash';
 import { emptyRecord, ownValue } from './plain-data';
 
@@ -176,7 +176,7 @@ export class Executor {
   private assetHashes = new Map<string, string>();
 
   constructor(
-    private readonly registry: NodeRegistry,
+    private readonly registry: ReadonlyMap<string, NodeDefinition>,
     private readonly makeContext: MakeContext,
     options: ExecutorOptions = {},
   ) {

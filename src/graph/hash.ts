@@ -1,5 +1,6 @@
 // Small, fast, non-cryptographic hashing for cache keys. Collisions only cost a stale cache hit,
 // and 64 bits make that vanishingly unlikely for the few hundred entries a session holds.
+// sha256Hex (WebCrypto) is the one cryptographic hash: model files, packs, batch inputs and results.
 
 const FNV_PRIME = 0x01000193;
 
@@ -61,4 +62,10 @@ export function stableStringify(value: unknown): string {
 /** Hash of any JSON-like value, independent of key order. */
 export function hashValue(value: unknown): string {
   return hashString(stableStringify(value));
+}
+
+/** SHA-256 of bytes as 64 hex chars (WebCrypto: the browser, workers and Node alike). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -7,6 +7,14 @@ export interface Tensor {
   dims: number[];
 }
 
+/** A decoded picture: `width`×`height` RGBA bytes, row by row (the layout of the DOM's ImageData).
+ * Helpers for it are in `src/image`. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
 /** Socket (wire) types. `any` only for generic nodes such as Compare inputs. */
 export type SocketType = 'image' | 'latent' | 'pairs' | 'delta' | 'number';
 
@@ -147,7 +155,11 @@ export interface SocketSpec {
 export type NodeInputs = Record<string, Value | Value[] | undefined>;
 export type NodeOutputs = Record<string, Value>;
 
-export interface NodeDefinition {
+/**
+ * What a node type is, without its code: sockets, params, docs. Validation, repair, wiring and the
+ * editor need only this (the engine serves the UI the specs of its node definitions).
+ */
+export interface NodeSpec {
   type: string; // e.g. 'load-face'
   title: string; // e.g. 'Load Face'
   category: 'input' | 'model' | 'edit' | 'output' | 'analysis' | 'annotation';
@@ -157,6 +169,10 @@ export interface NodeDefinition {
   params: ParamSpec[];
   /** Which output holds the image shown as the node preview, if any. */
   preview?: string;
+}
+
+/** A node type with its code: the spec plus `compute`, which the executor runs. */
+export interface NodeDefinition extends NodeSpec {
   compute(inputs: NodeInputs, params: Params, ctx: ComputeContext): Promise<NodeOutputs>;
 }
 
@@ -239,7 +255,7 @@ export interface ComputeContext {
   packs: PackRuntime;
   assets: AssetStore;
   /** decode an encoded image (PNG/JPEG/...) to RGBA; the browser and Node provide their own */
-  decodeImage(bytes: Uint8Array): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+  decodeImage(bytes: Uint8Array): Promise<RgbaImage>;
   /** fetch bytes from a URL or a bundled sample path */
   fetchBytes(url: string): Promise<Uint8Array>;
   /**
@@ -251,17 +267,12 @@ export interface ComputeContext {
     size: number,
     /** which face, 0 = the largest (default) */
     options?: { faceIndex?: number },
-  ): Promise<{
-    width: number;
-    height: number;
-    data: Uint8ClampedArray;
-    /** how many faces the photo has */ faces?: number;
-  }>;
+  ): Promise<RgbaImage & { /** how many faces the photo has */ faces?: number }>;
   /**
    * Optional: the 128-d face-recognition descriptor of the largest face in an RGBA image, or null
    * when no face is found (Compare's identity readout, the paper's "CS").
    */
-  faceDescriptor?(image: { width: number; height: number; data: Uint8ClampedArray }): Promise<Float32Array | null>;
+  faceDescriptor?(image: RgbaImage): Promise<Float32Array | null>;
   /** Optional: a short remark shown on the node after it ran ("3 faces found, using face 0"). */
   note?(text: string): void;
   signal: AbortSignal;

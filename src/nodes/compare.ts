@@ -1,12 +1,11 @@
 // Compare: two images side by side, their PSNR, and on request their identity similarity (the
 // paper's "CS": cosine of face-recognition descriptors).
-import type { ComputeContext, NodeDefinition } from '../graph/types';
-import { hstack, psnr, resizeImageValue, rgbaToTensor, tensorToRgba, type Rgba } from '../workers/image';
-import { cosineSimilarity } from '../workers/align/ffhq';
+import type { ComputeContext, NodeDefinition, RgbaImage } from '../graph/types';
+import { hstack, psnr, resizeImageValue, rgbaToTensor, tensorToRgba, cosineSimilarity } from '../image';
 import { input } from './common';
 
 /** CS of the two images, or NaN with a note naming the image(s) without a detectable face. */
-async function identityOf(before: Rgba, after: Rgba, ctx: ComputeContext): Promise<number> {
+async function identityOf(before: RgbaImage, after: RgbaImage, ctx: ComputeContext): Promise<number> {
   if (!ctx.faceDescriptor)
     throw new Error(
       'Compare: the identity readout (face descriptors) is not available in this runtime; turn "identity" off',

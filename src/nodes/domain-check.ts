@@ -3,7 +3,7 @@
 // picture far below that is far outside the pack's domain (a real photo given to the FaceWorld
 // demo pack), and the node says so in plain words instead of handing on a silent blob.
 import type { ComputeContext, ImageValue, PackManifest, Tensor } from '../graph/types';
-import { psnr, resizeImageValue } from '../workers/image';
+import { psnr, resizeImageValue } from '../image';
 
 /** How far below the pack's own reconstruction PSNR a picture may fall before the node warns (dB).
  *  Chosen on FaceWorld validation faces (`npm run bench:domain`, identity seeds 9000–9063) with the

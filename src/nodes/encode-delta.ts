@@ -1,7 +1,7 @@
 // Encode Delta: K synthetic pairs -> one delta. `dge`: δ = mean_k Enc(E(from_k), E(to_k)) with the
 // pack's Δ-encoder; `linear` (baseline): the W+ offset mean_k (E(to_k) − E(from_k)).
 import type { DeltaValue, NodeDefinition } from '../graph/types';
-import { encoderInputSize, resizeImageValue } from '../workers/image';
+import { encoderInputSize, resizeImageValue } from '../image';
 import { input, meanOverBatch, nodePack, packParam, runBatched, stack, stringParam } from './common';
 
 /** Images per encoder call: keeps memory bounded on big packs (1024-px encoders). */

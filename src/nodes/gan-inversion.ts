@@ -1,7 +1,7 @@
 // GAN Inversion: image -> latent w = E(image) through the pack's inversion encoder, optionally
 // refined per image by gradient steps through the generator (packs with `generator_grad`).
 import type { NodeDefinition } from '../graph/types';
-import { encoderInputSize, resizeImageValue } from '../workers/image';
+import { encoderInputSize, resizeImageValue } from '../image';
 import { input, nodePack, numberParam, packParam } from './common';
 import { refineLatents } from './refine';
 import { checkDomain, farFromDomainNote } from './domain-check';

@@ -1,8 +1,8 @@
 // Load Face: a bundled sample face, an uploaded file (graph asset) or a URL -> the pack's encoder
 // input (center-cropped square, resized, normalised).
-import type { ComputeContext, NodeDefinition } from '../graph/types';
+import type { ComputeContext, NodeDefinition, RgbaImage } from '../graph/types';
 import { imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
-import { encoderInputSize, rgbaToPackImage, type Rgba } from '../workers/image';
+import { encoderInputSize, rgbaToPackImage } from '../image';
 import { nodePack, packParam, stringParam } from './common';
 
 /** Bundled samples: photo-style FaceWorld faces rendered on demand (deterministic, no files to ship). */
@@ -10,7 +10,7 @@ export const SAMPLE_FACES = [1, 2, 3, 4, 5, 6].map((n) => ({ value: `sample:${n}
 /** Identity seeds of the samples are offset so they differ from the CGI pair identities (seeds 1..K). */
 const SAMPLE_SEED_OFFSET = 7000;
 
-async function sampleFace(name: string, size: number, framing: Framing): Promise<Rgba> {
+async function sampleFace(name: string, size: number, framing: Framing): Promise<RgbaImage> {
   const n = Number(name);
   if (!Number.isInteger(n) || n < 1 || n > 999)
     throw new Error(
@@ -44,7 +44,7 @@ async function decode(
   crop: string,
   size: number,
   faceIndex: number,
-): Promise<Rgba> {
+): Promise<RgbaImage> {
   if (crop === 'face') {
     if (!ctx.alignFace)
       throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
@@ -122,7 +122,7 @@ export const loadFaceNode: NodeDefinition = {
     const colon = source.indexOf(':');
     const scheme = colon > 0 ? source.slice(0, colon) : 'asset';
     const ref = colon > 0 ? source.slice(colon + 1) : source;
-    let rgba: Rgba;
+    let rgba: RgbaImage;
     if (scheme === 'sample') {
       rgba = await sampleFace(ref, size, imageFraming(manifest.image));
     } else if (scheme === 'asset') {

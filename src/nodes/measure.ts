@@ -2,7 +2,7 @@
 // attribute estimator, and how much the image looks like a cgi render with its domain classifier.
 import type { NodeDefinition, PackManifest, PackModelEntry, Tensor } from '../graph/types';
 import { ATTRIBUTE_NAMES } from '../synth';
-import { modelInputSize, resizeImageValue } from '../workers/image';
+import { modelInputSize, resizeImageValue } from '../image';
 import { input, nodePack, packParam } from './common';
 
 /**

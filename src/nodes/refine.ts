@@ -3,7 +3,7 @@
 // so the pack ships G's backward pass as a model of its own). Used by GAN Inversion's "refine
 // steps" and by bench:edits, so both measure the same thing.
 import type { PackManifest, PackRuntime, Tensor } from '../graph/types';
-import { modelInputSize, resizeImageValue } from '../workers/image';
+import { modelInputSize, resizeImageValue } from '../image';
 
 export interface RefineOptions {
   steps: number;

@@ -2,7 +2,7 @@
 // attribute goes from `from` to `to` and everything else stays fixed.
 import type { NodeDefinition, ParamRangeCases, SyntheticPair } from '../graph/types';
 import { ATTRIBUTES, imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Attributes } from '../synth';
-import { encoderInputSize, rgbaToTensor } from '../workers/image';
+import { encoderInputSize, rgbaToTensor } from '../image';
 import { nodePack, numberParam, packParam, stringParam, yieldToLoop } from './common';
 
 const attrMin = Math.min(...ATTRIBUTES.map((a) => a.min));

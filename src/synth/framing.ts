@@ -6,8 +6,9 @@
 // enters a face-framed pack (training sets, synthetic pairs, sample faces, benchmark ground
 // truth) is cut the same way. It matches `probe_inversion.py crops --crop 80` on 128-px renders.
 import { featureRegion, regionCoverage } from './regions';
-import { defaultSupersample, render, renderLayers, type RGBAImage } from './render';
+import { defaultSupersample, render, renderLayers } from './render';
 import type { Attributes, Identity, RenderOptions } from './params';
+import type { RgbaImage } from '../graph/types';
 
 export type Framing = 'frame' | 'face';
 export const FRAMINGS: readonly Framing[] = ['frame', 'face'];
@@ -133,7 +134,7 @@ export function renderFramed(
   attributes: Attributes,
   options: RenderOptions,
   framing: Framing,
-): RGBAImage {
+): RgbaImage {
   checkFraming(framing);
   if (framing === 'frame') return render(identity, attributes, options);
   const out = options.size;

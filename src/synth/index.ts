@@ -27,5 +27,4 @@ export type {
 export { render, renderLayers, rasterize, defaultSupersample, CAMERA } from './render';
 export { renderFramed, framedFeatures, faceCropBox, areaCrop, imageFraming, FACE_FRAMING, FRAMINGS } from './framing';
 export type { Framing } from './framing';
-export type { RGBAImage } from './render';
 export { encodeNpy } from './npy';

@@ -17,16 +17,11 @@ import {
   type GBuffer,
   type ShadowMap,
 } from './raster';
+import type { RgbaImage } from '../graph/types';
 
 // local bindings: module-namespace getters are measurably slow in the per-pixel loops
 const { fbm2, hash2, mulberry32, smoothstep, valueNoise, clamp01 } = noise;
 const browMaskL = browMask;
-
-export interface RGBAImage {
-  width: number;
-  height: number;
-  data: Uint8ClampedArray;
-}
 
 export const CAMERA: Camera = { distance: 12, centerY: -0.2, halfExtent: 1.42 };
 
@@ -111,7 +106,7 @@ export function rasterize(
 }
 
 /** Renders one face. Deterministic: the same identity, attributes and options give the same pixels. */
-export function render(identity: Identity, attributes: Attributes, options: RenderOptions): RGBAImage {
+export function render(identity: Identity, attributes: Attributes, options: RenderOptions): RgbaImage {
   return renderLayers(identity, attributes, options).image;
 }
 
@@ -126,7 +121,7 @@ export function renderLayers(
   attributes: Attributes,
   options: RenderOptions,
   region?: RegionTest,
-): { image: RGBAImage; coverage: Float32Array; regionCoverage?: Float32Array } {
+): { image: RgbaImage; coverage: Float32Array; regionCoverage?: Float32Array } {
   validateParams(identity, attributes, options);
   const size = options.size;
   const ss = options.supersample ?? defaultSupersample(size);

@@ -1,8 +1,8 @@
 // The UI side of the engine worker (interface 5): starts it, forwards runs, turns its events into
 // node states and previews, and restarts it if it crashes. Model work never runs on this thread.
 import * as Comlink from 'comlink';
-import type { PackManifest } from '../graph/types';
-import type { Engine, EngineEvent, NodeCatalogEntry, RunSummary } from '../workers/engine';
+import type { PackManifest, NodeSpec } from '../graph/types';
+import type { Engine, EngineEvent, RunSummary } from '../workers/engine';
 import type { SweepOptions, SweepResult } from '../workers/alpha-sweep';
 import type { GraphDocument } from '../graph/document';
 import type { EditorGraph } from './editor/graph-store';
@@ -17,7 +17,7 @@ import {
 } from './editor/run-state';
 import { applyPackListing, readEpPreference } from './packs/pack-state';
 
-export type { EngineEvent, RunSummary, NodeCatalogEntry };
+export type { EngineEvent, RunSummary };
 
 export interface EngineClientOptions {
   /** the document to run; read when a scheduled run actually starts */
@@ -32,7 +32,7 @@ export function modelsBaseUrl(): string {
 
 export interface EngineReady {
   packs: PackManifest[];
-  catalog: NodeCatalogEntry[];
+  catalog: NodeSpec[];
   defaultPack: string;
 }
 

@@ -7,8 +7,8 @@
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { GraphDocument } from '../graph/document';
 import type { Executor } from '../graph/executor';
-import type { NodeCatalogEntry } from './engine';
-import { tensorToRgba, type Rgba } from './image';
+import type { NodeSpec, RgbaImage } from '../graph/types';
+import { tensorToRgba } from '../image';
 
 export interface SweepOptions {
   /** frames from 0 to the node's value; the animation plays them forward then back (2n − 2 frames) */
@@ -58,7 +58,7 @@ function sweepParam(
 export function imageDownstream(
   doc: GraphDocument,
   from: string,
-  catalog: ReadonlyMap<string, NodeCatalogEntry>,
+  catalog: ReadonlyMap<string, NodeSpec>,
 ): { node: string; output: string } | null {
   const seen = new Set([from]);
   let frontier = [from];
@@ -101,7 +101,7 @@ function upstreamOf(doc: GraphDocument, target: string): GraphDocument {
   };
 }
 
-function upscale(img: Rgba, minSize: number): Rgba {
+function upscale(img: RgbaImage, minSize: number): RgbaImage {
   const k = Math.max(1, Math.ceil(minSize / Math.max(img.width, img.height)));
   if (k === 1) return img;
   const [w, h] = [img.width * k, img.height * k];
@@ -118,7 +118,7 @@ export async function sweepGif(
   executor: Executor,
   doc: GraphDocument,
   nodeId: string,
-  catalog: ReadonlyMap<string, NodeCatalogEntry>,
+  catalog: ReadonlyMap<string, NodeSpec>,
   options: SweepOptions = {},
   onProgress?: (done: number, total: number) => void,
 ): Promise<SweepResult> {
@@ -127,7 +127,7 @@ export async function sweepGif(
   const target = imageDownstream(doc, nodeId, catalog);
   if (!target) throw new Error('α sweep: no node downstream of this one makes an image (connect a Generate)');
   const base = upstreamOf(doc, target.node);
-  const frames: Rgba[] = [];
+  const frames: RgbaImage[] = [];
   for (const [i, value] of values.entries()) {
     const frameDoc = {
       ...base,

@@ -10,13 +10,15 @@ import type {
   PackManifest,
   ParamSpec,
   Value,
+  RgbaImage,
+  NodeSpec,
 } from '../graph/types';
 import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
-import { assetStoreFromDoc } from './assets';
+import { assetStoreFromDoc } from '../graph/assets';
 import { describeDelta, serializeDelta } from '../graph/delta-file';
 import { sweepGif, type SweepOptions, type SweepResult } from './alpha-sweep';
 import { runItem, type BatchInput, type ItemRecord } from '../batch/item';
-import { hstack, previewRgba, tensorToRgba, type Rgba } from './image';
+import { hstack, previewRgba, tensorToRgba } from '../image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
 import {
   PackManager,
@@ -59,8 +61,6 @@ export interface RunSummary {
 }
 
 /** A node definition without its compute function: what the UI needs to draw and validate nodes. */
-export type NodeCatalogEntry = Omit<NodeDefinition, 'compute'>;
-
 export interface EngineDeps {
   ort: OrtModule;
   /** byte source for the models folder at `modelsBaseUrl` (default: fetch `${base}/${path}`) */
@@ -117,7 +117,7 @@ export function choosePackDefault(installed: PackManifest[]): string {
 }
 
 /** Preview RGBA of a value, or null when it is not an image-like value. */
-export function previewOf(value: Value): Rgba | null {
+export function previewOf(value: Value): RgbaImage | null {
   if (value.kind === 'image') return previewRgba(tensorToRgba(value.tensor), PREVIEW_MAX);
   if (value.kind === 'pairs' && value.pairs.length > 0) {
     // each pair as a column (from above to), the first few pairs side by side
@@ -131,7 +131,7 @@ export function previewOf(value: Value): Rgba | null {
   return null;
 }
 
-function vstack(a: Rgba, b: Rgba): Rgba {
+function vstack(a: RgbaImage, b: RgbaImage): RgbaImage {
   const width = Math.max(a.width, b.width);
   const data = new Uint8ClampedArray(width * (a.height + b.height) * 4);
   for (let i = 3; i < data.length; i += 4) data[i] = 255;
@@ -474,7 +474,7 @@ export class Engine {
     return { packs: this.installed, missing: this.missing };
   }
 
-  nodeCatalog(): NodeCatalogEntry[] {
+  nodeCatalog(): NodeSpec[] {
     return this.definitions.map(({ compute: _compute, ...rest }) => rest);
   }
 

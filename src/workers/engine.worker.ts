@@ -6,7 +6,7 @@ import { createEngine, type EngineDeps } from './engine';
 import type { OrtModule } from './pack/runtime';
 import { PackStore } from './pack/store';
 import { selectBackend } from './pack/backend';
-import { checkImageHeader } from './image-header';
+import { checkImageHeader } from '../image';
 import { fetchCapped } from './fetch-capped';
 
 /** The WebGPU build of onnxruntime (and its wasm) load only when WebGPU is chosen and available. */

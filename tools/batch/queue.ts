@@ -13,7 +13,7 @@
 //   (a runner died, stalled too often) is retried `attempts` times, then reported as the item's error.
 import { Queue, QueueEvents, Worker, Job } from 'bullmq';
 import type { ItemRecord } from '../../src/batch/item';
-import { base64ToBytes, bytesToBase64 } from '../../src/workers/assets';
+import { base64ToBytes, bytesToBase64 } from '../../src/graph/assets';
 import type { RunnerPool } from './pool';
 
 export const DEFAULT_QUEUE_NAME = 'delta-studio-batch';

@@ -7,7 +7,7 @@ import { Executor } from '../../src/graph/executor';
 import type { AssetStore } from '../../src/graph/types';
 import { runItem } from '../../src/batch/item';
 import { nodeRegistry } from '../../src/nodes';
-import { assetStoreFromDoc } from '../../src/workers/assets';
+import { assetStoreFromDoc } from '../../src/graph/assets';
 import { createNodePackRuntime, nodeContextFactory } from '../../src/workers/node/context';
 import { loadNodeBackend, type NodeBackendChoice } from '../../src/workers/node/ort-node';
 

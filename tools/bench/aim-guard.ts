@@ -16,7 +16,7 @@ import { scaleTensor } from '../../src/nodes/common';
 import { estimate } from '../../src/nodes/aim';
 import { SHARPNESS_LIMIT, sharpnessRatio } from '../../src/nodes/fidelity';
 import { imageFraming, neutralAttributes, renderFramed, sampleIdentity } from '../../src/synth';
-import { rgbaToPackImage } from '../../src/workers/image';
+import { rgbaToPackImage } from '../../src/image';
 import { createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../src/workers/node/context';
 
 const args = process.argv.slice(2);

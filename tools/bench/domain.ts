@@ -11,7 +11,7 @@ import { loadFaceNode } from '../../src/nodes/load-face';
 import { ganInversionNode } from '../../src/nodes/gan-inversion';
 import { checkDomain, DOMAIN_MARGIN_DB } from '../../src/nodes/domain-check';
 import { imageFraming, neutralAttributes, renderFramed, sampleIdentity } from '../../src/synth';
-import { encoderInputSize, rgbaToPackImage } from '../../src/workers/image';
+import { encoderInputSize, rgbaToPackImage } from '../../src/image';
 import { alignFaceNode, createNodePackRuntime, decodeImageNode, fetchBytesNode } from '../../src/workers/node/context';
 
 const args = process.argv.slice(2);
@@ -43,7 +43,7 @@ async function measure(image: ImageValue, c: ComputeContext) {
   const domain = manifest.models.domain;
   if (domain) {
     const size = domain.inputs[0].shape[2];
-    const { resizeImageValue } = await import('../../src/workers/image');
+    const { resizeImageValue } = await import('../../src/image');
     const input = typeof size === 'number' ? resizeImageValue(image, size, size).tensor : image.tensor;
     const logit = (await packs.run(packId, 'domain', { [domain.inputs[0].name]: input }))[domain.outputs[0].name]!
       .data[0]!;

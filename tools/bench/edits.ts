@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { PackManifest, Tensor } from '../../src/graph/types';
 import * as synth from '../../src/synth';
 import { createNodePackRuntime } from '../../src/workers/node/context';
-import { rgbaToTensor } from '../../src/workers/image';
+import { rgbaToTensor } from '../../src/image';
 import { refineLatents } from '../../src/nodes/refine';
 import { loadJudge, matchedStrength } from './edits-matched';
 

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { PackManifest, Tensor } from '../../src/graph/types';
 import * as synth from '../../src/synth';
 import { createNodePackRuntime } from '../../src/workers/node/context';
-import { rgbaToTensor } from '../../src/workers/image';
+import { rgbaToTensor } from '../../src/image';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);

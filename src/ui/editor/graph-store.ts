@@ -1,10 +1,9 @@
 // The editor's source of truth: the graph document (interface 1) plus an undo/redo history.
 // Rete only mirrors this store (see rete-editor.ts); Vue components read it through revisions.
 import { shallowReactive, ref } from 'vue';
-import type { ParamSpec, ParamValue, SocketSpec } from '../../graph/types';
-import type { NodeCatalogEntry } from '../../workers/engine';
+import type { ParamSpec, ParamValue, SocketSpec, NodeSpec } from '../../graph/types';
 import type { GraphDocument, NodeRegistry } from '../../graph/document';
-import { canConnect } from '../../graph/validate';
+import { canConnect } from '../../graph/wiring';
 import { mergeFragment, type FragmentMerge } from '../../graph/fragment';
 import { ownValue, setOwn } from '../../graph/plain-data';
 import { followerResets } from '../../graph/param-range';
@@ -13,8 +12,6 @@ export type EditorGraph = GraphDocument;
 export type GraphNodeRecord = EditorGraph['nodes'][number];
 export type GraphConnectionRecord = EditorGraph['connections'][number];
 export type SocketRef = { node: string; socket: string };
-
-export type { NodeCatalogEntry };
 
 /** What a change touched, so listeners can decide whether to re-run the graph. */
 export type GraphChange =
@@ -45,7 +42,7 @@ function cloneDoc(doc: EditorGraph): EditorGraph {
   return { ...copy, assets: { ...assets } } as EditorGraph;
 }
 
-export function defaultParams(def: NodeCatalogEntry, packDefault: string): Record<string, ParamValue> {
+export function defaultParams(def: NodeSpec, packDefault: string): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = {};
   for (const spec of def.params) params[spec.name] = spec.kind === 'pack' ? packDefault : spec.default;
   return params;
@@ -66,7 +63,7 @@ export class GraphStore {
 
   constructor(
     doc: EditorGraph,
-    public catalog: ReadonlyMap<string, NodeCatalogEntry>,
+    public catalog: NodeRegistry,
     public packDefault: () => string,
   ) {
     this.current = doc;
@@ -138,16 +135,22 @@ export class GraphStore {
     this.emit({ kind: 'meta' });
   }
 
-  addNode(type: string, position: [number, number]): GraphNodeRecord {
+  /** Add a node of `type` (defaults, or `init`'s params and label on top of them); one undo step. */
+  addNode(
+    type: string,
+    position: [number, number],
+    init: { params?: Record<string, ParamValue>; label?: string } = {},
+  ): GraphNodeRecord {
     const def = this.catalog.get(type);
     if (!def) throw new Error(`unknown node type "${type}"`);
     this.pushUndo(null);
     const node: GraphNodeRecord = {
       id: newId('n_', (id) => !!this.node(id)),
       type,
-      params: defaultParams(def, this.packDefault()),
+      params: { ...defaultParams(def, this.packDefault()), ...init.params },
       position: [Math.round(position[0]), Math.round(position[1])],
     };
+    if (init.label) node.label = init.label;
     this.current.nodes.push(node);
     this.emit({ kind: 'structure' });
     return node;
@@ -188,6 +191,18 @@ export class GraphStore {
     const def = this.catalog.get(node.type);
     if (def) Object.assign(node.params, followerResets(def.params, name, node.params));
     this.dropUnusedAssets();
+    this.bump(nodeId);
+    this.emit({ kind: 'params', nodeIds: [nodeId] });
+  }
+
+  /** Set several params of one node in one undo step (a frame's width and height after a resize drag). */
+  setParams(nodeId: string, values: Record<string, ParamValue>): void {
+    const node = this.node(nodeId);
+    if (!node) throw new Error(`no node "${nodeId}"`);
+    const changed = Object.entries(values).filter(([name, value]) => node.params[name] !== value);
+    if (!changed.length) return;
+    this.pushUndo(null);
+    for (const [name, value] of changed) node.params[name] = value;
     this.bump(nodeId);
     this.emit({ kind: 'params', nodeIds: [nodeId] });
   }
@@ -241,7 +256,7 @@ export class GraphStore {
     );
     if (exists) return { ok: true, id: exists.id };
     // canConnect reads only sockets and titles, which the catalog has
-    const verdict = canConnect(this.current, from, to, this.catalog as unknown as NodeRegistry);
+    const verdict = canConnect(this.current, from, to, this.catalog);
     if (!verdict.ok) return verdict;
     this.pushUndo(null);
     if (verdict.replaces) this.current.connections = this.current.connections.filter((c) => c.id !== verdict.replaces);
@@ -265,7 +280,7 @@ export class GraphStore {
    * repaired, or why it is refused. Changes nothing.
    */
   checkPaste(fragment: unknown, offset: [number, number] = [0, 0]): FragmentMerge {
-    return mergeFragment(this.current, fragment, this.catalog as unknown as NodeRegistry, {
+    return mergeFragment(this.current, fragment, this.catalog, {
       offset,
       newNodeId: (taken) => newId('n_', taken),
       newConnectionId: (taken) => newId('c_', taken),

@@ -13,6 +13,9 @@ import type { GraphNodeRecord, GraphStore, ClipboardFragment } from './graph-sto
 import { notify, setSimplified } from './run-state';
 import { LayoutSocketPosition, PORTS_TOP, PORT_PITCH } from './socket-layout';
 import GraphNodeView from '../nodes/GraphNodeView.vue';
+import FrameView from '../nodes/FrameView.vue';
+import { addFrame, frameMenu, frameSize, installFrames, isFrame } from './frames';
+import { fitTransform } from './fit';
 import MinimapCanvas from './MinimapCanvas.vue';
 import WireView from '../nodes/WireView.vue';
 
@@ -50,6 +53,7 @@ export class ReteNode extends ClassicPreset.Node {
     for (const s of outputs) this.addOutput(s.name, new ClassicPreset.Output(socketOf(s.type), s.label));
     this.signature = nodeSignature(store, record);
     this.height = estimateNodeHeight(store, record);
+    if (isFrame(record)) [this.width, this.height] = frameSize(record);
     markRaw(this);
   }
 }
@@ -137,6 +141,8 @@ export interface EditorView {
   copySelected(): ClipboardFragment | null;
   paste(fragment: ClipboardFragment): Promise<void>;
   duplicate(ids: string[]): Promise<void>;
+  /** a frame around the selected nodes (an empty one at the pointer when none is selected) */
+  frameSelected(): Promise<void>;
   pointer(): [number, number];
   /** the area position under a client (screen) point */
   toArea(client: { x: number; y: number }): [number, number];
@@ -182,6 +188,8 @@ export async function createEditorView(
           })),
         };
       }
+      if (context instanceof ReteNode && isFrame(context.record))
+        return { searchBar: false, list: frameMenu(store, context.record) };
       if (context instanceof ReteNode) {
         const ids = context.selected ? selectedIds() : [context.id];
         return {
@@ -197,6 +205,7 @@ export async function createEditorView(
               key: 'duplicate',
               handler: () => void duplicate(ids),
             },
+            { label: 'Frame (Ctrl+G)', key: 'frame', handler: () => frameNodes(ids) },
             ...(['bypass', 'mute'] as const).map((mode) => {
               const on = ids.every((id) => store.node(id)?.mode === mode);
               return {
@@ -233,7 +242,7 @@ export async function createEditorView(
     Presets.classic.setup({
       socketPositionWatcher: new LayoutSocketPosition((id) => editor.getNode(id)),
       customize: {
-        node: () => GraphNodeView,
+        node: (context) => (isFrame(context.payload.record) ? FrameView : GraphNodeView),
         connection: () => WireView,
       },
     }),
@@ -281,6 +290,11 @@ export async function createEditorView(
   area.use(contextMenu);
   area.use(minimap);
   AreaExtensions.simpleNodesOrder(area);
+  installFrames(area, store, {
+    syncing: () => syncing > 0,
+    selected: () => selectedIds(),
+    widthOf: (r) => editor.getNode(r.id)?.width ?? NODE_WIDTH,
+  });
   // wide enough to fit a very large graph, close enough to read a node's params
   AreaExtensions.restrictor(area, { scaling: () => ({ min: 0.02, max: 2.5 }) });
   // its own compositor layer: panning then moves pixels instead of repainting every node and wire
@@ -390,6 +404,12 @@ export async function createEditorView(
       for (const node of editor.getNodes()) {
         const pos = area.nodeViews.get(node.id)?.position;
         if (!pos) continue;
+        // a frame is taken only when the band holds all of it
+        if (
+          isFrame(node.record) &&
+          !(pos.x >= minX && pos.x + node.width <= maxX && pos.y >= minY && pos.y + node.height <= maxY)
+        )
+          continue;
         if (pos.x < maxX && pos.x + node.width > minX && pos.y < maxY && pos.y + node.height > minY)
           await selectable.select(node.id, true);
       }
@@ -399,6 +419,10 @@ export async function createEditorView(
     window.addEventListener('pointerup', up);
   };
   container.addEventListener('pointerdown', onBandDown, true);
+
+  function pointer(): [number, number] {
+    return [area.area.pointer.x, area.area.pointer.y];
+  }
 
   function toArea(client: { x: number; y: number }): [number, number] {
     const box = container.getBoundingClientRect();
@@ -417,6 +441,22 @@ export async function createEditorView(
     await selector.unselectAll();
     for (const id of ids) await selectable.select(id, true);
     callbacks.onSelectionChange?.(selectedIds());
+  }
+
+  /** A frame around the nodes `ids` (an empty one at the pointer when none), selected. */
+  async function frameNodes(ids: string[]): Promise<void> {
+    const boxOf = (id: string) => {
+      const node = editor.getNode(id);
+      const view = area.nodeViews.get(id);
+      if (!node || !view) return undefined;
+      // the drawn height (params, previews, messages), not the estimate: only the selection is measured
+      const height = isFrame(node.record) ? node.height : view.element.offsetHeight || node.height;
+      return { x: view.position.x, y: view.position.y, width: node.width, height };
+    };
+    const id = addFrame(store, ids, boxOf, pointer());
+    await syncQueue;
+    await sync();
+    await select([id]);
   }
 
   async function duplicate(ids: string[]): Promise<void> {
@@ -441,6 +481,7 @@ export async function createEditorView(
     const rects = overlays.map((el) => el.getBoundingClientRect());
     const covering = overlays.map(() => false);
     for (const record of store.doc.nodes) {
+      if (isFrame(record)) continue; // a frame is a background: what it holds counts
       // node messages and stacked params can make a node taller than its estimate
       const height = (editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record)) + 40;
       const left = box.left + x + record.position[0] * k;
@@ -493,24 +534,31 @@ export async function createEditorView(
     return ctx;
   });
 
-  /** Fit the view to the document's node positions (estimated sizes), without touching the DOM. */
-  async function fitToDocument(): Promise<void> {
-    const nodes = store.doc.nodes;
-    if (!nodes.length) return;
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const record of nodes) {
-      const height = editor.getNode(record.id)?.height ?? estimateNodeHeight(store, record);
-      minX = Math.min(minX, record.position[0]);
-      minY = Math.min(minY, record.position[1]);
-      maxX = Math.max(maxX, record.position[0] + NODE_WIDTH);
-      maxY = Math.max(maxY, record.position[1] + height);
-    }
-    const { w, h } = viewportSize;
-    // the same arithmetic as AreaExtensions.zoomAt (scale 0.9, never above 1)
-    const k = Math.min((w / (maxX - minX)) * 0.9, (h / (maxY - minY)) * 0.9, 1);
-    area.area.transform.x = w / 2 - ((minX + maxX) / 2) * k;
-    area.area.transform.y = h / 2 - ((minY + maxY) / 2) * k;
-    await area.area.zoom(k, 0, 0);
+  /**
+   * Fit the view to the document's node positions (estimated sizes), without touching the DOM.
+   * `readable` (the Fit button, F): never below a zoom where node text reads (fit.ts); opening a
+   * graph shows all of it.
+   */
+  async function fitToDocument({ readable = false } = {}): Promise<void> {
+    const boxes = store.doc.nodes.map((record) => {
+      const node = editor.getNode(record.id);
+      const [x, y] = record.position;
+      const annotation = store.catalog.get(record.type)?.category === 'annotation';
+      return {
+        id: record.id,
+        x,
+        y,
+        annotation,
+        width: node?.width ?? NODE_WIDTH,
+        height: node?.height ?? estimateNodeHeight(store, record),
+      };
+    });
+    const wires = store.doc.connections.map((c) => ({ from: c.from.node, to: c.to.node }));
+    const view = fitTransform(boxes, wires, selectedIds(), [viewportSize.w, viewportSize.h], { readable });
+    if (!view) return;
+    area.area.transform.x = view.x;
+    area.area.transform.y = view.y;
+    await area.area.zoom(view.k, 0, 0);
     updateDetail();
   }
 
@@ -638,7 +686,7 @@ export async function createEditorView(
 
   return {
     sync,
-    fitView: fitToDocument,
+    fitView: () => fitToDocument({ readable: true }),
     selectedIds,
     select,
     async selectAll() {
@@ -662,9 +710,8 @@ export async function createEditorView(
       await select(newIds);
     },
     duplicate,
-    pointer() {
-      return [area.area.pointer.x, area.area.pointer.y];
-    },
+    frameSelected: () => frameNodes(selectedIds()),
+    pointer,
     toArea,
     destroy() {
       unsubscribe();

@@ -11,24 +11,22 @@ import {
 } from '../../graph/document';
 import { embedGraphInPng, readGraphFromPng } from '../../graph/png-metadata';
 import { decodeGraphFromFragment, encodeGraphToFragment, isGraphFragment } from '../../graph/share-url';
-import type { NodeDefinition } from '../../graph/types';
 import { drawFitted, findMainPreview } from '../library/thumbnail';
 import { detachFromLibrary } from '../storage/session';
 
 /** Node definitions as the UI knows them (compute is not needed to validate a file). */
-export type NodeCatalog = ReadonlyMap<string, Omit<NodeDefinition, 'compute'>>;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Previews smaller than this are scaled up (integer factor, crisp pixels) in an exported PNG. */
 const MIN_EXPORT_SIZE = 256;
 
-let defaultRegistry: Promise<NodeCatalog> | null = null;
+let defaultRegistry: Promise<NodeRegistry> | null = null;
 
 /** The node registry used when a caller passes none (loaded on first use, in its own chunk). */
-function registryOrDefault(registry?: NodeCatalog): Promise<NodeRegistry> {
-  if (registry) return Promise.resolve(registry as unknown as NodeRegistry);
+function registryOrDefault(registry?: NodeRegistry): Promise<NodeRegistry> {
+  if (registry) return Promise.resolve(registry);
   defaultRegistry ??= import('../../nodes').then((m) => m.nodeRegistry);
-  return defaultRegistry as unknown as Promise<NodeRegistry>;
+  return defaultRegistry;
 }
 
 function isPngBytes(bytes: Uint8Array): boolean {
@@ -44,7 +42,7 @@ function inFile(fileName: string, messages: string[]): string[] {
  * Read a `.dge.json` file or a PNG exported by Delta Studio and validate it (migrations,
  * schema, repair) against `registry`. Never throws; on `ok: false` nothing should change.
  */
-export async function importFile(file: File, registry?: NodeCatalog): Promise<ParseResult> {
+export async function importFile(file: File, registry?: NodeRegistry): Promise<ParseResult> {
   const name = file.name || 'file';
   try {
     const sizeError = checkFileSize(file.size);
@@ -251,7 +249,7 @@ export function thumbnailOf(canvas: HTMLCanvasElement, size = 96): string {
 export function installDropImport(
   el: HTMLElement,
   onResult: (result: ParseResult, file: File) => void,
-  registry?: NodeCatalog,
+  registry?: NodeRegistry,
 ): () => void {
   const hasFiles = (e: DragEvent): boolean => !!e.dataTransfer && [...e.dataTransfer.types].includes('Files');
   const onDragOver = (e: DragEvent): void => {
@@ -286,7 +284,7 @@ export function installDropImport(
  * fragment is removed afterwards, so a reload restores the autosaved (possibly edited) graph
  * instead of resetting it to the link's.
  */
-export async function readGraphFromUrlHash(registry?: NodeCatalog): Promise<ParseResult | null> {
+export async function readGraphFromUrlHash(registry?: NodeRegistry): Promise<ParseResult | null> {
   if (typeof location === 'undefined' || !isGraphFragment(location.hash)) return null;
   const result = decodeGraphFromFragment(location.hash, await registryOrDefault(registry));
   history.replaceState(history.state, '', location.pathname + location.search);

@@ -1,8 +1,8 @@
 // An uploaded picture becomes a graph asset: downsized (big photos would bloat every saved and
 // shared graph), PNG-encoded, base64, with an id derived from its content.
 import type { GraphAsset } from '../../graph/document';
-import { checkImageHeader } from '../../workers/image-header';
-import { bytesToBase64 } from '../../workers/assets';
+import { checkImageHeader } from '../../image';
+import { bytesToBase64 } from '../../graph/assets';
 
 export { bytesToBase64 };
 

@@ -1,8 +1,10 @@
 // Face detection, 68 landmarks and 128-d descriptors with @vladmandic/face-api, whose weights
 // ship inside its npm package. The face-api module and the weight bytes are injected, so the
 // browser worker (fetch) and Node (fs) share this code; only loading differs (browser.ts, node.ts).
-import { cosineSimilarity, ffhqQuad, fitWithin, resampleQuad, type FfhqQuad, type Point, type RgbaImage } from './ffhq';
+import { ffhqQuad, fitWithin, resampleQuad, type FfhqQuad, type Point } from './ffhq';
 import { applyOrientation, readOrientation } from './exif';
+import type { RgbaImage } from '../../graph/types';
+import { cosineSimilarity } from '../../image';
 
 /** The weight files of the package's `model/` folder the aligner uses. */
 export const FACE_MODELS = ['ssd_mobilenetv1_model', 'face_landmark_68_model', 'face_recognition_model'] as const;

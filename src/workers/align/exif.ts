@@ -1,7 +1,7 @@
 // EXIF orientation: phones store the sensor image and a tag saying how to turn it; the face
 // detector and the crop must see the photo the way the user sees it.
 import exifr from 'exifr';
-import type { RgbaImage } from './ffhq';
+import type { RgbaImage } from '../../graph/types';
 
 /** The EXIF Orientation tag (1–8) of an encoded photo; 1 when absent or unreadable. */
 export async function readOrientation(bytes: Uint8Array): Promise<number> {

@@ -1,3 +1,4 @@
+import type { RgbaImage } from '../../graph/types';
 // FFHQ-style face alignment as pure functions: the eye and mouth landmarks fix the centre,
 // rotation and scale of a square crop (the recipe of the FFHQ data set's
 // `recreate_aligned_images`, which e4e/pSp also use), and a resampler cuts that square out.
@@ -5,12 +6,6 @@
 export interface Point {
   x: number;
   y: number;
-}
-
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8ClampedArray;
 }
 
 /** The square crop in source-image coordinates: corners top-left, bottom-left, bottom-right, top-right (PIL QUAD order). */
@@ -181,20 +176,4 @@ export function fitWithin(img: RgbaImage, maxSide: number): { image: RgbaImage; 
   const data = new Uint8ClampedArray(w * h * 4);
   for (let y = 0; y < h; y++) data.set(full.data.subarray(y * square * 4, y * square * 4 + w * 4), y * w * 4);
   return { image: { width: w, height: h, data }, scale: w / img.width };
-}
-
-/** Cosine similarity of two face descriptors (the identity-preservation "CS" readout). */
-export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length === 0)
-    throw new Error(`descriptors must have the same non-zero length, got ${a.length} and ${b.length}`);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  if (na === 0 || nb === 0) throw new Error('cannot compare a zero descriptor');
-  return dot / Math.sqrt(na * nb);
 }

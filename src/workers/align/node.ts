@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FaceAligner, type FaceApiModule, type IdentityReadout } from './detect';
-import type { RgbaImage } from './ffhq';
+import type { RgbaImage } from '../../graph/types';
 
 let aligner: Promise<FaceAligner> | undefined;
 

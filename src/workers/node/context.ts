@@ -5,10 +5,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import type { AssetStore, ComputeContext } from '../../graph/types';
+import type { AssetStore, ComputeContext, RgbaImage } from '../../graph/types';
 import { OnnxPackRuntime, type OrtModule } from '../pack/runtime';
-import type { Rgba } from '../image';
-import { checkImageHeader } from '../image-header';
+import { checkImageHeader } from '../../image';
 import { readPngChunks } from '../../graph/png-metadata';
 import { inflateWithBudget } from '../../graph/inflate';
 import { fetchCapped } from '../fetch-capped';
@@ -33,7 +32,7 @@ export function createNodePackRuntime(
  * PNG (any bit depth, palette, grey) or JPEG bytes -> RGBA. The size is checked from the header
  * before decoding (checkImageHeader), and a decoder's own error is reported as a damaged file.
  */
-export async function decodeImageNode(bytes: Uint8Array): Promise<Rgba> {
+export async function decodeImageNode(bytes: Uint8Array): Promise<RgbaImage> {
   const header = checkImageHeader(bytes);
   if (header.format !== 'png' && header.format !== 'jpeg') {
     throw new Error(`unsupported image format ${header.format.toUpperCase()}: headless runs read PNG and JPEG`);
@@ -98,7 +97,7 @@ function criticalChunksOnly(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise<Rgba> {
+async function decodeChecked(bytes: Uint8Array, format: 'png' | 'jpeg'): Promise<RgbaImage> {
   if (format === 'png') {
     const png = decodePng(criticalChunksOnly(bytes));
     const n = png.width * png.height;
@@ -169,7 +168,7 @@ export async function alignFaceNode(
   bytes: Uint8Array,
   size: number,
   options: { faceIndex?: number } = {},
-): Promise<Rgba & { faces: number }> {
+): Promise<RgbaImage & { faces: number }> {
   const { nodeFaceAligner } = await import('../align/node');
   const aligned = await (
     await nodeFaceAligner()
@@ -178,7 +177,7 @@ export async function alignFaceNode(
 }
 
 /** The largest face's descriptor for Compare's identity readout (null: no face found). */
-export async function faceDescriptorNode(image: Rgba): Promise<Float32Array | null> {
+export async function faceDescriptorNode(image: RgbaImage): Promise<Float32Array | null> {
   const { nodeFaceAligner } = await import('../align/node');
   return (await (await nodeFaceAligner()).describe(image))?.descriptor ?? null;
 }

@@ -2,6 +2,7 @@
 // It verifies sha256 on load, checks feeds against the manifest before running, and creates one
 // InferenceSession per model, reused for every later run.
 import type { PackManifest, PackModelEntry, PackModelIO, PackRuntime, Tensor } from '../../graph/types';
+import { sha256Hex } from '../../graph/hash';
 import { parsePackManifest, zPackIndex } from './manifest';
 
 /** Reads a file of the models folder by its path relative to that folder (`fixture/manifest.json`). */
@@ -21,11 +22,6 @@ export interface PackIndexResult {
   packs: PackManifest[];
   /** packs listed in models/index.json that could not be loaded, with the reason */
   missing: { id: string; error: string }[];
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function formatShape(shape: readonly (number | string)[]): string {

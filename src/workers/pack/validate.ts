@@ -3,7 +3,8 @@
 // sha256, and every model file loadable by onnxruntime. Each problem is named for the user.
 import type { PackManifest, PackModelEntry, PackModelIO } from '../../graph/types';
 import { parsePackManifest } from './manifest';
-import { formatShape, sha256Hex, type OrtModule } from './runtime';
+import { formatShape, type OrtModule } from './runtime';
+import { sha256Hex } from '../../graph/hash';
 
 /** A pack was refused; `problems` lists every reason, each naming the file or field. */
 export class PackRefusedError extends Error {

@@ -3,14 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyOrientation,
-  cosineSimilarity,
   ffhqQuad,
   fitWithin,
   resampleQuad,
   shrinkImage,
   type Point,
-  type RgbaImage,
 } from '../../../src/workers/align';
+import type { RgbaImage } from '../../../src/graph/types';
+import { cosineSimilarity } from '../../../src/image';
 
 /** 68 landmarks of an upright face: eye rings around (eyeLx, eyeY) and (eyeRx, eyeY), mouth corners at mouthY. */
 function syntheticLandmarks({

@@ -3,13 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  applyOrientation,
-  cosineSimilarity,
-  NoFaceError,
-  type FaceAligner,
-  type RgbaImage,
-} from '../../../src/workers/align';
+import { applyOrientation, NoFaceError, type FaceAligner } from '../../../src/workers/align';
+import type { RgbaImage } from '../../../src/graph/types';
+import { cosineSimilarity } from '../../../src/image';
 import { nodeFaceAligner } from '../../../src/workers/align/node';
 
 const PHOTO = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';

@@ -12,7 +12,7 @@ import { parseGraphFile, type GraphDocument } from '../../../src/graph/document'
 import { Executor } from '../../../src/graph/executor';
 import { readGraphFromPng } from '../../../src/graph/png-metadata';
 import { nodeRegistry } from '../../../src/nodes';
-import { assetStoreFromDoc } from '../../../src/workers/assets';
+import { assetStoreFromDoc } from '../../../src/graph/assets';
 import { nodeContextFactory } from '../../../src/workers/node/context';
 import { BatchDb } from '../../../src/ui/batch/batch-db';
 import { globRegExp, listInputs } from '../../../tools/batch/inputs';

@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { createEmptyGraph } from '../../../src/graph/document';
 import { nodeDefinitions } from '../../../src/nodes';
-import { GraphStore, type NodeCatalogEntry } from '../../../src/ui/editor/graph-store';
+import { GraphStore } from '../../../src/ui/editor/graph-store';
+import type { NodeSpec } from '../../../src/graph/types';
 
-const catalog = new Map<string, NodeCatalogEntry>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
+const catalog = new Map<string, NodeSpec>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
 
 function storeWithChain() {
   const store = new GraphStore(createEmptyGraph('test'), catalog, () => 'fixture');

@@ -9,7 +9,9 @@ import {
   checkFileSize,
   type GraphDocument,
 } from '../../../src/graph/document';
-import { canConnect, connect, createNode, isPlaceholder, toDisplayText } from '../../../src/graph/validate';
+import { isPlaceholder, toDisplayText } from '../../../src/graph/repair';
+import { canConnect } from '../../../src/graph/wiring';
+import { connect, createNode } from './edit-helpers';
 import { testRegistry } from './test-registry';
 import { byImportance } from '../../../src/graph/issues';
 

@@ -6,7 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeDefinitions, nodeRegistry } from '../../../src/nodes/index';
 import { createEmptyGraph, parseGraphFile, serializeGraph, validateGraph } from '../../../src/graph/document';
-import { canConnect, createNode } from '../../../src/graph/validate';
+import { canConnect } from '../../../src/graph/wiring';
+import { createNode } from './edit-helpers';
 
 const examplesDir = fileURLToPath(new URL('../../../examples/', import.meta.url));
 

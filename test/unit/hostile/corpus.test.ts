@@ -19,12 +19,13 @@ import { decodeGraphFromFragment } from '../../../src/graph/share-url';
 import { MAX_IMAGE_PIXELS } from '../../../src/graph/limits';
 import { nodeDefinitions, nodeRegistry } from '../../../src/nodes';
 import { importFile } from '../../../src/ui/io/file-io';
-import { GraphStore, type ClipboardFragment, type NodeCatalogEntry } from '../../../src/ui/editor/graph-store';
+import { GraphStore, type ClipboardFragment } from '../../../src/ui/editor/graph-store';
 import { parsePackManifest } from '../../../src/workers/pack/manifest';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { createReadPolicy } from '../../../src/workers/node/read-policy';
 import { modelsDir } from '../nodes/helpers';
 import { buildCorpus, type Family, type HostileCase } from './corpus';
+import type { NodeSpec } from '../../../src/graph/types';
 
 const SEED = 19;
 const COUNT: Record<Family, number> = {
@@ -41,7 +42,7 @@ const CASE_LIMIT_MS = 3000;
 /** nor grow the heap and array buffers by more than this */
 const MEMORY_CAP = 300 * 1024 * 1024;
 
-const catalog = new Map<string, NodeCatalogEntry>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
+const catalog = new Map<string, NodeSpec>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
 const registry = nodeRegistry as NodeRegistry;
 
 /** Messages that are a JavaScript error leaking through instead of a description of the input. */

@@ -2,7 +2,8 @@
 // pass is near-linear, and ids, fields and asset keys named like Object's own properties are plain data.
 import { describe, expect, it } from 'vitest';
 import { parseGraphFile, serializeGraph, zGraphDocument } from '../../../src/graph/document';
-import { breakCycles, repairGraph } from '../../../src/graph/validate';
+import { breakCycles } from '../../../src/graph/cycles';
+import { repairGraph } from '../../../src/graph/repair';
 import { Executor, topologicalOrder } from '../../../src/graph/executor';
 import { makeContextFactory, testDefinitions } from '../graph/test-registry';
 import { manyNodes, rawGraph, reversedRing, wire } from './big-graphs';

@@ -2,11 +2,12 @@
 // fragment with a wrong type, a self-loop, no position or no assets is refused or repaired with
 // a message, never inserted half-way; the open graph is unchanged by a refused paste.
 import { describe, expect, it } from 'vitest';
-import { createEmptyGraph, validateGraphObject, type NodeRegistry } from '../../../src/graph/document';
+import { createEmptyGraph, validateGraphObject } from '../../../src/graph/document';
 import { nodeDefinitions } from '../../../src/nodes';
-import { GraphStore, type ClipboardFragment, type NodeCatalogEntry } from '../../../src/ui/editor/graph-store';
+import { GraphStore, type ClipboardFragment } from '../../../src/ui/editor/graph-store';
+import type { NodeSpec } from '../../../src/graph/types';
 
-const catalog = new Map<string, NodeCatalogEntry>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
+const catalog = new Map<string, NodeSpec>(nodeDefinitions.map(({ compute: _c, ...rest }) => [rest.type, rest]));
 
 function store() {
   const s = new GraphStore(createEmptyGraph('open'), catalog, () => 'fixture');
@@ -56,7 +57,7 @@ describe('paste through the one validation path', () => {
     expect(() => s.paste(fragment as ClipboardFragment, [0, 0])).toThrow(/Paste refused/);
     expect(JSON.stringify(s.doc)).toBe(before);
     expect(s.canUndo).toBe(true); // only the setup's steps: the paste added none
-    expect(validateGraphObject(s.doc, catalog as unknown as NodeRegistry).ok).toBe(true);
+    expect(validateGraphObject(s.doc, catalog).ok).toBe(true);
   });
 
   it('removes a self-loop with a warning, keeps the node', () => {
@@ -72,7 +73,7 @@ describe('paste through the one validation path', () => {
     const ids = s.paste(fragment, [10, 10]);
     expect(ids).toHaveLength(1);
     expect(s.doc.connections).toHaveLength(1); // only the open graph's wire
-    expect(validateGraphObject(s.doc, catalog as unknown as NodeRegistry).ok).toBe(true);
+    expect(validateGraphObject(s.doc, catalog).ok).toBe(true);
   });
 
   it('a fragment without position or assets pastes whole (defaults), never half', () => {

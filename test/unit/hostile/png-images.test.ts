@@ -8,7 +8,7 @@ import { chunk, concat, ihdr, SIGNATURE, zlibBomb } from './corpus';
 import { embedGraphInPng, PNG_GRAPH_KEYWORD, readGraphFromPng } from '../../../src/graph/png-metadata';
 import { decodeGraphFromFragment } from '../../../src/graph/share-url';
 import { decodeImageNode } from '../../../src/workers/node/context';
-import { checkImageHeader } from '../../../src/workers/image-header';
+import { checkImageHeader } from '../../../src/image';
 import { testRegistry } from '../graph/test-registry';
 
 /** A PNG with the given header, image data and extra chunks before IEND. */

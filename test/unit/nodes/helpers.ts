@@ -11,7 +11,7 @@ import {
 } from '../../../src/workers/node/context';
 import { neutralAttributes, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
 import { imageFraming, renderFramed, type Framing } from '../../../src/synth/framing';
-import { rgbaToTensor } from '../../../src/workers/image';
+import { rgbaToTensor } from '../../../src/image';
 
 export const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 export const packs = createNodePackRuntime(modelsDir);

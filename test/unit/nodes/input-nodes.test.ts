@@ -9,7 +9,7 @@ import type { ComputeContext, ImageValue, PairsValue } from '../../../src/graph/
 import { loadFaceNode } from '../../../src/nodes/load-face';
 import { syntheticPairNode } from '../../../src/nodes/synthetic-pair';
 import { ATTRIBUTES, neutralAttributes, renderFramed, sampleIdentity } from '../../../src/synth';
-import { rgbaToTensor } from '../../../src/workers/image';
+import { rgbaToTensor } from '../../../src/image';
 import { makeCtx, maxAbsDiff, std } from './helpers';
 
 /** The fixture pack as a face-framed pack would declare itself (manifest image.framing). */

@@ -10,7 +10,7 @@ import { createEngine } from '../../../src/workers/engine';
 import { decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
 import { selectBackend } from '../../../src/workers/pack/backend';
 import type { PackFileInput } from '../../../src/workers/pack/manager';
-import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
+import { type OrtModule } from '../../../src/workers/pack/runtime';
 import { PackStore, layeredByteSource } from '../../../src/workers/pack/store';
 import {
   PackRefusedError,
@@ -20,6 +20,7 @@ import {
 } from '../../../src/workers/pack/validate';
 import { VariantPackRuntime, manifestWithVariant } from '../../../src/workers/pack/variant-runtime';
 import { modelsDir } from '../nodes/helpers';
+import { sha256Hex } from '../../../src/graph/hash';
 
 ort.env.wasm.numThreads = 1;
 const ortModule = ort as unknown as OrtModule;

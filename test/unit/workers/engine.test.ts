@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../../../src/graph/document';
 import { choosePackDefault, createEngine, type EngineEvent, type NodePreviewEvent } from '../../../src/workers/engine';
 import type { PackManifest } from '../../../src/graph/types';
-import { sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
+import { type OrtModule } from '../../../src/workers/pack/runtime';
 import { decodeImageNode, fetchBytesNode } from '../../../src/workers/node/context';
 import { modelsDir } from '../nodes/helpers';
+import { sha256Hex } from '../../../src/graph/hash';
 
 function nodeEngine(dir = modelsDir) {
   ort.env.wasm.numThreads = 1;
@@ -44,6 +45,7 @@ describe('Engine (the worker API, in Node)', () => {
         'aim',
         'compare',
         'encode-delta',
+        'frame',
         'gan-inversion',
         'generate',
         'layer-range',

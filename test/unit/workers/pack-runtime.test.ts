@@ -4,8 +4,9 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { parsePackManifest } from '../../../src/workers/pack/manifest';
-import { OnnxPackRuntime, sha256Hex, type OrtModule } from '../../../src/workers/pack/runtime';
+import { OnnxPackRuntime, type OrtModule } from '../../../src/workers/pack/runtime';
 import { createNodePackRuntime } from '../../../src/workers/node/context';
+import { sha256Hex } from '../../../src/graph/hash';
 
 const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 const readModels = (p: string) => readFile(path.join(modelsDir, p)).then((b) => new Uint8Array(b));

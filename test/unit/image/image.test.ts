@@ -8,7 +8,7 @@ import {
   resizeRgba,
   rgbaToTensor,
   tensorToRgba,
-} from '../../../src/workers/image';
+} from '../../../src/image';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { encode } from 'fast-png';
 

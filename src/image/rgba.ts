@@ -1,51 +1,9 @@
-// Image helpers shared by the nodes, the worker and the headless run: RGBA <-> [1,3,H,W] tensors,
-// antialiased resize, center crop, previews, side-by-side and PSNR. No DOM.
-import type { ImageValue, PackManifest, PackModelEntry, Tensor } from '../graph/types';
-
-export interface Rgba {
-  width: number;
-  height: number;
-  data: Uint8ClampedArray;
-}
-
-/** RGBA bytes -> float32 [1,3,H,W] mapped linearly from [0,255] to `range`; alpha is dropped. */
-export function rgbaToTensor(img: Rgba, range: [number, number] = [-1, 1]): Tensor {
-  const { width: w, height: h, data } = img;
-  if (data.length !== w * h * 4)
-    throw new Error(`image data has ${data.length} bytes, ${w}x${h} RGBA needs ${w * h * 4}`);
-  const out = new Float32Array(3 * w * h);
-  const [lo, hi] = range;
-  const k = (hi - lo) / 255;
-  const plane = w * h;
-  for (let i = 0; i < plane; i++) {
-    out[i] = lo + data[i * 4] * k;
-    out[plane + i] = lo + data[i * 4 + 1] * k;
-    out[2 * plane + i] = lo + data[i * 4 + 2] * k;
-  }
-  return { data: out, dims: [1, 3, h, w] };
-}
-
-/** One image of a [B,3,H,W] tensor -> opaque RGBA, values outside `range` clamped. */
-export function tensorToRgba(t: Tensor, range: [number, number] = [-1, 1], index = 0): Rgba {
-  if (t.dims.length !== 4 || t.dims[1] !== 3)
-    throw new Error(`expected an image tensor [batch,3,H,W], got [${t.dims.join(',')}]`);
-  const [, , h, w] = t.dims;
-  const plane = w * h;
-  const base = index * 3 * plane;
-  const data = new Uint8ClampedArray(plane * 4);
-  const [lo, hi] = range;
-  const k = 255 / (hi - lo);
-  for (let i = 0; i < plane; i++) {
-    data[i * 4] = Math.round((t.data[base + i] - lo) * k);
-    data[i * 4 + 1] = Math.round((t.data[base + plane + i] - lo) * k);
-    data[i * 4 + 2] = Math.round((t.data[base + 2 * plane + i] - lo) * k);
-    data[i * 4 + 3] = 255;
-  }
-  return { width: w, height: h, data };
-}
+// Pure RGBA operations: center crop, antialiased resize, previews, side-by-side, difference.
+// No DOM: runs in the UI, in workers and in Node alike.
+import type { RgbaImage } from '../graph/types';
 
 /** Largest centered square. */
-export function centerCropSquare(img: Rgba): Rgba {
+export function centerCropSquare(img: RgbaImage): RgbaImage {
   const side = Math.min(img.width, img.height);
   if (img.width === side && img.height === side) return img;
   const x0 = Math.floor((img.width - side) / 2);
@@ -90,7 +48,7 @@ function taps(srcSize: number, dstSize: number): { start: number[]; weights: Flo
 }
 
 /** Separable antialiased resize of RGBA. */
-export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
+export function resizeRgba(img: RgbaImage, width: number, height: number): RgbaImage {
   if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
     throw new Error(`cannot resize to ${width}x${height}`);
   }
@@ -146,36 +104,8 @@ export function resizeRgba(img: Rgba, width: number, height: number): Rgba {
   return { width, height, data };
 }
 
-/** The image input size of one of the pack's models (from its manifest entry, else the pack's image size). */
-export function modelInputSize(manifest: PackManifest, entry: PackModelEntry): { width: number; height: number } {
-  const shape = entry.inputs[0].shape;
-  const h = shape[2];
-  const w = shape[3];
-  if (typeof h === 'number' && typeof w === 'number') return { width: w, height: h };
-  return { width: manifest.image.size, height: manifest.image.size };
-}
-
-/** The pack's encoder input size (from its manifest, never hard-coded). */
-export function encoderInputSize(manifest: PackManifest): { width: number; height: number } {
-  return modelInputSize(manifest, manifest.models.encoder);
-}
-
-/** Decoded picture -> the pack's encoder input: center-crop to square, resize, normalise to the pack's range. */
-export function rgbaToPackImage(img: Rgba, manifest: PackManifest): ImageValue {
-  const { width, height } = encoderInputSize(manifest);
-  const sized = resizeRgba(centerCropSquare(img), width, height);
-  return { kind: 'image', tensor: rgbaToTensor(sized, manifest.image.range) };
-}
-
-/** Resizes an image value (any [1,3,H,W] in [-1,1]) to the given size. */
-export function resizeImageValue(img: ImageValue, width: number, height: number): ImageValue {
-  const [, , h, w] = img.tensor.dims;
-  if (w === width && h === height) return img;
-  return { kind: 'image', tensor: rgbaToTensor(resizeRgba(tensorToRgba(img.tensor), width, height)) };
-}
-
 /** A preview at most `max` px on its longer side. */
-export function previewRgba(img: Rgba, max = 256): Rgba {
+export function previewRgba(img: RgbaImage, max = 256): RgbaImage {
   const longer = Math.max(img.width, img.height);
   if (longer <= max) return img;
   const k = max / longer;
@@ -183,7 +113,7 @@ export function previewRgba(img: Rgba, max = 256): Rgba {
 }
 
 /** Images placed left to right on one row (heights may differ; the row is as tall as the tallest, padded black). */
-export function hstack(images: Rgba[], gap = 0): Rgba {
+export function hstack(images: RgbaImage[], gap = 0): RgbaImage {
   const height = Math.max(...images.map((i) => i.height));
   const width = images.reduce((s, i) => s + i.width, 0) + gap * (images.length - 1);
   const data = new Uint8ClampedArray(width * height * 4);
@@ -203,11 +133,11 @@ export function hstack(images: Rgba[], gap = 0): Rgba {
  * (black = unchanged). `meanAbs`: mean |Δ| in levels of 255 (before the gain); `changed`: share of
  * pixels whose mean |Δ| exceeds `threshold` levels. */
 export function differenceRgba(
-  before: Rgba,
-  after: Rgba,
+  before: RgbaImage,
+  after: RgbaImage,
   gain = 4,
   threshold = 8,
-): { image: Rgba; meanAbs: number; changed: number } {
+): { image: RgbaImage; meanAbs: number; changed: number } {
   if (!(gain > 0)) throw new Error(`difference gain must be > 0, got ${gain}`);
   const { width, height } = after;
   const b = resizeRgba(before, width, height).data;
@@ -225,19 +155,4 @@ export function differenceRgba(
   }
   const n = Math.max(1, width * height);
   return { image: { width, height, data }, meanAbs: sum / n, changed: changed / n };
-}
-
-/** PSNR in dB between two equal-shape tensors whose values span `range`; identical images give 100 dB (a cap, so the value stays finite and serialisable). */
-export function psnr(a: Tensor, b: Tensor, range: [number, number] = [-1, 1]): number {
-  if (a.data.length !== b.data.length)
-    throw new Error(`PSNR needs equal shapes, got [${a.dims.join(',')}] and [${b.dims.join(',')}]`);
-  let se = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const d = a.data[i] - b.data[i];
-    se += d * d;
-  }
-  const mse = se / a.data.length;
-  const peak = range[1] - range[0];
-  if (mse === 0) return 100;
-  return Math.min(100, 10 * Math.log10((peak * peak) / mse));
 }

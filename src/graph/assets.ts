@@ -1,6 +1,6 @@
 // Graph-document assets (uploaded faces, base64 in the file) as an AssetStore of bytes.
-import type { AssetStore } from '../graph/types';
-import { ownValue } from '../graph/plain-data';
+import type { AssetStore } from './types';
+import { ownValue } from './plain-data';
 
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
