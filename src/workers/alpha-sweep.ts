@@ -4,7 +4,6 @@
 // engine worker on an executor of its own (the editor's run is not cancelled; the nodes upstream
 // of the swept one are computed once and then served from that executor's cache). Encoded with
 // gifenc (a 256-colour palette per frame). Plain module: also runs in Node for tests.
-import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import type { GraphDocument } from '../graph/document';
 import type { Executor } from '../graph/executor';
 import type { NodeSpec, RgbaImage } from '../graph/types';
@@ -142,6 +141,11 @@ export async function sweepGif(
     frames.push(upscale(tensorToRgba(out.tensor), options.minSize ?? 256));
     onProgress?.(i + 1, values.length);
   }
+  // gifenc loads on the first export; its CommonJS build (what plain Node resolves) has no named exports
+  // (its ES build's default export is GIFEncoder itself, the CommonJS one's is the whole module)
+  type Gifenc = typeof import('gifenc');
+  const mod = (await import('gifenc')) as Partial<Gifenc> & { default?: unknown };
+  const { GIFEncoder, applyPalette, quantize } = (typeof mod.GIFEncoder === 'function' ? mod : mod.default) as Gifenc;
   // forward, then back without repeating the ends: a seamless loop
   const order = [...frames, ...frames.slice(1, -1).reverse()];
   const gif = GIFEncoder();
