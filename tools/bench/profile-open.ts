@@ -55,6 +55,20 @@ async function main() {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
     await cdp.send('Profiler.start');
+    await page.evaluate(() => {
+      const bench = ((window as any).__longTasks = [] as { start: number; duration: number }[]);
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) bench.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask' });
+    });
+    // a 5-ms busy loop under a known name: where it lies in the profile aligns its clock with performance.now()
+    const markerAt = await page.evaluate(() => {
+      // eslint-disable-next-line no-eval
+      const fn = (0, eval)(
+        '(function benchClockMarker() { const t = performance.now(); while (performance.now() - t < 5) {} return t; })',
+      );
+      return fn() as number;
+    });
     await page.evaluate((json) => {
       const target = document.querySelector('[data-testid="editor-canvas"]')!;
       const dt = new DataTransfer();
@@ -79,37 +93,72 @@ async function main() {
       `total ${total.toFixed(0)} ms; nodes in editor: ${await page.evaluate(() => document.querySelector('[data-testid="editor-canvas"]')?.getAttribute('data-graph-nodes'))}`,
     );
     for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(v.toFixed(0).padStart(8), k);
-    // busy stretches (consecutive non-idle samples, roughly a task): the longest ones, by inclusive time
-    const parent = new Map<number, number>();
-    for (const n of cpu.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-    const label = (n: any) =>
-      `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
-    const runs: { start: number; ms: number; samples: number[] }[] = [];
-    let run: (typeof runs)[number] | null = null;
-    cpu.samples.forEach((id: number, i: number) => {
-      const name = byId.get(id).callFrame.functionName;
-      const ms = (dt[i] ?? 0) / 1000;
-      if (name === '(idle)') {
-        run = null;
-        return;
-      }
-      if (!run) runs.push((run = { start: i, ms: 0, samples: [] }));
-      run.ms += ms;
-      run.samples.push(i);
+    // the longest main-thread tasks, by inclusive time of what ran in them
+    const parentOf = new Map<number, number>();
+    for (const n of cpu.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+    const times: number[] = [];
+    let t = cpu.startTime as number;
+    for (const d of dt) times.push((t += d));
+    const markerSample = cpu.samples.findIndex((id: number) => {
+      for (let x: number | undefined = id; x !== undefined; x = parentOf.get(x))
+        if (byId.get(x).callFrame.functionName === 'benchClockMarker') return true;
+      return false;
     });
-    for (const r of runs.sort((a, b) => b.ms - a.ms).slice(0, 4)) {
+    const offsetMs = markerSample >= 0 ? times[markerSample]! / 1000 - markerAt : NaN;
+    const tasks = ((await page.evaluate(() => (window as any).__longTasks)) as { start: number; duration: number }[])
+      .sort((a, b) => b.duration - a.duration)
+      .slice(0, 5);
+    for (const task of tasks) {
       const incl = new Map<string, number>();
-      for (const i of r.samples) {
+      cpu.samples.forEach((id: number, i: number) => {
+        const at = times[i]! / 1000 - offsetMs;
+        if (at < task.start || at > task.start + task.duration) return;
         const seen = new Set<string>();
-        for (let id: number | undefined = cpu.samples[i]; id !== undefined; id = parent.get(id)) {
-          const key = label(byId.get(id));
+        for (let x: number | undefined = id; x !== undefined; x = parentOf.get(x)) {
+          const f = byId.get(x).callFrame;
+          const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
           if (seen.has(key)) continue;
           seen.add(key);
           incl.set(key, (incl.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
         }
+      });
+      console.log(`=== long task of ${task.duration.toFixed(0)} ms at ${task.start.toFixed(0)}`);
+      for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(v.toFixed(0).padStart(8), k);
+    }
+    if (args.includes('--stretches')) {
+      // busy stretches (consecutive non-idle samples, roughly a task): the longest ones, by inclusive time
+      const parent = new Map<number, number>();
+      for (const n of cpu.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+      const label = (n: any) =>
+        `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+      const runs: { start: number; ms: number; samples: number[] }[] = [];
+      let run: (typeof runs)[number] | null = null;
+      cpu.samples.forEach((id: number, i: number) => {
+        const name = byId.get(id).callFrame.functionName;
+        const ms = (dt[i] ?? 0) / 1000;
+        if (name === '(idle)') {
+          run = null;
+          return;
+        }
+        if (!run) runs.push((run = { start: i, ms: 0, samples: [] }));
+        run.ms += ms;
+        run.samples.push(i);
+      });
+      for (const r of runs.sort((a, b) => b.ms - a.ms).slice(0, 4)) {
+        const incl = new Map<string, number>();
+        for (const i of r.samples) {
+          const seen = new Set<string>();
+          for (let id: number | undefined = cpu.samples[i]; id !== undefined; id = parent.get(id)) {
+            const key = label(byId.get(id));
+            if (seen.has(key)) continue;
+            seen.add(key);
+            incl.set(key, (incl.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+          }
+        }
+        console.log(`--- busy stretch of ${r.ms.toFixed(0)} ms`);
+        for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 22))
+          console.log(v.toFixed(0).padStart(8), k);
       }
-      console.log(`--- busy stretch of ${r.ms.toFixed(0)} ms`);
-      for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 22)) console.log(v.toFixed(0).padStart(8), k);
     }
   } finally {
     await profile.close();

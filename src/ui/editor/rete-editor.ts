@@ -21,6 +21,7 @@ import { createStoreSync } from './store-sync';
 import { createMinimap } from './minimap';
 import { installSelectionBand } from './selection-band';
 import { createContextMenu } from './context-menu';
+import { nextTask } from './scheduling';
 
 export { NODE_WIDTH, ReteNode, ReteConnection, estimateNodeHeight } from './rete-node';
 export { timeSlicer } from './scheduling';
@@ -259,10 +260,11 @@ export async function createEditorView(
 
   const unsubscribe = store.onChange((change) => {
     if (change.kind === 'params' || change.kind === 'meta') return; // node views follow store revisions
-    // another graph: frame it before its nodes are created, so off-screen ones start simplified
+    // another graph: frame it before its nodes are created, so off-screen ones start simplified;
+    // in a task of its own (the load's own task already updated the store and the app)
     if (change.kind === 'load')
-      void viewport
-        .fitToDocument()
+      void nextTask()
+        .then(() => viewport.fitToDocument())
         .then(() => sync())
         .then(viewport.schedule);
     else void sync().then(viewport.schedule);

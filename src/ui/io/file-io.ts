@@ -10,6 +10,7 @@ import {
   type ParseResult,
 } from '../../graph/document';
 import { embedGraphInPng, readGraphFromPng } from '../../graph/png-metadata';
+import { parseGraphText } from '../../graph/parse-off-thread';
 import { decodeGraphFromFragment, encodeGraphToFragment, isGraphFragment } from '../../graph/share-url';
 import type { NodeDefinition } from '../../graph/types';
 import { drawFitted, findMainPreview } from '../library/thumbnail';
@@ -66,7 +67,7 @@ export async function importFile(file: File, registry?: NodeCatalog): Promise<Pa
           ]),
         };
       }
-      return withFileName(name, parseGraphFile(text, reg));
+      return withFileName(name, await parseGraphText(text, reg));
     }
     if (/\.(png|jpe?g|gif|webp)$/i.test(name) || /^image\//.test(file.type)) {
       return {
@@ -85,7 +86,7 @@ export async function importFile(file: File, registry?: NodeCatalog): Promise<Pa
         errors: inFile(name, ['not a text file (invalid UTF-8): expected a .dge.json graph or a PNG']),
       };
     }
-    return withFileName(name, parseGraphFile(text.replace(/^\uFEFF/, ''), reg));
+    return withFileName(name, await parseGraphText(text.replace(/^\uFEFF/, ''), reg));
   } catch (err) {
     return { ok: false, errors: inFile(name, [`could not be read: ${(err as Error)?.message ?? String(err)}`]) };
   }
