@@ -295,14 +295,40 @@ export function createViewport(options: {
    * Overlays (minimap, legend: elements of the stage with `data-overlay`) never hide a node: one
    * that a node's box reaches under is marked `data-covering` and fades out of the way (style.css).
    */
-  function updateOverlays(): void {
-    const overlays = [
+  // overlay boxes relative to the container: read again after a resize, when the set of overlays
+  // changes, or once a second (reading them every pan frame forced a layout of the whole page)
+  let overlayCache: {
+    elements: HTMLElement[];
+    rects: DOMRect[];
+    box: DOMRect;
+    at: number;
+    w: number;
+    h: number;
+  } | null = null;
+  function overlayBoxes() {
+    const now = performance.now();
+    const c = overlayCache;
+    if (c && now - c.at < 1000 && c.w === size.w && c.h === size.h && c.elements.every((el) => el.isConnected))
+      return c;
+    const elements = [
       ...(container.parentElement ?? container).querySelectorAll<HTMLElement>('[data-overlay], .minimap'),
     ];
-    if (!overlays.length) return;
     const box = container.getBoundingClientRect();
+    overlayCache = {
+      elements,
+      rects: elements.map((el) => el.getBoundingClientRect()),
+      box,
+      at: now,
+      w: size.w,
+      h: size.h,
+    };
+    return overlayCache;
+  }
+
+  function updateOverlays(): void {
+    const { elements: overlays, rects, box } = overlayBoxes();
+    if (!overlays.length) return;
     const { x, y, k } = area.area.transform;
-    const rects = overlays.map((el) => el.getBoundingClientRect());
     const covering = overlays.map(() => false);
     for (const record of store.doc.nodes) {
       // node messages and stacked params can make a node taller than its estimate
