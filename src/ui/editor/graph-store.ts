@@ -35,11 +35,24 @@ export function newId(prefix: string, taken: (id: string) => boolean): string {
   }
 }
 
-/** Deep copy of the document; asset payloads (large base64 strings) are shared, they never mutate. */
+/**
+ * Copy of the document for the undo history, as deep as the store's edits reach: it replaces
+ * arrays, assigns a record's fields and sets its params, so records and their params are copied and
+ * nested param values and asset payloads (large base64 strings) are shared — they never mutate.
+ * structuredClone of the whole document took ~200 ms per edit at 10,000 nodes.
+ */
 function cloneDoc(doc: EditorGraph): EditorGraph {
-  const { assets, ...rest } = doc;
-  const copy = structuredClone(rest) as Omit<EditorGraph, 'assets'>;
-  return { ...copy, assets: { ...assets } } as EditorGraph;
+  const copy: Record<string, unknown> = {};
+  // key by key, in the document's order (exported files and autosave texts keep their field order)
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'nodes')
+      copy.nodes = doc.nodes.map((n) => ({ ...n, params: { ...n.params }, position: [...n.position] }));
+    else if (key === 'connections')
+      copy.connections = doc.connections.map((c) => ({ ...c, from: { ...c.from }, to: { ...c.to } }));
+    else if (key === 'assets') copy.assets = { ...doc.assets };
+    else setOwn(copy, key, structuredClone(value)); // plain data: a `__proto__` key stays a field
+  }
+  return copy as unknown as EditorGraph;
 }
 
 export function defaultParams(def: NodeSpec, packDefault: string): Record<string, ParamValue> {
