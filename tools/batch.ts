@@ -7,7 +7,6 @@
 // a terminal (stderr). Exit codes: 0 every item done, 1 some items failed (named on stderr),
 // 2 bad usage, invalid graph or no inputs, 3 a missing model pack.
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchTarget, itemKey, resultOutputs, textSha256, valueColumns, type ItemRecord } from '../src/batch/item';
 import { MANIFEST_FORMAT } from '../src/batch/manifest';

@@ -403,6 +403,27 @@ def ceiling(a):
     print(json.dumps(res))
 
 
+@torch.no_grad()
+def compare(a):
+    """Picture: held-out faces, the pack's reconstructions G(E(x)) and the run's, one row each."""
+    from PIL import Image
+    rows = []
+    x, _, _ = ImageSet(a.test).batch(np.arange(0, a.faces * a.every, a.every), 'cpu')
+    rows.append(x)
+    for source in ('pack', a.source):
+        _, G, E = load_models(source, Path(a.onnx))
+        rows.append(G(E(x)[0]))
+    S, gap = x.shape[-1], 2
+    sheet = np.full((len(rows) * (S + gap) - gap, a.faces * (S + gap) - gap, 3), 255, np.uint8)
+    for r, imgs in enumerate(rows):
+        u8 = ((imgs.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+        for c, img in enumerate(u8):
+            sheet[r * (S + gap):r * (S + gap) + S, c * (S + gap):c * (S + gap) + S] = img
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).resize((sheet.shape[1] * a.zoom, sheet.shape[0] * a.zoom), Image.NEAREST).save(a.out)
+    print(f'wrote {a.out}: rows = held-out faces, the pack\'s reconstructions, {a.source}\'s')
+
+
 def speed(a):
     """Seconds per training step (G + E forward and backward, face losses on --face-batch) at
     64 px (the pack's G and E) and at 128 px (G grown by one upsampling stage of 8 channels, E by
@@ -527,6 +548,16 @@ def main(argv=None):
     s.add_argument('--lr', type=float, default=0.01)
     s.add_argument('--seed', type=int, default=1)
     s.set_defaults(fn=ceiling)
+
+    s = sub.add_parser('compare', help="picture: held-out faces, the pack's reconstructions and the run's")
+    common(s)
+    s.add_argument('--source', default=str(RUNS / 'finetune' / 'ckpt.pt'), help='checkpoint or snapshot file')
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.add_argument('--faces', type=int, default=8)
+    s.add_argument('--every', type=int, default=6, help='take every n-th held-out face')
+    s.add_argument('--zoom', type=int, default=3)
+    s.add_argument('--out', default=str(ROOT / 'docs' / 'results' / 'finetune-compare.png'))
+    s.set_defaults(fn=compare)
 
     s = sub.add_parser('check-onnx', help='rebuild G, E, M from the pack and compare re-exported initializers')
     common(s)

@@ -17,19 +17,6 @@ export function hashString(text: string): string {
   return finish(a, b);
 }
 
-/** Same scheme over raw bytes (asset contents, tensors). */
-export function hashBytes(bytes: Uint8Array): string {
-  let a = 0x811c9dc5;
-  let b = 0x2f1b3a5d;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    a = Math.imul(a ^ c, FNV_PRIME);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return finish(a, b ^ bytes.length);
-}
-
 function finish(a: number, b: number): string {
   // final avalanche so nearby inputs do not give nearby keys
   a ^= a >>> 16;

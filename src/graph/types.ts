@@ -169,6 +169,28 @@ export interface NodeSpec {
   params: ParamSpec[];
   /** Which output holds the image shown as the node preview, if any. */
   preview?: string;
+  /** What the editor does with this node beyond the generic view. */
+  ui?: NodeUi;
+}
+
+/**
+ * What the editor offers on a node beyond the generic view (sockets, a control per param, state,
+ * preview, number outputs, note). All optional and plain data: the engine sends specs to the UI.
+ * A node with an `image` param needs nothing here to take a picture dropped on it.
+ */
+export interface NodeUi {
+  /** The preview is a strip of images side by side: drawn at the node's full width, at most 120 px tall. */
+  widePreview?: boolean;
+  /** The preview can stand for the whole graph (library thumbnail, PNG export): of the previews shown, the highest rank wins. */
+  resultRank?: number;
+  /**
+   * Its part in the Compare view's suggestion: `'before'`, a source face (the first such type in
+   * the registry's order that the graph has); `'after'`, an edited face (the graph's last such
+   * node); or the names of the two inputs whose sources this node already compares.
+   */
+  compare?: 'before' | 'after' | { before: string; after: string };
+  /** A "Download PNG" button: the full-size image of `output`, named by the string param `fileName`. */
+  download?: { output: string; fileName: string };
 }
 
 /** A node type with its code: the spec plus `compute`, which the executor runs. */

@@ -3,13 +3,11 @@
 import type {
   ComputeContext,
   DeltaValue,
-  ImageValue,
   LatentValue,
   NodeInputs,
   PackManifest,
   ParamSpec,
   Params,
-  PairsValue,
   Tensor,
   Value,
 } from '../graph/types';
@@ -144,12 +142,6 @@ export function meanOverBatch(t: Tensor): Tensor {
   return { data: out, dims: [1, ...t.dims.slice(1)] };
 }
 
-/** Item `index` of a batch as a [1,...] tensor (a copy). */
-export function batchItem(t: Tensor, index: number): Tensor {
-  const per = t.data.length / t.dims[0];
-  return { data: t.data.slice(index * per, (index + 1) * per), dims: [1, ...t.dims.slice(1)] };
-}
-
 /** Standard normal samples (Box-Muller) from a seeded PRNG. */
 export function gaussian(seed: number, count: number): Float32Array {
   const rand = mulberry32(seed);
@@ -209,4 +201,4 @@ export async function runBatched(
   return { data, dims: [n, ...parts[0].dims.slice(1)] };
 }
 
-export type { DeltaValue, ImageValue, LatentValue, PairsValue };
+export type { DeltaValue, LatentValue };

@@ -46,6 +46,7 @@ export const compareNode: NodeDefinition = {
     },
   ],
   preview: 'image',
+  ui: { widePreview: true, resultRank: 4, compare: { before: 'a', after: 'b' } },
   async compute(inputs, params, ctx) {
     const a = input(inputs, 'a', 'image', 'Compare');
     const bRaw = input(inputs, 'b', 'image', 'Compare');

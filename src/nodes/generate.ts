@@ -11,6 +11,7 @@ export const generateNode: NodeDefinition = {
   outputs: [{ name: 'image', label: 'Image', type: 'image' }],
   params: [packParam()],
   preview: 'image',
+  ui: { resultRank: 5, compare: 'after' },
   async compute(inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Generate');
     const latent = input(inputs, 'latent', 'latent', 'Generate');

@@ -41,4 +41,3 @@ export const nodeDefinitions: NodeDefinition[] = [
 export const nodeRegistry: ReadonlyMap<string, NodeDefinition> = new Map(nodeDefinitions.map((d) => [d.type, d]));
 
 export { DEFAULT_PACK } from './common';
-export { SAMPLE_FACES } from './load-face';

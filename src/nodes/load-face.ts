@@ -106,6 +106,7 @@ export const loadFaceNode: NodeDefinition = {
     },
   ],
   preview: 'image',
+  ui: { resultRank: 1, compare: 'before' },
   async compute(_inputs, params, ctx) {
     const { manifest } = await nodePack(params, ctx, 'Load Face');
     const source = stringParam(params, 'source', 'Load Face');

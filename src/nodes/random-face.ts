@@ -42,6 +42,7 @@ export const randomFaceNode: NodeDefinition = {
       doc: '1 = full variety, 0 = the average face.',
     },
   ],
+  ui: { compare: 'before' },
   async compute(_inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Random Face');
     if (!manifest.models.mapping) throw new Error(`Random Face: model pack "${id}" has no mapping network`);

@@ -32,6 +32,7 @@ export const saveImageNode: NodeDefinition = {
   outputs: [{ name: 'image', label: 'Image', type: 'image' }],
   params: [{ kind: 'string', name: 'filename', label: 'File name', default: 'edited.png', doc: 'PNG file name.' }],
   preview: 'image',
+  ui: { resultRank: 3, download: { output: 'image', fileName: 'filename' } },
   async compute(inputs, params) {
     const image = input(inputs, 'image', 'image', 'Save Image');
     stringParam(params, 'filename', 'Save Image');

@@ -84,6 +84,7 @@ export const syntheticPairNode: NodeDefinition = {
     },
   ],
   preview: 'pairs',
+  ui: { widePreview: true },
   async compute(_inputs, params, ctx) {
     const node = 'Synthetic Pair';
     const { manifest } = await nodePack(params, ctx, node);

@@ -196,8 +196,6 @@ export function buildHead(id: Identity, at: Attributes, detail: number): HeadSce
     raise = at.browRaise,
     frown = at.frown,
     squint = at.squint;
-  const browIn = 0.13,
-    browOut = 0.74;
   for (let j = 0; j < nv; j++) {
     const v = warpV(ts[j]);
     const upperSide = j > splitRow;

@@ -5,26 +5,14 @@ export {
   ATTRIBUTE_NAMES,
   HAIR_STYLES,
   IDENTITY_PARAMS,
-  IDENTITY_NAMES,
   neutralAttributes,
   neutralIdentity,
   sampleIdentity,
   sampleAttributes,
   validateAttributes,
-  validateIdentity,
   validateParams,
-  validateRenderOptions,
 } from './params';
-export type {
-  AttributeName,
-  Attributes,
-  Identity,
-  IdentityParamName,
-  ParamInfo,
-  RenderOptions,
-  RenderStyle,
-} from './params';
-export { render, renderLayers, rasterize, defaultSupersample, CAMERA } from './render';
-export { renderFramed, framedFeatures, faceCropBox, areaCrop, imageFraming, FACE_FRAMING, FRAMINGS } from './framing';
+export type { AttributeName, Attributes, Identity, RenderStyle } from './params';
+export { render, renderLayers } from './render';
+export { renderFramed, framedFeatures, imageFraming } from './framing';
 export type { Framing } from './framing';
-export { encodeNpy } from './npy';

@@ -50,7 +50,3 @@ export function smoothstep(e0: number, e1: number, x: number): number {
 export function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
-
-export function lerp(a: number, b: number, t: number): number {
-  return a + (b - a) * t;
-}

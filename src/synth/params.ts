@@ -167,7 +167,6 @@ export interface RenderOptions {
 }
 
 export const ATTRIBUTE_NAMES: readonly AttributeName[] = ATTRIBUTES.map((a) => a.name);
-export const IDENTITY_NAMES: readonly IdentityParamName[] = IDENTITY_PARAMS.map((p) => p.name);
 
 export function neutralAttributes(): Attributes {
   return Object.fromEntries(ATTRIBUTES.map((a) => [a.name, a.neutral])) as Attributes;

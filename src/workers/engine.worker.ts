@@ -72,5 +72,4 @@ const deps: EngineDeps = {
 };
 
 const engine = createEngine(deps);
-export type EngineApi = typeof engine;
 Comlink.expose(engine);

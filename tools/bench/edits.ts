@@ -159,10 +159,6 @@ const clampTo = (a: string, v: number) => {
   const s = spec.get(a)!;
   return Math.min(s.max, Math.max(s.min, v));
 };
-function identityVector(face: Face, names: string[]): number[] {
-  const id = face.identity as unknown as Record<string, unknown>;
-  return names.map((n) => Number(id[n]));
-}
 /** A render at the pack's size and range, framed as its encoder was trained (manifest
  *  image.framing): sources, labelled faces, synthetic pairs and every ground truth alike. */
 function renderTensor(face: Face, attrs: Attrs, style: 'photo' | 'cgi', image: PackManifest['image']): Tensor {

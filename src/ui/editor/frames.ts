@@ -4,6 +4,7 @@
 import type { AreaPlugin } from 'rete-area-plugin';
 import { FRAME_COLORS, FRAME_TYPE, frameNode, type FrameColor } from '../../nodes/frame';
 import type { GraphNodeRecord, GraphStore } from './graph-store';
+import type { AreaExtra, Schemes } from './rete-node';
 
 /** room around the enclosed nodes, and above them for the frame's title */
 const FRAME_PAD = 24;
@@ -105,7 +106,7 @@ export function frameMenu(store: GraphStore, record: GraphNodeRecord) {
  * same amount through their views, so the editor records every move of the drag as one undo step.
  */
 export function installFrames(
-  area: AreaPlugin<any, any>,
+  area: AreaPlugin<Schemes, AreaExtra>,
   store: GraphStore,
   options: { syncing(): boolean; selected(): string[]; widthOf(record: GraphNodeRecord): number },
 ): void {

@@ -1,7 +1,7 @@
 // The editor's source of truth: the graph document (interface 1) plus an undo/redo history.
 // Rete only mirrors this store (see rete-editor.ts); Vue components read it through revisions.
 import { shallowReactive, ref } from 'vue';
-import type { ParamSpec, ParamValue, SocketSpec, NodeSpec } from '../../graph/types';
+import type { ParamValue, SocketSpec, NodeSpec } from '../../graph/types';
 import type { GraphDocument, NodeRegistry } from '../../graph/document';
 import { canConnect } from '../../graph/wiring';
 import { mergeFragment, type FragmentMerge } from '../../graph/fragment';
@@ -88,7 +88,46 @@ export class GraphStore {
   }
 
   node(id: string): GraphNodeRecord | undefined {
-    return this.current.nodes.find((n) => n.id === id);
+    return this.nodeIndex().get(id);
+  }
+
+  // Lookups by id and the wires at each node, rebuilt when the arrays change (the store replaces
+  // or appends to them; records are never swapped in place). A scan per call made opening a big
+  // graph O(n²): every node view asks for its record, every placeholder for its wires.
+  private nodesById: { of: GraphNodeRecord[]; length: number; map: Map<string, GraphNodeRecord> } | null = null;
+  private wiresByNode: {
+    of: GraphConnectionRecord[];
+    length: number;
+    ins: Map<string, Set<string>>;
+    outs: Map<string, Set<string>>;
+    ids: Set<string>;
+  } | null = null;
+
+  private nodeIndex(): Map<string, GraphNodeRecord> {
+    const nodes = this.current.nodes;
+    if (this.nodesById?.of !== nodes || this.nodesById.length !== nodes.length)
+      this.nodesById = { of: nodes, length: nodes.length, map: new Map(nodes.map((n) => [n.id, n])) };
+    return this.nodesById.map;
+  }
+
+  /** The socket names each node's wires use, in wire order (what a placeholder node draws), and the wire ids. */
+  private wireIndex(): NonNullable<GraphStore['wiresByNode']> {
+    const wires = this.current.connections;
+    if (this.wiresByNode?.of === wires && this.wiresByNode.length === wires.length) return this.wiresByNode;
+    const ins = new Map<string, Set<string>>();
+    const outs = new Map<string, Set<string>>();
+    const ids = new Set<string>();
+    const add = (map: Map<string, Set<string>>, node: string, socket: string) => {
+      let set = map.get(node);
+      if (!set) map.set(node, (set = new Set()));
+      set.add(socket);
+    };
+    for (const c of wires) {
+      ids.add(c.id);
+      add(ins, c.to.node, c.to.socket);
+      add(outs, c.from.node, c.from.socket);
+    }
+    return (this.wiresByNode = { of: wires, length: wires.length, ins, outs, ids });
   }
 
   nodeRevision(id: string): number {
@@ -99,14 +138,14 @@ export class GraphStore {
     const def = this.catalog.get(node.type);
     if (def) return def.inputs;
     // placeholder for an unknown type: expose the sockets its connections use, so they stay drawn
-    const names = new Set(this.current.connections.filter((c) => c.to.node === node.id).map((c) => c.to.socket));
+    const names = this.wireIndex().ins.get(node.id) ?? [];
     return [...names].map((name) => ({ name, label: name, type: 'image' as const, multi: true }));
   }
 
   outputsOf(node: GraphNodeRecord): SocketSpec[] {
     const def = this.catalog.get(node.type);
     if (def) return def.outputs;
-    const names = new Set(this.current.connections.filter((c) => c.from.node === node.id).map((c) => c.from.socket));
+    const names = this.wireIndex().outs.get(node.id) ?? [];
     return [...names].map((name) => ({ name, label: name, type: 'image' as const }));
   }
 
@@ -282,6 +321,8 @@ export class GraphStore {
   checkPaste(fragment: unknown, offset: [number, number] = [0, 0]): FragmentMerge {
     return mergeFragment(this.current, fragment, this.catalog, {
       offset,
+      hasNode: (id) => !!this.node(id),
+      hasConnection: (id) => this.wireIndex().ids.has(id),
       newNodeId: (taken) => newId('n_', taken),
       newConnectionId: (taken) => newId('c_', taken),
     });
@@ -385,8 +426,4 @@ export interface ClipboardFragment {
   nodes: GraphNodeRecord[];
   connections: GraphConnectionRecord[];
   assets: EditorGraph['assets'];
-}
-
-export function isParamSpecNumeric(spec: ParamSpec): spec is Extract<ParamSpec, { kind: 'number' }> {
-  return spec.kind === 'number';
 }

@@ -3,15 +3,15 @@
 // graph core's parser, so a refused file names the path and the problem and changes nothing.
 import {
   checkFileSize,
-  parseGraphFile,
   serializeGraph,
   type GraphDocument,
   type NodeRegistry,
   type ParseResult,
 } from '../../graph/document';
 import { embedGraphInPng, readGraphFromPng } from '../../graph/png-metadata';
+import { parseGraphText } from '../../graph/parse-off-thread';
 import { decodeGraphFromFragment, encodeGraphToFragment, isGraphFragment } from '../../graph/share-url';
-import { drawFitted, findMainPreview } from '../library/thumbnail';
+import { findMainPreview } from '../library/thumbnail';
 import { detachFromLibrary } from '../storage/session';
 
 /** Node definitions as the UI knows them (compute is not needed to validate a file). */
@@ -64,7 +64,7 @@ export async function importFile(file: File, registry?: NodeRegistry): Promise<P
           ]),
         };
       }
-      return withFileName(name, parseGraphFile(text, reg));
+      return withFileName(name, await parseGraphText(text, reg));
     }
     if (/\.(png|jpe?g|gif|webp)$/i.test(name) || /^image\//.test(file.type)) {
       return {
@@ -83,7 +83,7 @@ export async function importFile(file: File, registry?: NodeRegistry): Promise<P
         errors: inFile(name, ['not a text file (invalid UTF-8): expected a .dge.json graph or a PNG']),
       };
     }
-    return withFileName(name, parseGraphFile(text.replace(/^\uFEFF/, ''), reg));
+    return withFileName(name, await parseGraphText(text.replace(/^\uFEFF/, ''), reg));
   } catch (err) {
     return { ok: false, errors: inFile(name, [`could not be read: ${(err as Error)?.message ?? String(err)}`]) };
   }
@@ -235,11 +235,6 @@ export async function exportPng(doc: GraphDocument, canvas?: HTMLCanvasElement |
   downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }), `${fileBaseName(doc)}.png`);
 }
 
-/** A small PNG data URL thumbnail of `canvas` (for callers that have the image at hand). */
-export function thumbnailOf(canvas: HTMLCanvasElement, size = 96): string {
-  return drawFitted(canvas, size).toDataURL('image/png');
-}
-
 /**
  * Make `el` a drop target for graph files: a dropped `.dge.json` or PNG is imported and the
  * result handed to `onResult` (which opens it, or shows the errors). Drops a child element
@@ -290,9 +285,6 @@ export async function readGraphFromUrlHash(registry?: NodeRegistry): Promise<Par
   history.replaceState(history.state, '', location.pathname + location.search);
   return opened(result);
 }
-
-/** The file-io bridge's name for readGraphFromUrlHash. */
-export const graphFromLocation = readGraphFromUrlHash;
 
 /** A link that opens `doc` (no uploaded images: those make it too long); or why it cannot. */
 export function shareUrl(doc: GraphDocument): { ok: true; url: string } | { ok: false; error: string } {

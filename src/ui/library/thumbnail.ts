@@ -1,15 +1,17 @@
 // Thumbnails and export images are taken from what the editor shows: the node previews
 // (hook `data-testid="node-preview"`, docs/architecture.md#end-to-end-hooks), preferring the
-// Generate node's edited face.
-
-/** Node types whose preview is "the result" of a graph, best first. */
-const RESULT_NODE_TYPES = ['generate', 'compare', 'save-image', 'random-face', 'load-face'];
+// nodes whose definition ranks their preview as the graph's result (`ui.resultRank`, which the
+// node view writes as `data-result-rank`): Generate's edited face first.
 
 /** The preview element (`<img>` or `<canvas>`) that best shows the graph's result, if any. */
 export function findMainPreview(root: ParentNode = document): HTMLImageElement | HTMLCanvasElement | null {
-  for (const type of RESULT_NODE_TYPES) {
-    const found = root.querySelectorAll<HTMLElement>(`[data-node-type="${type}"] [data-testid="node-preview"]`);
-    for (const el of found) if (hasPixels(el)) return el as HTMLImageElement | HTMLCanvasElement;
+  const ranked = [...root.querySelectorAll<HTMLElement>('[data-result-rank]')].sort(
+    (a, b) => Number(b.dataset.resultRank) - Number(a.dataset.resultRank),
+  );
+  for (const node of ranked) {
+    for (const el of node.querySelectorAll('[data-testid="node-preview"]')) {
+      if (hasPixels(el)) return el as HTMLImageElement | HTMLCanvasElement;
+    }
   }
   for (const el of root.querySelectorAll<HTMLElement>('[data-testid="node-preview"]')) {
     if (hasPixels(el)) return el as HTMLImageElement | HTMLCanvasElement;

@@ -1,6 +1,7 @@
 // The model manager's UI state (reactive): packs bundled and stored, storage used, the execution
 // provider in use, the panel and its add/download progress. The engine owns the truth; this mirrors it.
 import { reactive } from 'vue';
+import type { PackRef } from '../../graph/document';
 import type { PackManifest } from '../../graph/types';
 import type { EpPreference, EpStatus, PackListing } from '../../workers/pack/manager';
 import type { StoredPackInfo } from '../../workers/pack/store';
@@ -22,12 +23,6 @@ export const packState = reactive({
   /** what a graph file's `packs` list says for each installed pack: manifest sha256 and where to get it */
   refs: [] as PackRef[],
 });
-
-export interface PackRef {
-  id: string;
-  sha256: string;
-  url: string;
-}
 
 /** The engine's answer to init / add / delete, taken over by the UI (pack pickers read appState.packs). */
 export function applyPackListing(result: {

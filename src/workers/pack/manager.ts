@@ -1,7 +1,6 @@
 // The engine's side of the model manager: the browser pack store under the bundled packs, adding
 // (validated) and deleting packs, and the execution provider the sessions are created with.
 // Plain module: the worker wires in IndexedDB and onnxruntime, tests wire in fake-indexeddb.
-import type { PackManifest } from '../../graph/types';
 import type { ByteSource, OrtModule } from './runtime';
 import { PackStore, bundledPackIds, layeredByteSource, storageEstimate, type StoredPackInfo } from './store';
 import { validatePack } from './validate';
@@ -140,4 +139,4 @@ export class PackManager {
   }
 }
 
-export type { StoredPackInfo, PackManifest };
+export type { StoredPackInfo };

@@ -9,12 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import {
-  parseGraphFile,
-  validateGraphObject,
-  type GraphDocument,
-  type NodeRegistry,
-} from '../../../src/graph/document';
+import { validateGraphObject, type GraphDocument, type NodeRegistry } from '../../../src/graph/document';
 import { decodeGraphFromFragment } from '../../../src/graph/share-url';
 import { MAX_IMAGE_PIXELS } from '../../../src/graph/limits';
 import { nodeDefinitions, nodeRegistry } from '../../../src/nodes';

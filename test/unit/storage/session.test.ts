@@ -39,7 +39,7 @@ describe('autosave and session restore', () => {
   it('autosaves a changed graph after the debounce and restores it exactly after a "reload"', async () => {
     let doc = graph('Work', 1);
     const scope = effectScope();
-    const autosave = scope.run(() => useAutosave(() => doc, { delayMs: 20, pollMs: 10 }))!;
+    scope.run(() => useAutosave(() => doc, { delayMs: 20, pollMs: 10 }));
     await new Promise((r) => setTimeout(r, 30)); // first check: baseline only
     openGraph.link = { id: 'entry-1', revision: 4 };
     doc = graph('Work', 2.5);
@@ -109,6 +109,31 @@ describe('autosave and session restore', () => {
       async () => expect((await library.getSession())?.link).toEqual({ id: 'saved-entry', revision: 1 }),
       { timeout: 2000 },
     );
+    autosave.stop();
+  });
+
+  it('polls without serialising the graph while its revision and link stay the same, and saves when they change', async () => {
+    let doc = graph('Big', 1);
+    let revision = 1;
+    let reads = 0;
+    const autosave = useAutosave(
+      () => {
+        reads++;
+        return doc;
+      },
+      { delayMs: 5, pollMs: 5, revision: () => revision },
+    );
+    await new Promise((r) => setTimeout(r, 80)); // ~16 polls
+    expect(reads).toBe(1); // the baseline only: an unchanged graph is not serialised again per poll
+    doc = graph('Big', 2);
+    revision++;
+    await vi.waitFor(() => expect(autosaveStatus.state).toBe('saved'), { timeout: 2000 });
+    expect((await restoreSession())!.nodes[0]!.params.factor).toBe(2);
+    openGraph.link = { id: 'entry-9', revision: 1 }; // a library save: the link changes, the graph does not
+    const library = await getLibrary();
+    await vi.waitFor(async () => expect((await library.getSession())?.link).toEqual({ id: 'entry-9', revision: 1 }), {
+      timeout: 2000,
+    });
     autosave.stop();
   });
 });
