@@ -13,10 +13,13 @@ export default defineConfig({
   plugins: [vue(), modelsPlugin()],
   server: { headers: isolation },
   preview: { headers: isolation },
-  // The worker loads face-api and exifr lazily, where Vite's dependency scan does not look: they
+  // The worker loads face-api, exifr and gifenc lazily, where Vite's dependency scan does not look: they
   // are pre-bundled up front, under the exact ids the code imports, or the first "Detect & align
   // face" in `npm start` re-optimises them and reloads every open tab.
-  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['@vladmandic/face-api/dist/face-api.esm.js', 'exifr'] },
+  optimizeDeps: {
+    exclude: ['onnxruntime-web'],
+    include: ['@vladmandic/face-api/dist/face-api.esm.js', 'exifr', 'gifenc'],
+  },
   worker: { format: 'es' },
   build: { target: 'es2022' },
   test: {

@@ -54,7 +54,7 @@ export const tests = [
         assert.equal(await page.locator(SEL.node(type)).getAttribute('data-node-state'), 'done', `${type} did not run`);
       }
       assert.match(await note(page, 'lock'), /^Kept \d+ % of the delta's size$/);
-      await waitForNote(page, 'aim', /(Reached|Out of reach:.*closest:) yaw [+-]\d+\.\d° of \+20\.0°/);
+      await waitForNote(page, 'aim', /(Reached|Out of reach:.*closest:) yaw [+-]\d+\.\d+° of \+20\.0°/);
       const reached = Number(await value(page, 'aim', 'reached'));
       assert.ok(Number.isFinite(reached), `Aim's "reached" readout is not a number: ${reached}`);
 
@@ -94,7 +94,7 @@ export const tests = [
       await waitForNote(page, 'layer-range', /^Layers 0\.\.\d+ of \d+$/, 90_000);
       await waitForSettled(page, { timeout: 90_000 });
       assert.equal(await page.locator(SEL.node('layer-range')).getAttribute('data-node-state'), 'done');
-      await waitForNote(page, 'aim', /yaw [+-]\d+\.\d° of \+20\.0°/);
+      await waitForNote(page, 'aim', /yaw [+-]\d+\.\d+° of \+20\.0°/);
       await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
     },
   },
