@@ -36,7 +36,8 @@ import torch.nn.functional as F
 
 from .common import DATA, RUNS, Checkpoint, ImageSet, Timer, seed_all
 from .facenet import FaceLosses
-from .fwmodels import Config, Encoder, Generator, LatentDiscriminator, Mapping, ModConv, count_params
+from .fwmodels import (Config, Encoder, Generator, LatentDiscriminator, Mapping, ModConv, count_params, parse_channels,
+                       widen_generator)
 from .train import feature_weight, image_loss, psnr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,33 +115,58 @@ def device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def saved_config(path: Path) -> dict | None:
+    """The model sizes a checkpoint or snapshot was saved with (None: the pack's)."""
+    st = torch.load(path, map_location='cpu')
+    return st.get('config') or st.get('_extra', {}).get('config')
+
+
+def ge_optimiser(G, E, lr):
+    return torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=lr, betas=(0.9, 0.99))
+
+
 def build(a, dev):
-    """Models and optimisers, and where they came from: 'checkpoint' (resume), 'snapshot' or 'onnx'."""
+    """Models and optimisers, where they came from ('checkpoint' (resume), 'snapshot' or 'onnx')
+    and the step the G+E optimiser started at (its LR warm-up counts from there)."""
     ck = Checkpoint(a.name, a.runs)
     cfg, G, E, M = from_onnx(Path(a.onnx))
+    resume = a.resume and ck.path.exists()
+    start = ck.path if resume else Path(a.init) if a.init and Path(a.init).exists() else None
+    saved = saved_config(start) if start else None
+    if saved and saved['g_channels'] != cfg.to_dict()['g_channels']:  # a widened run: G has its own sizes
+        cfg = Config.from_dict(saved)
+        G = Generator(cfg)
     Dz = LatentDiscriminator(cfg)
     for m in (G, E, M, Dz):
         m.to(dev).train()
-    objs = dict(G=G, E=E, M=M, Dz=Dz,
-                opt_ge=torch.optim.Adam(list(G.parameters()) + list(E.parameters()), lr=a.lr, betas=(0.9, 0.99)),
+    objs = dict(G=G, E=E, M=M, Dz=Dz, opt_ge=ge_optimiser(G, E, a.lr),
                 opt_m=torch.optim.Adam(M.parameters(), lr=a.lr_latent, betas=(0.5, 0.9)),
                 opt_d=torch.optim.Adam(Dz.parameters(), lr=a.lr_latent, betas=(0.5, 0.9)))
-    step, origin, seconds = 0, 'onnx', 0.0
-    if a.resume and ck.path.exists():
-        step, _ = ck.load(objs)
-        origin = 'checkpoint'
-    elif a.init and Path(a.init).exists():
-        step, seconds = load_snapshot(Path(a.init), objs, dev)
+    step, origin, seconds, warm_from = 0, 'onnx', 0.0, 0
+    if resume:
+        step, extra = ck.load(objs)
+        origin, warm_from = 'checkpoint', extra.get('warm_from', 0)
+    elif start is not None:
+        step, seconds, warm_from = load_snapshot(start, objs, dev)
         origin = 'snapshot'
         t = Timer(a.name, a.runs)
         if t.before == 0:
             t.before = seconds
             t.start = time.time()
             t.write(steps=step, origin='snapshot')
+    want = parse_channels(a.g_channels)
+    if any(c > cfg.g_channels[r] for r, c in want.items()):
+        # more capacity where the measurement says detail is lost: G grows without changing what it
+        # computes, and its optimiser starts fresh (with the warm-up) because the shapes changed
+        objs['G'], cfg = widen_generator(objs['G'], cfg, want)
+        objs['G'].to(dev).train()
+        objs['opt_ge'] = ge_optimiser(objs['G'], E, a.lr)
+        warm_from = step
+        print(f'[finetune] widened G to {cfg.g_channels} at step {step}', flush=True)
     for k in OPTIMS:  # the LR given now wins over the one saved
         for g in objs[k].param_groups:
             g['lr'] = a.lr if k == 'opt_ge' else a.lr_latent
-    return cfg, objs, ck, step, origin
+    return cfg, objs, ck, step, origin, warm_from
 
 
 def save_snapshot(ckpt: Path, out: Path, seconds: float):
@@ -148,7 +174,7 @@ def save_snapshot(ckpt: Path, out: Path, seconds: float):
     step, the accumulated seconds and the RNG states."""
     st = torch.load(ckpt, map_location='cpu')
     snap = {'format': 'delta-studio/finetune-snapshot', 'version': 1, 'step': st['_step'], 'seconds': seconds,
-            'rng': st['_rng'], 'np_rng': st['_np_rng']}
+            'rng': st['_rng'], 'np_rng': st['_np_rng'], **st.get('_extra', {})}
     for k in MODULES:
         snap[k] = st[k]
     for k in OPTIMS:
@@ -177,7 +203,7 @@ def load_snapshot(path: Path, objs: dict, dev):
     torch.set_rng_state(snap['rng'])
     np.random.set_state(snap['np_rng'])
     print(f'[finetune] started from snapshot {path} (step {snap["step"]}, {snap["seconds"] / 3600:.2f} h trained before)', flush=True)
-    return snap['step'], float(snap['seconds'])
+    return snap['step'], float(snap['seconds']), snap.get('warm_from', 0)
 
 
 @torch.no_grad()
@@ -208,7 +234,7 @@ def train(a):
     dev = device(a.device)
     data = ImageSet(a.data)
     test = ImageSet(a.test) if a.test and Path(a.test, 'images.npy').exists() else None
-    cfg, objs, ck, step, origin = build(a, dev)
+    cfg, objs, ck, step, origin, warm_from = build(a, dev)
     G, E, M, Dz = (objs[k] for k in MODULES)
     opt_ge, opt_m, opt_d = (objs[k] for k in OPTIMS)
     losses = FaceLosses().to(dev)
@@ -223,7 +249,7 @@ def train(a):
     last_ckpt = last_eval = time.time()
 
     def checkpoint():
-        ck.save(step, objs, {'config': cfg.to_dict()})
+        ck.save(step, objs, {'config': cfg.to_dict(), 'warm_from': warm_from})
         timer.write(steps=step, batch=a.batch, origin=origin)
 
     def log_eval():
@@ -243,7 +269,7 @@ def train(a):
         # a fresh Adam moves every weight by about the LR on its first steps, whatever its
         # gradient: ramp the LR up so the converged pack is not shaken (--warmup steps from the start)
         for g in opt_ge.param_groups:
-            g['lr'] = a.lr * min(1.0, (step + 1) / max(1, a.warmup))
+            g['lr'] = a.lr * min(1.0, (step + 1 - warm_from) / max(1, a.warmup))
         idx = rng.integers(0, len(data), a.batch)
         x, _, _ = data.batch(idx, dev)
         wt = feature_weight(data.mask_batch(idx, dev), a.feature_weight)
@@ -321,11 +347,81 @@ def to_ae(a):
             raise SystemExit(f'neither {ckpt} nor {snap} exists')
         src = torch.load(snap, map_location='cpu')
     step = src.get('_step', src.get('step'))
-    cfg = json.loads((Path(a.onnx) / 'manifest.json').read_text())['meta']['config']
+    cfg = src.get('config') or src.get('_extra', {}).get('config')
+    cfg = cfg or json.loads((Path(a.onnx) / 'manifest.json').read_text())['meta']['config']
     out = Path(a.runs) / 'ae' / 'final.pt'
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({'config': cfg, 'G': src['G'], 'E': src['E'], 'M': src['M'], 'finetune_step': step}, out)
     print(f'[finetune] wrote {out} (fine-tune step {step}); next: python3 -m training.export --runs {a.runs} --out <pack folder> --id <pack id>')
+
+
+def load_models(source: str, onnx: Path):
+    """(cfg, G, E) of the pack (source 'pack') or of a checkpoint or snapshot file, in eval mode."""
+    cfg, G, E, _ = from_onnx(onnx)
+    if source != 'pack':
+        st = torch.load(source, map_location='cpu')
+        saved = st.get('config') or st.get('_extra', {}).get('config')
+        if saved:
+            cfg = Config.from_dict(saved)
+            G = Generator(cfg)
+        G.load_state_dict(st['G']), E.load_state_dict(st['E'])
+    return cfg, G.eval(), E.eval()
+
+
+def ceiling(a):
+    """What G can draw at best: W+ optimised per face (Adam on the mean absolute error, from E's
+    answer) against what E gives. If the optimised faces are still blurred, G's capacity limits
+    the detail, not the encoder or the loss."""
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    torch.manual_seed(a.seed)
+    cfg, G, E = load_models(a.source, Path(a.onnx))
+    for p in G.parameters():
+        p.requires_grad_(False)
+    test, losses = ImageSet(a.test), FaceLosses()
+    x, _, _ = test.batch(np.arange(a.faces), 'cpu')
+    with torch.no_grad():
+        w0 = E(x)[0]
+    w = w0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([w], lr=a.lr)
+    res = {'source': a.source, 'g_channels': {str(k): v for k, v in cfg.g_channels.items()}, 'faces': a.faces}
+
+    def measure(key, wp):
+        with torch.no_grad():
+            rec = G(wp)
+            perc, ident = losses(rec, x)
+            res[key] = {'psnr': round(psnr(rec, x), 3), 'perceptual': round(float(perc.mean()), 4),
+                        'identity_cos': round(float((1 - ident).mean()), 4),
+                        'w_drift': round(float((wp - w0).norm(dim=-1).mean()), 3)}
+
+    measure('encoder', w0)
+    for step in range(1, a.steps + 1):
+        loss = (G(w) - x).abs().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    measure(f'optimised_{a.steps}', w.detach())
+    print(json.dumps(res))
+
+
+@torch.no_grad()
+def compare(a):
+    """Picture: held-out faces, the pack's reconstructions G(E(x)) and the run's, one row each."""
+    from PIL import Image
+    rows = []
+    x, _, _ = ImageSet(a.test).batch(np.arange(0, a.faces * a.every, a.every), 'cpu')
+    rows.append(x)
+    for source in ('pack', a.source):
+        _, G, E = load_models(source, Path(a.onnx))
+        rows.append(G(E(x)[0]))
+    S, gap = x.shape[-1], 2
+    sheet = np.full((len(rows) * (S + gap) - gap, a.faces * (S + gap) - gap, 3), 255, np.uint8)
+    for r, imgs in enumerate(rows):
+        u8 = ((imgs.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+        for c, img in enumerate(u8):
+            sheet[r * (S + gap):r * (S + gap) + S, c * (S + gap):c * (S + gap) + S] = img
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).resize((sheet.shape[1] * a.zoom, sheet.shape[0] * a.zoom), Image.NEAREST).save(a.out)
+    print(f'wrote {a.out}: rows = held-out faces, the pack\'s reconstructions, {a.source}\'s')
 
 
 def speed(a):
@@ -409,6 +505,8 @@ def main(argv=None):
     s.add_argument('--lr', type=float, default=1e-4, help="constant; round 8's cosine ended at 1e-4")
     s.add_argument('--lr-latent', type=float, default=5e-4)
     s.add_argument('--warmup', type=int, default=1000, help='steps of linear LR ramp at the start of a run (not after a resume)')
+    s.add_argument('--g-channels', default='32:48,64:32', help="widen G where it loses detail, e.g. '32:48,64:32' (resolution:channels); "
+                   'the wider G computes what the narrow one did, then learns')
     s.add_argument('--w-perc', type=float, default=0.3, help='weight of the perceptual distance (about 1.2 per image at the start, 2.4 between different faces)')
     s.add_argument('--w-id', type=float, default=1.0, help='weight of 1 - descriptor cosine (about 0.05 at the start)')
     s.add_argument('--feature-weight', type=float, default=4.0)
@@ -440,6 +538,26 @@ def main(argv=None):
     s.add_argument('--face-batch', type=int, default=8)
     s.add_argument('--repeats', type=int, default=5)
     s.set_defaults(fn=speed)
+
+    s = sub.add_parser('ceiling', help="what G draws at best: W+ optimised per held-out face vs the encoder's W+")
+    common(s)
+    s.add_argument('--source', default='pack', help="'pack' or a checkpoint/snapshot file")
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.add_argument('--faces', type=int, default=32)
+    s.add_argument('--steps', type=int, default=400)
+    s.add_argument('--lr', type=float, default=0.01)
+    s.add_argument('--seed', type=int, default=1)
+    s.set_defaults(fn=ceiling)
+
+    s = sub.add_parser('compare', help="picture: held-out faces, the pack's reconstructions and the run's")
+    common(s)
+    s.add_argument('--source', default=str(RUNS / 'finetune' / 'ckpt.pt'), help='checkpoint or snapshot file')
+    s.add_argument('--test', default=str(DATA / 'photo-test'))
+    s.add_argument('--faces', type=int, default=8)
+    s.add_argument('--every', type=int, default=6, help='take every n-th held-out face')
+    s.add_argument('--zoom', type=int, default=3)
+    s.add_argument('--out', default=str(ROOT / 'docs' / 'results' / 'finetune-compare.png'))
+    s.set_defaults(fn=compare)
 
     s = sub.add_parser('check-onnx', help='rebuild G, E, M from the pack and compare re-exported initializers')
     common(s)

@@ -102,6 +102,39 @@ class Generator(nn.Module):
         return torch.tanh(self.to_rgb(x, w[:, -1]))
 
 
+@torch.no_grad()
+def widen_generator(G: Generator, cfg: Config, channels: dict) -> tuple[Generator, Config]:
+    """A generator with more channels at the resolutions in `channels` ({32: 48, 64: 32}) that
+    computes exactly what G computes (net2net-style): each old filter keeps its weights (rescaled
+    for the new fan-in), the new input channels of every conv start at zero weight, the new
+    output channels start random with zero bias. Demodulation normalises over inputs, so the
+    zero columns leave the old outputs unchanged; the new channels then learn from the gradient."""
+    new = {r: max(c, channels.get(r, c)) for r, c in cfg.g_channels.items()}
+    wcfg = Config.from_dict({**cfg.to_dict(), 'g_channels': {str(k): v for k, v in new.items()}})
+    W = Generator(wcfg)
+    W.const[:, :cfg.g_channels[4]] = G.const
+    W.const[:, cfg.g_channels[4]:] = 0
+    for old, wide in zip([*G.convs, G.to_rgb], [*W.convs, W.to_rgb]):
+        co, ci = old.weight.shape[:2]
+        wide.weight[co:] *= 0.5
+        wide.weight[:co, :ci] = old.weight * (old.scale / wide.scale)
+        wide.weight[:co, ci:] = 0
+        wide.affine.weight[:ci] = old.affine.weight
+        wide.affine.bias[:ci] = old.affine.bias
+        wide.bias.zero_()
+        wide.bias[:co] = old.bias
+    return W, wcfg
+
+
+def parse_channels(text: str) -> dict:
+    """'32:48,64:32' -> {32: 48, 64: 32} (resolution: channels)."""
+    out = {}
+    for part in filter(None, text.split(',')):
+        r, c = part.split(':')
+        out[int(r)] = int(c)
+    return out
+
+
 class Mapping(nn.Module):
     """z [B, Z] -> w [B, L, D]: one w broadcast to every layer, like StyleGAN's W."""
 

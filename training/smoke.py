@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import export, facenet, finetune, train
+from . import export, facenet, finetune, fwmodels, train
 from .delta import DeltaDecoder, DeltaEncoder, delta_fit
 from .fwmodels import GeneratorGrad
 
@@ -129,6 +129,20 @@ def main():
         diffs = finetune.check_from_onnx()
         assert all(v < 1e-6 for v in diffs.values()), diffs
 
+    def finetune_widen():
+        # a wider G computes what the narrow one did, and the written-out gradient still holds for it
+        cfg, G, _, _ = finetune.from_onnx()
+        W, wcfg = fwmodels.widen_generator(G, cfg, fwmodels.parse_channels('32:48,64:32'))
+        w = torch.randn(3, cfg.layers, cfg.dim)
+        with torch.no_grad():
+            assert (W(w) - G(w)).abs().max() < 1e-5
+        assert wcfg.g_channels[64] == 32 and wcfg.g_channels[16] == cfg.g_channels[16]
+        t = torch.rand(3, 3, 64, 64) * 2 - 1
+        _, _, grad = GeneratorGrad(W)(w, t)
+        wr = w.clone().requires_grad_(True)
+        (W(wr) - t).abs().mean(dim=(1, 2, 3)).sum().backward()
+        assert (grad - wr.grad).abs().max() < 1e-4
+
     def finetune_run():
         sets = ['--runs', str(runs), '--data', str(data / 'photo-train'), '--test', str(data / 'photo-test'),
                 '--batch', '4', '--face-batch', '2', '--eval-faces', '4', '--log-every', '1', '--dz-warmup', '1', '--warmup', '1',
@@ -235,6 +249,7 @@ def main():
     check("facenet: PyTorch port == face-api's JavaScript forward pass", facenet_parity)
     check('facenet: perceptual and identity losses', facenet_losses)
     check("finetune: G, E, M rebuilt from the pack's ONNX", finetune_onnx)
+    check('finetune: a widened G keeps its output and its written-out gradient', finetune_widen)
     check('finetune: train, resume, snapshot, start from the snapshot', finetune_run)
     check('ae: feature-weighted loss', feature_weighting)
     check('generator_grad: written-out backward == autograd', generator_grad)

@@ -73,6 +73,13 @@ export function serializeDelta(delta: DeltaValue, manifest: PackManifest): strin
   return JSON.stringify(file) + '\n';
 }
 
+/** What a delta file holds, in a few words: "yaw 0→25, K=4", else its label. */
+export function describeDelta(file: Pick<DeltaFile, 'attribute' | 'from' | 'to' | 'k' | 'label'>): string {
+  return file.attribute !== null
+    ? `${file.attribute} ${file.from}→${file.to}${file.k !== null ? `, K=${file.k}` : ''}`
+    : file.label || 'delta';
+}
+
 export type DeltaParseResult =
   { ok: true; file: DeltaFile; delta: DeltaValue; warnings: string[] } | { ok: false; errors: string[] };
 
@@ -122,4 +129,35 @@ export function parseDeltaFile(text: string): DeltaParseResult {
     },
     warnings: migrated.warnings,
   };
+}
+
+/** A delta file embedded in a graph (Load Delta's source): `data:application/json;name=<encoded name>;base64,…` */
+export function deltaDataUrl(text: string, name: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:application/json;name=${encodeURIComponent(name)};base64,${btoa(binary)}`;
+}
+
+/** A data: URL's bytes and its `name=` parameter, read without fetch so a graph runs the same headless. */
+export function readDataUrl(url: string): { bytes: Uint8Array; name: string } {
+  const comma = url.indexOf(',');
+  if (comma < 0) throw new Error('the data: URL has no "," before its data');
+  const meta = url.slice(5, comma).split(';');
+  const nameParam = meta.find((m) => m.startsWith('name='));
+  let name = 'embedded delta';
+  try {
+    if (nameParam) name = decodeURIComponent(nameParam.slice(5));
+  } catch {
+    // a malformed name is only cosmetic
+  }
+  const body = url.slice(comma + 1);
+  if (!meta.includes('base64')) return { bytes: new TextEncoder().encode(decodeURIComponent(body)), name };
+  let binary: string;
+  try {
+    binary = atob(body);
+  } catch {
+    throw new Error(`${name}: the data: URL is not valid base64`);
+  }
+  return { bytes: Uint8Array.from(binary, (c) => c.charCodeAt(0)), name };
 }

@@ -121,8 +121,16 @@ export type ParamSpec = ParamVisibility &
         options: { value: string; label: string }[];
         doc?: string;
       }
-    /** `multiline`: a text area (a Note's text) */
-    | { kind: 'string'; name: string; label: string; default: string; doc?: string; multiline?: boolean }
+    /** `multiline`: a text area (a Note's text); `picker: 'delta'`: the editor also offers the library's saved deltas */
+    | {
+        kind: 'string';
+        name: string;
+        label: string;
+        default: string;
+        doc?: string;
+        multiline?: boolean;
+        picker?: 'delta';
+      }
     | { kind: 'boolean'; name: string; label: string; default: boolean; doc?: string }
     /** a model pack id; the UI offers the installed packs */
     | { kind: 'pack'; name: string; label: string; default: string; doc?: string }

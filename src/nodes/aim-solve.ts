@@ -2,7 +2,8 @@
 // that the measured attributes reach their targets. One delta: bracket + secant (false position
 // once the root is bracketed, bisection when the secant step leaves the bracket). Several: a
 // Broyden quasi-Newton step on the n×n sensitivity matrix, started from one probe per delta.
-// Every evaluation is one G + estimator (+ domain classifier) run; the budget is a handful.
+// Every evaluation is one G + estimator (+ domain classifier) run; the budget is a handful. Two
+// fidelity guards stop α early: the domain classifier's P(cgi) and the sharpness ratio (blur).
 // Pure: the caller provides `evaluate`, so the same code runs in the worker, in Node and in tests.
 
 export interface AimEvaluation {
@@ -10,6 +11,8 @@ export interface AimEvaluation {
   values: number[];
   /** the domain classifier's probability that the edit looks cgi (NaN when the pack has none) */
   cgi: number;
+  /** the edited face's sharpness over the source's (src/nodes/fidelity.ts); absent when not measured */
+  sharpness?: number;
 }
 
 export interface AimOptions {
@@ -17,6 +20,8 @@ export interface AimOptions {
   maxAlpha: number;
   /** an edit whose cgi probability exceeds this has lost fidelity: α stops before it */
   cgiLimit: number;
+  /** an edit whose sharpness ratio falls under this has blurred (lost fidelity): α stops before it; 0 = off */
+  sharpnessLimit: number;
   /** per target: stop when every |value − target| ≤ tol */
   tol: number[];
   /** most evaluations after the source's (the solve stops earlier when within tol) */
@@ -27,6 +32,8 @@ export interface AimResult {
   alphas: number[];
   values: number[];
   cgi: number;
+  /** the sharpness ratio at the α returned (1 when not measured) */
+  sharpness: number;
   /** every target within its tolerance */
   reached: boolean;
   /** why not, in words ('' when reached) */
@@ -34,7 +41,7 @@ export interface AimResult {
   evals: number;
 }
 
-const DEFAULTS: Omit<AimOptions, 'tol'> = { maxAlpha: 3, cgiLimit: 0.5, maxEvals: 8 };
+const DEFAULTS: Omit<AimOptions, 'tol'> = { maxAlpha: 3, cgiLimit: 0.5, sharpnessLimit: 0, maxEvals: 8 };
 
 interface Point {
   a: number[];
@@ -54,18 +61,19 @@ export async function solveAim(
   const resid = (e: AimEvaluation) => e.values.map((v, i) => v - targets[i]);
   const within = (f: number[]) => f.every((r, i) => Math.abs(r) <= o.tol[i]);
   const size = (f: number[]) => Math.max(...f.map((r, i) => Math.abs(r) / Math.max(o.tol[i], 1e-12)));
-  const faithful = (e: AimEvaluation) => !(e.cgi > o.cgiLimit);
+  const blurred = (e: AimEvaluation) => e.sharpness !== undefined && e.sharpness < o.sharpnessLimit;
+  const faithful = (e: AimEvaluation) => !(e.cgi > o.cgiLimit) && !blurred(e);
   let evals = 0;
   let best: Point = { a: new Array(n).fill(0), f: resid(source), e: source };
   /** the largest |α| along which fidelity held, per direction (shrinks when the domain classifier objects) */
-  let limitHit: { alpha: number; cgi: number } | null = null;
+  let limitHit: { alpha: number; e: AimEvaluation } | null = null;
   const clampA = (a: number[]) => a.map((v) => Math.max(-o.maxAlpha, Math.min(o.maxAlpha, v)));
   async function probe(a: number[]): Promise<Point> {
     evals++;
     const e = await evaluate(a);
     const p = { a, f: resid(e), e };
     if (!faithful(e)) {
-      if (!limitHit || Math.abs(a[0]) < Math.abs(limitHit.alpha)) limitHit = { alpha: a[0], cgi: e.cgi };
+      if (!limitHit || Math.abs(a[0]) < Math.abs(limitHit.alpha)) limitHit = { alpha: a[0], e };
     } else if (size(p.f) < size(best.f)) best = p;
     return p;
   }
@@ -157,14 +165,25 @@ export async function solveAim(
     const reached = within(best.f);
     let why = reason;
     if (!reached && !why) {
-      const lim = limitHit as { alpha: number; cgi: number } | null;
-      if (lim)
-        why = `fidelity collapses first: at α ${lim.alpha.toFixed(2)} the domain classifier calls the edit cgi (${lim.cgi.toFixed(2)} > ${o.cgiLimit})`;
+      const lim = limitHit as { alpha: number; e: AimEvaluation } | null;
+      const pct = (v: number) => `${Math.round(100 * v)} %`;
+      if (lim && blurred(lim.e))
+        why = `fidelity collapses first: at α ${lim.alpha.toFixed(2)} the face blurs (it keeps ${pct(lim.e.sharpness!)} of the source's detail; the guard stops under ${pct(o.sharpnessLimit)})`;
+      else if (lim)
+        why = `fidelity collapses first: at α ${lim.alpha.toFixed(2)} the domain classifier calls the edit cgi (${lim.e.cgi.toFixed(2)} > ${o.cgiLimit})`;
       else if (best.a.some((v) => Math.abs(v) >= o.maxAlpha - 1e-6))
         why = `beyond the largest strength searched (|α| ≤ ${o.maxAlpha})`;
       else why = `not found within ${o.maxEvals} evaluations`;
     }
-    return { alphas: best.a, values: best.e.values, cgi: best.e.cgi, reached, why: reached ? '' : why, evals };
+    return {
+      alphas: best.a,
+      values: best.e.values,
+      cgi: best.e.cgi,
+      sharpness: best.e.sharpness ?? 1,
+      reached,
+      why: reached ? '' : why,
+      evals,
+    };
   }
 }
 

@@ -1,8 +1,10 @@
 // Aim: strength in the attribute's own units. Given a latent and one or more deltas, finds the α of
 // each delta so that the pack's attribute estimator reads the asked values on G(edited latent)
 // ("yaw +25", "smile 0.8"), with a handful of G + estimator runs (src/nodes/aim-solve.ts), and
-// says plainly when a target is out of reach. Packs without an estimator apply a plain α.
-import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, Tensor } from '../graph/types';
+// says plainly when a target is out of reach — also when fidelity collapses first: the domain
+// classifier calls the edit cgi, or the face blurs (sharpness ratio, src/nodes/fidelity.ts).
+// Packs without an estimator apply a plain α.
+import type { ComputeContext, DeltaValue, NodeDefinition, PackManifest, ParamRangeCases, Tensor } from '../graph/types';
 import { ATTRIBUTES } from '../synth';
 import { applyDeltas } from './add';
 import { solveAim, type AimEvaluation } from './aim-solve';
@@ -19,6 +21,7 @@ import {
   stringParam,
 } from './common';
 import { MEASURED, attributeNames, modelInput } from './measure';
+import { SHARPNESS_LIMIT, sharpnessRatio } from './fidelity';
 
 export interface AimTarget {
   attribute: string;
@@ -82,6 +85,31 @@ export async function estimate(
   return { values, cgi };
 }
 
+/**
+ * The target slider follows the attribute: ± its range (a change by or a value to set), half-degree
+ * steps for angles and hundredths for 0–1 expressions; the default is a clear but reachable change
+ * (5/12 of the way from neutral to the end: yaw +25°, pitch +13°, light +38°; 0.5 for expressions).
+ */
+const targetCases: ParamRangeCases = {
+  param: 'attribute',
+  cases: Object.fromEntries(
+    MEASURED.map(({ attribute }) => {
+      const a = ATTRIBUTES.find((x) => x.name === attribute)!;
+      const span = a.max - a.min;
+      const wide = span > 10;
+      return [
+        attribute,
+        {
+          min: -span,
+          max: span,
+          step: wide ? 0.5 : 0.01,
+          default: wide ? Math.round(((a.max - a.neutral) * 5) / 12) : 0.5,
+        },
+      ];
+    }),
+  ),
+};
+
 const fmt = (attribute: string, v: number, signed = false) => {
   const s = Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
   return `${signed && v >= 0 ? '+' : ''}${s}${/yaw|pitch|roll|Azimuth|Elevation/.test(attribute) ? '°' : ''}`;
@@ -132,7 +160,8 @@ export const aimNode: NodeDefinition = {
       min: -180,
       max: 180,
       step: 0.05,
-      doc: "In the attribute's units: degrees for pose and light, 0–1 for expressions.",
+      follows: targetCases,
+      doc: "In the attribute's units: degrees for pose and light, 0–1 for expressions. The slider spans ± the attribute's range (enough for either mode).",
     },
     {
       kind: 'string',
@@ -216,12 +245,16 @@ export const aimNode: NodeDefinition = {
     const maxAlpha = numberParam(params, 'maxAlpha', 'Aim', 0.1, 10);
 
     const generator = manifest.models.generator;
-    const measureLatent = async (w: Tensor): Promise<AimEvaluation> => {
-      const img = await ctx.packs.run(id, 'generator', { [generator.inputs[0].name]: w }, ctx.signal);
-      const m = await estimate(ctx, id, manifest, img[generator.outputs[0].name]);
-      return { values: targets.map((t) => m.values.get(t.attribute)!), cgi: m.cgi };
+    const render = async (w: Tensor) =>
+      (await ctx.packs.run(id, 'generator', { [generator.inputs[0].name]: w }, ctx.signal))[generator.outputs[0].name];
+    const sourceImage = await render(latent.tensor);
+    const measureImage = async (image: Tensor): Promise<AimEvaluation> => {
+      const m = await estimate(ctx, id, manifest, image);
+      const sharpness = sharpnessRatio(image, sourceImage);
+      return { values: targets.map((t) => m.values.get(t.attribute)!), cgi: m.cgi, sharpness };
     };
-    const source = await measureLatent(latent.tensor);
+    const measureLatent = async (w: Tensor) => measureImage(await render(w));
+    const source = await measureImage(sourceImage);
     const goal = targets.map((t, i) => (t.mode === 'by' ? source.values[i] + t.value : t.value));
     const maxEvals = deltas.length === 1 ? 8 : 4 + 5 * deltas.length;
     let done = 0;
@@ -233,7 +266,12 @@ export const aimNode: NodeDefinition = {
       },
       source,
       goal,
-      { tol: targets.map((t) => 0.01 * (RANGE.get(t.attribute) ?? 1)), maxAlpha, maxEvals },
+      {
+        tol: targets.map((t) => 0.01 * (RANGE.get(t.attribute) ?? 1)),
+        maxAlpha,
+        maxEvals,
+        sharpnessLimit: SHARPNESS_LIMIT,
+      },
     );
     const parts = targets.map(
       (t, i) =>

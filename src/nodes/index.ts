@@ -4,6 +4,7 @@ import { addNode } from './add';
 import { aimNode } from './aim';
 import { compareNode } from './compare';
 import { encodeDeltaNode } from './encode-delta';
+import { frameNode } from './frame';
 import { ganInversionNode } from './gan-inversion';
 import { generateNode } from './generate';
 import { layerRangeNode } from './layer-range';
@@ -34,6 +35,7 @@ export const nodeDefinitions: NodeDefinition[] = [
   measureNode,
   saveImageNode,
   noteNode,
+  frameNode,
 ];
 
 export const nodeRegistry: ReadonlyMap<string, NodeDefinition> = new Map(nodeDefinitions.map((d) => [d.type, d]));

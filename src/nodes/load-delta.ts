@@ -1,7 +1,7 @@
 // Load Delta: a delta from a file — a Delta Studio `.delta.json` (saved from any delta output, e.g.
 // by `npm run graph`) or an InterFaceGAN-style `.npy` boundary: one W direction [D] / [1,D]
 // (applied to every layer) or a W+ one [L,D] / [1,L,D], float32 or float64.
-import { deltaModelSha, parseDeltaFile } from '../graph/delta-file';
+import { deltaModelSha, describeDelta, parseDeltaFile, readDataUrl } from '../graph/delta-file';
 import type { DeltaValue, NodeDefinition } from '../graph/types';
 import { parseNpy } from '../synth/npy';
 import { nodePack, packParam, stringParam } from './common';
@@ -20,15 +20,22 @@ export const loadDeltaNode: NodeDefinition = {
       name: 'source',
       label: 'File (URL or path)',
       default: '',
-      doc: 'A .delta.json or a .npy boundary.',
+      picker: 'delta',
+      doc: 'A .delta.json or a .npy boundary; a delta picked from the library is embedded in the graph as a data: URL.',
     },
   ],
   async compute(_inputs, params, ctx) {
     const { id, manifest } = await nodePack(params, ctx, 'Load Delta');
     const source = stringParam(params, 'source', 'Load Delta').trim();
     if (!source) throw new Error('Load Delta: no file: give the URL or path of a .delta.json or a .npy boundary');
-    const bytes = await ctx.fetchBytes(source);
-    const name = source.split(/[\\/]/).pop() ?? source;
+    let inline: ReturnType<typeof readDataUrl> | null = null;
+    try {
+      if (source.startsWith('data:')) inline = readDataUrl(source);
+    } catch (err) {
+      throw new Error(`Load Delta: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const bytes = inline?.bytes ?? (await ctx.fetchBytes(source));
+    const name = inline ? inline.name : (source.split(/[\\/]/).pop() ?? source);
     const [L, D] = [manifest.latent.layers, manifest.latent.dim];
     if (bytes[0] === 0x93 && String.fromCharCode(...bytes.subarray(1, 6)) === 'NUMPY') {
       const t = parseNpy(bytes, `Load Delta: ${name}`);
@@ -61,7 +68,7 @@ export const loadDeltaNode: NodeDefinition = {
         `Load Delta: ${name} has dims [${delta.tensor.dims.join(',')}], pack "${id}" needs [${want.join(',')}] for a ${delta.method} delta`,
       );
     const sha = deltaModelSha(manifest, delta.method);
-    const what = file.attribute !== null ? `${file.attribute} ${file.from}→${file.to}, K=${file.k}` : delta.label;
+    const what = describeDelta(file);
     ctx.note?.(
       sha === file.pack.sha256
         ? `${delta.method} delta: ${what}`

@@ -3,6 +3,8 @@
 import * as Comlink from 'comlink';
 import type { PackManifest, NodeSpec } from '../graph/types';
 import type { Engine, EngineEvent, RunSummary } from '../workers/engine';
+import type { SweepOptions, SweepResult } from '../workers/alpha-sweep';
+import type { GraphDocument } from '../graph/document';
 import type { EditorGraph } from './editor/graph-store';
 import {
   appState,
@@ -165,6 +167,18 @@ export class EngineClient {
   ): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
     await this.ready;
     return this.api.imageOutput(nodeId, output);
+  }
+
+  /** A delta output of the last run as a `.delta.json` text (Save delta). */
+  async deltaOutput(nodeId: string, output = 'delta'): Promise<ReturnType<Engine['deltaOutput']>> {
+    await this.ready;
+    return this.api.deltaOutput(nodeId, output);
+  }
+
+  /** The α sweep of a Scale / Aim node as an animated GIF, made in the worker. */
+  async alphaSweepGif(doc: GraphDocument, nodeId: string, options: SweepOptions = {}): Promise<SweepResult> {
+    await this.ready;
+    return this.api.alphaSweepGif(doc, nodeId, options);
   }
 
   /** The model manager's calls (src/ui/packs/manager-client.ts) on the worker's engine. */

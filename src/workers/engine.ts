@@ -15,6 +15,8 @@ import type {
 } from '../graph/types';
 import { DEFAULT_PACK, nodeDefinitions } from '../nodes';
 import { assetStoreFromDoc } from '../graph/assets';
+import { describeDelta, serializeDelta } from '../graph/delta-file';
+import { sweepGif, type SweepOptions, type SweepResult } from './alpha-sweep';
 import { runItem, type BatchInput, type ItemRecord } from '../batch/item';
 import { hstack, previewRgba, tensorToRgba } from '../image';
 import { OnnxPackRuntime, type ByteSource, type OrtModule } from './pack/runtime';
@@ -156,6 +158,9 @@ export class Engine {
   /** the model manager (stored packs, execution provider); made on first use */
   private packsManager: PackManager | null = null;
   private modelsBaseUrl: string | null = null;
+  /** the α-sweep export's executor and the assets of the graph it sweeps */
+  private sweepExecutor: Executor | null = null;
+  private sweepAssets = assetStoreFromDoc({});
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -196,6 +201,17 @@ export class Engine {
       }),
     );
     this.sent.clear();
+    // the α-sweep export's own executor (same definitions, no previews): the editor's run goes on
+    this.sweepExecutor = new Executor(
+      registry,
+      contextFactory({
+        packs,
+        assets: { get: (id) => this.sweepAssets.get(id) },
+        decodeImage: this.deps.decodeImage,
+        fetchBytes: this.deps.fetchBytes,
+        ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
+      }),
+    );
     const packRefs = await Promise.all(
       this.installed.map(async (m) => ({
         id: m.id,
@@ -319,6 +335,43 @@ export class Engine {
     const rgba = tensorToRgba(value.tensor);
     const result = { width: rgba.width, height: rgba.height, rgba: rgba.data };
     return this.deps.transfer ? this.deps.transfer(result, [rgba.data.buffer as ArrayBuffer]) : result;
+  }
+
+  /**
+   * A delta output of the last run as a `.delta.json` text (Save delta), with what the library
+   * lists for it; the pack's manifest gives the sha256 the file records.
+   */
+  deltaOutput(
+    nodeId: string,
+    output = 'delta',
+  ): { text: string; name: string; pack: string; method: string; summary: string } {
+    const value = this.lastOutputs.get(nodeId)?.[output];
+    if (!value) throw new Error(`node ${nodeId} has no output "${output}" from the last run: run the graph first`);
+    if (value.kind !== 'delta') throw new Error(`output "${output}" of node ${nodeId} is ${value.kind}, not a delta`);
+    const manifest = this.installed.find((m) => m.id === value.pack);
+    if (!manifest) throw new Error(`the delta belongs to pack "${value.pack}", which is not installed`);
+    const text = serializeDelta(value, manifest);
+    const summary = describeDelta({
+      attribute: value.source?.attribute ?? null,
+      from: value.source?.from ?? null,
+      to: value.source?.to ?? null,
+      k: value.source?.k ?? null,
+      label: value.label,
+    });
+    return { text, name: value.label || summary, pack: value.pack, method: value.method, summary };
+  }
+
+  /**
+   * An animated GIF of the edit swept from 0 to the Scale node's α (or Aim's target) and back, as
+   * the nearest Generate downstream shows it (src/workers/alpha-sweep.ts); encoded here, in the worker.
+   */
+  async alphaSweepGif(doc: GraphDocument, nodeId: string, options: SweepOptions = {}): Promise<SweepResult> {
+    this.ready();
+    const executor = this.sweepExecutor!;
+    this.sweepAssets = assetStoreFromDoc(doc.assets as Record<string, { data: string }>);
+    const catalog = new Map(this.definitions.map((d) => [d.type, d]));
+    const result = await sweepGif(executor, doc, nodeId, catalog, options);
+    return this.deps.transfer ? this.deps.transfer(result, [result.bytes.buffer as ArrayBuffer]) : result;
   }
 
   /** The UI lost its previews (remount): send them again on the next run. */

@@ -88,7 +88,46 @@ export class GraphStore {
   }
 
   node(id: string): GraphNodeRecord | undefined {
-    return this.current.nodes.find((n) => n.id === id);
+    return this.nodeIndex().get(id);
+  }
+
+  // Lookups by id and the wires at each node, rebuilt when the arrays change (the store replaces
+  // or appends to them; records are never swapped in place). A scan per call made opening a big
+  // graph O(n²): every node view asks for its record, every placeholder for its wires.
+  private nodesById: { of: GraphNodeRecord[]; length: number; map: Map<string, GraphNodeRecord> } | null = null;
+  private wiresByNode: {
+    of: GraphConnectionRecord[];
+    length: number;
+    ins: Map<string, Set<string>>;
+    outs: Map<string, Set<string>>;
+    ids: Set<string>;
+  } | null = null;
+
+  private nodeIndex(): Map<string, GraphNodeRecord> {
+    const nodes = this.current.nodes;
+    if (this.nodesById?.of !== nodes || this.nodesById.length !== nodes.length)
+      this.nodesById = { of: nodes, length: nodes.length, map: new Map(nodes.map((n) => [n.id, n])) };
+    return this.nodesById.map;
+  }
+
+  /** The socket names each node's wires use, in wire order (what a placeholder node draws), and the wire ids. */
+  private wireIndex(): NonNullable<GraphStore['wiresByNode']> {
+    const wires = this.current.connections;
+    if (this.wiresByNode?.of === wires && this.wiresByNode.length === wires.length) return this.wiresByNode;
+    const ins = new Map<string, Set<string>>();
+    const outs = new Map<string, Set<string>>();
+    const ids = new Set<string>();
+    const add = (map: Map<string, Set<string>>, node: string, socket: string) => {
+      let set = map.get(node);
+      if (!set) map.set(node, (set = new Set()));
+      set.add(socket);
+    };
+    for (const c of wires) {
+      ids.add(c.id);
+      add(ins, c.to.node, c.to.socket);
+      add(outs, c.from.node, c.from.socket);
+    }
+    return (this.wiresByNode = { of: wires, length: wires.length, ins, outs, ids });
   }
 
   nodeRevision(id: string): number {
@@ -99,14 +138,14 @@ export class GraphStore {
     const def = this.catalog.get(node.type);
     if (def) return def.inputs;
     // placeholder for an unknown type: expose the sockets its connections use, so they stay drawn
-    const names = new Set(this.current.connections.filter((c) => c.to.node === node.id).map((c) => c.to.socket));
+    const names = this.wireIndex().ins.get(node.id) ?? [];
     return [...names].map((name) => ({ name, label: name, type: 'image' as const, multi: true }));
   }
 
   outputsOf(node: GraphNodeRecord): SocketSpec[] {
     const def = this.catalog.get(node.type);
     if (def) return def.outputs;
-    const names = new Set(this.current.connections.filter((c) => c.from.node === node.id).map((c) => c.from.socket));
+    const names = this.wireIndex().outs.get(node.id) ?? [];
     return [...names].map((name) => ({ name, label: name, type: 'image' as const }));
   }
 
@@ -135,16 +174,22 @@ export class GraphStore {
     this.emit({ kind: 'meta' });
   }
 
-  addNode(type: string, position: [number, number]): GraphNodeRecord {
+  /** Add a node of `type` (defaults, or `init`'s params and label on top of them); one undo step. */
+  addNode(
+    type: string,
+    position: [number, number],
+    init: { params?: Record<string, ParamValue>; label?: string } = {},
+  ): GraphNodeRecord {
     const def = this.catalog.get(type);
     if (!def) throw new Error(`unknown node type "${type}"`);
     this.pushUndo(null);
     const node: GraphNodeRecord = {
       id: newId('n_', (id) => !!this.node(id)),
       type,
-      params: defaultParams(def, this.packDefault()),
+      params: { ...defaultParams(def, this.packDefault()), ...init.params },
       position: [Math.round(position[0]), Math.round(position[1])],
     };
+    if (init.label) node.label = init.label;
     this.current.nodes.push(node);
     this.emit({ kind: 'structure' });
     return node;
@@ -185,6 +230,18 @@ export class GraphStore {
     const def = this.catalog.get(node.type);
     if (def) Object.assign(node.params, followerResets(def.params, name, node.params));
     this.dropUnusedAssets();
+    this.bump(nodeId);
+    this.emit({ kind: 'params', nodeIds: [nodeId] });
+  }
+
+  /** Set several params of one node in one undo step (a frame's width and height after a resize drag). */
+  setParams(nodeId: string, values: Record<string, ParamValue>): void {
+    const node = this.node(nodeId);
+    if (!node) throw new Error(`no node "${nodeId}"`);
+    const changed = Object.entries(values).filter(([name, value]) => node.params[name] !== value);
+    if (!changed.length) return;
+    this.pushUndo(null);
+    for (const [name, value] of changed) node.params[name] = value;
     this.bump(nodeId);
     this.emit({ kind: 'params', nodeIds: [nodeId] });
   }
@@ -264,6 +321,8 @@ export class GraphStore {
   checkPaste(fragment: unknown, offset: [number, number] = [0, 0]): FragmentMerge {
     return mergeFragment(this.current, fragment, this.catalog, {
       offset,
+      hasNode: (id) => !!this.node(id),
+      hasConnection: (id) => this.wireIndex().ids.has(id),
       newNodeId: (taken) => newId('n_', taken),
       newConnectionId: (taken) => newId('c_', taken),
     });

@@ -145,6 +145,10 @@ export function setSimplified(nodeId: string, value: boolean): void {
 
 export const nodeActions: {
   downloadImage?: (nodeId: string) => Promise<void>;
+  /** keep a delta output of the last run in the library (.delta.json) */
+  saveDelta?: (nodeId: string, output: string) => Promise<void>;
+  /** download the α sweep of a Scale / Aim node as an animated GIF */
+  sweepGif?: (nodeId: string) => Promise<void>;
   /** show the node's image enlarged (preview-large) */
   enlargePreview?: (nodeId: string) => Promise<void>;
 } = {};

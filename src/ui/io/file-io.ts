@@ -3,13 +3,13 @@
 // graph core's parser, so a refused file names the path and the problem and changes nothing.
 import {
   checkFileSize,
-  parseGraphFile,
   serializeGraph,
   type GraphDocument,
   type NodeRegistry,
   type ParseResult,
 } from '../../graph/document';
 import { embedGraphInPng, readGraphFromPng } from '../../graph/png-metadata';
+import { parseGraphText } from '../../graph/parse-off-thread';
 import { decodeGraphFromFragment, encodeGraphToFragment, isGraphFragment } from '../../graph/share-url';
 import { findMainPreview } from '../library/thumbnail';
 import { detachFromLibrary } from '../storage/session';
@@ -64,7 +64,7 @@ export async function importFile(file: File, registry?: NodeRegistry): Promise<P
           ]),
         };
       }
-      return withFileName(name, parseGraphFile(text, reg));
+      return withFileName(name, await parseGraphText(text, reg));
     }
     if (/\.(png|jpe?g|gif|webp)$/i.test(name) || /^image\//.test(file.type)) {
       return {
@@ -83,7 +83,7 @@ export async function importFile(file: File, registry?: NodeRegistry): Promise<P
         errors: inFile(name, ['not a text file (invalid UTF-8): expected a .dge.json graph or a PNG']),
       };
     }
-    return withFileName(name, parseGraphFile(text.replace(/^\uFEFF/, ''), reg));
+    return withFileName(name, await parseGraphText(text.replace(/^\uFEFF/, ''), reg));
   } catch (err) {
     return { ok: false, errors: inFile(name, [`could not be read: ${(err as Error)?.message ?? String(err)}`]) };
   }

@@ -1,11 +1,13 @@
-// The graph library and the autosaved session, kept in IndexedDB through `idb`.
+// The graph library, its saved deltas (`.delta.json` texts) and the autosaved session, kept in
+// IndexedDB through `idb`.
 // Every write is one readwrite transaction, so a revision check and its put cannot interleave
 // with another tab's save.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { GraphDocument } from '../../graph/document';
 
 export const LIBRARY_DB_NAME = 'delta-studio';
-const LIBRARY_DB_VERSION = 1;
+/** 1: graphs + session; 2: deltas */
+const LIBRARY_DB_VERSION = 2;
 const CHANGE_CHANNEL = 'delta-studio-library';
 /** Session records kept for other tabs / restarts; older ones are pruned. */
 const MAX_SESSIONS = 8;
@@ -23,6 +25,22 @@ export interface LibraryEntry {
 }
 
 export type LibrarySummary = Omit<LibraryEntry, 'doc'>;
+
+/** A saved delta: the `.delta.json` text as written by serializeDelta, with what the list shows. */
+export interface DeltaEntry {
+  id: string;
+  name: string;
+  /** the delta file's text (format `delta-studio/delta`); parsed again whenever it is used */
+  text: string;
+  pack: string;
+  method: string;
+  /** "yaw 0→25, K=4" or the delta's label */
+  summary: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type DeltaSummary = Omit<DeltaEntry, 'text'>;
 
 /** Which library entry (and which of its revisions) the open graph came from. */
 export interface LibraryLink {
@@ -46,6 +64,8 @@ export type SaveResult =
 /** Posted on the BroadcastChannel after every library write. */
 export interface LibraryChange {
   kind: 'saved' | 'deleted' | 'renamed' | 'created';
+  /** which list changed: graphs (absent) or deltas */
+  store?: 'deltas';
   id: string;
   revision: number;
   /** the tab that wrote it, so a tab can ignore its own echoes */
@@ -66,6 +86,7 @@ export class StorageError extends Error {
 interface LibrarySchema extends DBSchema {
   graphs: { key: string; value: LibraryEntry; indexes: { updatedAt: number } };
   session: { key: string; value: SessionRecord; indexes: { savedAt: number } };
+  deltas: { key: string; value: DeltaEntry; indexes: { updatedAt: number } };
 }
 
 type Db = IDBPDatabase<LibrarySchema>;
@@ -287,6 +308,54 @@ export class Library {
     this.announce({ kind: 'deleted', id, revision: -1 });
   }
 
+  /** Saved deltas, newest first, without their values. */
+  async listDeltas(): Promise<DeltaSummary[]> {
+    try {
+      const all = await this.db.getAllFromIndex('deltas', 'updatedAt');
+      return all.reverse().map(({ text: _text, ...rest }) => rest);
+    } catch (err) {
+      throw wrapError(err, 'Listing the saved deltas');
+    }
+  }
+
+  async getDelta(id: string): Promise<DeltaEntry> {
+    let entry: DeltaEntry | undefined;
+    try {
+      entry = await this.db.get('deltas', id);
+    } catch (err) {
+      throw wrapError(err, `Reading delta ${id}`);
+    }
+    if (!entry)
+      throw new StorageError('not-found', `The library has no delta with id "${id}" (deleted in another tab?)`);
+    return entry;
+  }
+
+  /** Store a delta file's text (checked by the caller with parseDeltaFile) as a new entry. */
+  async createDelta(
+    text: string,
+    info: { name: string; pack: string; method: string; summary: string },
+  ): Promise<DeltaEntry> {
+    const name = checkName(info.name);
+    const now = Date.now();
+    const entry: DeltaEntry = { id: newId(), ...info, name, text, createdAt: now, updatedAt: now };
+    try {
+      await this.db.add('deltas', entry);
+    } catch (err) {
+      throw wrapError(err, `Delta "${name}"`);
+    }
+    this.announce({ kind: 'created', store: 'deltas', id: entry.id, revision: 1 });
+    return entry;
+  }
+
+  async deleteDelta(id: string): Promise<void> {
+    try {
+      await this.db.delete('deltas', id);
+    } catch (err) {
+      throw wrapError(err, `Deleting delta ${id}`);
+    }
+    this.announce({ kind: 'deleted', store: 'deltas', id, revision: -1 });
+  }
+
   /** Autosave of the graph open in this tab. */
   async putSession(doc: GraphDocument, link: LibraryLink | null): Promise<SessionRecord> {
     const plainLink = link ? { id: link.id, revision: link.revision } : null;
@@ -341,6 +410,8 @@ export async function openLibrary(options: { dbName?: string; tabId?: string } =
           database.createObjectStore('graphs', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
           database.createObjectStore('session').createIndex('savedAt', 'savedAt');
         }
+        if (oldVersion < 2)
+          database.createObjectStore('deltas', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
       },
       blocking() {
         // a newer version of the app opened in another tab: let it upgrade

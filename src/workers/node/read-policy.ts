@@ -2,14 +2,15 @@
 // files or your network: a graph's Load Face `url:` sources are read only when the user named
 // them (or a folder or URL prefix above them) on the command line. Embedded assets need no
 // permission. Network reads happen only for allowed URL prefixes (or any public http(s) address
-// with `network: true`), with a timeout and a size cap; loopback and private addresses only when
-// named explicitly. Shared by `npm run graph` and the batch runner.
+// with `network: true`), with a timeout and a size cap; loopback and private addresses (by name or by
+// what the name resolves to) only when named explicitly. Shared by `npm run graph` and the batch runner.
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchCapped, ReadRefusedError } from '../fetch-capped';
+import { fetchGuarded, isPrivateHost, type Resolver } from './fetch-guarded';
 
-export { ReadRefusedError };
+export { isPrivateHost, ReadRefusedError };
 
 export interface ReadPolicyOptions {
   /** files and folders (everything inside) the run may read; relative ones resolve against `cwd` */
@@ -21,6 +22,8 @@ export interface ReadPolicyOptions {
   /** how long a network read may take */
   timeoutMs?: number;
   cwd?: string;
+  /** the DNS resolver for `network` reads (default: the system's) */
+  resolve?: Resolver;
 }
 
 export const DEFAULT_MAX_READ_BYTES = 40 * 1024 * 1024;
@@ -41,26 +44,6 @@ const HOW =
 
 function isUrl(ref: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(ref) && !/^[a-z]:[\\/]/i.test(ref);
-}
-
-/** Loopback, link-local, private and unspecified hosts: never fetched unless named on the command line. */
-export function isPrivateHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '' || h === '0.0.0.0' || h === '::' || h === '::1')
-    return true;
-  if (
-    /^(127|10)\./.test(h) ||
-    /^169\.254\./.test(h) ||
-    /^192\.168\./.test(h) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(h) ||
-    /^0\./.test(h)
-  )
-    return true;
-  if (/^(fc|fd|fe8|fe9|fea|feb)/.test(h) && h.includes(':')) return true;
-  if (/^::ffff:/.test(h)) return isPrivateHost(h.slice(7));
-  // integer or hex forms of an IPv4 address (http://2130706433/) are refused rather than parsed
-  if (/^(0x[0-9a-f]+|\d+)$/.test(h)) return true;
-  return false;
 }
 
 export function createReadPolicy(options: ReadPolicyOptions = {}): ReadPolicy {
@@ -125,17 +108,15 @@ export function createReadPolicy(options: ReadPolicyOptions = {}): ReadPolicy {
     } catch {
       throw new ReadRefusedError(`"${ref.slice(0, 200)}" is not a valid URL`);
     }
-    const named = urls.some((prefix) => url.href.startsWith(prefix));
-    if (!named) {
-      if (!options.network) throw new ReadRefusedError(`${url.href} is not among the URLs this run may fetch: ${HOW}`);
-      if (isPrivateHost(url.hostname)) {
-        throw new ReadRefusedError(
-          `${url.href} is a local or private address; fetch it only by naming it with --allow`,
-        );
-      }
-    }
     // redirects are refused: they could lead from an allowed address to one that is not
-    return fetchCapped(url.href, { maxBytes, timeoutMs, redirect: 'manual' });
+    if (urls.some((prefix) => url.href.startsWith(prefix)))
+      return fetchCapped(url.href, { maxBytes, timeoutMs, redirect: 'manual' });
+    if (!options.network) throw new ReadRefusedError(`${url.href} is not among the URLs this run may fetch: ${HOW}`);
+    if (isPrivateHost(url.hostname)) {
+      throw new ReadRefusedError(`${url.href} is a local or private address; fetch it only by naming it with --allow`);
+    }
+    // a public-looking name may still resolve to a private address: its DNS answers are checked as it connects
+    return fetchGuarded(url.href, { maxBytes, timeoutMs, resolve: options.resolve });
   }
 
   return {

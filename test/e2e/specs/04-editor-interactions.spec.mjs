@@ -723,7 +723,12 @@ export const tests = [
         Math.abs(refit.x - panned.x) > 50 || Math.abs(refit.y - panned.y) > 50 || Math.abs(refit.k - panned.k) > 0.01,
         'F did not change the view',
       );
-      assert.deepEqual(await nodesOutsideCanvas(page), [], 'after F some nodes are outside the canvas');
+      // F fits the whole graph, or, when its text would not read at that zoom, the nodes nearest the outputs
+      const outside = await nodesOutsideCanvas(page);
+      if (outside.length) {
+        assert.ok(refit.k >= 11 / 12 - 1e-6, `after F some nodes are outside the canvas at zoom ${refit.k}`);
+        assert.ok(!outside.includes(saveId) && !outside.includes(compareId), 'after F an output node is out of view');
+      }
       await dragBackground(page, -150, -90);
       assert.notDeepEqual(await canvasTransform(page), refit, 'the second pan did not move the view');
       await page.getByRole('button', { name: 'Fit' }).click();

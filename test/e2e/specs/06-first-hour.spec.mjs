@@ -372,4 +372,39 @@ export const tests = [
       assert.match(text, /models\/README\.md/);
     },
   },
+  {
+    name: 'Fit keeps node text readable at 1024 px: the nodes nearest the outputs at a readable zoom, the minimap shows the rest',
+    async run(ctx) {
+      const { page } = await ctx.newProfile({ viewport: { width: 1024, height: 720 } });
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      await page.getByRole('button', { name: 'Fit' }).click();
+      await page.waitForTimeout(300);
+      const seen = await page.evaluate(() => {
+        const canvas = document.querySelector('[data-testid="editor-canvas"]');
+        const k = Number(/scale\(([-\d.e]+)\)/.exec(canvas.firstElementChild.style.transform)[1]);
+        const label = document.querySelector('[data-node-type="generate"] .param > label');
+        const box = canvas.getBoundingClientRect();
+        const inside = (el) => {
+          const r = el.getBoundingClientRect();
+          return (
+            r.left >= box.left - 1 && r.top >= box.top - 1 && r.right <= box.right + 1 && r.bottom <= box.bottom + 1
+          );
+        };
+        const nodes = [...document.querySelectorAll('[data-node-type]')];
+        return {
+          k,
+          labelPx: parseFloat(getComputedStyle(label).fontSize) * k,
+          outputsInside: ['compare', 'save-image'].map((t) =>
+            inside(document.querySelector(`[data-node-type="${t}"]`)),
+          ),
+          outside: nodes.filter((el) => !inside(el)).length,
+          minimap: !!document.querySelector('[data-testid="minimap"] canvas'),
+        };
+      });
+      assert.ok(seen.labelPx >= 11, `after Fit the node labels are ${seen.labelPx.toFixed(1)} px (zoom ${seen.k})`);
+      assert.deepEqual(seen.outputsInside, [true, true], 'Fit left an output node (Compare, Save Image) out of view');
+      assert.ok(seen.outside > 0 && seen.minimap, 'the 5-column example should not fit readably at 1024 px');
+    },
+  },
 ];

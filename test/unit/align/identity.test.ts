@@ -2,7 +2,7 @@
 // descriptors of Debian's sample portrait (skipped with a message when it is absent).
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mirrored } from '../images';
+import { FACE_NETS_LOAD_MS, loadFaceNets, mirrored } from '../images';
 import { nodeIdentitySimilarity } from '../../../src/workers/align/node';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { resizeRgba } from '../../../src/image';
@@ -19,7 +19,8 @@ describe.skipIf(!havePhoto)('identity readout for benchmarks (nodeIdentitySimila
   let mirrorSimilarity = Number.NaN;
   beforeAll(async () => {
     photo = await decodeImageNode(new Uint8Array(readFileSync(PHOTO)));
-  });
+    await loadFaceNets(); // shared by both tests; the tests' budgets are for their own detections
+  }, FACE_NETS_LOAD_MS);
 
   it('is 1 for the same photo, high for its mirror image and for a 64-px copy (upscaled before detection)', async () => {
     expect(await nodeIdentitySimilarity(photo, photo)).toEqual({ similarity: expect.closeTo(1, 5), noFaceIn: [] });

@@ -13,6 +13,9 @@ import { parseGraphFile } from '../../../src/graph/document';
 import { readGraphFromPng } from '../../../src/graph/png-metadata';
 import { nodeRegistry } from '../../../src/nodes';
 import { createReadPolicy, isPrivateHost } from '../../../src/workers/node/read-policy';
+import { fetchGuarded, type Resolver } from '../../../src/workers/node/fetch-guarded';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 
 let server: Server;
 let base = '';
@@ -148,6 +151,37 @@ describe('the headless runner reads only what its command line allows', () => {
       ].every(isPrivateHost),
     ).toBe(true);
     expect(isPrivateHost('example.com')).toBe(false);
+  });
+
+  it('with --allow-network, a public-looking name that resolves to a private address is not fetched', async () => {
+    const port = new URL(base).port;
+    // a DNS answer pointing a public name at this machine (what a rebinding or a hostile zone gives)
+    const toLoopback: Resolver = (_host, options, callback) =>
+      'all' in options && options.all
+        ? callback(null, [{ address: '127.0.0.1', family: 4 }])
+        : callback(null, '127.0.0.1', 4);
+    const before = hits;
+    const policy = createReadPolicy({ network: true, resolve: toLoopback, timeoutMs: 2000 });
+    await expect(policy.read(`http://faces.example.com:${port}/face.png`)).rejects.toThrow(
+      /faces\.example\.com resolves to 127\.0\.0\.1, a local or private address/,
+    );
+    // the system's own resolver: this machine's name resolves to one of its own addresses
+    const own = await lookup(hostname()).catch(() => null);
+    if (own && isPrivateHost(own.address)) {
+      await expect(
+        createReadPolicy({ network: true, timeoutMs: 2000 }).read(`http://${hostname()}:${port}/face.png`),
+      ).rejects.toThrow(/resolves to .*, a local or private address/);
+    }
+    expect(hits).toBe(before);
+  });
+
+  it('the guarded fetch reads a body, and keeps the size cap, the timeout and the refusal of redirects', async () => {
+    const options = { maxBytes: 1 << 20, timeoutMs: 800, refuse: () => false };
+    const png = await fetchGuarded(`${base}/face.png`, options);
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    await expect(fetchGuarded(`${base}/endless`, options)).rejects.toThrow(/sends more than 1\.0 MB/);
+    await expect(fetchGuarded(`${base}/silent`, options)).rejects.toThrow(/did not answer within 0\.8 s/);
+    await expect(fetchGuarded(`${base}/redirect`, options)).rejects.toThrow(/redirects elsewhere/);
   });
 
   it('a file that is not regular (a device) is refused even when allowed', async () => {

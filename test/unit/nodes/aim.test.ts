@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeltaValue, LatentValue, NodeOutputs } from '../../../src/graph/types';
 import { addNode } from '../../../src/nodes/add';
 import { aimNode, parseTargets } from '../../../src/nodes/aim';
+import { followerResets, resolveParamSpec } from '../../../src/graph/param-range';
 import { solveAim } from '../../../src/nodes/aim-solve';
 import { encodeDeltaNode } from '../../../src/nodes/encode-delta';
 import { ganInversionNode } from '../../../src/nodes/gan-inversion';
@@ -39,6 +40,21 @@ describe('Aim', () => {
     expect(parseTargets('  ')).toEqual([]);
     expect(() => parseTargets('grin 0.5')).toThrow('"grin" is not an attribute');
     expect(() => parseTargets('smile lots')).toThrow('cannot read the target "smile lots"');
+  });
+
+  it("the target slider follows the attribute: ± its range, its units' steps, a reachable default", () => {
+    const target = aimNode.params.find((p) => p.name === 'target')!;
+    const spec = (attribute: string) => resolveParamSpec(target, { attribute }, aimNode.params);
+    expect(spec('yaw')).toMatchObject({ min: -120, max: 120, step: 0.5, default: 25 });
+    expect(spec('smile')).toMatchObject({ min: -1, max: 1, step: 0.01, default: 0.5 });
+    expect(spec('lightAzimuth')).toMatchObject({ min: -180, max: 180, default: 38 });
+    expect(resolveParamSpec(target, {}, aimNode.params)).toMatchObject({ min: -120, max: 120 }); // default attribute: yaw
+    expect(followerResets(aimNode.params, 'attribute', { attribute: 'mouthOpen' })).toEqual({ target: 0.5 });
+    // every case stays inside the bounds a file may hold
+    for (const c of Object.values(
+      (target as { follows: { cases: Record<string, { min: number; max: number }> } }).follows.cases,
+    ))
+      expect(c.min >= -180 && c.max <= 180).toBe(true);
   });
 
   it('the solver finds α of a monotone response, and says when the target is out of reach or fidelity collapses', async () => {

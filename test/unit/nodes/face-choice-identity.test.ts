@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { encode as encodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mirrored } from '../images';
+import { FACE_NETS_LOAD_MS, loadFaceNets, mirrored } from '../images';
 import type { GraphDocument } from '../../../src/graph/document';
 import type { ImageValue, NumberValue, RgbaImage } from '../../../src/graph/types';
 import { compareNode } from '../../../src/nodes/compare';
@@ -44,6 +44,11 @@ const png = (img: RgbaImage) =>
     channels: 4,
   });
 const image = (img: RgbaImage): ImageValue => ({ kind: 'image', tensor: rgbaToTensor(img) });
+
+// the face networks load once for the whole file, before its tests (each test's budget is its own work)
+beforeAll(async () => {
+  if (havePortrait) await loadFaceNets();
+}, FACE_NETS_LOAD_MS);
 
 describe('Compare: identity readout', () => {
   it('is off by default: NaN, and no face networks needed', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDeltaFile, serializeDelta } from '../../../src/graph/delta-file';
+import { deltaDataUrl, parseDeltaFile, readDataUrl, serializeDelta } from '../../../src/graph/delta-file';
 import type { DeltaValue, PackManifest } from '../../../src/graph/types';
 import { encodeDeltaNode } from '../../../src/nodes/encode-delta';
 import { loadDeltaNode } from '../../../src/nodes/load-delta';
@@ -97,6 +97,29 @@ describe('delta files', () => {
     expect(plus.tensor.data[63]).toBe(2);
     await expect(load(file('bad.npy', encodeNpy(new Float32Array(10), [10])))).rejects.toThrow(
       'needs a W direction of 16 values or a W+ one of 4×16',
+    );
+  });
+
+  it('reads a library delta embedded in the graph as a data: URL (no fetch), with its name', async () => {
+    const { delta, manifest } = await fixtureDelta('linear');
+    const text = serializeDelta(delta, manifest);
+    const url = deltaDataUrl(text, 'smile → wide; “quoted”');
+    expect(url).toMatch(/^data:application\/json;name=[^;,]+;base64,/);
+    const back = readDataUrl(url);
+    expect(back.name).toBe('smile → wide; “quoted”');
+    expect(new TextDecoder().decode(back.bytes)).toBe(text);
+    const notes: string[] = [];
+    const ctx = makeCtx({}, [], notes);
+    ctx.fetchBytes = () => Promise.reject(new Error('a data: URL must not be fetched'));
+    const loaded = (await loadDeltaNode.compute({}, { pack: 'fixture', source: url }, ctx)).delta as DeltaValue;
+    expect(loaded.tensor.dims).toEqual([1, 4, 16]);
+    for (let i = 0; i < 64; i++) expect(loaded.tensor.data[i]).toBeCloseTo(delta.tensor.data[i], 5);
+    expect(notes).toEqual(['linear delta: smile 0→1, K=2']);
+    await expect(load('data:application/json;base64,%%%')).rejects.toThrow(
+      'Load Delta: embedded delta: the data: URL is not valid base64',
+    );
+    await expect(load(deltaDataUrl('{"format":"x"}', 'broken'))).rejects.toThrow(
+      /Load Delta: broken: format: expected "delta-studio\/delta"/,
     );
   });
 });

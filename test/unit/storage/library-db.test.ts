@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { deleteDB } from 'idb';
+import { deleteDB, openDB } from 'idb';
 import { openLibrary, StorageError, type Library } from '../../../src/ui/storage/library-db';
 import type { GraphDocument } from '../../../src/graph/document';
 
@@ -186,5 +186,45 @@ describe('library store', () => {
     const proxied = new Proxy(graph('Proxied'), {});
     const entry = await lib.create(proxied);
     expect((await lib.get(entry.id)).doc).toEqual(graph('Proxied'));
+  });
+
+  it('keeps deltas beside graphs: a library made at version 1 gains the store, graphs kept', async () => {
+    freshDb();
+    // a library database as version 1 of the app made it, holding one graph
+    const v1 = await openDB(dbName, 1, {
+      upgrade(db) {
+        db.createObjectStore('graphs', { keyPath: 'id' }).createIndex('updatedAt', 'updatedAt');
+        db.createObjectStore('session').createIndex('savedAt', 'savedAt');
+      },
+    });
+    await v1.put('graphs', {
+      id: 'old',
+      name: 'Old graph',
+      doc: graph('Old graph'),
+      thumbnail: null,
+      createdAt: 1,
+      updatedAt: 1,
+      revision: 1,
+    });
+    v1.close();
+    const lib = await library('tab-d');
+    const other = await library('tab-e');
+    const seen: string[] = [];
+    other.onChange((c) => seen.push(`${c.store ?? 'graphs'}:${c.kind}`));
+    expect((await lib.get('old')).name).toBe('Old graph');
+    const text = '{"format":"delta-studio/delta"}';
+    const a = await lib.createDelta(text, { name: 'Smile', pack: 'fixture', method: 'dge', summary: 'smile 0→1, K=2' });
+    await new Promise((r) => setTimeout(r, 5));
+    await lib.createDelta(text, { name: 'Yaw', pack: 'fixture', method: 'linear', summary: 'yaw 0→25, K=4' });
+    expect((await other.listDeltas()).map((d) => d.name)).toEqual(['Yaw', 'Smile']); // newest first
+    expect(await other.listDeltas()).not.toHaveProperty('0.text');
+    expect((await other.getDelta(a.id)).text).toBe(text);
+    await lib.deleteDelta(a.id);
+    await expect(other.getDelta(a.id)).rejects.toThrow(/no delta with id/);
+    await expect(lib.createDelta(text, { name: ' ', pack: 'fixture', method: 'dge', summary: '' })).rejects.toThrow(
+      /non-empty name/,
+    );
+    expect(await lib.list()).toHaveLength(1); // deltas are not graphs
+    await vi.waitFor(() => expect(seen).toEqual(['deltas:created', 'deltas:created', 'deltas:deleted']));
   });
 });

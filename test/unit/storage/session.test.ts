@@ -111,4 +111,29 @@ describe('autosave and session restore', () => {
     );
     autosave.stop();
   });
+
+  it('polls without serialising the graph while its revision and link stay the same, and saves when they change', async () => {
+    let doc = graph('Big', 1);
+    let revision = 1;
+    let reads = 0;
+    const autosave = useAutosave(
+      () => {
+        reads++;
+        return doc;
+      },
+      { delayMs: 5, pollMs: 5, revision: () => revision },
+    );
+    await new Promise((r) => setTimeout(r, 80)); // ~16 polls
+    expect(reads).toBe(1); // the baseline only: an unchanged graph is not serialised again per poll
+    doc = graph('Big', 2);
+    revision++;
+    await vi.waitFor(() => expect(autosaveStatus.state).toBe('saved'), { timeout: 2000 });
+    expect((await restoreSession())!.nodes[0]!.params.factor).toBe(2);
+    openGraph.link = { id: 'entry-9', revision: 1 }; // a library save: the link changes, the graph does not
+    const library = await getLibrary();
+    await vi.waitFor(async () => expect((await library.getSession())?.link).toEqual({ id: 'entry-9', revision: 1 }), {
+      timeout: 2000,
+    });
+    autosave.stop();
+  });
 });
