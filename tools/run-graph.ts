@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import { serializeDelta } from '../src/graph/delta-file';
 import { checkFileSize, parseGraphFile, type GraphDocument } from '../src/graph/document';
-import { Executor } from '../src/graph/executor';
+import { contextFactory, Executor } from '../src/graph/executor';
 import { effectiveParams } from '../src/graph/repair';
 import { nodeRegistry } from '../src/nodes';
 import { saveFileName } from '../src/nodes/save-image';
 import { assetStoreFromDoc } from '../src/graph/assets';
 import { previewOf } from '../src/workers/engine';
 import { tensorToRgba } from '../src/image';
-import { alignFaceNode, createNodePackRuntime, decodeImageNode, faceDescriptorNode } from '../src/workers/node/context';
+import { createNodePackRuntime, nodeServices } from '../src/workers/node/context';
 import { createReadPolicy } from '../src/workers/node/read-policy';
 import { embedGraphInPng } from '../src/graph/png-metadata';
 import type { RgbaImage } from '../src/graph/types';
@@ -152,17 +152,12 @@ export async function runGraph(argv: string[], log: (m: string) => void = consol
   // only what the command line allows; relative paths in url: sources are relative to the graph file
   const policy = createReadPolicy({ allow: args.allow, network: args.network });
   const fetchBytes = (url: string) => policy.read(url, graphDir);
-  const executor = new Executor(nodeRegistry, (signal, nodeId, onProgress) => ({
-    packs,
-    assets,
-    decodeImage: decodeImageNode,
-    fetchBytes,
-    alignFace: alignFaceNode,
-    faceDescriptor: faceDescriptorNode,
-    note: (text: string) => info(`  note  ${nodeId}: ${text}`),
-    signal,
-    progress: onProgress,
-  }));
+  const executor = new Executor(
+    nodeRegistry,
+    contextFactory({ ...nodeServices(packs, assets), fetchBytes }, (nodeId, text) =>
+      info(`  note  ${nodeId}: ${text}`),
+    ),
+  );
   const started = Date.now();
   const result = await executor.run(doc, {
     onEvent: (e) => {

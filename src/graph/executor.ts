@@ -28,9 +28,36 @@ export type MakeContext = (
   onProgress: (fraction: number) => void,
 ) => ComputeContext;
 
+/** What every compute gets besides its signal, progress and note: packs, assets, decoders. */
+export type ComputeServices = Omit<ComputeContext, 'signal' | 'progress' | 'note'>;
+
+/** The one way to build compute contexts: the services plus the executor's signal and progress; `note` also goes to `onNote`. */
+export function contextFactory(
+  services: ComputeServices,
+  onNote?: (nodeId: string, text: string) => void,
+): MakeContext {
+  return (signal, nodeId, onProgress) => ({
+    ...services,
+    ...(onNote ? { note: (text: string) => onNote(nodeId, text) } : {}),
+    signal,
+    progress: onProgress,
+  });
+}
+
+/** A node's outputs as the run reaches it, computed or from the cache, with the remark its compute made (`ctx.note`). */
+export interface NodeOutputEvent {
+  runId: number;
+  nodeId: string;
+  outputs: NodeOutputs;
+  cached: boolean;
+  note?: string;
+}
+
 export interface RunOptions {
   signal?: AbortSignal;
   onEvent?: (event: ExecEvent) => void;
+  /** each computed or cached node's outputs, before its `done` / `cached` state (not for a cancelled run) */
+  onOutputs?: (event: NodeOutputEvent) => void;
 }
 
 export interface RunResult {
@@ -174,6 +201,8 @@ export class Executor {
   readonly cache: OutputCache;
   /** asset data → hash; the same base64 string is not rehashed on every slider move */
   private assetHashes = new Map<string, string>();
+  /** the remark (ctx.note) a compute made, kept with its outputs so a cache hit shows it again */
+  private notes = new WeakMap<NodeOutputs, string>();
 
   constructor(
     private readonly registry: ReadonlyMap<string, NodeDefinition>,
@@ -252,6 +281,18 @@ export class Executor {
           ? { type: 'node-state', runId, nodeId, state }
           : { type: 'node-state', runId, nodeId, state, message },
       );
+    /** outputs first (with the note), then the final state carrying the note */
+    const reached = (nodeId: string, outputs: NodeOutputs, cached: boolean) => {
+      const note = this.notes.get(outputs);
+      if (!signal.aborted && options.onOutputs) {
+        try {
+          options.onOutputs({ runId, nodeId, outputs, cached, ...(note === undefined ? {} : { note }) });
+        } catch (err) {
+          console.error('executor: an outputs listener threw', err);
+        }
+      }
+      setState(nodeId, cached ? 'cached' : 'done', note);
+    };
     const fail = (nodeId: string, message: string) => {
       result.errors[nodeId] = message;
       setState(nodeId, 'error', message);
@@ -375,13 +416,21 @@ export class Executor {
       const params = effectiveParams(def, node.params);
       let progressOpen = false;
       let lastFraction = -1;
-      const ctx = this.makeContext(signal, node.id, (fraction) => {
+      const made = this.makeContext(signal, node.id, (fraction) => {
         if (!progressOpen) return;
         const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
         if (f === lastFraction) return;
         lastFraction = f;
         emit({ type: 'node-progress', runId, nodeId: node.id, fraction: f });
       });
+      let note: string | undefined;
+      const ctx: ComputeContext = {
+        ...made,
+        note: (text) => {
+          note = text;
+          made.note?.(text);
+        },
+      };
 
       let key: string;
       try {
@@ -395,12 +444,16 @@ export class Executor {
       }
       if (signal.aborted) return finish('cancelled');
       keys.set(node.id, key);
+      const keep = (outputs: NodeOutputs) => {
+        this.cache.set(key, outputs);
+        if (note !== undefined) this.notes.set(outputs, note);
+      };
 
       const hit = this.cache.get(key);
       if (hit) {
         result.outputs.set(node.id, hit);
         result.cached.push(node.id);
-        setState(node.id, 'cached');
+        reached(node.id, hit, true);
         continue;
       }
 
@@ -412,7 +465,7 @@ export class Executor {
         // A result that arrives after cancellation is still valid for its key: keep it.
         computing.then(
           (late) => {
-            if (signal.aborted && checkOutputs(def, late) === null) this.cache.set(key, late);
+            if (signal.aborted && checkOutputs(def, late) === null) keep(late);
           },
           () => undefined,
         );
@@ -433,10 +486,10 @@ export class Executor {
         fail(node.id, bad);
         continue;
       }
-      this.cache.set(key, outputs);
+      keep(outputs);
       result.outputs.set(node.id, outputs);
       result.executed.push(node.id);
-      setState(node.id, 'done');
+      reached(node.id, outputs, false);
     }
     return finish(Object.keys(result.errors).length ? 'error' : 'done');
   }

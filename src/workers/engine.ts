@@ -1,7 +1,7 @@
 // The engine the worker exposes (interface 5): it owns the executor, the pack runtime and the
 // previews. Plain module (no Comlink, no worker globals) so it also runs in Node for tests.
 import type { GraphDocument } from '../graph/document';
-import { Executor } from '../graph/executor';
+import { contextFactory, Executor } from '../graph/executor';
 import type {
   ComputeContext,
   ExecEvent,
@@ -151,10 +151,6 @@ export class Engine {
   private installed: PackManifest[] = [];
   private missing: { id: string; error: string }[] = [];
   private assets = assetStoreFromDoc({});
-  /** which run and node a compute context belongs to, so previews can be sent as each node finishes */
-  private contexts = new WeakMap<ComputeContext, { nodeId: string; runId: number }>();
-  private currentRunId = 0;
-  private emitPreview: ((e: EngineEvent) => void) | null = null;
   /** outputs whose previews the UI already has, per node (cached outputs are the same objects) */
   private sent = new Map<string, NodeOutputs>();
   /** outputs of the last finished run: big tensors stay here, the UI asks for one image at a time */
@@ -162,14 +158,9 @@ export class Engine {
   /** the model manager (stored packs, execution provider); made on first use */
   private packsManager: PackManager | null = null;
   private modelsBaseUrl: string | null = null;
-  /** a node's remark (ctx.note) travels with its outputs, so a cache hit shows it again */
-  private notes = new WeakMap<NodeOutputs, string>();
-  private pendingNotes = new WeakMap<ComputeContext, string>();
   /** the α-sweep export's executor and the assets of the graph it sweeps */
   private sweepExecutor: Executor | null = null;
   private sweepAssets = assetStoreFromDoc({});
-  /** outputs computed in the current run, per node (to put their note on the 'done' state) */
-  private computedNow = new Map<string, NodeOutputs>();
 
   constructor(private readonly deps: EngineDeps) {}
 
@@ -194,36 +185,33 @@ export class Engine {
     this.missing = listed.missing;
     for (const m of listed.missing) console.warn(`model pack ${m.id}: ${m.error}`);
     const defaultPack = choosePackDefault(this.installed);
-    this.definitions = withPackDefault(nodeDefinitions, defaultPack).map((d) => this.instrument(d));
+    this.definitions = withPackDefault(nodeDefinitions, defaultPack);
     const registry = new Map(this.definitions.map((d) => [d.type, d]));
     const packs = this.packs;
-    this.executor = new Executor(registry, (signal, nodeId, onProgress) => {
-      const ctx: ComputeContext = {
+    this.executor = new Executor(
+      registry,
+      contextFactory({
         packs,
-        assets: this.assets,
+        // the document's assets as of the current run
+        assets: { get: (id) => this.assets.get(id) },
         decodeImage: this.deps.decodeImage,
         fetchBytes: this.deps.fetchBytes,
         ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
         ...(this.deps.faceDescriptor ? { faceDescriptor: this.deps.faceDescriptor } : {}),
-        note: (text) => this.pendingNotes.set(ctx, text),
-        signal,
-        progress: onProgress,
-      };
-      this.contexts.set(ctx, { nodeId, runId: this.currentRunId });
-      return ctx;
-    });
+      }),
+    );
     this.sent.clear();
-    // the α-sweep export's own executor (plain definitions, no previews): the editor's run goes on
-    const plain = new Map(withPackDefault(nodeDefinitions, defaultPack).map((d) => [d.type, d]));
-    this.sweepExecutor = new Executor(plain, (signal) => ({
-      packs,
-      assets: this.sweepAssets,
-      decodeImage: this.deps.decodeImage,
-      fetchBytes: this.deps.fetchBytes,
-      ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
-      signal,
-      progress: () => undefined,
-    }));
+    // the α-sweep export's own executor (same definitions, no previews): the editor's run goes on
+    this.sweepExecutor = new Executor(
+      registry,
+      contextFactory({
+        packs,
+        assets: { get: (id) => this.sweepAssets.get(id) },
+        decodeImage: this.deps.decodeImage,
+        fetchBytes: this.deps.fetchBytes,
+        ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
+      }),
+    );
     const packRefs = await Promise.all(
       this.installed.map(async (m) => ({
         id: m.id,
@@ -240,25 +228,9 @@ export class Engine {
     };
   }
 
-  /** Wraps compute so a node's previews go out as soon as it finishes (before its 'done' state). */
-  private instrument(def: NodeDefinition): NodeDefinition {
-    return {
-      ...def,
-      compute: async (inputs, params, ctx) => {
-        const outputs = await def.compute(inputs, params, ctx);
-        const note = this.pendingNotes.get(ctx);
-        if (note !== undefined) this.notes.set(outputs, note);
-        const owner = this.contexts.get(ctx);
-        if (owner) this.computedNow.set(owner.nodeId, outputs);
-        if (owner && !ctx.signal.aborted) this.sendPreviews(owner.runId, owner.nodeId, outputs);
-        return outputs;
-      },
-    };
-  }
-
-  private sendPreviews(runId: number, nodeId: string, outputs: NodeOutputs): void {
-    const emit = this.emitPreview;
-    if (!emit || this.sent.get(nodeId) === outputs) return;
+  /** A node's previews and number values, unless the UI already has those of these very outputs. */
+  private sendPreviews(runId: number, nodeId: string, outputs: NodeOutputs, emit: (e: EngineEvent) => void): void {
+    if (this.sent.get(nodeId) === outputs) return;
     this.sent.set(nodeId, outputs);
     for (const [output, value] of Object.entries(outputs)) {
       try {
@@ -300,40 +272,19 @@ export class Engine {
         console.error('engine: event listener failed', err);
       }
     };
-    this.emitPreview = forward;
     // nodes removed from the graph need no remembered previews
     const ids = new Set(doc.nodes.map((n) => n.id));
     for (const id of this.sent.keys()) if (!ids.has(id)) this.sent.delete(id);
-    this.computedNow.clear();
-    /** the note put on each cached node's state during the run (checked against its real outputs at the end) */
-    const cachedNotes = new Map<string, string | undefined>();
     const result = await executor.run(doc, {
+      // previews go out as each node is reached, before its state (which carries the node's note)
+      onOutputs: ({ runId, nodeId, outputs }) => this.sendPreviews(runId, nodeId, outputs, forward),
       onEvent: (e) => {
-        if (e.type === 'run-start') this.currentRunId = e.runId;
-        // a node's note rides on its final state; a cache hit most likely serves the outputs the UI last saw
-        if (e.type === 'node-state' && (e.state === 'done' || e.state === 'cached') && e.message === undefined) {
-          const outputs = e.state === 'done' ? this.computedNow.get(e.nodeId) : this.sent.get(e.nodeId);
-          const note = outputs && this.notes.get(outputs);
-          if (e.state === 'cached') cachedNotes.set(e.nodeId, note);
-          if (note !== undefined) e = { ...e, message: note };
-        }
         // the UI drops an errored node's preview, so a later cache hit must send it again
         if (e.type === 'node-state' && e.state === 'error') this.sent.delete(e.nodeId);
         forward(e);
       },
     });
     if (result.status !== 'cancelled') this.lastOutputs = result.outputs;
-    // nodes served from cache may have previews the UI has not seen yet (first run after a reload of the UI)
-    if (result.status !== 'cancelled') {
-      for (const id of result.cached) {
-        const outputs = result.outputs.get(id);
-        if (!outputs) continue;
-        const note = this.notes.get(outputs);
-        if (note !== cachedNotes.get(id))
-          forward({ type: 'node-state', runId: result.runId, nodeId: id, state: 'cached', message: note ?? '' });
-        this.sendPreviews(result.runId, id, outputs);
-      }
-    }
     return {
       runId: result.runId,
       status: result.status,

@@ -5,7 +5,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import type { AssetStore, ComputeContext, RgbaImage } from '../../graph/types';
+import type { AssetStore, RgbaImage } from '../../graph/types';
+import { contextFactory, type ComputeServices, type MakeContext } from '../../graph/executor';
 import { OnnxPackRuntime, type OrtModule } from '../pack/runtime';
 import { checkImageHeader } from '../../image';
 import { readPngChunks } from '../../graph/png-metadata';
@@ -182,16 +183,19 @@ export async function faceDescriptorNode(image: RgbaImage): Promise<Float32Array
   return (await (await nodeFaceAligner()).describe(image))?.descriptor ?? null;
 }
 
-/** A ComputeContext factory in the executor's shape `(signal, nodeId, onProgress) => ctx`. */
-export function nodeContextFactory(packs: OnnxPackRuntime, assets: AssetStore) {
-  return (signal: AbortSignal, _nodeId: string, onProgress: (f: number) => void): ComputeContext => ({
+/** What compute gets in Node: the pack runtime, the document's assets, Node's decoders and face-api. */
+export function nodeServices(packs: OnnxPackRuntime, assets: AssetStore): ComputeServices {
+  return {
     packs,
     assets,
     decodeImage: decodeImageNode,
     fetchBytes: fetchBytesNode,
     alignFace: alignFaceNode,
     faceDescriptor: faceDescriptorNode,
-    signal,
-    progress: onProgress,
-  });
+  };
+}
+
+/** The executor's context factory over `nodeServices`. */
+export function nodeContextFactory(packs: OnnxPackRuntime, assets: AssetStore): MakeContext {
+  return contextFactory(nodeServices(packs, assets));
 }

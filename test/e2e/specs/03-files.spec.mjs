@@ -1,6 +1,7 @@
 // Graph files: export .dge.json and open it in a fresh profile (uploaded face included), PNG
 // export and drop, and bad files that are refused (or repaired) with an alert, changing nothing.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import {
   SEL,
   alertTexts,
@@ -57,6 +58,12 @@ async function uploadFace(page, png) {
     .setInputFiles({ name: 'my-face.png', mimeType: 'image/png', buffer: png });
   await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
   await waitForSettled(page);
+}
+
+/** A PNG file carrying the graph in its iTXt chunk. */
+function assertPngWithGraph(bytes) {
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'not a PNG');
+  assert.ok(bytes.includes(Buffer.from('iTXtdelta-studio-graph')), 'no iTXt graph chunk in the PNG');
 }
 
 /** The open graph as the app exports it (parsed), via the export hook. */
@@ -119,6 +126,30 @@ export const tests = [
     },
   },
   {
+    name: "a picture dropped on Load Face becomes its face; Save Image's Download PNG saves the full-size result with the graph",
+    async run(ctx) {
+      const { page } = await ctx.newProfile();
+      await openEditor(page, ctx.url);
+      await waitForSettled(page);
+      const before = await previewStats(page, SEL.preview('generate'));
+      const png = await makeFacePng(page);
+      await dropFile(page, SEL.node('load-face'), { name: 'dropped-face.png', mimeType: 'image/png', buffer: png });
+      await waitForImageChange(page, SEL.preview('generate'), before.hash, { timeout: 60_000 });
+      await waitForSettled(page);
+      const face = (await exportedDoc(page)).nodes.find((n) => n.type === 'load-face');
+      assert.match(String(face.params.source), /^asset:/, "the dropped picture is not Load Face's source");
+
+      const save = page.locator(SEL.node('save-image'));
+      const fileName = await save.locator('input[type="text"]').first().inputValue();
+      const downloadPromise = page.waitForEvent('download', { timeout: 30_000 });
+      await save.locator('[data-testid="save-image-download"]').click();
+      const download = await downloadPromise;
+      assert.equal(download.suggestedFilename(), fileName);
+      const bytes = await readFile(await download.path());
+      assertPngWithGraph(bytes);
+    },
+  },
+  {
     name: 'PNG export embeds the graph; dropping the PNG on the editor opens the same graph',
     async run(ctx) {
       const { page } = await ctx.newProfile();
@@ -127,8 +158,7 @@ export const tests = [
       const original = await exportedDoc(page);
       const { name, bytes } = await exportThroughUi(page, 'export-png');
       assert.match(name, /\.png$/);
-      assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'not a PNG');
-      assert.ok(bytes.includes(Buffer.from('iTXtdelta-studio-graph')), 'no iTXt graph chunk in the PNG');
+      assertPngWithGraph(bytes);
 
       // change the open graph, then drop the PNG: the exported graph comes back
       const before = await previewStats(page, SEL.preview('generate'));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Executor, OutputCache } from '../../../src/graph/executor';
 import { parseGraphFile, type GraphDocument } from '../../../src/graph/document';
-import type { ExecEvent, NumberValue } from '../../../src/graph/types';
+import type { ExecEvent, NodeDefinition, NumberValue } from '../../../src/graph/types';
 import { computeCalls, makeContextFactory, makePacks, resetCalls, testRegistry } from './test-registry';
 
 function loadValid(): GraphDocument {
@@ -379,5 +379,60 @@ describe('OutputCache', () => {
     expect(cache.has('a')).toBe(false);
     cache.set('huge', v(10_000));
     expect(cache.has('huge')).toBe(false);
+  });
+});
+
+describe('executor: outputs and notes', () => {
+  const noting: NodeDefinition = {
+    type: 'noting',
+    title: 'Noting',
+    category: 'analysis',
+    doc: 'Says what it did.',
+    inputs: [{ name: 'x', label: 'X', type: 'number' }],
+    outputs: [{ name: 'out', label: 'Out', type: 'number' }],
+    params: [],
+    async compute(inputs, _params, ctx) {
+      const x = (inputs.x as NumberValue).value;
+      ctx.note?.(`saw ${x}`);
+      return { out: { kind: 'number', value: x } };
+    },
+  };
+  const registry = new Map([...testRegistry, ['noting', noting]]);
+
+  it("hands each node's outputs with its note to onOutputs before its state, and a cache hit repeats the note", async () => {
+    const ex = new Executor(registry, makeContextFactory());
+    const doc = graph(
+      [
+        ['c', 'const', { value: 3 }],
+        ['n', 'noting'],
+      ],
+      [['c', 'out', 'n', 'x']],
+    );
+    const seen: string[] = [];
+    const run = () =>
+      ex.run(doc, {
+        onOutputs: (e) => seen.push(`outputs ${e.nodeId} cached=${e.cached} note=${e.note ?? '-'}`),
+        onEvent: (e) => {
+          if (e.type === 'node-state') seen.push(`state ${e.nodeId} ${e.state} ${e.message ?? '-'}`);
+        },
+      });
+    const first = await run();
+    expect(seen).toEqual([
+      'state c running -',
+      'outputs c cached=false note=-',
+      'state c done -',
+      'state n running -',
+      'outputs n cached=false note=saw 3',
+      'state n done saw 3',
+    ]);
+    seen.length = 0;
+    const second = await run();
+    expect(seen).toEqual([
+      'outputs c cached=true note=-',
+      'state c cached -',
+      'outputs n cached=true note=saw 3',
+      'state n cached saw 3',
+    ]);
+    expect(second.outputs.get('n')).toBe(first.outputs.get('n'));
   });
 });
