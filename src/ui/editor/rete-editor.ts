@@ -7,7 +7,7 @@
 import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ConnectionPlugin, ClassicFlow, getSourceTarget } from 'rete-connection-plugin';
-import { canConnect } from '../../graph/validate';
+import { canConnect } from '../../graph/wiring';
 import { Presets, VuePlugin } from 'rete-vue-plugin';
 import type { GraphStore, ClipboardFragment } from './graph-store';
 import { notify } from './run-state';

@@ -5,7 +5,6 @@ import { computed, onBeforeUnmount, onMounted, ref, nextTick, watch } from 'vue'
 import type { GraphDocument } from '../../graph/document';
 import { validateGraphObject, type NodeRegistry } from '../../graph/document';
 import { byImportance } from '../../graph/issues';
-import type { NodeDefinition } from '../../graph/types';
 import type { Library, LibrarySummary } from '../storage/library-db';
 import { autosaveStatus, getLibrary, openGraph, UNTITLED_GRAPH } from '../storage/session';
 import { loadExample } from './examples';
@@ -17,7 +16,7 @@ export interface LibraryProps {
   /** the graph open in the editor now */
   getDoc: () => GraphDocument;
   /** node definitions (compute not needed) to validate and migrate stored graphs on open */
-  registry: ReadonlyMap<string, Omit<NodeDefinition, 'compute'>>;
+  registry: NodeRegistry;
   /** override how the thumbnail is taken (default: the main node preview on the page) */
   getThumbnail?: () => string | null | Promise<string | null>;
 }
@@ -267,7 +266,7 @@ export function useLibrary(props: LibraryProps, emit: LibraryEmit) {
 
   function openExampleNow(file: string): Promise<void> {
     return act(async () => {
-      const result = await loadExample(file, props.registry as unknown as NodeRegistry);
+      const result = await loadExample(file, props.registry);
       if (!result.ok) throw new Error(result.error);
       const unsaved = !openGraph.link;
       openGraph.link = null;
@@ -293,7 +292,7 @@ export function useLibrary(props: LibraryProps, emit: LibraryEmit) {
     return act(async (lib) => {
       const entry = await lib.get(id);
       // stored graphs go through the same migrations and checks as files
-      const result = validateGraphObject(entry.doc, props.registry as unknown as NodeRegistry);
+      const result = validateGraphObject(entry.doc, props.registry);
       if (!result.ok) {
         unopenable.value = { id: entry.id, name: entry.name };
         throw new Error(`“${entry.name}” cannot be opened: ${result.errors.join('; ')}`);
