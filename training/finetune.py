@@ -115,10 +115,13 @@ def device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def saved_config(path: Path) -> dict | None:
-    """The model sizes a checkpoint or snapshot was saved with (None: the pack's)."""
-    st = torch.load(path, map_location='cpu')
+def config_of(st: dict) -> dict | None:
+    """The model sizes a loaded checkpoint (`_extra`) or snapshot was saved with (None: the pack's)."""
     return st.get('config') or st.get('_extra', {}).get('config')
+
+
+def saved_config(path: Path) -> dict | None:
+    return config_of(torch.load(path, map_location='cpu'))
 
 
 def ge_optimiser(G, E, lr):
@@ -347,7 +350,7 @@ def to_ae(a):
             raise SystemExit(f'neither {ckpt} nor {snap} exists')
         src = torch.load(snap, map_location='cpu')
     step = src.get('_step', src.get('step'))
-    cfg = src.get('config') or src.get('_extra', {}).get('config')
+    cfg = config_of(src)
     cfg = cfg or json.loads((Path(a.onnx) / 'manifest.json').read_text())['meta']['config']
     out = Path(a.runs) / 'ae' / 'final.pt'
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -360,7 +363,7 @@ def load_models(source: str, onnx: Path):
     cfg, G, E, _ = from_onnx(onnx)
     if source != 'pack':
         st = torch.load(source, map_location='cpu')
-        saved = st.get('config') or st.get('_extra', {}).get('config')
+        saved = config_of(st)
         if saved:
             cfg = Config.from_dict(saved)
             G = Generator(cfg)
