@@ -37,6 +37,15 @@ async function waitForGraphName(page, name) {
     timeout: 15_000,
   });
 }
+async function waitForNodeCount(page, type, n) {
+  await page
+    .waitForFunction(
+      ({ sel, n }) => document.querySelectorAll(sel).length === n,
+      { sel: SEL.node(type), n },
+      { timeout: 10_000 },
+    )
+    .catch(() => undefined); // the assertion after it names the count
+}
 const exampleButton = (page, file) => page.locator(`${SEL.library} [data-testid="example-open"][data-file="${file}"]`);
 
 export const tests = [
@@ -50,6 +59,7 @@ export const tests = [
 
       await exampleButton(page, 'combine-smile-yaw.dge.json').click();
       await waitForGraphName(page, 'Combine: smile + head turn');
+      await waitForNodeCount(page, 'scale', 2); // an opened graph's nodes mount a task after its name shows
       assert.equal(await page.locator(SEL.node('scale')).count(), 2);
       assert.match(await page.locator('[data-testid="library-notice"]').innerText(), /new graph.*Ctrl\+Z/);
       await waitForSettled(page);
@@ -57,6 +67,7 @@ export const tests = [
 
       await page.keyboard.press('Control+z');
       await waitForGraphName(page, 'Edit: head turn');
+      await waitForNodeCount(page, 'scale', 1);
       assert.equal(await page.locator(SEL.node('scale')).count(), 1);
       assert.equal(Number(await sliderValue(page, 'scale')), edited.target, 'undo must bring back the edited graph');
       await waitForSettled(page);
