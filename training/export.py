@@ -62,6 +62,23 @@ def read_time(runs: Path, name: str):
     return json.loads(f.read_text()) if f.exists() else None
 
 
+def carry_aux(prev: dict, out: Path, models: dict, meta: dict):
+    """--keep-aux: the estimator and domain classifier of the pack being replaced stay, byte for byte
+    (their sha256 checked), with the figures they were trained and checked with; `meta.carried`
+    says so, and parity.ts keeps their parity figures (there are no torch references to re-check)."""
+    pm, pmeta = prev.get('models', {}), prev.get('meta', {})
+    for k in ('attributes', 'domain'):
+        if k not in pm or not (out / pm[k]['file']).exists() or sha256(out / pm[k]['file']) != pm[k]['sha256']:
+            raise SystemExit(f'--keep-aux: {out} has no intact {k} model to keep (train aux first)')
+        models[k] = pm[k]
+        meta.setdefault('parity', {})[k] = pmeta.get('parity', {}).get(k)
+    meta['carried'] = {k: 'kept from the previous pack (trained on its generator\'s faces), not retrained'
+                       for k in ('attributes', 'domain')}
+    if 'training_aux' in pmeta:
+        meta['training_aux'] = pmeta['training_aux']
+        meta['training_seconds']['aux'] = pmeta['training_aux']['seconds']
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--runs', default=str(RUNS))
@@ -69,9 +86,14 @@ def main(argv=None):
     p.add_argument('--meta-from', default=str(DATA / 'photo-train' / 'meta.json'),
                    help='data set meta.json that names the attributes and identity params')
     p.add_argument('--id', default='faceworld')
+    p.add_argument('--keep-aux', action='store_true',
+                   help='without runs/aux/final.pt, keep the out pack\'s attribute estimator and domain classifier '
+                        '(files, manifest entries, training figures and parity) instead of dropping them')
     a = p.parse_args(argv)
     runs, out = Path(a.runs), Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    old = out / 'manifest.json'
+    prev = json.loads(old.read_text()) if old.exists() else {}
     ref_dir = runs / 'parity'
     ref_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
@@ -114,11 +136,23 @@ def main(argv=None):
         for key in ('attributes', 'identity'):
             if key in dm:
                 meta[f'{key}_names'] = [n['name'] if isinstance(n, dict) else n for n in dm[key]]
-    for name in ('ae', 'delta', 'aux'):
+    # G, E and M from the fine-tune (`finetune.py to-ae`) carry its step: its wall time counts too
+    finetuned = ae.get('finetune_step') is not None
+    for name in ('ae', 'finetune', 'delta', 'aux') if finetuned else ('ae', 'delta', 'aux'):
         t = read_time(runs, name)
         if t:
             meta['training_seconds'][name] = t['seconds']
             meta[f'training_{name}'] = t
+    if finetuned:
+        # the fine-tune's last held-out evaluation at or before the exported step: what the pack
+        # reaches on its own data (the editor's out-of-domain check compares a photo against it)
+        evals = runs / 'finetune' / 'log.jsonl'
+        rows = [json.loads(r) for r in evals.read_text().splitlines() if r.strip()] if evals.exists() else []
+        rows = [r for r in rows if r['step'] <= ae['finetune_step']]
+        meta['finetune_step'] = ae['finetune_step']
+        if rows:
+            meta['inversion_psnr'] = round(rows[-1]['psnr'], 2)
+            meta['finetune_eval'] = rows[-1]
 
     manifest = {'format': 'delta-studio/model-pack', 'version': 1, 'id': a.id,
                 'name': 'FaceWorld demo (64 px)', 'license': 'MIT',
@@ -163,9 +197,9 @@ def main(argv=None):
         models['domain'] = export_one(dom, 'domain', {'image': img(2)}, ['logit'], out, ref_dir,
                                       'image -> logit, > 0 means it looks like a cgi render', ranges, shapes)
 
-    old = out / 'manifest.json'
-    if old.exists():  # keep the parity figures of a previous check only if the files did not change
-        prev = json.loads(old.read_text())
+    elif a.keep_aux:
+        carry_aux(prev, out, models, meta)
+    if prev:  # keep the parity figures of a previous check only if the files did not change
         same = all(prev.get('models', {}).get(k, {}).get('sha256') == v['sha256'] for k, v in models.items())
         if same and 'parity' in prev.get('meta', {}):
             meta['parity'] = prev['meta']['parity']

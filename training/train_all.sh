@@ -16,12 +16,21 @@ DATA=$F bash $T/make_data.sh
 # accumulated wall-time budget (--max-minutes 140) and stopped at 25378 steps, so a replay by
 # step count follows a slightly different LR curve (TRAINING.md, round 8)
 $PY -m training.train ae --runs $R --data $F/photo-train --test $F/photo-test --lr 1e-3 --steps 25378 --resume
-# the helpers: renders only (needs no autoencoder, so it can run beside it), then fine-tuned
-# with G's reconstructions and random faces
-$PY -m training.train aux --runs $R --name aux-renders --renders-only --data $F/photo-train --cgi $F/cgi-train --test $F/photo-test --steps 7440 --resume
-$PY -m training.train delta --runs $R --data $F/sequences --validate $F/photo-sequences --steps 2000 --resume &
-delta=$!
-$PY -m training.train aux --runs $R --init $R/aux-renders/final.pt --data $F/photo-train --cgi $F/cgi-train --test $F/photo-test --lr 5e-4 --steps 912 --resume
-wait $delta
-$PY -m training.export --runs $R --meta-from $F/photo-train/meta.json
+# the fine-tune with pretrained face losses (finetune.py, issue 14): it started from the round-8
+# pack's weights, widened G at step 5077 (--g-channels) and is bundled at step 8697; a re-run
+# starts from the committed snapshot (training/checkpoints/finetune.pt) at that step, so it only
+# re-evaluates; a larger --steps continues it. to-ae puts its G, E, M where the rest reads them.
+$PY -m training.finetune train --runs $R --data $F/photo-train --test $F/photo-test --resume --steps 8697
+$PY -m training.finetune to-ae --runs $R
+# the Δ-encoder on the fine-tuned encoder's codes
+$PY -m training.train delta --runs $R --data $F/sequences --validate $F/photo-sequences --steps 2000 --resume
+# the attribute estimator and domain classifier: the bundled pack keeps round 8's (export --keep-aux:
+# same files, trained with the round-8 generator's faces; TRAINING.md says why and what that costs).
+# RETRAIN_AUX=1 retrains them for this generator: renders only (needs no autoencoder), then
+# fine-tuned with G's reconstructions and random faces
+if [ "${RETRAIN_AUX:-0}" = 1 ]; then
+  $PY -m training.train aux --runs $R --name aux-renders --renders-only --data $F/photo-train --cgi $F/cgi-train --test $F/photo-test --steps 7440 --resume
+  $PY -m training.train aux --runs $R --init $R/aux-renders/final.pt --data $F/photo-train --cgi $F/cgi-train --test $F/photo-test --lr 5e-4 --steps 912 --resume
+fi
+$PY -m training.export --runs $R --meta-from $F/photo-train/meta.json --keep-aux
 npx tsx $T/parity.ts --refs $R/parity

@@ -3,9 +3,11 @@
 // K = 1, 5, 20 synthetic pairs, the linear latent difference of the same pairs, and a supervised
 // linear direction (ridge regression on labelled photo latents, InterFaceGAN-style).
 //   npm run bench:edits [-- --json] [--faces 200] [--labelled 1000] [--out docs/results] [--pack faceworld]
-//                       [--refine 0] [--refine-rate 0.05] [--only matched [--edits smile,yaw]] [--calibration 100] [--aim-faces 200]
+//                       [--refine 0] [--refine-rate 0.05] [--only matched [--edits smile,yaw] | --only fixed]
+//                       [--calibration 100] [--aim-faces 200]
 // It also scores every method at matched strength (tools/bench/edits-matched.ts: edits-matched.md,
-// edits-matched.json, frontier.svg); --only matched skips the fixed-α grid (edits.md/json untouched).
+// edits-matched.json, frontier.svg); --only matched skips the fixed-α grid (edits.md/json untouched),
+// --only fixed skips the matched-strength part (edits-matched.*, frontier.svg untouched).
 // --refine N refines the held-out faces' inversions by N gradient steps through G (GAN Inversion's
 // "refine steps", src/nodes/refine.ts); the pairs and the labelled faces stay encoder-inverted.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -34,7 +36,10 @@ const OUT = path.resolve(root, opt('out', 'docs/results'));
 const REFINE = Number(opt('refine', '0'));
 const REFINE_RATE = Number(opt('refine-rate', '0.05'));
 const ALPHAS = [0.5, 1, 1.5];
-const FIXED = opt('only', '') !== 'matched';
+const ONLY = opt('only', '');
+if (!['', 'matched', 'fixed'].includes(ONLY)) throw new Error(`--only takes matched or fixed, got "${ONLY}"`);
+const FIXED = ONLY !== 'matched';
+const MATCHED = ONLY !== 'fixed';
 const CALIBRATION = Number(opt('calibration', '100'));
 const AIM_FACES = Number(opt('aim-faces', '200'));
 /** calibration faces of the matched-strength run: their own seeds, never reported */
@@ -619,55 +624,59 @@ async function main() {
   // ------------------------------------------------------------------------------------------
   // Matched strength (issue 15): α per method chosen on calibration faces, scored on the held-out ones
 
-  const calFaces: Face[] = Array.from({ length: CALIBRATION }, (_, s) => ({
-    identity: synth.sampleIdentity(CALIBRATION_SEED + s),
-    attrs: sampleAttrs(CALIBRATION_SEED + s),
-    seed: CALIBRATION_SEED + s,
-  }));
-  const calX = concat(calFaces.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)));
-  const calW = await encode(calX);
-  const calRecon = await generate(calW);
-  const cal: FaceSet = {
-    name: 'calibration',
-    faces: calFaces,
-    x: calX,
-    w: calW,
-    recon: calRecon,
-    base: await measure(calRecon),
-  };
-  const judge = await loadJudge(root);
-  const matched = await matchedStrength(
-    {
-      root,
-      out: OUT,
-      log,
-      attrNames,
-      identNames,
-      identRange,
-      range,
-      layers: L,
-      dim: D,
-      cal,
-      held: H,
-      edits: EDITS.filter((k) => prepared.has(k)).map((k) => prepared.get(k)!), // in the order --edits gives
-      methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
-      signOf,
-      groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet),
-      generate,
-      measure,
-      run,
-      supervisedUnit: (a) => supervisedMove({ [a]: 1 }),
-      psnr,
-      aimFaces: AIM_FACES,
-      onProgress: async (r) => {
-        await mkdir(OUT, { recursive: true });
-        await writeFile(path.join(OUT, 'edits-matched.md'), r.table);
-        await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(r.figures, null, 1) + '\n');
-        await writeFile(path.join(OUT, 'frontier.svg'), r.svg);
+  // --only fixed: none of it (edits-matched.*, frontier.svg untouched)
+  const runMatched = async () => {
+    const calFaces: Face[] = Array.from({ length: CALIBRATION }, (_, s) => ({
+      identity: synth.sampleIdentity(CALIBRATION_SEED + s),
+      attrs: sampleAttrs(CALIBRATION_SEED + s),
+      seed: CALIBRATION_SEED + s,
+    }));
+    const calX = concat(calFaces.map((f) => renderTensor(f, f.attrs, 'photo', manifest.image)));
+    const calW = await encode(calX);
+    const calRecon = await generate(calW);
+    const cal: FaceSet = {
+      name: 'calibration',
+      faces: calFaces,
+      x: calX,
+      w: calW,
+      recon: calRecon,
+      base: await measure(calRecon),
+    };
+    const judge = await loadJudge(root);
+    return matchedStrength(
+      {
+        root,
+        out: OUT,
+        log,
+        attrNames,
+        identNames,
+        identRange,
+        range,
+        layers: L,
+        dim: D,
+        cal,
+        held: H,
+        edits: EDITS.filter((k) => prepared.has(k)).map((k) => prepared.get(k)!), // in the order --edits gives
+        methods: methods.filter((m) => ['DGE K=20', 'linear K=20', 'supervised'].includes(m.name)),
+        signOf,
+        groundTruth: (ps, a, set) => groundTruth(ps, a, set as FaceSet),
+        generate,
+        measure,
+        run,
+        supervisedUnit: (a) => supervisedMove({ [a]: 1 }),
+        psnr,
+        aimFaces: AIM_FACES,
+        onProgress: async (r) => {
+          await mkdir(OUT, { recursive: true });
+          await writeFile(path.join(OUT, 'edits-matched.md'), r.table);
+          await writeFile(path.join(OUT, 'edits-matched.json'), JSON.stringify(r.figures, null, 1) + '\n');
+          await writeFile(path.join(OUT, 'frontier.svg'), r.svg);
+        },
       },
-    },
-    judge,
-  );
+      judge,
+    );
+  };
+  const matched = MATCHED ? await runMatched() : { figures: {}, table: '', svg: '' };
   if (!FIXED) {
     if (asJson) process.stdout.write(JSON.stringify(matched.figures) + '\n');
     else console.log(matched.table);
