@@ -2,7 +2,8 @@
 // reconstructions G(E(x)) of held-out photo-style FaceWorld faces are, and how close its random
 // faces G(M(z)) come to real renders.
 //   npm run bench:recon [-- --json] [--faces 200] [--fid 2000] [--pack faceworld] [--models models]
-//                       [--python /usr/bin/python3] [--keep <dir>]
+//                       [--python /usr/bin/python3] [--keep <dir>] [--no-net]
+// --no-net skips the random faces and the face-recognition figures (a quick run).
 // In TypeScript through onnxruntime-web (the app's pack runtime), as the other benchmarks:
 //   - PSNR of G(E(x)) vs x over the whole image and over the eyes, lids, brows, lips and mouth
 //     (coverage-weighted, the renderer's feature masks in the pack's framing);
@@ -26,6 +27,7 @@ import type { PackManifest, Tensor } from '../../src/graph/types';
 import * as synth from '../../src/synth';
 import { createNodePackRuntime } from '../../src/workers/node/context';
 import { rgbaToTensor } from '../../src/image';
+import { attributeNames } from '../../src/nodes/measure';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
@@ -37,6 +39,7 @@ const opt = (name: string, fallback: string) => {
 const asJson = flag('json');
 const FACES = Number(opt('faces', '200'));
 const FID = Number(opt('fid', '2000'));
+const NET = !flag('no-net');
 const PACK = opt('pack', 'faceworld');
 const MODELS = path.resolve(root, opt('models', 'models'));
 const PYTHON = opt('python', '/usr/bin/python3');
@@ -233,6 +236,31 @@ async function main() {
     }),
   );
 
+  // how well the pack's attribute estimator reads its own generator's faces: mean absolute error
+  // against the renderer's ground truth, on the sources and on their reconstructions (the
+  // reconstruction's error includes what G and E lose of the attribute, so it is an upper bound)
+  let estimatorMae: { source: Record<string, number>; reconstruction: Record<string, number> } | undefined;
+  if (manifest.models.attributes) {
+    const names = attributeNames(manifest);
+    const mae = async (images: Tensor) => {
+      const est = await run('attributes', { image: images }, 'attributes');
+      return Object.fromEntries(
+        names.map((n, k) => [
+          n,
+          Number(avg(faces.map((f, i) => Math.abs(item(est, i)[k]! - f.attrs[n as keyof typeof f.attrs]))).toFixed(4)),
+        ]),
+      );
+    };
+    estimatorMae = { source: await mae(x), reconstruction: await mae(recon) };
+  }
+  if (!NET) {
+    console.log(
+      JSON.stringify({ pack: PACK, faces: FACES, encoderPsnrDb: Number(avg(whole).toFixed(3)), estimatorMae }),
+    );
+    await runtime.dispose();
+    return;
+  }
+
   log(`rendering ${FID} more held-out faces and drawing ${FID} random faces G(M(z))…`);
   const renders = concat(Array.from({ length: FID }, (_, i) => render(RENDER_SEED + i).x));
   const random = await run(
@@ -287,6 +315,7 @@ async function main() {
     frechetRendersHalfVsHalf: Number(net.frechetRendersHalfVsHalf!.toFixed(3)),
     frechetSamples: FID,
     reference,
+    ...(estimatorMae ? { estimatorMae } : {}),
     seconds: Math.round((performance.now() - t0) / 1000),
   };
   if (asJson) {
