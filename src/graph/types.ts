@@ -22,6 +22,20 @@ export type SocketType = 'image' | 'latent' | 'pairs' | 'delta' | 'number';
 export interface ImageValue {
   kind: 'image';
   tensor: Tensor;
+  /**
+   * Set when the picture is a FaceWorld render exactly as drawn (Load Face's samples): the
+   * renderer's identity and attributes (`src/synth`) and its framing, so a node that needs the
+   * face's regions (Region Blend) takes them from the renderer rather than from detected landmarks.
+   * Any change to the pixels (resizing, generating) gives a value without it.
+   */
+  render?: FaceRender;
+}
+
+/** The parameters of a FaceWorld render (see `ImageValue.render`). */
+export interface FaceRender {
+  identity: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  framing: 'frame' | 'face';
 }
 
 /** W+ latent `[1,L,D]`, tagged with the model pack it belongs to. */
@@ -31,12 +45,14 @@ export interface LatentValue {
   tensor: Tensor;
 }
 
-/** One synthetic pair: two CGI renders of the same identity differing in one attribute. */
+/** One pair: two pictures of the same face differing in one attribute (CGI renders, or photos). */
 export interface SyntheticPair {
   from: ImageValue;
   to: ImageValue;
   /** The exact renderer parameters of both renders (identity + attributes), for provenance. */
   params: { from: Record<string, unknown>; to: Record<string, unknown> };
+  /** Both pictures already inverted in `pack` (Photo Pair): Encode Delta uses these latents. */
+  latents?: { pack: string; from: Tensor; to: Tensor };
 }
 
 /** K synthetic pairs showing the same attribute change. */
@@ -295,6 +311,11 @@ export interface ComputeContext {
    * when no face is found (Compare's identity readout, the paper's "CS").
    */
   faceDescriptor?(image: RgbaImage): Promise<Float32Array | null>;
+  /**
+   * Optional: the 68 landmarks (iBUG order, as face-api and dlib give them) of the largest face in
+   * an RGBA image, in its pixels, or null when no face is found (Region Blend's masks of photos).
+   */
+  faceLandmarks?(image: RgbaImage): Promise<{ x: number; y: number }[] | null>;
   /** Optional: a short remark shown on the node after it ran ("3 faces found, using face 0"). */
   note?(text: string): void;
   signal: AbortSignal;

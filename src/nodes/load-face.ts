@@ -1,6 +1,6 @@
 // Load Face: a bundled sample face, an uploaded file (graph asset) or a URL -> the pack's encoder
 // input (center-cropped square, resized, normalised).
-import type { ComputeContext, NodeDefinition, RgbaImage } from '../graph/types';
+import type { ComputeContext, FaceRender, NodeDefinition, RgbaImage } from '../graph/types';
 import { imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
 import { encoderInputSize, rgbaToPackImage } from '../image';
 import { nodePack, packParam, stringParam } from './common';
@@ -10,20 +10,21 @@ export const SAMPLE_FACES = [1, 2, 3, 4, 5, 6].map((n) => ({ value: `sample:${n}
 /** Identity seeds of the samples are offset so they differ from the CGI pair identities (seeds 1..K). */
 const SAMPLE_SEED_OFFSET = 7000;
 
-async function sampleFace(name: string, size: number, framing: Framing): Promise<RgbaImage> {
+async function sampleFace(
+  name: string,
+  size: number,
+  framing: Framing,
+): Promise<{ rgba: RgbaImage; render: FaceRender }> {
   const n = Number(name);
   if (!Number.isInteger(n) || n < 1 || n > 999)
     throw new Error(
       `Load Face: unknown sample "${name}" (samples are sample:1 … sample:${SAMPLE_FACES.length}, or any number up to 999)`,
     );
+  const identity = sampleIdentity(SAMPLE_SEED_OFFSET + n);
+  const attributes = neutralAttributes();
   // framed as the pack's encoder was trained (manifest image.framing)
-  const img = renderFramed(
-    sampleIdentity(SAMPLE_SEED_OFFSET + n),
-    neutralAttributes(),
-    { size, style: 'photo', seed: n },
-    framing,
-  );
-  return { width: img.width, height: img.height, data: img.data };
+  const img = renderFramed(identity, attributes, { size, style: 'photo', seed: n }, framing);
+  return { rgba: { width: img.width, height: img.height, data: img.data }, render: { identity, attributes, framing } };
 }
 
 const ordinal = (n: number) =>
@@ -124,8 +125,9 @@ export const loadFaceNode: NodeDefinition = {
     const scheme = colon > 0 ? source.slice(0, colon) : 'asset';
     const ref = colon > 0 ? source.slice(colon + 1) : source;
     let rgba: RgbaImage;
+    let render: FaceRender | undefined;
     if (scheme === 'sample') {
-      rgba = await sampleFace(ref, size, imageFraming(manifest.image));
+      ({ rgba, render } = await sampleFace(ref, size, imageFraming(manifest.image)));
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);
@@ -145,6 +147,8 @@ export const loadFaceNode: NodeDefinition = {
       );
     }
     ctx.progress(0.5);
-    return { image: rgbaToPackImage(rgba, manifest) };
+    const image = rgbaToPackImage(rgba, manifest);
+    // a sample is the render itself (drawn at the encoder's size): its regions are known exactly
+    return { image: render ? { ...image, render } : image };
   },
 };

@@ -71,6 +71,8 @@ export interface EngineDeps {
   alignFace?: ComputeContext['alignFace'];
   /** face descriptors for Compare's identity readout (loaded lazily by the host) */
   faceDescriptor?: ComputeContext['faceDescriptor'];
+  /** face landmarks for Region Blend's masks of photos (loaded lazily by the host) */
+  faceLandmarks?: ComputeContext['faceLandmarks'];
   /** marks a value's buffers for transfer (Comlink.transfer in the worker); identity elsewhere */
   transfer?: <T>(value: T, transferables: Transferable[]) => T;
   sessionOptions?: Record<string, unknown>;
@@ -198,6 +200,7 @@ export class Engine {
         fetchBytes: this.deps.fetchBytes,
         ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
         ...(this.deps.faceDescriptor ? { faceDescriptor: this.deps.faceDescriptor } : {}),
+        ...(this.deps.faceLandmarks ? { faceLandmarks: this.deps.faceLandmarks } : {}),
       }),
     );
     this.sent.clear();

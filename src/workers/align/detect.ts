@@ -202,15 +202,16 @@ export class FaceAligner {
   }
 
   /**
-   * The descriptor of the largest face in an image, or null when none is found. Small images
-   * (64-px generator outputs) are upscaled first, and a face that fills the whole frame gets a
-   * margin on a second try: the detector misses both otherwise.
+   * The largest face in an image (descriptor, landmarks and box in the image's own pixels), or
+   * null when none is found. Small images (64-px generator outputs) are upscaled first, and a face
+   * that fills the whole frame gets a margin on a second try: the detector misses both otherwise.
    */
   async describe(img: RgbaImage): Promise<DetectedFace | null> {
     const side = Math.max(img.width, img.height);
     const target = Math.max(side, DESCRIBE_MIN_SIDE);
     for (const margin of [0, 0.25]) {
       const pad = side * margin;
+      const out = Math.round(target * (1 + 2 * margin));
       const framed =
         target === side && margin === 0
           ? img
@@ -222,13 +223,25 @@ export class FaceAligner {
                 { x: side + pad, y: side + pad },
                 { x: side + pad, y: -pad },
               ],
-              Math.round(target * (1 + 2 * margin)),
+              out,
             );
+      let face: DetectedFace;
       try {
-        return (await this.detect(framed, DESCRIBE_MIN_CONFIDENCE))[0];
+        face = (await this.detect(framed, DESCRIBE_MIN_CONFIDENCE))[0];
       } catch (e) {
         if (!(e instanceof NoFaceError)) throw e;
+        continue;
       }
+      if (framed === img) return face;
+      // back from the framed picture to the image's pixels
+      const k = (side + 2 * pad) / out;
+      const back = (p: Point) => ({ x: p.x * k - pad, y: p.y * k - pad });
+      const { x, y, width, height } = face.box;
+      return {
+        ...face,
+        box: { ...back({ x, y }), width: width * k, height: height * k },
+        landmarks: face.landmarks.map(back),
+      };
     }
     return null;
   }

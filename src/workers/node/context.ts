@@ -183,6 +183,12 @@ export async function faceDescriptorNode(image: RgbaImage): Promise<Float32Array
   return (await (await nodeFaceAligner()).describe(image))?.descriptor ?? null;
 }
 
+/** The largest face's 68 landmarks for Region Blend (null: no face found). */
+export async function faceLandmarksNode(image: RgbaImage): Promise<{ x: number; y: number }[] | null> {
+  const { nodeFaceAligner } = await import('../align/node');
+  return (await (await nodeFaceAligner()).describe(image))?.landmarks ?? null;
+}
+
 /** What compute gets in Node: the pack runtime, the document's assets, Node's decoders and face-api. */
 export function nodeServices(packs: OnnxPackRuntime, assets: AssetStore): ComputeServices {
   return {
@@ -192,6 +198,7 @@ export function nodeServices(packs: OnnxPackRuntime, assets: AssetStore): Comput
     fetchBytes: fetchBytesNode,
     alignFace: alignFaceNode,
     faceDescriptor: faceDescriptorNode,
+    faceLandmarks: faceLandmarksNode,
   };
 }
 
