@@ -239,3 +239,43 @@ write(
     ],
   ),
 );
+
+// Region Blend: the smile pasted back into the source face inside a soft mask of the mouth, so
+// nothing outside the mouth changes (the sample's mask comes from FaceWorld's own regions).
+write(
+  'smile-mouth-only.dge.json',
+  graph(
+    'Region blend: smile, mouth only',
+    [
+      { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:1' }, position: [0, 0] },
+      { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
+      pairNode('pairs', 'smile', 0, 1, 380, 'Smile pairs'),
+      { id: 'delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 380] },
+      { id: 'scale', type: 'scale', params: { alpha: 2 }, position: [560, 380] },
+      { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [560, 0] },
+      { id: 'generate', type: 'generate', params: { pack: PACK }, position: [840, 0] },
+      {
+        id: 'blend',
+        type: 'region-blend',
+        params: { region: 'mouth', grow: 2, feather: 3 },
+        position: [1120, 0],
+        label: 'Mouth only',
+      },
+      { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs mouth edit' },
+      { id: 'save', type: 'save-image', params: { filename: 'smile-mouth-only.png' }, position: [1400, 380] },
+    ],
+    [
+      wire('face', 'image', 'invert', 'image'),
+      wire('invert', 'latent', 'add', 'latent'),
+      wire('pairs', 'pairs', 'delta', 'pairs'),
+      wire('delta', 'delta', 'scale', 'delta'),
+      wire('scale', 'delta', 'add', 'deltas'),
+      wire('add', 'latent', 'generate', 'latent'),
+      wire('face', 'image', 'blend', 'source'),
+      wire('generate', 'image', 'blend', 'edited'),
+      wire('face', 'image', 'compare', 'a'),
+      wire('blend', 'image', 'compare', 'b'),
+      wire('blend', 'image', 'save', 'image'),
+    ],
+  ),
+);
