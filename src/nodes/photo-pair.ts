@@ -15,7 +15,7 @@ async function invert(
   params: Record<string, number | string | boolean>,
   ctx: ComputeContext,
   span: [number, number],
-): Promise<Tensor> {
+): Promise<{ latent: Tensor; note: string }> {
   const notes: string[] = [];
   const out = await ganInversionNode
     .compute({ image }, params, {
@@ -27,9 +27,8 @@ async function invert(
       if (e instanceof Error && e.name === 'AbortError') throw e;
       throw new Error(`${NODE}: cannot invert "${which}": ${(e as Error).message.replace(/^GAN Inversion: /, '')}`);
     });
-  if (notes.length) ctx.note?.(`${which}: ${notes.join(' · ')}`);
   ctx.progress(span[1]);
-  return (out.latent as { tensor: Tensor }).tensor;
+  return { latent: (out.latent as { tensor: Tensor }).tensor, note: notes.join(' · ') };
 }
 
 export const photoPairNode: NodeDefinition = {
@@ -95,11 +94,17 @@ export const photoPairNode: NodeDefinition = {
       );
     const wFrom = await invert('before', before, params, ctx, [0, 0.5]);
     const wTo = await invert('after', after, params, ctx, [0.5, 1]);
+    // what GAN Inversion says of each picture (far from the pack's domain, refined by …), said once
+    const said =
+      wFrom.note === wTo.note
+        ? [wFrom.note && `both: ${wFrom.note}`]
+        : [wFrom.note && `before: ${wFrom.note}`, wTo.note && `after: ${wTo.note}`];
+    if (said.some(Boolean)) ctx.note?.(said.filter(Boolean).join(' · '));
     const pair = {
       from: before,
       to: after,
       params: { from: { photo: 'before' }, to: { photo: 'after' } },
-      latents: { pack: id, from: wFrom, to: wTo },
+      latents: { pack: id, from: wFrom.latent, to: wTo.latent },
     };
     return {
       pairs: { kind: 'pairs', attribute, fromValue: from, toValue: to, pairs: [...(more?.pairs ?? []), pair] },

@@ -58,6 +58,15 @@ describe('Photo Pair on the fixture pack', () => {
     );
   });
 
+  it("says GAN Inversion's remarks once: a picture far outside the demo pack's domain", async () => {
+    const notes: string[] = [];
+    const noise = imageFrom(7, 64);
+    const fw = { ...params, pack: 'faceworld' };
+    await photoPairNode.compute({ before: noise, after: noise }, fw, makeCtx({}, [], notes));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^both: ⚠ This picture is far from what the model pack/);
+  }, 60_000);
+
   it('names missing inputs, an empty change and a pack without an encoder', async () => {
     await expect(photoPairNode.compute({ before }, params, ctx)).rejects.toThrow(
       'Photo Pair: input "after" is not connected',
