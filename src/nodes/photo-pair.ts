@@ -31,6 +31,20 @@ async function invert(
   return { latent: (out.latent as { tensor: Tensor }).tensor, note: notes.join(' · ') };
 }
 
+const NUMBER = /\d+(?:\.\d+)?/g;
+
+/**
+ * What GAN Inversion said of each picture, said once: "both: …" when the two remarks differ only in
+ * their figures (shown "13.9 / 14.1"), else each with its picture's name.
+ */
+export function mergeNotes(before: string, after: string): string {
+  if (!before || !after) return before ? `before: ${before}` : after ? `after: ${after}` : '';
+  const words = before.split(NUMBER);
+  if (words.join('#') !== after.split(NUMBER).join('#')) return `before: ${before} · after: ${after}`;
+  const [a, b] = [before.match(NUMBER) ?? [], after.match(NUMBER) ?? []];
+  return `both: ${words.map((w, i) => w + (i < a.length ? (a[i] === b[i] ? a[i] : `${a[i]} / ${b[i]}`) : '')).join('')}`;
+}
+
 export const photoPairNode: NodeDefinition = {
   type: 'photo-pair',
   title: 'Photo Pair',
@@ -94,12 +108,8 @@ export const photoPairNode: NodeDefinition = {
       );
     const wFrom = await invert('before', before, params, ctx, [0, 0.5]);
     const wTo = await invert('after', after, params, ctx, [0.5, 1]);
-    // what GAN Inversion says of each picture (far from the pack's domain, refined by …), said once
-    const said =
-      wFrom.note === wTo.note
-        ? [wFrom.note && `both: ${wFrom.note}`]
-        : [wFrom.note && `before: ${wFrom.note}`, wTo.note && `after: ${wTo.note}`];
-    if (said.some(Boolean)) ctx.note?.(said.filter(Boolean).join(' · '));
+    const said = mergeNotes(wFrom.note, wTo.note);
+    if (said) ctx.note?.(said);
     const pair = {
       from: before,
       to: after,

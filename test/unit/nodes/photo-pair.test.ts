@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ComputeContext, DeltaValue, LatentValue, PackManifest, PairsValue } from '../../../src/graph/types';
 import { encodeDeltaNode } from '../../../src/nodes/encode-delta';
 import { ganInversionNode } from '../../../src/nodes/gan-inversion';
-import { photoPairNode } from '../../../src/nodes/photo-pair';
+import { mergeNotes, photoPairNode } from '../../../src/nodes/photo-pair';
 import { imageFrom, makeCtx, maxAbsDiff } from './helpers';
 
 const params = { pack: 'fixture', attribute: 'smile', from: 0, to: 1, refineSteps: 0, refineRate: 0.05 };
@@ -66,6 +66,15 @@ describe('Photo Pair on the fixture pack', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^both: ⚠ This picture is far from what the model pack/);
   }, 60_000);
+
+  it('merges remarks that differ only in their figures', () => {
+    expect(mergeNotes('far: 13.9 dB of 26.3 dB', 'far: 14.1 dB of 26.3 dB')).toBe(
+      'both: far: 13.9 / 14.1 dB of 26.3 dB',
+    );
+    expect(mergeNotes('far: 13.9 dB', 'refined: 3 %')).toBe('before: far: 13.9 dB · after: refined: 3 %');
+    expect(mergeNotes('', 'refined: 3 %')).toBe('after: refined: 3 %');
+    expect(mergeNotes('', '')).toBe('');
+  });
 
   it('names missing inputs, an empty change and a pack without an encoder', async () => {
     await expect(photoPairNode.compute({ before }, params, ctx)).rejects.toThrow(
