@@ -29,6 +29,19 @@ export interface ImageValue {
    * Any change to the pixels (resizing, generating) gives a value without it.
    */
   render?: FaceRender;
+  /**
+   * Set when the picture is a face aligned out of a photo (Load Face's "Detect & align"): the photo
+   * and where the crop lies in it, so Region Blend can paste its result back into the photo.
+   */
+  photo?: PhotoCrop;
+}
+
+/** The photo an aligned face was cut from and the crop's place in it (see `ImageValue.photo`). */
+export interface PhotoCrop {
+  /** the upright photo, scaled down to at most `PASTE_BACK_MAX_SIDE` px (src/workers/align) */
+  image: RgbaImage;
+  /** the crop square's corners in `image`, at pixel edges: top-left, bottom-left, bottom-right, top-right */
+  quad: [{ x: number; y: number }, { x: number; y: number }, { x: number; y: number }, { x: number; y: number }];
 }
 
 /** The parameters of a FaceWorld render (see `ImageValue.render`). */
@@ -305,7 +318,14 @@ export interface ComputeContext {
     size: number,
     /** which face, 0 = the largest (default) */
     options?: { faceIndex?: number },
-  ): Promise<RgbaImage & { /** how many faces the photo has */ faces?: number }>;
+  ): Promise<
+    RgbaImage & {
+      /** how many faces the photo has */
+      faces?: number;
+      /** the photo and the crop's place in it, for pasting an edit back */
+      photo?: PhotoCrop;
+    }
+  >;
   /**
    * Optional: the 128-d face-recognition descriptor of the largest face in an RGBA image, or null
    * when no face is found (Compare's identity readout, the paper's "CS").

@@ -126,3 +126,54 @@ export function maskOverlay(img: RgbaImage, mask: Float32Array): RgbaImage {
   }
   return { width: img.width, height: img.height, data };
 }
+
+type Quad = readonly [MaskPoint, MaskPoint, MaskPoint, MaskPoint];
+
+/** Bilinear sample of channel `c` of an `n`×`n` grid with `channels` values a pixel, edges clamped. */
+function bilinear(data: ArrayLike<number>, n: number, channels: number, c: number, x: number, y: number): number {
+  const cl = (v: number) => Math.min(n - 1, Math.max(0, v));
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const [fx, fy] = [x - x0, y - y0];
+  const at = (xx: number, yy: number) => data[(cl(yy) * n + cl(xx)) * channels + c];
+  const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+  const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+  return top * (1 - fy) + bottom * fy;
+}
+
+/**
+ * An edited square crop pasted back into the photo it was cut from: each photo pixel inside the
+ * crop's quad (corners top-left, bottom-left, bottom-right, top-right, at pixel edges — as
+ * `resampleQuad` cut it) takes the crop's colour there mixed by the mask's value; everything else
+ * stays the photo's own. `mask` is the crop's size.
+ */
+export function pasteIntoPhoto(photo: RgbaImage, quad: Quad, crop: RgbaImage, mask: Float32Array): RgbaImage {
+  const n = crop.width;
+  if (crop.height !== n || mask.length !== n * n)
+    throw new Error(`paste-back: the crop must be square with a mask of its size, got ${crop.width}×${crop.height}`);
+  const [q0, q1, , q3] = quad;
+  const ux = { x: q3.x - q0.x, y: q3.y - q0.y };
+  const vy = { x: q1.x - q0.x, y: q1.y - q0.y };
+  const det = ux.x * vy.y - ux.y * vy.x;
+  if (Math.abs(det) < 1e-9) throw new Error('paste-back: the crop has no area in the photo');
+  const data = new Uint8ClampedArray(photo.data);
+  const xs = quad.map((p) => p.x);
+  const ys = quad.map((p) => p.y);
+  const [x0, x1] = [Math.max(0, Math.floor(Math.min(...xs))), Math.min(photo.width - 1, Math.ceil(Math.max(...xs)))];
+  const [y0, y1] = [Math.max(0, Math.floor(Math.min(...ys))), Math.min(photo.height - 1, Math.ceil(Math.max(...ys)))];
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const px = x + 0.5 - q0.x;
+      const py = y + 0.5 - q0.y;
+      const u = (px * vy.y - py * vy.x) / det;
+      const v = (ux.x * py - ux.y * px) / det;
+      if (u < 0 || u > 1 || v < 0 || v > 1) continue;
+      const [cx, cy] = [u * n - 0.5, v * n - 0.5];
+      const m = bilinear(mask, n, 1, 0, cx, cy);
+      if (m <= 0) continue;
+      const o = (y * photo.width + x) * 4;
+      for (let c = 0; c < 3; c++) data[o + c] = photo.data[o + c] * (1 - m) + bilinear(crop.data, n, 4, c, cx, cy) * m;
+    }
+  }
+  return { width: photo.width, height: photo.height, data };
+}

@@ -1,6 +1,6 @@
 // Load Face: a bundled sample face, an uploaded file (graph asset) or a URL -> the pack's encoder
 // input (center-cropped square, resized, normalised).
-import type { ComputeContext, FaceRender, NodeDefinition, RgbaImage } from '../graph/types';
+import type { ComputeContext, FaceRender, NodeDefinition, PhotoCrop, RgbaImage } from '../graph/types';
 import { imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
 import { encoderInputSize, rgbaToPackImage } from '../image';
 import { nodePack, packParam, stringParam } from './common';
@@ -45,7 +45,7 @@ async function decode(
   crop: string,
   size: number,
   faceIndex: number,
-): Promise<RgbaImage> {
+): Promise<{ rgba: RgbaImage; photo?: PhotoCrop }> {
   if (crop === 'face') {
     if (!ctx.alignFace)
       throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
@@ -57,10 +57,11 @@ async function decode(
       throw new Error(`Load Face: cannot align the face in ${what}: ${(e as Error).message}`);
     }
     if (aligned.faces !== undefined) ctx.note?.(facesNote(aligned.faces, faceIndex));
-    return { width: aligned.width, height: aligned.height, data: aligned.data };
+    const rgba = { width: aligned.width, height: aligned.height, data: aligned.data };
+    return aligned.photo ? { rgba, photo: aligned.photo } : { rgba };
   }
   try {
-    return await ctx.decodeImage(bytes);
+    return { rgba: await ctx.decodeImage(bytes) };
   } catch (e) {
     throw new Error(`Load Face: cannot decode ${what}: ${(e as Error).message}`);
   }
@@ -126,12 +127,13 @@ export const loadFaceNode: NodeDefinition = {
     const ref = colon > 0 ? source.slice(colon + 1) : source;
     let rgba: RgbaImage;
     let render: FaceRender | undefined;
+    let photo: PhotoCrop | undefined;
     if (scheme === 'sample') {
       ({ rgba, render } = await sampleFace(ref, size, imageFraming(manifest.image)));
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);
-      rgba = await decode(ctx, bytes, `asset "${ref}"`, crop, size, faceIndex);
+      ({ rgba, photo } = await decode(ctx, bytes, `asset "${ref}"`, crop, size, faceIndex));
     } else if (scheme === 'url' || scheme === 'http' || scheme === 'https') {
       const url = scheme === 'url' ? ref : source;
       let bytes: Uint8Array;
@@ -140,7 +142,7 @@ export const loadFaceNode: NodeDefinition = {
       } catch (e) {
         throw new Error(`Load Face: cannot fetch ${url}: ${(e as Error).message}`);
       }
-      rgba = await decode(ctx, bytes, url, crop, size, faceIndex);
+      ({ rgba, photo } = await decode(ctx, bytes, url, crop, size, faceIndex));
     } else {
       throw new Error(
         `Load Face: param "source" must start with sample:, asset: or url:, got "${source.slice(0, 80)}"`,
@@ -148,7 +150,8 @@ export const loadFaceNode: NodeDefinition = {
     }
     ctx.progress(0.5);
     const image = rgbaToPackImage(rgba, manifest);
-    // a sample is the render itself (drawn at the encoder's size): its regions are known exactly
-    return { image: render ? { ...image, render } : image };
+    // a sample is the render itself (drawn at the encoder's size): its regions are known exactly;
+    // an aligned face keeps the photo it came from, for pasting an edit back
+    return { image: { ...image, ...(render ? { render } : {}), ...(photo ? { photo } : {}) } };
   },
 };

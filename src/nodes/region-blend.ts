@@ -1,12 +1,13 @@
 // Region Blend: the edited face pasted back into the source inside a soft mask of one region
 // (mouth, eyes, brows, the whole face), so the edit changes nothing outside it.
-import type { NodeDefinition } from '../graph/types';
+import type { ImageValue, NodeDefinition } from '../graph/types';
 import {
   blendThroughMask,
   featherMask,
   growMask,
   hstack,
   maskOverlay,
+  pasteIntoPhoto,
   resizeImageValue,
   rgbaToTensor,
   tensorToRgba,
@@ -23,7 +24,8 @@ export const regionBlendNode: NodeDefinition = {
   doc:
     'Keeps the edit inside one region of the face: the edited image blended into the source through a soft mask ' +
     "of the mouth, eyes, brows or whole face, at the source's size and framing (for a photo: the aligned crop). " +
-    'The preview shows the mask over the source, then the result.',
+    'The preview shows the mask over the source, then the result; "Photo" is the result pasted back into the photo ' +
+    'an aligned face was cut from.',
   inputs: [
     { name: 'source', label: 'Source', type: 'image' },
     { name: 'edited', label: 'Edited', type: 'image' },
@@ -31,6 +33,7 @@ export const regionBlendNode: NodeDefinition = {
   outputs: [
     { name: 'image', label: 'Result', type: 'image' },
     { name: 'view', label: 'Mask | result', type: 'image' },
+    { name: 'photo', label: 'Photo', type: 'image' },
   ],
   params: [
     {
@@ -102,7 +105,14 @@ export const regionBlendNode: NodeDefinition = {
     notes.unshift(
       `${region === 'face' ? 'whole face' : region} from ${by}: ${(100 * share).toFixed(0)} % of the image`,
     );
+    // an aligned face goes back into its photo: the mask, grown and feathered inside the crop, hides the seam
+    let photo: ImageValue = image;
+    if (source.photo) {
+      const { image: full, quad } = source.photo;
+      photo = { kind: 'image', tensor: rgbaToTensor(pasteIntoPhoto(full, quad, tensorToRgba(image.tensor), mask)) };
+      notes.push(`pasted back into the ${full.width}×${full.height} photo`);
+    }
     ctx.note?.(notes.join(' · '));
-    return { image, view: { kind: 'image', tensor: rgbaToTensor(view) } };
+    return { image, view: { kind: 'image', tensor: rgbaToTensor(view) }, photo };
   },
 };

@@ -51,7 +51,7 @@ async function alignFace(bytes: Uint8Array, size: number, options: { faceIndex?:
   const aligned = await (
     await browserFaceAligner()
   ).alignPhoto(bytes, decodeImage, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
-  return { ...aligned.image, faces: aligned.faces.length };
+  return { ...aligned.image, faces: aligned.faces.length, photo: aligned.pasteBack };
 }
 
 /** Compare's identity readout: the same lazily loaded face-api networks */

@@ -3,7 +3,7 @@
 // browser worker (fetch) and Node (fs) share this code; only loading differs (browser.ts, node.ts).
 import { ffhqQuad, fitWithin, resampleQuad, type FfhqQuad, type Point } from './ffhq';
 import { applyOrientation, readOrientation } from './exif';
-import type { RgbaImage } from '../../graph/types';
+import type { PhotoCrop, RgbaImage } from '../../graph/types';
 import { cosineSimilarity } from '../../image';
 
 /** The weight files of the package's `model/` folder the aligner uses. */
@@ -90,6 +90,8 @@ export class NoFaceError extends Error {
   }
 }
 
+/** Longest side of the photo an aligned face keeps for pasting an edit back (Region Blend). */
+export const PASTE_BACK_MAX_SIDE = 1024;
 /** Longest side the detector sees: SSD resizes to 512 anyway, and big photos would cost memory. */
 const DETECT_MAX_SIDE = 1024;
 /** Side small images are upscaled to before the identity readout looks for a face. */
@@ -192,12 +194,17 @@ export class FaceAligner {
       );
     }
     const crop = ffhqQuad(faces[faceIndex].landmarks);
+    const small = fitWithin(upright, PASTE_BACK_MAX_SIDE);
     return {
       image: resampleQuad(upright, crop.quad, outputSize),
       crop,
       faces,
       faceIndex,
       photo: { width: upright.width, height: upright.height },
+      pasteBack: {
+        image: small.image,
+        quad: crop.quad.map((p) => ({ x: p.x * small.scale, y: p.y * small.scale })) as PhotoCrop['quad'],
+      },
     };
   }
 
@@ -271,4 +278,6 @@ export interface AlignedPhoto {
   faces: DetectedFace[];
   faceIndex: number;
   photo: { width: number; height: number };
+  /** the photo at most PASTE_BACK_MAX_SIDE px and the crop in it: where an edit is pasted back */
+  pasteBack: PhotoCrop;
 }

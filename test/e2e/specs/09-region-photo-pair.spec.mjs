@@ -117,7 +117,7 @@ export const tests = [
       await waitForText(
         page,
         noteOf('region-blend'),
-        /^whole face from face-api's landmarks: \d+ % of the image$/,
+        /^whole face from face-api's landmarks: \d+ % of the image · pasted back into the 512×600 photo$/,
         180_000,
       );
       await waitForSettled(page, { timeout: 90_000 });

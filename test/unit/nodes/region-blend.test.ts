@@ -8,6 +8,7 @@ import {
   featherMask,
   fillPolygons,
   growMask,
+  pasteIntoPhoto,
   resizeRgba,
   rgbaToTensor,
   tensorToRgba,
@@ -16,6 +17,7 @@ import { loadFaceNode } from '../../../src/nodes/load-face';
 import { regionBlendNode } from '../../../src/nodes/region-blend';
 import { faceRegionMask, FACE_REGIONS, landmarkPolygons } from '../../../src/nodes/face-regions';
 import { decodeImageNode } from '../../../src/workers/node/context';
+import { resampleQuad } from '../../../src/workers/align';
 import { framedRegion } from '../../../src/synth/framing';
 import { mouthRegion } from '../../../src/synth/regions';
 import { neutralAttributes, sampleIdentity } from '../../../src/synth';
@@ -104,6 +106,61 @@ describe('soft masks', () => {
     expect(masks.face[68 * 100 + 50]).toBe(1); // the mouth is inside the face
     expect(masks.face[5 * 100 + 50]).toBe(0); // above the forehead is not
     expect(() => landmarkPolygons(lm.slice(0, 5), 'mouth')).toThrow(/expected 68 face landmarks, got 5/);
+  });
+});
+
+describe('paste-back into the photo', () => {
+  const flat = (w: number, h: number, v: number) => ({
+    width: w,
+    height: h,
+    data: new Uint8ClampedArray(w * h * 4).fill(v),
+  });
+
+  it('puts the crop where resampleQuad cut it, mixed by the mask; the rest of the photo stays', () => {
+    const photo = flat(40, 30, 100);
+    const square = [
+      { x: 10, y: 5 },
+      { x: 10, y: 25 },
+      { x: 30, y: 25 },
+      { x: 30, y: 5 },
+    ] as const;
+    const crop = flat(10, 10, 200);
+    const full = pasteIntoPhoto(photo, square, crop, new Float32Array(100).fill(1));
+    const at = (img: { data: Uint8ClampedArray; width: number }, x: number, y: number) =>
+      img.data[(y * img.width + x) * 4];
+    expect(at(full, 10, 5)).toBe(200);
+    expect(at(full, 29, 24)).toBe(200);
+    expect(at(full, 9, 5)).toBe(100);
+    expect(at(full, 30, 24)).toBe(100);
+    expect(at(full, 20, 26)).toBe(100);
+    expect(pasteIntoPhoto(photo, square, crop, new Float32Array(100)).data).toEqual(photo.data);
+    const half = pasteIntoPhoto(photo, square, crop, new Float32Array(100).fill(0.5));
+    expect(at(half, 20, 15)).toBe(150);
+    expect(() => pasteIntoPhoto(photo, square, flat(10, 8, 0), new Float32Array(80))).toThrow(/must be square/);
+  });
+
+  it('a rotated crop cut out and pasted back in full gives the photo again', () => {
+    // a smooth photo, a crop turned by 20°
+    const photo = {
+      width: 80,
+      height: 60,
+      data: new Uint8ClampedArray(80 * 60 * 4).map((_, i) => {
+        const p = i >> 2;
+        return 128 + 100 * Math.sin((p % 80) / 9) * Math.cos(Math.floor(p / 80) / 7);
+      }),
+    };
+    const c = { x: 40, y: 30 };
+    const r = (dx: number, dy: number) => {
+      const a = (20 * Math.PI) / 180;
+      return { x: c.x + dx * Math.cos(a) - dy * Math.sin(a), y: c.y + dx * Math.sin(a) + dy * Math.cos(a) };
+    };
+    const quad = [r(-15, -15), r(-15, 15), r(15, 15), r(15, -15)] as const;
+    const crop = resampleQuad(photo, [...quad], 30);
+    const back = pasteIntoPhoto(photo, quad, crop, new Float32Array(30 * 30).fill(1));
+    let worst = 0;
+    for (let i = 0; i < photo.data.length; i++) worst = Math.max(worst, Math.abs(back.data[i] - photo.data[i]));
+    expect(worst).toBeLessThan(12); // two bilinear resamplings of a smooth picture
+    expect(back.data[(30 * 80 + 40) * 4]).not.toBe(0);
   });
 });
 
@@ -196,6 +253,40 @@ describe.skipIf(!existsSync(PORTRAIT))('Region Blend on a photo (face-api landma
     expect(centroid(mouth.mask, size).y / size).toBeGreaterThan(0.6);
     expect(centroid(mouth.mask, size).y / size).toBeLessThan(0.8);
     expect(Math.abs(centroid(mouth.mask, size).x / size - 0.5)).toBeLessThan(0.06);
+    // Load Face's aligned crop keeps its photo; the blend's "photo" output is the result pasted back into it
+    const aligned = (
+      await loadFaceNode.compute(
+        {},
+        { pack: 'faceworld', source: 'asset:p', crop: 'face', face: 0 },
+        makeCtx({ p: new Uint8Array(readFileSync(PORTRAIT)) }),
+      )
+    ).image as ImageValue;
+    expect(aligned.photo?.image.width).toBe(512);
+    const flatEdit: ImageValue = {
+      kind: 'image',
+      tensor: { data: new Float32Array(3 * 64 * 64), dims: [1, 3, 64, 64] },
+    };
+    const notes: string[] = [];
+    const out = await regionBlendNode.compute(
+      { source: aligned, edited: flatEdit },
+      { region: 'mouth', grow: 2, feather: 3 },
+      makeCtx({}, [], notes),
+    );
+    expect(notes[0]).toMatch(
+      /^mouth from face-api's landmarks: \d+ % of the image · pasted back into the 512×600 photo$/,
+    );
+    const pasted = tensorToRgba((out.photo as ImageValue).tensor);
+    const original = aligned.photo!.image;
+    expect([pasted.width, pasted.height]).toEqual([512, 600]);
+    const differs = (x: number, y: number) =>
+      [0, 1, 2].some((c) => Math.abs(pasted.data[(y * 512 + x) * 4 + c] - original.data[(y * 512 + x) * 4 + c]) > 2);
+    // the mouth (the photo's landmarks) turned grey; the flag in the corner did not
+    const lips = (await ctx.faceLandmarks!(original))!.slice(48, 60);
+    const mx = Math.round(lips.reduce((s, p) => s + p.x, 0) / 12);
+    const my = Math.round(lips.reduce((s, p) => s + p.y, 0) / 12);
+    expect(differs(mx, my)).toBe(true);
+    expect(differs(20, 20)).toBe(false);
+    expect(differs(mx, 40)).toBe(false);
     const grey: ImageValue = { kind: 'image', tensor: { data: new Float32Array(3 * 64 * 64), dims: [1, 3, 64, 64] } };
     await expect(
       regionBlendNode.compute({ source: grey, edited: grey }, { region: 'mouth', grow: 2, feather: 3 }, ctx),
