@@ -5,18 +5,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { encode as encodePng } from 'fast-png';
-import { SEL, importThroughUi, openEditor, waitForImage, waitForImageChange, waitForSettled } from '../lib/browser.mjs';
+import {
+  SEL,
+  importThroughUi,
+  openEditor,
+  waitForImage,
+  waitForImageChange,
+  waitForNote,
+  waitForSettled,
+} from '../lib/browser.mjs';
 
 const EXAMPLE = 'smile-mouth-only.dge.json';
 const PORTRAIT = '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg';
-const noteOf = (type) => `${SEL.node(type)} [data-testid="node-note"]`;
-async function waitForText(page, selector, re, timeout = 90_000) {
-  await page.waitForFunction(
-    ({ sel, source }) => new RegExp(source).test(document.querySelector(sel)?.textContent ?? ''),
-    { sel: selector, source: re.source },
-    { timeout },
-  );
-}
 const node = (id, type, params, position = [0, 0]) => ({ id, type, params, position });
 const wire = (from, fromSocket, to, toSocket) => ({
   id: `${from}.${fromSocket}->${to}.${toSocket}`,
@@ -36,7 +36,7 @@ export const tests = [
         null,
         { timeout: 15_000 },
       );
-      await waitForText(page, noteOf('region-blend'), /^mouth from FaceWorld's renderer: \d+ % of the image$/);
+      await waitForNote(page, 'region-blend', /^mouth from FaceWorld's renderer: \d+ % of the image$/, 90_000);
       await waitForSettled(page, { timeout: 90_000 });
       assert.equal(await page.locator(SEL.node('region-blend')).getAttribute('data-node-state'), 'done');
       // the preview: the mask over the source, then the result (twice as wide as tall, plus a gap)
@@ -48,7 +48,7 @@ export const tests = [
         .locator(`${SEL.node('region-blend')} select`)
         .first()
         .selectOption('eyes');
-      await waitForText(page, noteOf('region-blend'), /^eyes from FaceWorld's renderer: \d+ % of the image$/);
+      await waitForNote(page, 'region-blend', /^eyes from FaceWorld's renderer: \d+ % of the image$/, 90_000);
       await waitForImageChange(page, SEL.preview('region-blend'), mouth.hash, { timeout: 60_000 });
       // only the blend and what follows it ran again: the compare shows the new result
       await waitForImageChange(page, SEL.preview('compare'), compared.hash, { timeout: 60_000 });
@@ -114,9 +114,9 @@ export const tests = [
       await page.locator(SEL.node('photo-pair')).waitFor({ timeout: 15_000 });
       // the pair's strip shows both pictures; the delta moves the face away from the plain inversion
       await waitForImage(page, SEL.preview('photo-pair'), { timeout: 90_000 });
-      await waitForText(
+      await waitForNote(
         page,
-        noteOf('region-blend'),
+        'region-blend',
         /^whole face from face-api's landmarks: \d+ % of the image · pasted back into the 512×600 photo$/,
         180_000,
       );
