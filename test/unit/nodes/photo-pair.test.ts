@@ -2,6 +2,7 @@
 // chained pairs; the named errors (missing inputs, another change, a pack without an encoder).
 import { describe, expect, it } from 'vitest';
 import type { ComputeContext, DeltaValue, LatentValue, PackManifest, PairsValue } from '../../../src/graph/types';
+import { valueBytes } from '../../../src/graph/executor';
 import { encodeDeltaNode } from '../../../src/nodes/encode-delta';
 import { ganInversionNode } from '../../../src/nodes/gan-inversion';
 import { mergeNotes, photoPairNode } from '../../../src/nodes/photo-pair';
@@ -26,6 +27,8 @@ describe('Photo Pair on the fixture pack', () => {
     expect(maxAbsDiff(pair.latents!.from, await inv(before))).toBe(0);
     expect(maxAbsDiff(pair.latents!.to, await inv(after))).toBe(0);
     expect(progress.at(-1)).toBeCloseTo(1, 6);
+    // the cache's byte bound counts the latents the pair carries besides its pictures
+    expect(valueBytes(pairs)).toBe(2 * 3 * 32 * 32 * 4 + 2 * 4 * 16 * 4);
     // the same delta as Encode Delta encoding the pictures itself (same encoder, no refinement)
     const plain: PairsValue = { ...pairs, pairs: [{ from: before, to: after, params: { from: {}, to: {} } }] };
     for (const method of ['dge', 'linear']) {

@@ -13,6 +13,7 @@ import {
   rgbaToTensor,
   tensorToRgba,
 } from '../../../src/image';
+import { valueBytes } from '../../../src/graph/executor';
 import { loadFaceNode } from '../../../src/nodes/load-face';
 import { regionBlendNode } from '../../../src/nodes/region-blend';
 import { faceRegionMask, FACE_REGIONS, landmarkPolygons } from '../../../src/nodes/face-regions';
@@ -262,6 +263,8 @@ describe.skipIf(!existsSync(PORTRAIT))('Region Blend on a photo (face-api landma
       )
     ).image as ImageValue;
     expect(aligned.photo?.image.width).toBe(512);
+    // the cache's byte bound counts the photo the crop carries
+    expect(valueBytes(aligned)).toBe(3 * 64 * 64 * 4 + 512 * 600 * 4);
     const flatEdit: ImageValue = {
       kind: 'image',
       tensor: { data: new Float32Array(3 * 64 * 64), dims: [1, 3, 64, 64] },
