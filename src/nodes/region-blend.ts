@@ -105,11 +105,12 @@ export const regionBlendNode: NodeDefinition = {
     notes.unshift(
       `${region === 'face' ? 'whole face' : region} from ${by}: ${(100 * share).toFixed(0)} % of the image`,
     );
-    // an aligned face goes back into its photo: the mask, grown and feathered inside the crop, hides the seam
+    // an aligned face goes back into its photo: the edit through the same mask (the source crop is the
+    // photo resampled, so this is the result above at the photo's own pixels); the feathered mask hides the seam
     let photo: ImageValue = image;
     if (source.photo) {
       const { image: full, quad } = source.photo;
-      photo = { kind: 'image', tensor: rgbaToTensor(pasteIntoPhoto(full, quad, tensorToRgba(image.tensor), mask)) };
+      photo = { kind: 'image', tensor: rgbaToTensor(pasteIntoPhoto(full, quad, tensorToRgba(sized.tensor), mask)) };
       notes.push(`pasted back into the ${full.width}×${full.height} photo`);
     }
     ctx.note?.(notes.join(' · '));

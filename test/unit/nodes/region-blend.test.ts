@@ -290,6 +290,21 @@ describe.skipIf(!existsSync(PORTRAIT))('Region Blend on a photo (face-api landma
     expect(differs(mx, my)).toBe(true);
     expect(differs(20, 20)).toBe(false);
     expect(differs(mx, 40)).toBe(false);
+    // cut out again, the pasted photo is the blended crop: also across the feathered edge, where the
+    // edit must enter once (photo·(1 − m) + edit·m), not through the mask twice
+    const recut = resampleQuad(pasted, [...aligned.photo!.quad], 64);
+    const blended = tensorToRgba((out.image as ImageValue).tensor);
+    const { mask: hard } = await faceRegionMask(aligned, 'mouth', ctx);
+    const soft = featherMask(growMask(hard, 64, 64, 0.02 * 64), 64, 64, 0.03 * 64);
+    let edge = 0;
+    let n = 0;
+    soft.forEach((m, p) => {
+      if (m < 0.3 || m > 0.7) return;
+      for (let c = 0; c < 3; c++) edge += Math.abs(recut.data[p * 4 + c] - blended.data[p * 4 + c]);
+      n += 3;
+    });
+    expect(n).toBeGreaterThan(30);
+    expect(edge / n).toBeLessThan(6);
     const grey: ImageValue = { kind: 'image', tensor: { data: new Float32Array(3 * 64 * 64), dims: [1, 3, 64, 64] } };
     await expect(
       regionBlendNode.compute({ source: grey, edited: grey }, { region: 'mouth', grow: 2, feather: 3 }, ctx),
