@@ -19,8 +19,8 @@ import { regionBlendNode } from '../../../src/nodes/region-blend';
 import { faceRegionMask, FACE_REGIONS, landmarkPolygons } from '../../../src/nodes/face-regions';
 import { decodeImageNode } from '../../../src/workers/node/context';
 import { resampleQuad } from '../../../src/workers/align';
-import { framedRegion } from '../../../src/synth/framing';
-import { mouthRegion } from '../../../src/synth/regions';
+import { framedFeatures, framedRegion } from '../../../src/synth/framing';
+import { featureRegion, mouthRegion } from '../../../src/synth/regions';
 import { neutralAttributes, sampleIdentity } from '../../../src/synth';
 import { FACE_NETS_LOAD_MS, loadFaceNets } from '../images';
 import { imageFrom, makeCtx } from './helpers';
@@ -179,6 +179,12 @@ describe('Region Blend on the fixture pack', () => {
     expect(from).toBe('render');
     const want = framedRegion(sampleIdentity(7002), neutralAttributes(), 32, 'frame', mouthRegion);
     expect(Array.from(mask)).toEqual(Array.from(want));
+    // in a face-framed pack's crop too: the features' region lands where the training masks put it
+    const [id, attrs] = [sampleIdentity(7002), neutralAttributes()];
+    const features = framedRegion(id, attrs, 64, 'face', featureRegion);
+    const stored = framedFeatures(id, attrs, 64, 'face');
+    expect(Math.max(...features.map((v, i) => Math.abs(v - stored[i])))).toBeLessThan(1 / 255);
+    expect(sum(features)).toBeGreaterThan(50);
     const eyes = await faceRegionMask(source, 'eyes', ctx);
     expect(centroid(eyes.mask, 32).y).toBeLessThan(centroid(mask, 32).y);
   });
