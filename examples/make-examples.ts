@@ -58,30 +58,41 @@ const pairNode = (id: string, attribute: string, from: number, to: number, y: nu
   position: [0, y],
 });
 
-/** One edit: a face, its inversion, one attribute's pairs → Δ → Scale → Add → Generate. */
+/** A face, its inversion, one attribute's pairs → Δ → Scale (α) → Add → Generate. */
+const editChain = (pairs: Node, alpha: number) => ({
+  nodes: [
+    { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:1' }, position: [0, 0] },
+    { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
+    pairs,
+    { id: 'delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 380] },
+    { id: 'scale', type: 'scale', params: { alpha }, position: [560, 380] },
+    { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [560, 0] },
+    { id: 'generate', type: 'generate', params: { pack: PACK }, position: [840, 0] },
+  ] satisfies Node[],
+  wires: [
+    wire('face', 'image', 'invert', 'image'),
+    wire('invert', 'latent', 'add', 'latent'),
+    wire('pairs', 'pairs', 'delta', 'pairs'),
+    wire('delta', 'delta', 'scale', 'delta'),
+    wire('scale', 'delta', 'add', 'deltas'),
+    wire('add', 'latent', 'generate', 'latent'),
+  ],
+});
+
+/** One edit: the edit chain, compared with the source and saved. */
 function singleEdit(file: string, name: string, pairs: Node, saveAs: string): void {
+  const chain = editChain(pairs, 1);
   write(
     file,
     graph(
       name,
       [
-        { id: 'face', type: 'load-face', params: { pack: PACK, source: 'sample:1' }, position: [0, 0] },
-        { id: 'invert', type: 'gan-inversion', params: { pack: PACK }, position: [280, 0] },
-        pairs,
-        { id: 'delta', type: 'encode-delta', params: { pack: PACK, method: 'dge' }, position: [280, 380] },
-        { id: 'scale', type: 'scale', params: { alpha: 1 }, position: [560, 380] },
-        { id: 'add', type: 'add', params: { pack: PACK, combine: 'sum' }, position: [560, 0] },
-        { id: 'generate', type: 'generate', params: { pack: PACK }, position: [840, 0] },
+        ...chain.nodes,
         { id: 'compare', type: 'compare', params: {}, position: [1120, 0], label: 'Source vs edited' },
         { id: 'save', type: 'save-image', params: { filename: saveAs }, position: [1120, 380] },
       ],
       [
-        wire('face', 'image', 'invert', 'image'),
-        wire('invert', 'latent', 'add', 'latent'),
-        wire('pairs', 'pairs', 'delta', 'pairs'),
-        wire('delta', 'delta', 'scale', 'delta'),
-        wire('scale', 'delta', 'add', 'deltas'),
-        wire('add', 'latent', 'generate', 'latent'),
+        ...chain.wires,
         wire('face', 'image', 'compare', 'a'),
         wire('generate', 'image', 'compare', 'b'),
         wire('generate', 'image', 'save', 'image'),
@@ -236,6 +247,36 @@ write(
       wire('generate', 'image', 'measure-edited', 'image'),
       wire('face', 'image', 'compare', 'a'),
       wire('generate', 'image', 'compare', 'b'),
+    ],
+  ),
+);
+
+// Region Blend: the smile pasted back into the source face inside a soft mask of the mouth, so
+// nothing outside the mouth changes (the sample's mask comes from FaceWorld's own regions).
+const smileChain = editChain(pairNode('pairs', 'smile', 0, 1, 380, 'Smile pairs'), 2);
+write(
+  'smile-mouth-only.dge.json',
+  graph(
+    'Region blend: smile, mouth only',
+    [
+      ...smileChain.nodes,
+      {
+        id: 'blend',
+        type: 'region-blend',
+        params: { region: 'mouth', grow: 2, feather: 3 },
+        position: [1120, 0],
+        label: 'Mouth only',
+      },
+      { id: 'compare', type: 'compare', params: {}, position: [1400, 0], label: 'Source vs mouth edit' },
+      { id: 'save', type: 'save-image', params: { filename: 'smile-mouth-only.png' }, position: [1400, 380] },
+    ],
+    [
+      ...smileChain.wires,
+      wire('face', 'image', 'blend', 'source'),
+      wire('generate', 'image', 'blend', 'edited'),
+      wire('face', 'image', 'compare', 'a'),
+      wire('blend', 'image', 'compare', 'b'),
+      wire('blend', 'image', 'save', 'image'),
     ],
   ),
 );

@@ -87,11 +87,20 @@ export interface ExecutorOptions {
 export function valueBytes(value: Value): number {
   switch (value.kind) {
     case 'image':
+      // an aligned face also holds the photo it was cut from
+      return value.tensor.data.byteLength + (value.photo?.image.data.byteLength ?? 0);
     case 'latent':
     case 'delta':
       return value.tensor.data.byteLength;
     case 'pairs':
-      return value.pairs.reduce((sum, p) => sum + p.from.tensor.data.byteLength + p.to.tensor.data.byteLength, 0);
+      return value.pairs.reduce(
+        (sum, p) =>
+          sum +
+          valueBytes(p.from) +
+          valueBytes(p.to) +
+          (p.latents ? p.latents.from.data.byteLength + p.latents.to.data.byteLength : 0),
+        0,
+      );
     default:
       return 8;
   }

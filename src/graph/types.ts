@@ -22,6 +22,33 @@ export type SocketType = 'image' | 'latent' | 'pairs' | 'delta' | 'number';
 export interface ImageValue {
   kind: 'image';
   tensor: Tensor;
+  /**
+   * Set when the picture is a FaceWorld render exactly as drawn (Load Face's samples): the
+   * renderer's identity and attributes (`src/synth`) and its framing, so a node that needs the
+   * face's regions (Region Blend) takes them from the renderer rather than from detected landmarks.
+   * Any change to the pixels (resizing, generating) gives a value without it.
+   */
+  render?: FaceRender;
+  /**
+   * Set when the picture is a face aligned out of a photo (Load Face's "Detect & align"): the photo
+   * and where the crop lies in it, so Region Blend can paste its result back into the photo.
+   */
+  photo?: PhotoCrop;
+}
+
+/** The photo an aligned face was cut from and the crop's place in it (see `ImageValue.photo`). */
+export interface PhotoCrop {
+  /** the upright photo, scaled down to at most `PASTE_BACK_MAX_SIDE` px (src/workers/align) */
+  image: RgbaImage;
+  /** the crop square's corners in `image`, at pixel edges: top-left, bottom-left, bottom-right, top-right */
+  quad: [{ x: number; y: number }, { x: number; y: number }, { x: number; y: number }, { x: number; y: number }];
+}
+
+/** The parameters of a FaceWorld render (see `ImageValue.render`). */
+export interface FaceRender {
+  identity: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  framing: 'frame' | 'face';
 }
 
 /** W+ latent `[1,L,D]`, tagged with the model pack it belongs to. */
@@ -31,12 +58,14 @@ export interface LatentValue {
   tensor: Tensor;
 }
 
-/** One synthetic pair: two CGI renders of the same identity differing in one attribute. */
+/** One pair: two pictures of the same face differing in one attribute (CGI renders, or photos). */
 export interface SyntheticPair {
   from: ImageValue;
   to: ImageValue;
   /** The exact renderer parameters of both renders (identity + attributes), for provenance. */
   params: { from: Record<string, unknown>; to: Record<string, unknown> };
+  /** Both pictures already inverted in `pack` (Photo Pair): Encode Delta uses these latents. */
+  latents?: { pack: string; from: Tensor; to: Tensor };
 }
 
 /** K synthetic pairs showing the same attribute change. */
@@ -289,12 +318,24 @@ export interface ComputeContext {
     size: number,
     /** which face, 0 = the largest (default) */
     options?: { faceIndex?: number },
-  ): Promise<RgbaImage & { /** how many faces the photo has */ faces?: number }>;
+  ): Promise<
+    RgbaImage & {
+      /** how many faces the photo has */
+      faces?: number;
+      /** the photo and the crop's place in it, for pasting an edit back */
+      photo?: PhotoCrop;
+    }
+  >;
   /**
    * Optional: the 128-d face-recognition descriptor of the largest face in an RGBA image, or null
    * when no face is found (Compare's identity readout, the paper's "CS").
    */
   faceDescriptor?(image: RgbaImage): Promise<Float32Array | null>;
+  /**
+   * Optional: the 68 landmarks (iBUG order, as face-api and dlib give them) of the largest face in
+   * an RGBA image, in its pixels, or null when no face is found (Region Blend's masks of photos).
+   */
+  faceLandmarks?(image: RgbaImage): Promise<{ x: number; y: number }[] | null>;
   /** Optional: a short remark shown on the node after it ran ("3 faces found, using face 0"). */
   note?(text: string): void;
   signal: AbortSignal;

@@ -6,3 +6,4 @@ export * from './rgba';
 export * from './tensor';
 export * from './similarity';
 export * from './header';
+export * from './mask';

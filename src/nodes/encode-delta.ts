@@ -1,4 +1,4 @@
-// Encode Delta: K synthetic pairs -> one delta. `dge`: δ = mean_k Enc(E(from_k), E(to_k)) with the
+// Encode Delta: K pairs (synthetic, or photos already inverted) -> one delta. `dge`: δ = mean_k Enc(E(from_k), E(to_k)) with the
 // pack's Δ-encoder; `linear` (baseline): the W+ offset mean_k (E(to_k) − E(from_k)).
 import type { DeltaValue, NodeDefinition } from '../graph/types';
 import { encoderInputSize, resizeImageValue } from '../image';
@@ -40,13 +40,18 @@ export const encodeDeltaNode: NodeDefinition = {
     const k = pairs.pairs.length;
     if (k === 0) throw new Error('Encode Delta: input "pairs" holds no pairs');
     const { width, height } = encoderInputSize(manifest);
-    const images = [...pairs.pairs.map((p) => p.from), ...pairs.pairs.map((p) => p.to)].map(
-      (img) => resizeImageValue(img, width, height).tensor,
-    );
+    const images = () =>
+      [...pairs.pairs.map((p) => p.from), ...pairs.pairs.map((p) => p.to)].map(
+        (img) => resizeImageValue(img, width, height).tensor,
+      );
     const steps = method === 'dge' ? 2 * k + 1 : 2 * k;
-    const ws = await runBatched(ctx, id, manifest, 'encoder', stack(images), ENCODER_CHUNK, (done) =>
-      ctx.progress(done / steps),
-    );
+    // pairs inverted in this pack already (Photo Pair) keep their latents; others are encoded here
+    const inverted = pairs.pairs.every((p) => p.latents?.pack === id);
+    const ws = inverted
+      ? stack([...pairs.pairs.map((p) => p.latents!.from), ...pairs.pairs.map((p) => p.latents!.to)])
+      : await runBatched(ctx, id, manifest, 'encoder', stack(images()), ENCODER_CHUNK, (done) =>
+          ctx.progress(done / steps),
+        );
     const per = ws.data.length / (2 * k);
     const wFrom = { data: ws.data.slice(0, k * per), dims: [k, ...ws.dims.slice(1)] };
     const wTo = { data: ws.data.slice(k * per), dims: [k, ...ws.dims.slice(1)] };

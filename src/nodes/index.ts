@@ -13,7 +13,9 @@ import { loadFaceNode } from './load-face';
 import { lockNode } from './lock';
 import { measureNode } from './measure';
 import { noteNode } from './note';
+import { photoPairNode } from './photo-pair';
 import { randomFaceNode } from './random-face';
+import { regionBlendNode } from './region-blend';
 import { saveImageNode } from './save-image';
 import { scaleNode } from './scale';
 import { syntheticPairNode } from './synthetic-pair';
@@ -23,6 +25,7 @@ export const nodeDefinitions: NodeDefinition[] = [
   randomFaceNode,
   ganInversionNode,
   syntheticPairNode,
+  photoPairNode,
   encodeDeltaNode,
   loadDeltaNode,
   scaleNode,
@@ -30,6 +33,7 @@ export const nodeDefinitions: NodeDefinition[] = [
   aimNode,
   lockNode,
   layerRangeNode,
+  regionBlendNode,
   generateNode,
   compareNode,
   measureNode,

@@ -1,6 +1,6 @@
 // Load Face: a bundled sample face, an uploaded file (graph asset) or a URL -> the pack's encoder
 // input (center-cropped square, resized, normalised).
-import type { ComputeContext, NodeDefinition, RgbaImage } from '../graph/types';
+import type { ComputeContext, FaceRender, NodeDefinition, PhotoCrop, RgbaImage } from '../graph/types';
 import { imageFraming, neutralAttributes, renderFramed, sampleIdentity, type Framing } from '../synth';
 import { encoderInputSize, rgbaToPackImage } from '../image';
 import { nodePack, packParam, stringParam } from './common';
@@ -10,20 +10,21 @@ export const SAMPLE_FACES = [1, 2, 3, 4, 5, 6].map((n) => ({ value: `sample:${n}
 /** Identity seeds of the samples are offset so they differ from the CGI pair identities (seeds 1..K). */
 const SAMPLE_SEED_OFFSET = 7000;
 
-async function sampleFace(name: string, size: number, framing: Framing): Promise<RgbaImage> {
+async function sampleFace(
+  name: string,
+  size: number,
+  framing: Framing,
+): Promise<{ rgba: RgbaImage; render: FaceRender }> {
   const n = Number(name);
   if (!Number.isInteger(n) || n < 1 || n > 999)
     throw new Error(
       `Load Face: unknown sample "${name}" (samples are sample:1 … sample:${SAMPLE_FACES.length}, or any number up to 999)`,
     );
+  const identity = sampleIdentity(SAMPLE_SEED_OFFSET + n);
+  const attributes = neutralAttributes();
   // framed as the pack's encoder was trained (manifest image.framing)
-  const img = renderFramed(
-    sampleIdentity(SAMPLE_SEED_OFFSET + n),
-    neutralAttributes(),
-    { size, style: 'photo', seed: n },
-    framing,
-  );
-  return { width: img.width, height: img.height, data: img.data };
+  const img = renderFramed(identity, attributes, { size, style: 'photo', seed: n }, framing);
+  return { rgba: { width: img.width, height: img.height, data: img.data }, render: { identity, attributes, framing } };
 }
 
 const ordinal = (n: number) =>
@@ -44,7 +45,7 @@ async function decode(
   crop: string,
   size: number,
   faceIndex: number,
-): Promise<RgbaImage> {
+): Promise<{ rgba: RgbaImage; photo?: PhotoCrop }> {
   if (crop === 'face') {
     if (!ctx.alignFace)
       throw new Error('Load Face: face alignment is not available in this runtime; set "crop" to "center"');
@@ -56,10 +57,11 @@ async function decode(
       throw new Error(`Load Face: cannot align the face in ${what}: ${(e as Error).message}`);
     }
     if (aligned.faces !== undefined) ctx.note?.(facesNote(aligned.faces, faceIndex));
-    return { width: aligned.width, height: aligned.height, data: aligned.data };
+    const rgba = { width: aligned.width, height: aligned.height, data: aligned.data };
+    return aligned.photo ? { rgba, photo: aligned.photo } : { rgba };
   }
   try {
-    return await ctx.decodeImage(bytes);
+    return { rgba: await ctx.decodeImage(bytes) };
   } catch (e) {
     throw new Error(`Load Face: cannot decode ${what}: ${(e as Error).message}`);
   }
@@ -124,12 +126,14 @@ export const loadFaceNode: NodeDefinition = {
     const scheme = colon > 0 ? source.slice(0, colon) : 'asset';
     const ref = colon > 0 ? source.slice(colon + 1) : source;
     let rgba: RgbaImage;
+    let render: FaceRender | undefined;
+    let photo: PhotoCrop | undefined;
     if (scheme === 'sample') {
-      rgba = await sampleFace(ref, size, imageFraming(manifest.image));
+      ({ rgba, render } = await sampleFace(ref, size, imageFraming(manifest.image)));
     } else if (scheme === 'asset') {
       const bytes = ctx.assets.get(ref);
       if (!bytes) throw new Error(`Load Face: the graph has no image asset "${ref}" (param "source")`);
-      rgba = await decode(ctx, bytes, `asset "${ref}"`, crop, size, faceIndex);
+      ({ rgba, photo } = await decode(ctx, bytes, `asset "${ref}"`, crop, size, faceIndex));
     } else if (scheme === 'url' || scheme === 'http' || scheme === 'https') {
       const url = scheme === 'url' ? ref : source;
       let bytes: Uint8Array;
@@ -138,13 +142,16 @@ export const loadFaceNode: NodeDefinition = {
       } catch (e) {
         throw new Error(`Load Face: cannot fetch ${url}: ${(e as Error).message}`);
       }
-      rgba = await decode(ctx, bytes, url, crop, size, faceIndex);
+      ({ rgba, photo } = await decode(ctx, bytes, url, crop, size, faceIndex));
     } else {
       throw new Error(
         `Load Face: param "source" must start with sample:, asset: or url:, got "${source.slice(0, 80)}"`,
       );
     }
     ctx.progress(0.5);
-    return { image: rgbaToPackImage(rgba, manifest) };
+    const image = rgbaToPackImage(rgba, manifest);
+    // a sample is the render itself (drawn at the encoder's size): its regions are known exactly;
+    // an aligned face keeps the photo it came from, for pasting an edit back
+    return { image: { ...image, ...(render ? { render } : {}), ...(photo ? { photo } : {}) } };
   },
 };

@@ -5,8 +5,9 @@
 // draws them within 20 CPU minutes. This is that crop, written once, so that every image that
 // enters a face-framed pack (training sets, synthetic pairs, sample faces, benchmark ground
 // truth) is cut the same way. It matches `probe_inversion.py crops --crop 80` on 128-px renders.
-import { featureRegion, regionCoverage } from './regions';
-import { defaultSupersample, render, renderLayers } from './render';
+import { featureRegion, regionCoverage, type RegionTest } from './regions';
+import { gbufferCoverage } from './raster';
+import { defaultSupersample, rasterize, render, renderLayers } from './render';
 import type { Attributes, Identity, RenderOptions } from './params';
 import type { RgbaImage } from '../graph/types';
 
@@ -123,6 +124,29 @@ export function framedFeatures(
     size,
   );
   return Float32Array.from(areaCrop(cut.stored, cut.big, 1, cut.x0, cut.y0, cut.side, size), (v) => v / 255);
+}
+
+/**
+ * The coverage (0–1 per pixel, row-major `size`²) of any region of a face, in the framing its
+ * render used: pixel for pixel over `renderFramed`'s picture of the same parameters (Region Blend's
+ * mask of a FaceWorld face). One rasterisation gives the region and, in `face` framing, the
+ * features that place the crop.
+ */
+export function framedRegion(
+  identity: Identity,
+  attributes: Attributes,
+  size: number,
+  framing: Framing,
+  region: RegionTest,
+): Float32Array {
+  checkFraming(framing);
+  if (framing === 'frame') return regionCoverage(identity, attributes, size, region, defaultSupersample(size));
+  const big = size * FACE_FRAMING.renderScale;
+  const ss = defaultSupersample(big);
+  const { gb } = rasterize(identity, attributes, big, ss);
+  const cut = faceCut(gbufferCoverage(gb, big, ss, featureRegion), size);
+  const cover = gbufferCoverage(gb, big, ss, region);
+  return Float32Array.from(areaCrop(cover, big, 1, cut.x0, cut.y0, cut.side, size));
 }
 
 /**

@@ -22,6 +22,14 @@ export const eyeRegion =
 
 export const browRegion: RegionTest = (m, u, v) => m === MAT.skin && Math.abs(u) < 1 && v > 0.02 && v < 0.85;
 
+/** The face itself: the front of the skin from chin to forehead, eyes, teeth and mouth (not hair, ears, neck). */
+export const faceRegion: RegionTest = (m, u, v) =>
+  (m === MAT.skin && Math.abs(u) < 1.2 && v > -1.45 && v < 1) ||
+  m === MAT.eyeball ||
+  m === MAT.lid ||
+  m === MAT.teeth ||
+  m === MAT.cavity;
+
 export const bothEyes: RegionTest = (m, u, v, w) => eyeRegion(1)(m, u, v, w) || eyeRegion(-1)(m, u, v, w);
 
 /**

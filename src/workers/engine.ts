@@ -71,6 +71,8 @@ export interface EngineDeps {
   alignFace?: ComputeContext['alignFace'];
   /** face descriptors for Compare's identity readout (loaded lazily by the host) */
   faceDescriptor?: ComputeContext['faceDescriptor'];
+  /** face landmarks for Region Blend's masks of photos (loaded lazily by the host) */
+  faceLandmarks?: ComputeContext['faceLandmarks'];
   /** marks a value's buffers for transfer (Comlink.transfer in the worker); identity elsewhere */
   transfer?: <T>(value: T, transferables: Transferable[]) => T;
   sessionOptions?: Record<string, unknown>;
@@ -198,6 +200,7 @@ export class Engine {
         fetchBytes: this.deps.fetchBytes,
         ...(this.deps.alignFace ? { alignFace: this.deps.alignFace } : {}),
         ...(this.deps.faceDescriptor ? { faceDescriptor: this.deps.faceDescriptor } : {}),
+        ...(this.deps.faceLandmarks ? { faceLandmarks: this.deps.faceLandmarks } : {}),
       }),
     );
     this.sent.clear();
@@ -228,8 +231,17 @@ export class Engine {
     };
   }
 
-  /** A node's previews and number values, unless the UI already has those of these very outputs. */
-  private sendPreviews(runId: number, nodeId: string, outputs: NodeOutputs, emit: (e: EngineEvent) => void): void {
+  /**
+   * A node's preview and number values, unless the UI already has those of these very outputs. The
+   * node shows one picture: of a type that names its `preview` output, only that one is sent.
+   */
+  private sendPreviews(
+    runId: number,
+    nodeId: string,
+    outputs: NodeOutputs,
+    emit: (e: EngineEvent) => void,
+    preview?: string,
+  ): void {
     if (this.sent.get(nodeId) === outputs) return;
     this.sent.set(nodeId, outputs);
     for (const [output, value] of Object.entries(outputs)) {
@@ -238,6 +250,7 @@ export class Engine {
           emit({ type: 'node-value', runId, nodeId, output, value: value.value });
           continue;
         }
+        if (preview !== undefined && output !== preview) continue;
         const rgba = previewOf(value);
         if (!rgba) continue;
         const event: NodePreviewEvent = {
@@ -275,9 +288,13 @@ export class Engine {
     // nodes removed from the graph need no remembered previews
     const ids = new Set(doc.nodes.map((n) => n.id));
     for (const id of this.sent.keys()) if (!ids.has(id)) this.sent.delete(id);
+    const previewOutput = new Map(
+      doc.nodes.map((n) => [n.id, this.definitions.find((d) => d.type === n.type)?.preview]),
+    );
     const result = await executor.run(doc, {
       // previews go out as each node is reached, before its state (which carries the node's note)
-      onOutputs: ({ runId, nodeId, outputs }) => this.sendPreviews(runId, nodeId, outputs, forward),
+      onOutputs: ({ runId, nodeId, outputs }) =>
+        this.sendPreviews(runId, nodeId, outputs, forward, previewOutput.get(nodeId)),
       onEvent: (e) => {
         // the UI drops an errored node's preview, so a later cache hit must send it again
         if (e.type === 'node-state' && e.state === 'error') this.sent.delete(e.nodeId);

@@ -51,7 +51,7 @@ async function alignFace(bytes: Uint8Array, size: number, options: { faceIndex?:
   const aligned = await (
     await browserFaceAligner()
   ).alignPhoto(bytes, decodeImage, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
-  return { ...aligned.image, faces: aligned.faces.length };
+  return { ...aligned.image, faces: aligned.faces.length, photo: aligned.pasteBack };
 }
 
 /** Compare's identity readout: the same lazily loaded face-api networks */
@@ -60,12 +60,19 @@ async function faceDescriptor(image: { width: number; height: number; data: Uint
   return (await (await browserFaceAligner()).describe(image))?.descriptor ?? null;
 }
 
+/** Region Blend's masks of photos: the same networks' 68 landmarks */
+async function faceLandmarks(image: { width: number; height: number; data: Uint8ClampedArray }) {
+  const { browserFaceAligner } = await import('./align/browser');
+  return (await (await browserFaceAligner()).describe(image))?.landmarks ?? null;
+}
+
 const deps: EngineDeps = {
   ort: ort as unknown as OrtModule,
   decodeImage,
   fetchBytes,
   alignFace,
   faceDescriptor,
+  faceLandmarks,
   openPackStore: () => PackStore.open(),
   selectBackend: (preference) => selectBackend(preference, { ort: ort as unknown as OrtModule }, loadWebgpuOrt),
   transfer: (value, transferables) => Comlink.transfer(value, transferables),

@@ -33,6 +33,11 @@ export const EXAMPLES: readonly ExampleGraph[] = [
     title: 'Aim + lock: head turn +20°, light held',
     note: 'Aim solves α so the estimator reads +20° of head turn; Lock keeps the light direction out of the head-turn delta.',
   },
+  {
+    file: 'smile-mouth-only.dge.json',
+    title: 'Region blend: smile, mouth only',
+    note: 'A smile pasted back into the source face inside a soft mask of the mouth: nothing outside the mouth changes.',
+  },
   { file: 'random-face.dge.json', title: 'Random face', note: 'The mapping network samples a face from a seed.' },
 ];
 

@@ -3,7 +3,7 @@
 // browser worker (fetch) and Node (fs) share this code; only loading differs (browser.ts, node.ts).
 import { ffhqQuad, fitWithin, resampleQuad, type FfhqQuad, type Point } from './ffhq';
 import { applyOrientation, readOrientation } from './exif';
-import type { RgbaImage } from '../../graph/types';
+import type { PhotoCrop, RgbaImage } from '../../graph/types';
 import { cosineSimilarity } from '../../image';
 
 /** The weight files of the package's `model/` folder the aligner uses. */
@@ -90,6 +90,8 @@ export class NoFaceError extends Error {
   }
 }
 
+/** Longest side of the photo an aligned face keeps for pasting an edit back (Region Blend). */
+export const PASTE_BACK_MAX_SIDE = 1024;
 /** Longest side the detector sees: SSD resizes to 512 anyway, and big photos would cost memory. */
 const DETECT_MAX_SIDE = 1024;
 /** Side small images are upscaled to before the identity readout looks for a face. */
@@ -192,25 +194,31 @@ export class FaceAligner {
       );
     }
     const crop = ffhqQuad(faces[faceIndex].landmarks);
+    const small = fitWithin(upright, PASTE_BACK_MAX_SIDE);
     return {
       image: resampleQuad(upright, crop.quad, outputSize),
       crop,
       faces,
       faceIndex,
       photo: { width: upright.width, height: upright.height },
+      pasteBack: {
+        image: small.image,
+        quad: crop.quad.map((p) => ({ x: p.x * small.scale, y: p.y * small.scale })) as PhotoCrop['quad'],
+      },
     };
   }
 
   /**
-   * The descriptor of the largest face in an image, or null when none is found. Small images
-   * (64-px generator outputs) are upscaled first, and a face that fills the whole frame gets a
-   * margin on a second try: the detector misses both otherwise.
+   * The largest face in an image (descriptor, landmarks and box in the image's own pixels), or
+   * null when none is found. Small images (64-px generator outputs) are upscaled first, and a face
+   * that fills the whole frame gets a margin on a second try: the detector misses both otherwise.
    */
   async describe(img: RgbaImage): Promise<DetectedFace | null> {
     const side = Math.max(img.width, img.height);
     const target = Math.max(side, DESCRIBE_MIN_SIDE);
     for (const margin of [0, 0.25]) {
       const pad = side * margin;
+      const out = Math.round(target * (1 + 2 * margin));
       const framed =
         target === side && margin === 0
           ? img
@@ -222,13 +230,25 @@ export class FaceAligner {
                 { x: side + pad, y: side + pad },
                 { x: side + pad, y: -pad },
               ],
-              Math.round(target * (1 + 2 * margin)),
+              out,
             );
+      let face: DetectedFace;
       try {
-        return (await this.detect(framed, DESCRIBE_MIN_CONFIDENCE))[0];
+        face = (await this.detect(framed, DESCRIBE_MIN_CONFIDENCE))[0];
       } catch (e) {
         if (!(e instanceof NoFaceError)) throw e;
+        continue;
       }
+      if (framed === img) return face;
+      // back from the framed picture to the image's pixels
+      const k = (side + 2 * pad) / out;
+      const back = (p: Point) => ({ x: p.x * k - pad, y: p.y * k - pad });
+      const { x, y, width, height } = face.box;
+      return {
+        ...face,
+        box: { ...back({ x, y }), width: width * k, height: height * k },
+        landmarks: face.landmarks.map(back),
+      };
     }
     return null;
   }
@@ -258,4 +278,6 @@ export interface AlignedPhoto {
   faces: DetectedFace[];
   faceIndex: number;
   photo: { width: number; height: number };
+  /** the photo at most PASTE_BACK_MAX_SIDE px and the crop in it: where an edit is pasted back */
+  pasteBack: PhotoCrop;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import type { AssetStore, RgbaImage } from '../../graph/types';
+import type { AssetStore, PhotoCrop, RgbaImage } from '../../graph/types';
 import { contextFactory, type ComputeServices, type MakeContext } from '../../graph/executor';
 import { OnnxPackRuntime, type OrtModule } from '../pack/runtime';
 import { checkImageHeader } from '../../image';
@@ -169,18 +169,24 @@ export async function alignFaceNode(
   bytes: Uint8Array,
   size: number,
   options: { faceIndex?: number } = {},
-): Promise<RgbaImage & { faces: number }> {
+): Promise<RgbaImage & { faces: number; photo: PhotoCrop }> {
   const { nodeFaceAligner } = await import('../align/node');
   const aligned = await (
     await nodeFaceAligner()
   ).alignPhoto(bytes, decodeImageNode, { outputSize: size, faceIndex: options.faceIndex ?? 0 });
-  return { ...aligned.image, faces: aligned.faces.length };
+  return { ...aligned.image, faces: aligned.faces.length, photo: aligned.pasteBack };
 }
 
 /** The largest face's descriptor for Compare's identity readout (null: no face found). */
 export async function faceDescriptorNode(image: RgbaImage): Promise<Float32Array | null> {
   const { nodeFaceAligner } = await import('../align/node');
   return (await (await nodeFaceAligner()).describe(image))?.descriptor ?? null;
+}
+
+/** The largest face's 68 landmarks for Region Blend (null: no face found). */
+export async function faceLandmarksNode(image: RgbaImage): Promise<{ x: number; y: number }[] | null> {
+  const { nodeFaceAligner } = await import('../align/node');
+  return (await (await nodeFaceAligner()).describe(image))?.landmarks ?? null;
 }
 
 /** What compute gets in Node: the pack runtime, the document's assets, Node's decoders and face-api. */
@@ -192,6 +198,7 @@ export function nodeServices(packs: OnnxPackRuntime, assets: AssetStore): Comput
     fetchBytes: fetchBytesNode,
     alignFace: alignFaceNode,
     faceDescriptor: faceDescriptorNode,
+    faceLandmarks: faceLandmarksNode,
   };
 }
 

@@ -162,6 +162,15 @@ export async function openEditor(page, url, { timeout = 90_000 } = {}) {
   return waitForImage(page, SEL.preview('generate'), { timeout });
 }
 
+/** Wait until the note of the first node of `type` matches `re` (what the node said after it ran). */
+export async function waitForNote(page, type, re, timeout = 60_000) {
+  await page.waitForFunction(
+    ({ sel, source }) => new RegExp(source).test(document.querySelector(sel)?.textContent ?? ''),
+    { sel: `${SEL.node(type)} [data-testid="node-note"]`, source: re.source },
+    { timeout },
+  );
+}
+
 /** Set an `<input type="range">` inside a node (fires input + change like a user would). */
 export async function setSlider(page, nodeType, value, { index = 0 } = {}) {
   const slider = page.locator(`${SEL.node(nodeType)} input[type="range"]`).nth(index);

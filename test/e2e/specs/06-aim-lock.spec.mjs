@@ -12,6 +12,7 @@ import {
   setSlider,
   waitForImage,
   waitForImageChange,
+  waitForNote,
   waitForSettled,
 } from '../lib/browser.mjs';
 
@@ -19,13 +20,6 @@ const EXAMPLE = 'aim-lock-head-turn.dge.json';
 const note = (page, type) => page.locator(`${SEL.node(type)} [data-testid="node-note"]`).innerText();
 const value = (page, type, output) =>
   page.locator(`${SEL.node(type)} [data-testid="node-value"][data-output="${output}"]`).innerText();
-async function waitForNote(page, type, re, timeout = 60_000) {
-  await page.waitForFunction(
-    ({ sel, source }) => new RegExp(source).test(document.querySelector(sel)?.textContent ?? ''),
-    { sel: `${SEL.node(type)} [data-testid="node-note"]`, source: re.source },
-    { timeout },
-  );
-}
 
 export const tests = [
   {

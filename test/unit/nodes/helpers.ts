@@ -7,6 +7,7 @@ import {
   createNodePackRuntime,
   decodeImageNode,
   faceDescriptorNode,
+  faceLandmarksNode,
   fetchBytesNode,
 } from '../../../src/workers/node/context';
 import { neutralAttributes, sampleIdentity, type AttributeName, type RenderStyle } from '../../../src/synth';
@@ -29,6 +30,7 @@ export function makeCtx(
     fetchBytes: fetchBytesNode,
     alignFace: alignFaceNode,
     faceDescriptor: faceDescriptorNode,
+    faceLandmarks: faceLandmarksNode,
     note: (text) => notes.push(text),
     signal: new AbortController().signal,
     progress: (f) => progress.push(f),

@@ -78,6 +78,17 @@ describe('Engine (the worker API, in Node)', () => {
     await engine.dispose();
   });
 
+  it("sends a node's preview output only: Region Blend shows its mask | result strip, not its other images", async () => {
+    const engine = nodeEngine();
+    await engine.init({ modelsBaseUrl: modelsDir });
+    const events: EngineEvent[] = [];
+    const run = await engine.run(await example('smile-mouth-only.dge.json'), (e) => events.push(e));
+    expect(run.errors).toEqual({});
+    const sent = events.filter((e): e is NodePreviewEvent => e.type === 'node-preview' && e.nodeId === 'blend');
+    expect(sent.map((e) => e.output)).toEqual(['view']);
+    expect(sent[0].width).toBeGreaterThan(2 * sent[0].height);
+  });
+
   it('cancels a run that a newer run overtakes, and sends no previews for it', async () => {
     const engine = nodeEngine();
     await engine.init({ modelsBaseUrl: modelsDir });
