@@ -221,6 +221,12 @@ function report(events: TraceEvent[]) {
       if (s.ts < task.ts || s.ts > end) continue;
       for (const f of new Set(s.stack)) incl.set(f, (incl.get(f) ?? 0) + s.dur);
     }
+    const leaf = new Map<string, number>();
+    for (const s of samples)
+      if (s.ts >= task.ts && s.ts <= end && s.stack[0]) leaf.set(s.stack[0], (leaf.get(s.stack[0]) ?? 0) + s.dur);
+    console.log('  JS (self, sampled):');
+    for (const [k, v] of [...leaf].sort((a, b) => b[1] - a[1]).slice(0, 8))
+      console.log(`${(v / 1000).toFixed(1).padStart(8)}  ${k}`);
     console.log('  JS (inclusive, sampled):');
     for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 25))
       console.log(`${(v / 1000).toFixed(1).padStart(8)}  ${k}`);

@@ -356,10 +356,15 @@ export class Library {
     this.announce({ kind: 'deleted', store: 'deltas', id, revision: -1 });
   }
 
-  /** Autosave of the graph open in this tab. */
-  async putSession(doc: GraphDocument, link: LibraryLink | null): Promise<SessionRecord> {
+  /** Autosave of the graph open in this tab; `plain`: `doc` is already a plain copy of its own (no second copy). */
+  async putSession(doc: GraphDocument, link: LibraryLink | null, { plain = false } = {}): Promise<SessionRecord> {
     const plainLink = link ? { id: link.id, revision: link.revision } : null;
-    const record: SessionRecord = { tabId: this.tabId, doc: plainDoc(doc), link: plainLink, savedAt: Date.now() };
+    const record: SessionRecord = {
+      tabId: this.tabId,
+      doc: plain ? doc : plainDoc(doc),
+      link: plainLink,
+      savedAt: Date.now(),
+    };
     try {
       const tx = this.db.transaction('session', 'readwrite');
       await tx.store.put(record, this.tabId);

@@ -4,6 +4,7 @@
 import { getCurrentScope, onScopeDispose, reactive } from 'vue';
 import type { GraphDocument } from '../../graph/document';
 import { openLibrary, StorageError, type Library, type LibraryLink } from './library-db';
+import { nextTask } from '../editor/scheduling';
 
 const TAB_ID_KEY = 'delta-studio:tab-id';
 
@@ -176,9 +177,12 @@ export function useAutosave(
       autosaveStatus.state = 'saving';
       try {
         const library = await getLibrary();
-        // plain copies: IndexedDB cannot clone Vue proxies
+        // serialising, copying and storing a big graph are tasks of their own (at 10,000 nodes each
+        // takes tens of ms); the copy is plain (IndexedDB cannot clone Vue proxies), so putSession keeps it
+        await nextTask();
         const { link, doc } = JSON.parse(current.text) as { link: LibraryLink | null; doc: GraphDocument };
-        await library.putSession(doc, link);
+        await nextTask();
+        await library.putSession(doc, link, { plain: true });
         lastText = current.text;
         autosaveStatus.state = 'saved';
         autosaveStatus.savedAt = Date.now();
