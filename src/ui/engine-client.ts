@@ -16,6 +16,7 @@ import {
   setPreview,
 } from './editor/run-state';
 import { applyPackListing, readEpPreference } from './packs/pack-state';
+import { nextTask } from './editor/scheduling';
 
 export type { EngineEvent, RunSummary };
 
@@ -109,15 +110,17 @@ export class EngineClient {
   }
 
   /**
-   * Ask for a run once the current task's changes are made: the changes of one gesture (a paste,
-   * an undo, a param and the params that follow it) make one run. Not at the next animation frame:
-   * that wait (up to a frame, 8 ms on average) was on the path from a slider to its pixels, and a
-   * slider's input events come at most once a frame anyway; a newer run cancels the one in flight.
+   * Ask for a run in the task after this one: the changes of one gesture (a paste, an undo, a
+   * param and the params that follow it) make one run, and sending the document (a structured
+   * clone: tens of ms for a 10,000-node graph) is not added to the task that changed it. Not at
+   * the next animation frame: that wait (up to a frame, 8 ms on average) was on the path from a
+   * slider to its pixels; a slider's input events come at most once a frame anyway, and a newer
+   * run cancels the one in flight.
    */
   requestRun(): void {
     if (this.runRequested) return;
     this.runRequested = true;
-    queueMicrotask(() => {
+    void nextTask().then(() => {
       this.runRequested = false;
       void this.runNow();
     });
