@@ -299,6 +299,7 @@ export async function createEditorView(
     else void sync().then(viewport.schedule);
   });
 
+  await nextTask(); // setting up the plugins was this task's work; the graph's nodes come in tasks of their own
   await viewport.fitToDocument();
   await sync();
   viewport.schedule(); // the minimap exists now: overlays learn what they cover

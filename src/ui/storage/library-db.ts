@@ -56,6 +56,25 @@ export interface SessionRecord {
   savedAt: number;
 }
 
+/**
+ * A session as stored: the document as its JSON text (`docText`). IndexedDB clones a string in
+ * one copy, where a 10,000-node object took two long structured-clone passes (writing it and
+ * reading the index key back); records written before hold the object (`doc`).
+ */
+type StoredSession = Omit<SessionRecord, 'doc'> & { doc?: GraphDocument; docText?: string };
+
+function sessionOf(stored: StoredSession): SessionRecord {
+  const { docText, ...rest } = stored;
+  if (docText === undefined) return rest as SessionRecord;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(docText);
+  } catch {
+    doc = docText; // kept as it is: restoring refuses it and sets it aside, so nothing is lost
+  }
+  return { ...rest, doc: doc as GraphDocument };
+}
+
 export type SaveResult =
   | { status: 'saved'; entry: LibraryEntry }
   /** the stored entry moved on (or vanished) since `baseRevision`: the doc went to a new entry */
@@ -85,7 +104,7 @@ export class StorageError extends Error {
 
 interface LibrarySchema extends DBSchema {
   graphs: { key: string; value: LibraryEntry; indexes: { updatedAt: number } };
-  session: { key: string; value: SessionRecord; indexes: { savedAt: number } };
+  session: { key: string; value: StoredSession; indexes: { savedAt: number } };
   deltas: { key: string; value: DeltaEntry; indexes: { updatedAt: number } };
 }
 
@@ -356,10 +375,18 @@ export class Library {
     this.announce({ kind: 'deleted', store: 'deltas', id, revision: -1 });
   }
 
-  /** Autosave of the graph open in this tab. */
-  async putSession(doc: GraphDocument, link: LibraryLink | null): Promise<SessionRecord> {
+  /**
+   * Autosave of the graph open in this tab. `text`: the document's JSON text when the caller has it
+   * already (autosave compares it with the last save), so the document is not serialised again.
+   */
+  async putSession(doc: GraphDocument, link: LibraryLink | null, { text }: { text?: string } = {}): Promise<void> {
     const plainLink = link ? { id: link.id, revision: link.revision } : null;
-    const record: SessionRecord = { tabId: this.tabId, doc: plainDoc(doc), link: plainLink, savedAt: Date.now() };
+    const record: StoredSession = {
+      tabId: this.tabId,
+      docText: text ?? JSON.stringify(doc),
+      link: plainLink,
+      savedAt: Date.now(),
+    };
     try {
       const tx = this.db.transaction('session', 'readwrite');
       await tx.store.put(record, this.tabId);
@@ -372,16 +399,15 @@ export class Library {
     } catch (err) {
       throw wrapError(err, `Autosave of "${doc.name}"`);
     }
-    return record;
   }
 
   /** This tab's session if it has one (a reload), else the most recently saved one (a restart). */
   async getSession(): Promise<SessionRecord | undefined> {
     try {
       const own = await this.db.get('session', this.tabId);
-      if (own) return own;
+      if (own) return sessionOf(own);
       const cursor = await this.db.transaction('session').store.index('savedAt').openCursor(null, 'prev');
-      return cursor?.value;
+      return cursor ? sessionOf(cursor.value) : undefined;
     } catch (err) {
       throw wrapError(err, 'Reading the autosaved session');
     }

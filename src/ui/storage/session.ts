@@ -4,6 +4,7 @@
 import { getCurrentScope, onScopeDispose, reactive } from 'vue';
 import type { GraphDocument } from '../../graph/document';
 import { openLibrary, StorageError, type Library, type LibraryLink } from './library-db';
+import { nextTask } from '../editor/scheduling';
 
 const TAB_ID_KEY = 'delta-studio:tab-id';
 
@@ -155,11 +156,12 @@ export function useAutosave(
   let stopped = false;
 
   /** `text` covers the document and its library link: saving to the library changes the link only. */
-  const snapshot = (): { text: string } | null => {
+  const snapshot = (): { text: string; doc: GraphDocument; docText: string; link: LibraryLink | null } | null => {
     const doc = getDoc();
     if (!doc) return null;
     const link = openGraph.link ? { id: openGraph.link.id, revision: openGraph.link.revision } : null;
-    return { text: JSON.stringify({ link, doc }) };
+    const docText = JSON.stringify(doc);
+    return { text: `${JSON.stringify(link)}\n${docText}`, doc, docText, link };
   };
 
   const save = (): Promise<void> => {
@@ -176,9 +178,10 @@ export function useAutosave(
       autosaveStatus.state = 'saving';
       try {
         const library = await getLibrary();
-        // plain copies: IndexedDB cannot clone Vue proxies
-        const { link, doc } = JSON.parse(current.text) as { link: LibraryLink | null; doc: GraphDocument };
-        await library.putSession(doc, link);
+        // serialising and storing a big graph are tasks of their own (tens of ms each at 10,000 nodes);
+        // the session is stored as this text, so the graph is serialised once per save
+        await nextTask();
+        await library.putSession(current.doc, current.link, { text: current.docText });
         lastText = current.text;
         autosaveStatus.state = 'saved';
         autosaveStatus.savedAt = Date.now();

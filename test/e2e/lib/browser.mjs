@@ -299,8 +299,10 @@ export async function waitForPersistedParam(page, nodeType, param, value, { time
           req.onerror = () => resolve([]);
         });
         db.close();
+        // the app stores a session's document as its JSON text (docText); older records hold it as `doc`
+        const docOf = (r) => (typeof r.docText === 'string' ? JSON.parse(r.docText) : r.doc);
         return records.some((r) =>
-          r.doc?.nodes?.some((n) => n.type === nodeType && Number(n.params?.[param]) === value),
+          docOf(r)?.nodes?.some((n) => n.type === nodeType && Number(n.params?.[param]) === value),
         );
       },
       { nodeType, param, value },

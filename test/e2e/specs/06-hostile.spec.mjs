@@ -18,7 +18,7 @@ const nodeCount = (page) => page.locator('[data-node-type]').count();
 const fragment = (nodes, connections, extra = {}) =>
   JSON.stringify({ kind: 'delta-studio/fragment', nodes, connections, ...extra });
 
-/** The autosaved sessions in IndexedDB, as stored. */
+/** The autosaved sessions in IndexedDB, as stored (a document stored as its JSON text, `docText`, read into `doc`). */
 async function storedSessions(page) {
   return page.evaluate(async () => {
     const db = await new Promise((resolve, reject) => {
@@ -31,7 +31,7 @@ async function storedSessions(page) {
       req.onsuccess = () => resolve(req.result);
     });
     db.close();
-    return records;
+    return records.map((r) => (typeof r.docText === 'string' ? { ...r, doc: JSON.parse(r.docText) } : r));
   });
 }
 

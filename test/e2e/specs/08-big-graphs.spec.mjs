@@ -66,6 +66,22 @@ export const tests = [
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="connection"]').length === 400, null, {
         timeout: 30_000,
       });
+      // every socket is drawn (a node renders its port rows a batch per task), each where its wire ends
+      await page.waitForFunction(
+        () => document.querySelectorAll('[data-node-type="unknown-kind"] .socket').length === 800,
+        null,
+        { timeout: 30_000 },
+      );
+      const rows = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-node-type="unknown-kind"]')].map((node) => {
+          const sockets = node.querySelectorAll('.socket');
+          const last = sockets[sockets.length - 1].getBoundingClientRect();
+          const first = sockets[0].getBoundingClientRect();
+          return (last.top - first.top) / (sockets.length - 1);
+        }),
+      );
+      for (const pitch of rows)
+        assert.ok(Math.abs(pitch - rows[0]) < 0.01 && pitch > 0, `port rows ${rows.join(', ')} px apart`);
       const longest = await longestTaskSince(page, 0);
       assert.ok(longest < TASK_BUDGET_MS, `a main-thread task of ${Math.round(longest)} ms while opening the link`);
     },

@@ -180,6 +180,20 @@ describe('library store', () => {
     expect((await restarted.getSession())!.doc.name).toBe('B open'); // restart: newest wins
   });
 
+  it('stores a session as its JSON text and still reads a session stored as an object (older records)', async () => {
+    freshDb();
+    const lib = await library('tab-a');
+    await lib.putSession(graph('As text', 2), { id: 'x', revision: 1 });
+    const raw = await openDB(dbName);
+    const stored = await raw.get('session', 'tab-a');
+    expect(typeof stored.docText).toBe('string'); // one string to clone, not thousands of objects
+    expect(stored.doc).toBeUndefined();
+    expect((await lib.getSession())!.doc).toEqual(graph('As text', 2));
+    await raw.put('session', { tabId: 'tab-a', doc: graph('As object'), link: null, savedAt: Date.now() }, 'tab-a');
+    raw.close();
+    expect((await lib.getSession())!.doc).toEqual(graph('As object'));
+  });
+
   it('stores plain copies of reactive-like documents', async () => {
     freshDb();
     const lib = await library();

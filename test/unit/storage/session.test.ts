@@ -83,6 +83,35 @@ describe('autosave and session restore', () => {
     expect((await restoreSession())!.nodes[0]!.params.factor).toBe(5);
   });
 
+  it('serialises a graph once per save and gives the event loop a turn before storing it (no long task)', async () => {
+    const doc = graph('Turns', 1);
+    const autosave = useAutosave(() => doc, { delayMs: 10_000, pollMs: 10_000 });
+    const library = await getLibrary();
+    let turned = false;
+    let turnedBeforePut: boolean | null = null;
+    const putSession = library.putSession.bind(library);
+    const put = vi.spyOn(library, 'putSession').mockImplementation((...args) => {
+      turnedBeforePut = turned;
+      return putSession(...args);
+    });
+    const stringify = vi.spyOn(JSON, 'stringify');
+    autosave.markDirty();
+    const saving = autosave.flush();
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => (turned = true);
+    channel.port2.postMessage(null);
+    await saving;
+    autosave.stop();
+    channel.port1.close();
+    vi.restoreAllMocks();
+    expect(put).toHaveBeenCalledTimes(1);
+    expect(turnedBeforePut).toBe(true); // a task queued when the save began ran before the write
+    // the snapshot's text is what IndexedDB stores: the graph is serialised once
+    const ofDoc = stringify.mock.calls.filter(([value]) => value === doc || (value as { doc?: unknown })?.doc === doc);
+    expect(ofDoc).toHaveLength(1);
+    expect((await restoreSession())!.name).toBe('Turns');
+  });
+
   it('reports a storage failure and keeps the open graph in memory', async () => {
     const doc = graph('Unsaved', 3);
     const before = JSON.stringify(doc);
