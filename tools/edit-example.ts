@@ -8,12 +8,12 @@
 // encoder): docs/results/edit-example-refined.png is `--refine 100`.
 //
 // Columns, left to right: source render, inversion (α 0/0), smile (1/0), head turn (0/1), both (1/1).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decode, encode } from 'fast-png';
+import { encode } from 'fast-png';
+import { drawCell, runGraph, type Img } from './sheet';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -42,7 +42,6 @@ const scaleNode = (id: string) => {
   return n;
 };
 
-type Img = { width: number; height: number; channels: number; data: ArrayLike<number> };
 const work = mkdtempSync(path.join(tmpdir(), 'edit-example-'));
 const runVariant = (smile: number, yaw: number): { source: Img; edited: Img } => {
   scaleNode('smile-scale').params.alpha = smile;
@@ -51,12 +50,8 @@ const runVariant = (smile: number, yaw: number): { source: Img; edited: Img } =>
   const file = `${dir}.dge.json`;
   writeFileSync(file, JSON.stringify(graph));
   // the real headless runner, exactly as a user would call it
-  execFileSync('npx', ['tsx', path.join(root, 'tools/run-graph.ts'), file, '--out', dir, '--quiet'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  const read = (name: string) => decode(readFileSync(path.join(dir, name))) as Img;
-  return { source: read('face-image.png'), edited: read('generate-image.png') };
+  const read = runGraph(file, dir);
+  return { source: read('face-image'), edited: read('generate-image') };
 };
 
 try {
@@ -73,19 +68,7 @@ try {
   const cell = size * zoom;
   const width = columns.length * cell + (columns.length - 1) * gap;
   const rgba = new Uint8Array(width * cell * 4).fill(255);
-  columns.forEach((img, c) => {
-    // the source may be larger than the generator's output: sample it down to the same cell
-    const sx = img.width / cell;
-    const sy = img.height / cell;
-    for (let y = 0; y < cell; y++) {
-      for (let x = 0; x < cell; x++) {
-        const src = (Math.floor(y * sy) * img.width + Math.floor(x * sx)) * img.channels;
-        const dst = (y * width + c * (cell + gap) + x) * 4;
-        for (let k = 0; k < 3; k++) rgba[dst + k] = img.data[src + (img.channels >= 3 ? k : 0)]!;
-        rgba[dst + 3] = 255;
-      }
-    }
-  });
+  columns.forEach((img, c) => drawCell(rgba, width, img, c * (cell + gap), 0, cell));
   writeFileSync(out, encode({ width, height: cell, data: rgba, channels: 4 }));
   console.log(
     `wrote ${path.relative(root, out)}: source, inversion${refine ? ` (refined ${refine} steps)` : ''}, smile, head turn, smile + head turn (${size} px ×${zoom})`,

@@ -9,12 +9,12 @@
 // `git worktree add`). Edits are DGE deltas from Synthetic Pair (4 pairs, identity seed 1): smile
 // 0 → 1, head turn 0 → 25°, eyes closed = left + right eye 0 → 1; each scaled by --alpha.
 // Layout: one row per face; columns source | pack a: rec, smile, turn, eyes | pack b: the same.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decode, encode } from 'fast-png';
+import { encode } from 'fast-png';
+import { drawCell, runGraph } from './sheet';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -90,22 +90,13 @@ function buildGraph() {
   return { format: 'delta-studio/graph', version: 1, name: 'Pack comparison', nodes, connections };
 }
 
-type Img = { width: number; height: number; channels: number; data: ArrayLike<number> };
 const work = mkdtempSync(path.join(tmpdir(), 'pack-compare-'));
 try {
   const file = path.join(work, 'compare.dge.json');
   writeFileSync(file, JSON.stringify(buildGraph()));
   const results = packs.map((models, k) => {
-    const dir = path.join(work, `pack${k}`);
-    execFileSync(
-      'npx',
-      ['tsx', path.join(root, 'tools/run-graph.ts'), file, '--out', dir, '--models', models, '--quiet'],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    );
-    return (name: string) => decode(readFileSync(path.join(dir, `${name}-image.png`))) as Img;
+    const read = runGraph(file, path.join(work, `pack${k}`), models);
+    return (name: string) => read(`${name}-image`);
   });
   const rows = faces.map((f) => [
     results[0]!(`face${f}`),
@@ -120,20 +111,7 @@ try {
   const width = xOf(ncol - 1) + cell;
   const height = rows.length * (cell + gap) - gap;
   const rgba = new Uint8Array(width * height * 4).fill(255);
-  rows.forEach((row, r) =>
-    row.forEach((img, c) => {
-      const sx = img.width / cell;
-      const sy = img.height / cell;
-      for (let y = 0; y < cell; y++) {
-        for (let x = 0; x < cell; x++) {
-          const src = (Math.floor(y * sy) * img.width + Math.floor(x * sx)) * img.channels;
-          const dst = ((r * (cell + gap) + y) * width + xOf(c) + x) * 4;
-          for (let k = 0; k < 3; k++) rgba[dst + k] = img.data[src + (img.channels >= 3 ? k : 0)]!;
-          rgba[dst + 3] = 255;
-        }
-      }
-    }),
-  );
+  rows.forEach((row, r) => row.forEach((img, c) => drawCell(rgba, width, img, xOf(c), r * (cell + gap), cell)));
   writeFileSync(out, encode({ width, height, data: rgba, channels: 4 }));
   console.log(
     `wrote ${path.relative(root, out)}: ${faces.length} faces; source | ${packs
